@@ -1,0 +1,485 @@
+"""XML-Signature verification for the narrow profile SAML uses.
+
+SAML signatures are enveloped signatures over one element, referenced by its
+``ID``, with exclusive canonicalization (SAML Core 5.4). Everything outside
+that profile is refused rather than interpreted: the generality of XML-DSig
+(XPath transforms, several references, keys taken from the message) is where
+signature-wrapping and key-confusion attacks live.
+
+:func:`verify_signed_element` returns a *new* element parsed from the
+canonical bytes whose digest was checked, so a caller can only read what the
+signature covers. The decision and its figures are in
+``docs/decisions/xml-signature.md``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+from collections.abc import Sequence
+from functools import lru_cache
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from lxml import etree
+
+from .config import ValidationPolicy
+from .errors import SAMLError
+from .xml import NS, parse_untrusted
+
+DS = NS["ds"]
+EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
+ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
+
+_SIGNATURE = f"{{{DS}}}Signature"
+_SIGNED_INFO = f"{{{DS}}}SignedInfo"
+_SIGNATURE_VALUE = f"{{{DS}}}SignatureValue"
+_KEY_INFO = f"{{{DS}}}KeyInfo"
+_INCLUSIVE_NS = f"{{{EXC_C14N}}}InclusiveNamespaces"
+
+# Digest algorithms (XML-DSig 6.2, RFC 6931 2.1); the bool marks SHA-1.
+DIGESTS: dict[str, tuple[str, bool]] = {
+    "http://www.w3.org/2000/09/xmldsig#sha1": ("sha1", True),
+    "http://www.w3.org/2001/04/xmlenc#sha256": ("sha256", False),
+    "http://www.w3.org/2001/04/xmldsig-more#sha384": ("sha384", False),
+    "http://www.w3.org/2001/04/xmlenc#sha512": ("sha512", False),
+}
+
+_HASHES = {"sha1": hashes.SHA1, "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
+
+# Signature algorithms (XML-DSig 6.4, RFC 6931 2.3): (key type, hash name).
+SIGNATURE_METHODS: dict[str, tuple[str, str]] = {
+    "http://www.w3.org/2000/09/xmldsig#rsa-sha1": ("rsa", "sha1"),
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256": ("rsa", "sha256"),
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384": ("rsa", "sha384"),
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512": ("rsa", "sha512"),
+    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha1": ("ec", "sha1"),
+    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256": ("ec", "sha256"),
+    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384": ("ec", "sha384"),
+    "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512": ("ec", "sha512"),
+}
+
+# Any attribute whose local name is "id" in any case or namespace counts as an
+# ID for the duplicate check, so that "Id", "id" or "xml:id" twins are caught.
+_SAME_ID = etree.XPath(
+    "//@*[translate(local-name(), 'ID', 'id') = 'id'][. = $value]"
+)
+
+SHA1_HINT = (
+    "The identity provider signs with SHA-1, which is refused. In Entra ID, open the "
+    "application's Single sign-on page, edit 'SAML Signing Certificate' and set "
+    "'Signing Algorithm' to SHA-256; other providers have the same setting in their "
+    "application's signing options."
+)
+
+
+class SignatureMissing(SAMLError):
+    """The element that must be signed carries no signature."""
+
+    code = "saml.signature_missing"
+    user_message = "The sign-in message was not signed and was refused. Tell your administrator."
+    admin_hint = (
+        "Assertions must be signed. In Entra ID, 'SAML Signing Certificate' > 'Signing Option' "
+        "must sign the assertion (the default) or the response and the assertion."
+    )
+
+
+class SignatureMalformed(SAMLError):
+    """The signature element does not have the structure XML-DSig prescribes."""
+
+    code = "saml.signature_malformed"
+    user_message = "The sign-in message has a damaged signature and was refused."
+    admin_hint = "The signature is not a single well-formed XML-DSig Signature; the message may have been altered."
+
+
+class SignatureReferenceInvalid(SAMLError):
+    """The signature does not reference exactly the element it is attached to."""
+
+    code = "saml.signature_reference_invalid"
+    user_message = "The sign-in message was refused for security reasons."
+    admin_hint = "A signature must have one Reference whose URI is '#' plus the signed element's ID."
+
+
+class DuplicateID(SAMLError):
+    """The signed element's ID occurs more than once in the document."""
+
+    code = "saml.duplicate_id"
+    user_message = "The sign-in message was refused for security reasons."
+    admin_hint = "Two elements share the signed ID; this is a signature-wrapping pattern, not something an identity provider sends."
+
+
+class SignatureTransformForbidden(SAMLError):
+    """The signature uses a transform other than enveloped-signature and exclusive C14N."""
+
+    code = "saml.signature_transform_forbidden"
+    user_message = "The sign-in message was refused for security reasons."
+    admin_hint = "Only the enveloped-signature and exclusive canonicalization transforms (SAML Core 5.4.4) are accepted."
+
+
+class SignatureAlgorithmForbidden(SAMLError):
+    """The signature names a canonicalization, digest or signature algorithm that is not accepted."""
+
+    code = "saml.signature_algorithm_forbidden"
+    user_message = "The sign-in message was signed in a way that is not accepted. Tell your administrator."
+    admin_hint = "Accepted: exclusive C14N, RSA or ECDSA with SHA-256, SHA-384 or SHA-512."
+
+
+class SHA1Refused(SAMLError):
+    """The signature or its digest uses SHA-1, which is refused by default."""
+
+    code = "saml.sha1_refused"
+    user_message = "The sign-in message was signed with an outdated algorithm. Tell your administrator."
+    admin_hint = SHA1_HINT
+
+
+class DigestMismatch(SAMLError):
+    """The signed content changed after it was signed."""
+
+    code = "saml.digest_mismatch"
+    user_message = "The sign-in message was altered after it was signed and was refused."
+    admin_hint = "The digest of the signed element does not match; something between the identity provider and the console changed it."
+
+
+class SignatureInvalid(SAMLError):
+    """The signature value does not verify with any certificate from the provider's metadata."""
+
+    code = "saml.signature_invalid"
+    user_message = "The sign-in message's signature is not valid. Tell your administrator."
+    admin_hint = (
+        "If the identity provider's signing certificate changed, refresh or re-import its "
+        "metadata so the console trusts the new certificate."
+    )
+
+
+class SignatureUntrustedKey(SAMLError):
+    """The message was signed with a certificate that is not in the provider's metadata."""
+
+    code = "saml.signature_untrusted_key"
+    user_message = "The sign-in message was signed by an unknown certificate. Tell your administrator."
+    admin_hint = (
+        "The certificate in the message is not one of the provider's metadata signing "
+        "certificates. After a certificate rollover in Entra ID ('SAML Signing Certificate'), "
+        "refresh or re-import the federation metadata."
+    )
+
+
+def verify_signed_element(
+    element: etree._Element,
+    certificates: Sequence[bytes],
+    *,
+    policy: ValidationPolicy = ValidationPolicy(),
+    id_attribute: str = "ID",
+) -> etree._Element:
+    """Verify the enveloped signature of ``element`` and return only what it covers.
+
+    ``certificates`` are the DER-encoded certificates from the provider's
+    metadata, the only keys trusted; a certificate in ``KeyInfo`` only picks
+    which of them to try first. The returned element is parsed afresh from
+    the canonical bytes whose digest was verified, without the signature; the
+    caller must read from it and never from ``element``.
+
+    The tree of ``element`` is changed while the digest is computed (the
+    signature is taken out and put back), so one tree must not be verified
+    from two threads at once.
+    """
+    signature = _single_signature(element)
+    signed_info, signature_value, key_info = _signature_parts(signature)
+    c14n_prefixes = _canonicalization(signed_info, policy)
+    signature_method = _signature_method(signed_info, policy)
+    reference = _single_reference(signed_info, element, id_attribute)
+    inclusive_prefixes = _transforms(reference, policy)
+    digest_name = _digest_method(reference, policy)
+    expected_digest = _b64(_child_text(reference, "DigestValue"), "DigestValue")
+
+    canonical = _canonical_without(element, signature, inclusive_prefixes)
+    actual_digest = hashlib.new(digest_name, canonical).digest()
+    if not hmac.compare_digest(actual_digest, expected_digest):
+        raise DigestMismatch(
+            element=etree.QName(element).localname, reference=reference.get("URI")
+        )
+
+    signed_info_bytes = etree.tostring(
+        signed_info, method="c14n", exclusive=True, with_comments=False,
+        inclusive_ns_prefixes=c14n_prefixes,
+    )
+    _check_signature_value(
+        signed_info_bytes, _b64(signature_value.text, "SignatureValue"),
+        signature_method, certificates, _key_info_certificates(key_info),
+    )
+    return parse_untrusted(
+        canonical, max_bytes=len(canonical), max_depth=policy.max_xml_depth
+    )
+
+
+def has_signature(element: etree._Element) -> bool:
+    """Tell whether ``element`` has a ds:Signature child, without checking it."""
+    return element.find(_SIGNATURE) is not None
+
+
+def _single_signature(element: etree._Element) -> etree._Element:
+    """Require exactly one ds:Signature as a direct child (SAML Core 5.4.1)."""
+    signatures = element.findall(_SIGNATURE)
+    if not signatures:
+        raise SignatureMissing(element=etree.QName(element).localname)
+    if len(signatures) > 1:
+        raise SignatureMalformed(
+            "The element carries more than one signature.", expected=1, actual=len(signatures)
+        )
+    return signatures[0]
+
+
+def _signature_parts(
+    signature: etree._Element,
+) -> tuple[etree._Element, etree._Element, etree._Element | None]:
+    """Split Signature into SignedInfo, SignatureValue and KeyInfo (XML-DSig 4.1).
+
+    ds:Object and anything else are refused: SAML signatures never need them,
+    and they are where wrapping attacks hide content.
+    """
+    children = [c for c in signature if isinstance(c.tag, str)]
+    tags = [c.tag for c in children]
+    if tags[:2] != [_SIGNED_INFO, _SIGNATURE_VALUE] or any(t != _KEY_INFO for t in tags[2:]) or len(tags) > 3:
+        raise SignatureMalformed(
+            "The signature must hold SignedInfo, SignatureValue and at most a KeyInfo.",
+            actual=[etree.QName(t).localname for t in tags],
+        )
+    return children[0], children[1], children[2] if len(children) == 3 else None
+
+
+def _algorithm(parent: etree._Element, localname: str) -> str:
+    found = parent.findall(f"{{{DS}}}{localname}")
+    if len(found) != 1 or not found[0].get("Algorithm"):
+        raise SignatureMalformed(f"Expected exactly one {localname} with an Algorithm.")
+    return found[0].get("Algorithm")
+
+
+def _canonicalization(signed_info: etree._Element, policy: ValidationPolicy) -> list[str] | None:
+    """Accept only exclusive C14N without comments for SignedInfo (SAML Core 5.4.3)."""
+    algorithm = _algorithm(signed_info, "CanonicalizationMethod")
+    if algorithm != EXC_C14N:
+        raise SignatureAlgorithmForbidden(
+            "The SignedInfo canonicalization method is not accepted.",
+            expected=EXC_C14N, actual=algorithm,
+        )
+    return _prefix_list(signed_info.find(f"{{{DS}}}CanonicalizationMethod"))
+
+
+def _signature_method(signed_info: etree._Element, policy: ValidationPolicy) -> tuple[str, str]:
+    """Accept RSA and ECDSA with SHA-2; SHA-1 only with ``insecure_allow_sha1``."""
+    algorithm = _algorithm(signed_info, "SignatureMethod")
+    method = SIGNATURE_METHODS.get(algorithm)
+    if method is None:
+        raise SignatureAlgorithmForbidden(
+            "The signature method is not accepted.", actual=algorithm,
+            expected=sorted(u for u, m in SIGNATURE_METHODS.items() if m[1] != "sha1"),
+        )
+    if method[1] == "sha1" and not policy.insecure_allow_sha1:
+        raise SHA1Refused("The signature method uses SHA-1.", actual=algorithm)
+    return method
+
+
+def _single_reference(
+    signed_info: etree._Element, element: etree._Element, id_attribute: str
+) -> etree._Element:
+    """Require one Reference to '#' + the element's own, unique ID (SAML Core 5.4.2)."""
+    references = signed_info.findall(f"{{{DS}}}Reference")
+    if len(references) != 1:
+        raise SignatureReferenceInvalid(
+            "The signature must have exactly one Reference.", expected=1, actual=len(references)
+        )
+    reference = references[0]
+    element_id = element.get(id_attribute)
+    uri = reference.get("URI")
+    if not element_id or uri != "#" + element_id:
+        raise SignatureReferenceInvalid(
+            "The signature's Reference does not point at the element it is attached to.",
+            expected="#" + (element_id or "<missing ID>"), actual=uri,
+        )
+    same = _SAME_ID(element.getroottree(), value=element_id)
+    if len(same) != 1:
+        raise DuplicateID(
+            "The signed element's ID is not unique in the document.",
+            expected=1, actual=len(same), id=element_id,
+        )
+    return reference
+
+
+def _transforms(reference: etree._Element, policy: ValidationPolicy) -> list[str] | None:
+    """Require enveloped-signature then exclusive C14N, nothing else (SAML Core 5.4.4).
+
+    Return the InclusiveNamespaces prefix list of the C14N transform.
+    """
+    transforms_el = reference.findall(f"{{{DS}}}Transforms")
+    transforms = transforms_el[0].findall(f"{{{DS}}}Transform") if len(transforms_el) == 1 else []
+    algorithms = [t.get("Algorithm") for t in transforms]
+    if any(a not in policy.allowed_transforms for a in algorithms):
+        raise SignatureTransformForbidden(
+            "The signature uses a transform that is not accepted.",
+            expected=[ENVELOPED, EXC_C14N], actual=algorithms,
+        )
+    if algorithms != [ENVELOPED, EXC_C14N]:
+        raise SignatureTransformForbidden(
+            "The transforms must be exactly enveloped-signature followed by exclusive C14N.",
+            expected=[ENVELOPED, EXC_C14N], actual=algorithms,
+        )
+    return _prefix_list(transforms[1])
+
+
+def _prefix_list(parent: etree._Element) -> list[str] | None:
+    """Read the InclusiveNamespaces PrefixList of an exclusive C14N algorithm (Exc-C14N 3)."""
+    children = [c for c in parent if isinstance(c.tag, str)]
+    if not children:
+        return None
+    if len(children) > 1 or children[0].tag != _INCLUSIVE_NS:
+        raise SignatureMalformed("The canonicalization parameters are not understood.")
+    prefixes = (children[0].get("PrefixList") or "").split()
+    return [None if p == "#default" else p for p in prefixes] or None
+
+
+def _digest_method(reference: etree._Element, policy: ValidationPolicy) -> str:
+    """Accept SHA-2 digests; SHA-1 only with ``insecure_allow_sha1``."""
+    algorithm = _algorithm(reference, "DigestMethod")
+    digest = DIGESTS.get(algorithm)
+    if digest is None:
+        raise SignatureAlgorithmForbidden(
+            "The digest method is not accepted.", actual=algorithm,
+            expected=sorted(u for u, d in DIGESTS.items() if not d[1]),
+        )
+    if digest[1] and not policy.insecure_allow_sha1:
+        raise SHA1Refused("The digest method uses SHA-1.", actual=algorithm)
+    return digest[0]
+
+
+def _canonical_without(
+    element: etree._Element, signature: etree._Element, prefixes: list[str] | None
+) -> bytes:
+    """Canonicalize ``element`` as the enveloped-signature transform sees it.
+
+    The transform removes the Signature element but not the text that
+    follows it, which lxml keeps as the element's tail: move the tail to the
+    preceding node while the signature is out, then put everything back.
+    """
+    parent_prev = signature.getprevious()
+    index = element.index(signature)
+    tail = signature.tail
+    saved = parent_prev.tail if parent_prev is not None else element.text
+    if tail:
+        if parent_prev is not None:
+            parent_prev.tail = (saved or "") + tail
+        else:
+            element.text = (saved or "") + tail
+    element.remove(signature)
+    try:
+        return etree.tostring(
+            element, method="c14n", exclusive=True, with_comments=False,
+            inclusive_ns_prefixes=prefixes,
+        )
+    finally:
+        element.insert(index, signature)
+        signature.tail = tail
+        if parent_prev is not None:
+            parent_prev.tail = saved
+        else:
+            element.text = saved
+
+
+def _child_text(parent: etree._Element, localname: str) -> str | None:
+    found = parent.findall(f"{{{DS}}}{localname}")
+    if len(found) != 1:
+        raise SignatureMalformed(f"Expected exactly one {localname}.")
+    return found[0].text
+
+
+def _b64(text: str | None, what: str) -> bytes:
+    """Decode a base64Binary element value; line breaks are allowed (XML Schema 3.2.16)."""
+    try:
+        value = base64.b64decode("".join((text or "").split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise SignatureMalformed(f"The {what} is not valid base64.") from None
+    if not value:
+        raise SignatureMalformed(f"The {what} is empty.")
+    return value
+
+
+def _key_info_certificates(key_info: etree._Element | None) -> list[bytes]:
+    """Read KeyInfo certificates as a hint only: they are never trusted on their own."""
+    if key_info is None:
+        return []
+    found = []
+    for cert in key_info.iterfind(f"{{{DS}}}X509Data/{{{DS}}}X509Certificate"):
+        try:
+            found.append(base64.b64decode("".join((cert.text or "").split()), validate=True))
+        except (binascii.Error, ValueError):
+            continue
+    return found
+
+
+@lru_cache(maxsize=256)
+def _public_key(der: bytes):
+    """Load a trusted certificate's public key once; metadata certificates repeat on every call."""
+    return x509.load_der_x509_certificate(der).public_key()
+
+
+def fingerprint(der: bytes) -> str:
+    """Return the SHA-256 fingerprint an administrator can compare with the IdP's screen."""
+    return hashlib.sha256(der).hexdigest().upper()
+
+
+def _check_signature_value(
+    signed_info: bytes,
+    value: bytes,
+    method: tuple[str, str],
+    certificates: Sequence[bytes],
+    hints: list[bytes],
+) -> None:
+    """Verify SignatureValue with the trusted certificates (SAML Core 5.4.5, XML-DSig 3.2.2).
+
+    A KeyInfo certificate that is one of the trusted ones is tried first;
+    one that is not is only used to explain the failure.
+    """
+    trusted = list(dict.fromkeys(certificates))
+    preferred = [c for c in hints if c in trusted]
+    ordered = preferred + [c for c in trusted if c not in preferred]
+    key_type, hash_name = method
+    for der in ordered:
+        try:
+            key = _public_key(der)
+        except ValueError:
+            continue
+        if _verifies(key, key_type, hash_name, signed_info, value):
+            return
+    unknown = [c for c in hints if c not in trusted]
+    if unknown and not preferred:
+        raise SignatureUntrustedKey(
+            expected=[fingerprint(c) for c in trusted], actual=fingerprint(unknown[0])
+        )
+    raise SignatureInvalid(
+        "The signature does not verify with any certificate from the provider's metadata.",
+        expected=[fingerprint(c) for c in trusted],
+    )
+
+
+def _verifies(key, key_type: str, hash_name: str, data: bytes, value: bytes) -> bool:
+    algorithm = _HASHES[hash_name]()
+    try:
+        if key_type == "rsa" and isinstance(key, rsa.RSAPublicKey):
+            key.verify(value, data, padding.PKCS1v15(), algorithm)
+            return True
+        if key_type == "ec" and isinstance(key, ec.EllipticCurvePublicKey):
+            # XML-DSig 1.1 (RFC 4050) encodes ECDSA signatures as r || s, not DER.
+            half = len(value) // 2
+            if len(value) % 2 or half * 8 < key.curve.key_size:
+                return False
+            der = encode_dss_signature(
+                int.from_bytes(value[:half], "big"), int.from_bytes(value[half:], "big")
+            )
+            key.verify(der, data, ec.ECDSA(algorithm))
+            return True
+    except InvalidSignature:
+        return False
+    return False
