@@ -1,0 +1,9 @@
+"""Session timeouts (placeholder until the sign-in work fills it in)."""
+
+
+class SessionTimeoutMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)

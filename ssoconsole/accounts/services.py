@@ -1,0 +1,291 @@
+"""Operations on users, roles and API tokens, shared by the API, the console and the CLI."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import datetime
+
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ssoconsole.accounts.models import ApiToken, RoleAssignment, User
+from ssoconsole.accounts.roles import Role
+from ssoconsole.audit.log import diff, record
+from ssoconsole.core.errors import Conflict, NotFound, ValidationFailed
+from ssoconsole.tenancy.models import Organization, Tenant
+
+USERNAME_MAX = 254
+NAME_MAX = 150
+PASSWORD_MIN = 12
+TOKEN_PREFIX = "ssoc_"
+_USERNAME_RE = re.compile(r"^[^\s\x00-\x1f\x7f]+$")
+
+
+def normalize_username(value, field: str = "username") -> str:
+    """Return the username as typed, trimmed; refuse empty, over-long and whitespace-bearing ones.
+
+    Case is kept for display and compared case-insensitively everywhere.
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationFailed("Enter a username.", field=field, code="username_required")
+    value = value.strip()
+    if len(value) > USERNAME_MAX:
+        raise ValidationFailed(f"Usernames are at most {USERNAME_MAX} characters long.", field=field, code="username_too_long")
+    if not _USERNAME_RE.match(value):
+        raise ValidationFailed("Usernames cannot contain spaces or control characters.", field=field, code="username_invalid")
+    return value
+
+
+def _clean_text(value, field: str, limit: int = NAME_MAX) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationFailed(f"{field} must be text.", field=field, code="invalid_type")
+    value = value.strip()
+    if len(value) > limit:
+        raise ValidationFailed(f"{field} is at most {limit} characters long.", field=field, code="too_long")
+    return value
+
+
+def _clean_email(value) -> str:
+    value = _clean_text(value, "email", 254)
+    if value:
+        try:
+            validate_email(value)
+        except DjangoValidationError:
+            raise ValidationFailed("Enter a valid email address.", field="email", code="email_invalid") from None
+    return value
+
+
+def _clean_roles(roles) -> list[str]:
+    if roles is None:
+        return [Role.USER]
+    if not isinstance(roles, (list, tuple)) or not all(isinstance(r, str) for r in roles):
+        raise ValidationFailed("roles must be a list of role names.", field="roles", code="invalid_type")
+    unknown = sorted(set(roles) - set(Role.values))
+    if unknown:
+        raise ValidationFailed(
+            f"Unknown role {', '.join(unknown)}; choose from {', '.join(Role.values)}.", field="roles", code="role_unknown"
+        )
+    return sorted(set(roles)) or [Role.USER]
+
+
+def validate_password(password) -> str:
+    if not isinstance(password, str) or len(password) < PASSWORD_MIN:
+        raise ValidationFailed(f"Passwords are at least {PASSWORD_MIN} characters long.", field="password", code="password_too_short")
+    if len(password) > 1024:
+        raise ValidationFailed("Passwords are at most 1024 characters long.", field="password", code="password_too_long")
+    return password
+
+
+def user_snapshot(user: User) -> dict:
+    return {
+        "username": user.username,
+        "email": user.email,
+        "firstName": user.first_name,
+        "lastName": user.last_name,
+        "orgId": str(user.org_id),
+        "active": user.is_active,
+        "roles": list(user.role_names),
+        "localSignIn": user.local_sign_in,
+    }
+
+
+def username_taken(username: str, exclude_id=None) -> bool:
+    qs = User.objects.filter(username__iexact=username)
+    if exclude_id is not None:
+        qs = qs.exclude(id=exclude_id)
+    return qs.exists()
+
+
+def _taken_error() -> Conflict:
+    return Conflict(
+        "This username is already in use (usernames are compared without regard to case).",
+        field="username",
+        code="username_taken",
+    )
+
+
+@transaction.atomic
+def create_user(
+    tenant: Tenant,
+    username,
+    *,
+    org: Organization,
+    first_name=None,
+    last_name=None,
+    email=None,
+    roles=None,
+    password=None,
+    actor=None,
+    actor_label: str | None = None,
+    request=None,
+) -> User:
+    """Create a user in ``org``; the username must be free in the whole deployment, in any case."""
+    if org.tenant_id != tenant.id:
+        raise NotFound("No organization with this id in your tenant.", field="orgId", code="org_not_found")
+    username = normalize_username(username)
+    user = User(
+        tenant=tenant,
+        org=org,
+        username=username,
+        first_name=_clean_text(first_name, "firstName"),
+        last_name=_clean_text(last_name, "lastName"),
+        email=_clean_email(email),
+    )
+    role_names = _clean_roles(roles)
+    user.password = make_password(validate_password(password)) if password is not None else make_password(None)
+    if username_taken(username):
+        raise _taken_error()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        raise _taken_error() from None
+    RoleAssignment.objects.bulk_create([RoleAssignment(user=user, role=r) for r in role_names])
+    user._role_names = role_names
+    record(
+        "user.created", tenant=tenant, actor=actor, actor_label=actor_label, target=user,
+        data={"after": user_snapshot(user)}, request=request,
+    )
+    return user
+
+
+def get_user(tenant: Tenant, user_id) -> User:
+    from ssoconsole.tenancy.services import _uuid
+
+    try:
+        return User.objects.select_related("org").get(tenant=tenant, id=_uuid(user_id, "userId"))
+    except User.DoesNotExist:
+        raise NotFound("No user with this id in your tenant.", code="user_not_found") from None
+
+
+def find_user_by_username(username: str) -> User | None:
+    """Return the user with ``username`` in any case, or ``None``."""
+    return User.objects.select_related("org", "tenant").filter(username__iexact=username.strip()).first()
+
+
+@transaction.atomic
+def update_user(user: User, *, actor=None, request=None, **changes) -> User:
+    """Apply ``changes`` (username, first_name, last_name, email, org, roles, local_sign_in)."""
+    before = user_snapshot(user)
+    if "username" in changes:
+        username = normalize_username(changes["username"])
+        if username.lower() != user.username.lower() and username_taken(username, exclude_id=user.id):
+            raise _taken_error()
+        user.username = username
+    if "first_name" in changes:
+        user.first_name = _clean_text(changes["first_name"], "firstName")
+    if "last_name" in changes:
+        user.last_name = _clean_text(changes["last_name"], "lastName")
+    if "email" in changes:
+        user.email = _clean_email(changes["email"])
+    if "org" in changes:
+        org = changes["org"]
+        if org.tenant_id != user.tenant_id:
+            raise NotFound("No organization with this id in your tenant.", field="orgId", code="org_not_found")
+        user.org = org
+    if "local_sign_in" in changes:
+        user.local_sign_in = bool(changes["local_sign_in"])
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        raise _taken_error() from None
+    if "roles" in changes:
+        set_roles(user, changes["roles"])
+    after = user_snapshot(user)
+    if after != before:
+        record("user.updated", tenant=user.tenant, actor=actor, target=user, data=diff(before, after), request=request)
+    return user
+
+
+def set_roles(user: User, roles) -> None:
+    names = _clean_roles(roles)
+    RoleAssignment.objects.filter(user=user).exclude(role__in=names).delete()
+    have = set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
+    RoleAssignment.objects.bulk_create([RoleAssignment(user=user, role=r) for r in names if r not in have])
+    user._role_names = names
+
+
+@transaction.atomic
+def set_active(user: User, active: bool, *, actor=None, request=None) -> User:
+    """Deactivate (or reactivate) a user; a deactivated user can no longer sign in or use tokens."""
+    if actor is not None and actor.id == user.id and not active:
+        raise ValidationFailed("You cannot deactivate yourself.", code="cannot_deactivate_self")
+    if user.is_active == active:
+        return user
+    user.is_active = active
+    user.deactivated_at = None if active else timezone.now()
+    user.save(update_fields=["is_active", "deactivated_at", "updated_at"])
+    if not active:
+        end_sessions_of(user)
+    record(
+        "user.reactivated" if active else "user.deactivated",
+        tenant=user.tenant, actor=actor, target=user, data={"before": {"active": not active}, "after": {"active": active}},
+        request=request,
+    )
+    return user
+
+
+@transaction.atomic
+def set_password(user: User, password, *, actor=None, request=None) -> None:
+    user.password = make_password(validate_password(password))
+    user.save(update_fields=["password", "updated_at"])
+    record("user.password_set", tenant=user.tenant, actor=actor, target=user, request=request)
+
+
+def end_sessions_of(user: User) -> None:
+    """Delete every console session of ``user`` (sessions are keyed by user id in the session data)."""
+    from ssoconsole.accounts.sessions import end_all_sessions
+
+    end_all_sessions(user)
+
+
+# --- API tokens -----------------------------------------------------------------
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def create_api_token(user: User, *, name: str = "", actor=None, actor_label: str | None = None, request=None) -> tuple[str, ApiToken]:
+    """Create a token for ``user`` and return it in clear text once, with its record."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=_clean_text(name, "name", 100), prefix=raw[:12], token_hash=_hash_token(raw))
+    record(
+        "api_token.created", tenant=user.tenant, actor=actor, actor_label=actor_label, target=token,
+        target_label=f"{user.username} {token.prefix}…", request=request,
+    )
+    return raw, token
+
+
+def user_for_token(raw: str, *, now: datetime | None = None) -> User | None:
+    """Return the active user of a valid, unrevoked, unexpired token, or ``None``."""
+    if not raw or len(raw) > 200 or not raw.startswith(TOKEN_PREFIX):
+        return None
+    now = now or timezone.now()
+    token = (
+        ApiToken.objects.select_related("user", "user__tenant", "user__org")
+        .filter(token_hash=_hash_token(raw), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or (token.expires_at and token.expires_at <= now) or not token.user.is_active:
+        return None
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(id=token.id).update(last_used_at=now)
+    return token.user
+
+
+@transaction.atomic
+def revoke_api_token(token: ApiToken, *, actor=None, request=None) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        record("api_token.revoked", tenant=token.user.tenant, actor=actor, target=token, request=request)

@@ -1,0 +1,59 @@
+"""Recording audit events: the one function every app calls."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from ssoconsole.audit.models import AuditEvent, Outcome
+from ssoconsole.core.request_info import client_ip, user_agent
+
+security_log = logging.getLogger("ssoconsole.security")
+
+
+def record(
+    action: str,
+    *,
+    tenant=None,
+    actor=None,
+    actor_label: str | None = None,
+    target=None,
+    target_type: str = "",
+    target_label: str = "",
+    outcome: str = Outcome.SUCCESS,
+    reason_code: str = "",
+    data: dict[str, Any] | None = None,
+    request=None,
+) -> AuditEvent:
+    """Store one audit event and mirror failures to the ``ssoconsole.security`` log.
+
+    ``actor`` is a ``User`` (or ``None`` for the CLI and the system, named by
+    ``actor_label``); ``target`` any model instance with an ``id``.
+    """
+    if tenant is None and actor is not None:
+        tenant = actor.tenant
+    event = AuditEvent.objects.create(
+        tenant=tenant,
+        actor_id=getattr(actor, "id", None),
+        actor_label=actor_label or (actor.username if actor is not None else "system"),
+        action=action,
+        outcome=outcome,
+        target_type=target_type or (type(target).__name__.lower() if target is not None else ""),
+        target_id=str(getattr(target, "id", "") or ""),
+        target_label=target_label or (str(target)[:254] if target is not None else ""),
+        reason_code=reason_code,
+        data=data or {},
+        ip_address=client_ip(request) if request is not None else None,
+        user_agent=user_agent(request) if request is not None else "",
+    )
+    if outcome == Outcome.FAILURE:
+        security_log.info(
+            "audit action=%s tenant=%s actor=%s reason=%s", action, getattr(tenant, "id", None), event.actor_label, reason_code
+        )
+    return event
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Return ``{"before": {...}, "after": {...}}`` limited to the keys whose value changed."""
+    changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+    return {"before": {k: before.get(k) for k in changed}, "after": {k: after.get(k) for k in changed}}

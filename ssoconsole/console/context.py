@@ -1,0 +1,5 @@
+"""Template context shared by every console page."""
+
+
+def console(request):
+    return {}

@@ -1,0 +1,162 @@
+"""Django settings, built from the environment by ``ssoconsole.config``.
+
+Nothing here has a production-unsafe default: DEBUG is off unless asked for,
+the secret key is generated per deployment, cookies are HttpOnly and SameSite,
+and Secure whenever the base URL is https.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+
+from ssoconsole.config import load_or_create_secret, read_environment
+
+ENV = read_environment()
+BASE_DIR = Path(__file__).resolve().parent
+
+SSOCONSOLE_BASE_URL = ENV.base_url
+SSOCONSOLE_DATA_DIR = ENV.data_dir
+SSOCONSOLE_DEVIDP_ENABLED = ENV.devidp_enabled
+SSOCONSOLE_ALLOW_PRIVATE_METADATA_HOSTS = ENV.allow_private_metadata_hosts
+
+SECRET_KEY = ENV.secret_key or load_or_create_secret(ENV.data_dir)
+DEBUG = ENV.debug
+
+_base = urlsplit(ENV.base_url)
+_https = _base.scheme == "https"
+# The Host header is never used to build URLs (ssoconsole.core.urls does that
+# from the base URL); it is still checked so that a misrouted request fails.
+ALLOWED_HOSTS = ["*"]
+CSRF_TRUSTED_ORIGINS = [f"{_base.scheme}://{_base.netloc}"]
+USE_X_FORWARDED_HOST = False
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "ssoconsole.core",
+    "ssoconsole.tenancy",
+    "ssoconsole.accounts",
+    "ssoconsole.audit",
+    "ssoconsole.api",
+    "ssoconsole.console",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ssoconsole.accounts.middleware.SessionTimeoutMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "ssoconsole.urls"
+WSGI_APPLICATION = "ssoconsole.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.messages.context_processors.messages",
+                "ssoconsole.console.context.console",
+            ],
+        },
+    }
+]
+
+DATABASES = {"default": dj_database_url.parse(ENV.database_url, conn_max_age=60, conn_health_checks=True)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    DATABASES["default"]["OPTIONS"] = {
+        # WAL and a busy timeout let gunicorn's workers share the file.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+if ENV.redis_url:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": ENV.redis_url,
+            "KEY_PREFIX": "ssoconsole",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Sessions live in the database (the source of truth), so any process can
+# serve any request.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_NAME = "ssoconsole_session"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = _https
+SESSION_COOKIE_AGE = 12 * 3600  # absolute maximum; see accounts.sessions for idle timeout
+SESSION_EXPIRE_AT_BROWSER_CLOSE = False
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SECURE = _https
+CSRF_FAILURE_VIEW = "ssoconsole.console.errors.csrf_failure"
+
+SSOCONSOLE_SESSION_IDLE_SECONDS = 60 * 60
+SSOCONSOLE_SESSION_ABSOLUTE_SECONDS = 12 * 3600
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if _https:
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_PROXY_SSL_HEADER = None
+
+AUTH_USER_MODEL = "accounts.User"
+# Usernames are unique case-insensitively through a functional unique constraint,
+# which this check cannot see.
+SILENCED_SYSTEM_CHECKS = ["auth.W004"]
+AUTHENTICATION_BACKENDS = ["ssoconsole.accounts.backends.PasswordBackend"]
+LOGIN_URL = "/login"
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = ENV.data_dir / "static"
+# The console ships its own files; whitenoise serves them from the app
+# directories so that ``serve`` needs no collectstatic step.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "plain"}},
+    "root": {"handlers": ["stdout"], "level": "INFO"},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        "ssoconsole.security": {"level": "INFO"},
+    },
+}

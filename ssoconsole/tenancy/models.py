@@ -1,0 +1,72 @@
+"""Tenants and their organization trees."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models.functions import Lower
+
+
+class Tenant(models.Model):
+    """One customer environment; owns every other record of the deployment."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200)
+    max_session_hours = models.PositiveSmallIntegerField(
+        default=12, help_text="Upper bound of a console session, whatever the identity provider allows."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SSOMode(models.TextChoices):
+    INHERIT = "inherit", "Inherit from parent"
+    PROVIDER = "provider", "Single sign-on with a provider"
+    NONE = "none", "Local (password) sign-in"
+
+
+class Organization(models.Model):
+    """A node of a tenant's organization tree.
+
+    The SSO setting names a provider by id only: providers belong to the
+    ``sso`` app, which validates the id through its own functions.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="organizations")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    name = models.CharField(max_length=200)
+    sso_mode = models.CharField(max_length=16, choices=SSOMode.choices, default=SSOMode.INHERIT)
+    sso_provider_id = models.UUIDField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant"], condition=models.Q(parent__isnull=True), name="tenancy_one_top_org_per_tenant"
+            ),
+            models.UniqueConstraint(Lower("name"), "parent", name="tenancy_org_name_unique_among_siblings"),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(sso_mode="provider", sso_provider_id__isnull=False)
+                    | (~models.Q(sso_mode="provider") & models.Q(sso_provider_id__isnull=True))
+                ),
+                name="tenancy_org_provider_iff_provider_mode",
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "parent"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_top(self) -> bool:
+        return self.parent_id is None

@@ -1,0 +1,234 @@
+"""Operations on tenants and organizations, shared by the API, the console and the CLI.
+
+Every change is validated here, written in one transaction and audited.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Callable, Iterable
+from uuid import UUID
+
+from django.db import IntegrityError, connection, transaction
+
+from ssoconsole.audit.log import diff, record
+from ssoconsole.core.errors import Conflict, NotFound, ValidationFailed
+from ssoconsole.tenancy.inheritance import EffectiveSSO, OrgSetting, effective_sso, effective_sso_for_all
+from ssoconsole.tenancy.models import Organization, SSOMode, Tenant
+
+MAX_NAME = 200
+
+# The sso app registers a function (tenant, provider_id) -> bool here at start-up,
+# so that tenancy never reads the providers' tables itself.
+_provider_checkers: list[Callable[[Tenant, UUID], bool]] = []
+
+
+def register_provider_checker(checker: Callable[[Tenant, UUID], bool]) -> None:
+    """Let the app that owns authentication providers confirm that an id belongs to a tenant."""
+    if checker not in _provider_checkers:
+        _provider_checkers.append(checker)
+
+
+def _clean_name(name, field: str = "name") -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise ValidationFailed("Enter a name.", field=field, code="name_required")
+    name = " ".join(name.split())
+    if len(name) > MAX_NAME:
+        raise ValidationFailed(f"Names are at most {MAX_NAME} characters long.", field=field, code="name_too_long")
+    return name
+
+
+def org_snapshot(org: Organization) -> dict:
+    return {
+        "name": org.name,
+        "parentId": str(org.parent_id) if org.parent_id else None,
+        "ssoMode": org.sso_mode,
+        "providerId": str(org.sso_provider_id) if org.sso_provider_id else None,
+    }
+
+
+@transaction.atomic
+def create_tenant(name: str, *, tenant_id: UUID | None = None, actor_label: str = "cli") -> Tenant:
+    """Create a tenant with its top organization (named after the tenant, password sign-in)."""
+    name = _clean_name(name)
+    tenant_id = tenant_id or uuid.uuid4()
+    if Tenant.objects.filter(id=tenant_id).exists():
+        raise Conflict(f"A tenant with id {tenant_id} already exists.", code="tenant_exists")
+    tenant = Tenant.objects.create(id=tenant_id, name=name)
+    top = Organization.objects.create(tenant=tenant, name=name, sso_mode=SSOMode.NONE)
+    record("tenant.created", tenant=tenant, actor_label=actor_label, target=tenant, data={"name": name, "topOrgId": str(top.id)})
+    return tenant
+
+
+def top_org(tenant: Tenant) -> Organization:
+    return Organization.objects.get(tenant=tenant, parent__isnull=True)
+
+
+def get_org(tenant: Tenant, org_id) -> Organization:
+    """Return the tenant's org ``org_id``; another tenant's org is as absent as a missing one."""
+    try:
+        return Organization.objects.get(tenant=tenant, id=_uuid(org_id, "orgId"))
+    except Organization.DoesNotExist:
+        raise NotFound("No organization with this id in your tenant.", code="org_not_found") from None
+
+
+def _uuid(value, field: str) -> UUID:
+    if isinstance(value, UUID):
+        return value
+    try:
+        return UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        raise ValidationFailed(f"{field} must be an id (UUID).", field=field, code="invalid_id") from None
+
+
+def _save(org: Organization) -> None:
+    try:
+        with transaction.atomic():
+            org.save()
+    except IntegrityError:
+        raise Conflict(
+            "An organization with this name already exists under the same parent.", field="name", code="org_name_taken"
+        ) from None
+
+
+@transaction.atomic
+def create_org(tenant: Tenant, name, *, parent_id=None, actor=None, request=None) -> Organization:
+    """Create an org under ``parent_id`` (default: the top org); new orgs inherit their SSO setting."""
+    name = _clean_name(name)
+    parent = get_org(tenant, parent_id) if parent_id is not None else top_org(tenant)
+    org = Organization(tenant=tenant, parent=parent, name=name, sso_mode=SSOMode.INHERIT)
+    _save(org)
+    record("org.created", tenant=tenant, actor=actor, target=org, data={"after": org_snapshot(org)}, request=request)
+    return org
+
+
+@transaction.atomic
+def rename_org(org: Organization, name, *, actor=None, request=None) -> Organization:
+    before = org_snapshot(org)
+    org.name = _clean_name(name)
+    _save(org)
+    record("org.renamed", tenant=org.tenant, actor=actor, target=org, data=diff(before, org_snapshot(org)), request=request)
+    return org
+
+
+@transaction.atomic
+def move_org(org: Organization, new_parent_id, *, actor=None, request=None) -> Organization:
+    """Move ``org`` under another org of the same tenant, refusing cycles and moving the top org."""
+    if org.parent_id is None:
+        raise ValidationFailed("The top organization cannot be moved.", field="parentId", code="org_top_immovable")
+    new_parent = get_org(org.tenant, new_parent_id)
+    if new_parent.id == org.id or org.id in ancestor_ids(new_parent):
+        raise ValidationFailed(
+            f"“{org.name}” cannot be moved under “{new_parent.name}”, which is inside it. Choose an organization outside it.",
+            field="parentId",
+            code="org_move_cycle",
+        )
+    before = org_snapshot(org)
+    org.parent = new_parent
+    _save(org)
+    record("org.moved", tenant=org.tenant, actor=actor, target=org, data=diff(before, org_snapshot(org)), request=request)
+    return org
+
+
+@transaction.atomic
+def set_org_sso(org: Organization, mode, provider_id=None, *, actor=None, request=None) -> Organization:
+    """Set an org's own SSO setting: ``inherit``, ``none`` or ``provider`` with a provider of the tenant."""
+    if mode not in SSOMode.values:
+        raise ValidationFailed("mode must be one of inherit, provider, none.", field="mode", code="invalid_sso_mode")
+    if mode == SSOMode.INHERIT and org.parent_id is None:
+        raise ValidationFailed(
+            "The top organization has no parent to inherit from; choose a provider or local sign-in.",
+            field="mode",
+            code="org_top_cannot_inherit",
+        )
+    pid = None
+    if mode == SSOMode.PROVIDER:
+        if provider_id is None:
+            raise ValidationFailed("Choose the authentication provider to use.", field="providerId", code="provider_required")
+        pid = _uuid(provider_id, "providerId")
+        if not any(check(org.tenant, pid) for check in _provider_checkers):
+            raise NotFound("No authentication provider with this id in your tenant.", field="providerId", code="provider_not_found")
+    elif provider_id is not None:
+        raise ValidationFailed("providerId is only allowed with mode “provider”.", field="providerId", code="provider_not_allowed")
+    before = org_snapshot(org)
+    org.sso_mode, org.sso_provider_id = mode, pid
+    _save(org)
+    record("org.sso_changed", tenant=org.tenant, actor=actor, target=org, data=diff(before, org_snapshot(org)), request=request)
+    return org
+
+
+_ANCESTORS_SQL = """
+WITH RECURSIVE chain(id, parent_id, sso_mode, sso_provider_id, depth) AS (
+    SELECT id, parent_id, sso_mode, sso_provider_id, 0 FROM tenancy_organization WHERE id = %s
+    UNION ALL
+    SELECT o.id, o.parent_id, o.sso_mode, o.sso_provider_id, chain.depth + 1
+    FROM tenancy_organization o JOIN chain ON o.id = chain.parent_id
+    WHERE chain.depth < 1000
+)
+SELECT id, parent_id, sso_mode, sso_provider_id FROM chain
+"""
+
+
+def _as_uuid(value) -> UUID | None:
+    if value is None:
+        return None
+    return value if isinstance(value, UUID) else UUID(str(value))
+
+
+def ancestor_settings(org_id: UUID) -> dict[UUID, OrgSetting]:
+    """Return the org and all its ancestors in one query (a recursive CTE)."""
+    # SQLite stores UUIDs as 32 hex digits without dashes; PostgreSQL as uuid.
+    key = org_id.hex if connection.vendor == "sqlite" else org_id
+    with connection.cursor() as cursor:
+        cursor.execute(_ANCESTORS_SQL, [key])
+        rows = cursor.fetchall()
+    return {
+        _as_uuid(r[0]): OrgSetting(_as_uuid(r[0]), _as_uuid(r[1]), r[2], _as_uuid(r[3]))
+        for r in rows
+    }
+
+
+def ancestor_ids(org: Organization) -> set[UUID]:
+    """Return the ids of ``org`` and every org above it."""
+    return set(ancestor_settings(org.id))
+
+
+def effective_sso_of(org: Organization | UUID) -> EffectiveSSO:
+    """Return the effective SSO setting of one org with a single query."""
+    org_id = org.id if isinstance(org, Organization) else org
+    return effective_sso(org_id, ancestor_settings(org_id))
+
+
+def org_tree(tenant: Tenant) -> list[tuple[Organization, int, EffectiveSSO]]:
+    """Return every org of the tenant in tree order with its depth and effective setting (one query)."""
+    orgs = list(Organization.objects.filter(tenant=tenant).order_by("name"))
+    settings_by_id = {o.id: OrgSetting(o.id, o.parent_id, o.sso_mode, o.sso_provider_id) for o in orgs}
+    effective = effective_sso_for_all(settings_by_id)
+    children: dict[UUID | None, list[Organization]] = {}
+    for o in orgs:
+        children.setdefault(o.parent_id, []).append(o)
+    out: list[tuple[Organization, int, EffectiveSSO]] = []
+    stack = [(o, 0) for o in reversed(children.get(None, []))]
+    while stack:
+        org, depth = stack.pop()
+        out.append((org, depth, effective[org.id]))
+        stack.extend((c, depth + 1) for c in reversed(children.get(org.id, [])))
+    return out
+
+
+def orgs_using_provider(tenant: Tenant, provider_id: UUID) -> list[Organization]:
+    """Return the orgs whose own setting names ``provider_id`` (not those that inherit it)."""
+    return list(Organization.objects.filter(tenant=tenant, sso_mode=SSOMode.PROVIDER, sso_provider_id=provider_id))
+
+
+def orgs_by_ids(tenant: Tenant, ids: Iterable) -> list[Organization]:
+    wanted = {_uuid(i, "orgIds") for i in ids}
+    found = list(Organization.objects.filter(tenant=tenant, id__in=wanted))
+    missing = wanted - {o.id for o in found}
+    if missing:
+        raise NotFound(
+            "No organization with these ids in your tenant: " + ", ".join(sorted(map(str, missing))),
+            field="orgIds",
+            code="org_not_found",
+        )
+    return found
