@@ -338,8 +338,9 @@ def _verify(
     try:
         return xmldsig.verify_signed_element(root, certificates, policy=policy)
     except SAMLError as exc:
+        reason = exc.detail or (type(exc).__doc__ or exc.code).strip().splitlines()[0]
         raise MetadataSignatureInvalid(
-            f"The metadata signature was refused: {exc.detail or exc.code}.", reason=exc.code
+            f"The metadata signature was refused: {reason.rstrip('.')}.", reason=exc.code
         ) from exc
 
 
