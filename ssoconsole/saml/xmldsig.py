@@ -66,9 +66,8 @@ SIGNATURE_METHODS: dict[str, tuple[str, str]] = {
 
 # Any attribute whose local name is "id" in any case or namespace counts as an
 # ID for the duplicate check, so that "Id", "id" or "xml:id" twins are caught.
-_SAME_ID = etree.XPath(
-    "//@*[translate(local-name(), 'ID', 'id') = 'id'][. = $value]"
-)
+# The value test comes first because it is the cheaper filter.
+_SAME_ID = etree.XPath("//@*[. = $value][translate(local-name(), 'ID', 'id') = 'id']")
 
 SHA1_HINT = (
     "The identity provider signs with SHA-1, which is refused. In Entra ID, open the "
@@ -209,7 +208,7 @@ def verify_signed_element(
     )
     _check_signature_value(
         signed_info_bytes, _b64(signature_value.text, "SignatureValue"),
-        signature_method, certificates, _key_info_certificates(key_info),
+        signature_method, certificates, key_info,
     )
     return parse_untrusted(
         canonical, max_bytes=len(canonical), max_depth=policy.max_xml_depth
@@ -435,7 +434,7 @@ def _check_signature_value(
     value: bytes,
     method: tuple[str, str],
     certificates: Sequence[bytes],
-    hints: list[bytes],
+    key_info: etree._Element | None,
 ) -> None:
     """Verify SignatureValue with the trusted certificates (SAML Core 5.4.5, XML-DSig 3.2.2).
 
@@ -443,6 +442,8 @@ def _check_signature_value(
     one that is not is only used to explain the failure.
     """
     trusted = list(dict.fromkeys(certificates))
+    # With one trusted certificate there is nothing to order: read KeyInfo only to explain a failure.
+    hints = _key_info_certificates(key_info) if len(trusted) > 1 else []
     preferred = [c for c in hints if c in trusted]
     ordered = preferred + [c for c in trusted if c not in preferred]
     key_type, hash_name = method
@@ -453,6 +454,8 @@ def _check_signature_value(
             continue
         if _verifies(key, key_type, hash_name, signed_info, value):
             return
+    hints = hints or _key_info_certificates(key_info)
+    preferred = [c for c in hints if c in trusted]
     unknown = [c for c in hints if c not in trusted]
     if unknown and not preferred:
         raise SignatureUntrustedKey(
