@@ -23,9 +23,11 @@ class Assertion:
 
     ``attributes`` maps each attribute Name to all its values in document
     order (several <Attribute> elements with one Name are merged).
-    ``not_on_or_after`` is the latest instant at which the assertion could
-    still be accepted: the replay cache must keep (``issuer``,
-    ``assertion_id``) until then.
+    ``not_on_or_after`` is the earliest of the assertion's own limits
+    (Conditions and bearer SubjectConfirmationData NotOnOrAfter);
+    ``replay_cache_until`` adds the allowed clock skew, the last instant at
+    which the assertion could still be accepted: the replay cache must keep
+    (``issuer``, ``assertion_id``) until then.
     """
 
     name_id: str
@@ -34,6 +36,7 @@ class Assertion:
     assertion_id: str
     in_response_to: str
     not_on_or_after: datetime
+    replay_cache_until: datetime
     authn_instant: datetime
     session_index: str | None = None
     session_not_on_or_after: datetime | None = None
