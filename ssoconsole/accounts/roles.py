@@ -64,3 +64,14 @@ def can(user, capability: str) -> bool:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     return capability in capabilities_of(user.role_names)
+
+
+def grantable_roles(user) -> list[str]:
+    """Return the roles ``user`` may give to others: those granting nothing ``user`` lacks.
+
+    Keeps an administrator from handing out (or taking for themselves) a role
+    more powerful than their own, e.g. an org-admin making someone an
+    identity-admin.
+    """
+    mine = capabilities_of(user.role_names) if can(user, Capability.USERS_MANAGE) else frozenset()
+    return [role for role in Role.values if GRANTS.get(role, frozenset()) <= mine]

@@ -1,3 +1,33 @@
+"""URLs of the server-rendered console, all under ``/console/`` except the ``/`` redirect."""
+
 from django.urls import path
 
-urlpatterns: list = []
+from ssoconsole.console.views import account, audit, dashboard, identity, orgs, users
+
+app_name = "console"
+
+urlpatterns = [
+    path("", dashboard.root, name="root"),
+    path("console/", dashboard.dashboard, name="dashboard"),
+    path("console/orgs/", orgs.org_list, name="org_list"),
+    path("console/orgs/new/", orgs.org_create, name="org_create"),
+    path("console/orgs/<uuid:org_id>/", orgs.org_detail, name="org_detail"),
+    path("console/orgs/<uuid:org_id>/rename/", orgs.org_rename, name="org_rename"),
+    path("console/orgs/<uuid:org_id>/move/", orgs.org_move, name="org_move"),
+    path("console/orgs/<uuid:org_id>/authentication/", orgs.org_authentication, name="org_authentication"),
+    path("console/users/", users.user_list, name="user_list"),
+    path("console/users/new/", users.user_create, name="user_create"),
+    path("console/users/<uuid:user_id>/", users.user_detail, name="user_detail"),
+    path("console/users/<uuid:user_id>/edit/", users.user_edit, name="user_edit"),
+    path("console/users/<uuid:user_id>/deactivate/", users.user_deactivate, name="user_deactivate"),
+    path("console/users/<uuid:user_id>/reactivate/", users.user_reactivate, name="user_reactivate"),
+    path(
+        "console/administration/integrations/identity-management/",
+        identity.identity_management,
+        name="identity",
+    ),
+    path("console/audit/", audit.audit_log, name="audit"),
+    path("console/account/", account.account, name="account"),
+    path("console/account/tokens/new/", account.token_create, name="token_create"),
+    path("console/account/tokens/<uuid:token_id>/revoke/", account.token_revoke, name="token_revoke"),
+]

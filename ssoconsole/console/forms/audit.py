@@ -1,0 +1,40 @@
+"""The audit log's filter form (a GET form: filters live in the URL and can be bookmarked)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta, timezone
+
+from django import forms
+
+from ssoconsole.audit.models import Outcome
+
+
+class AuditFilterForm(forms.Form):
+    actor = forms.CharField(label="Actor", required=False, max_length=254)
+    action = forms.ChoiceField(label="Action", required=False)
+    outcome = forms.ChoiceField(label="Outcome", required=False, choices=[("", "Any"), *Outcome.choices])
+    since = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, actions: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", "Any"), *((a, a) for a in actions)]
+
+    def clean(self):
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until and until < since:
+            self.add_error("until", "The end date is before the start date.")
+        return data
+
+    def filters(self) -> dict:
+        """Return the valid filters as arguments of ``queries.audit_events`` (dates are whole UTC days)."""
+        data = getattr(self, "cleaned_data", {})
+        since, until = data.get("since"), data.get("until")
+        return {
+            "actor": (data.get("actor") or "").strip(),
+            "action": data.get("action") or "",
+            "outcome": data.get("outcome") or "",
+            "since": datetime.combine(since, time.min, tzinfo=timezone.utc) if since else None,
+            "until": datetime.combine(until + timedelta(days=1), time.min, tzinfo=timezone.utc) if until else None,
+        }

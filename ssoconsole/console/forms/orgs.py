@@ -1,0 +1,91 @@
+"""Forms of the Organizations pages."""
+
+from __future__ import annotations
+
+from django import forms
+
+from ssoconsole.console.forms.common import INDENT, TenantOrgField
+from ssoconsole.tenancy.models import Organization, SSOMode
+from ssoconsole.tenancy.services import MAX_NAME
+
+ORG_FIELDS = {"name": "name", "parentId": "parent", "orgId": "parent", "mode": "mode", "providerId": "mode"}
+
+
+def _tree_rows(tree) -> tuple[list[tuple[str, str]], frozenset[str]]:
+    choices = [(str(org.id), INDENT * depth + org.name) for org, depth, _ in tree]
+    return choices, frozenset(value for value, _ in choices)
+
+
+def subtree_ids(tree, org: Organization) -> frozenset:
+    """Return the ids of ``org`` and everything below it, read from a tree-ordered list."""
+    ids, inside, depth_of_org = set(), False, None
+    for node, depth, _ in tree:
+        if node.id == org.id:
+            inside, depth_of_org = True, depth
+            ids.add(node.id)
+        elif inside and depth > depth_of_org:
+            ids.add(node.id)
+        elif inside:
+            break
+    return frozenset(ids)
+
+
+class OrgCreateForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=MAX_NAME)
+    parent = TenantOrgField(label="Parent organization", help_text="The new organization inherits its sign-in method from here.")
+
+    def __init__(self, *args, tree, initial_parent=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices, valid = _tree_rows(tree)
+        self.fields["parent"].choices = choices
+        self.fields["parent"].valid_ids = valid
+        if initial_parent is not None:
+            self.fields["parent"].initial = str(initial_parent)
+
+
+class OrgRenameForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=MAX_NAME)
+
+
+class OrgMoveForm(forms.Form):
+    parent = TenantOrgField(label="New parent organization")
+
+    def __init__(self, *args, tree, org: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices, valid = _tree_rows(tree)
+        hidden = {str(i) for i in subtree_ids(tree, org)}
+        self.fields["parent"].choices = [c for c in choices if c[0] not in hidden]
+        self.fields["parent"].valid_ids = valid
+        self.fields["parent"].help_text = (
+            f"Organizations inside “{org.name}” are not offered: an organization cannot be moved under itself."
+        )
+        self.fields["parent"].initial = str(org.parent_id) if org.parent_id else None
+
+
+class OrgAuthenticationForm(forms.Form):
+    """The org's own sign-in setting: inherit (not on the top org), local, or a provider.
+
+    ``providers`` is a list of ``(id, display name)`` of the tenant's
+    authentication providers; each becomes an ``provider:<id>`` choice.
+    """
+
+    mode = forms.ChoiceField(label="Sign-in method", widget=forms.RadioSelect)
+
+    def __init__(self, *args, org: Organization, inherited_label: str, providers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = []
+        if not org.is_top:
+            choices.append((SSOMode.INHERIT.value, f"Inherit from the parent organization (now: {inherited_label})"))
+        choices.append((SSOMode.NONE.value, "Local: users sign in with their username and password"))
+        choices += [(f"provider:{pid}", f"Single sign-on with {name}") for pid, name in providers]
+        self.fields["mode"].choices = choices
+        if org.sso_mode == SSOMode.PROVIDER:
+            self.fields["mode"].initial = f"provider:{org.sso_provider_id}"
+        else:
+            self.fields["mode"].initial = org.sso_mode
+
+    def mode_and_provider(self) -> tuple[str, str | None]:
+        value = self.cleaned_data["mode"]
+        if value.startswith("provider:"):
+            return SSOMode.PROVIDER.value, value.split(":", 1)[1]
+        return value, None

@@ -1,0 +1,62 @@
+"""Read-only queries behind the console's lists, always scoped to one tenant.
+
+Writes go through the services; these only select, filter and batch-load
+what a page shows, so that a list of 50 users costs a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from ssoconsole.accounts.models import RoleAssignment, User
+from ssoconsole.audit.models import AuditEvent
+
+
+def search_users(tenant, *, text: str = "", org_id=None, active: bool | None = None):
+    """Return the tenant's users matching every word of ``text`` in username, names or email."""
+    qs = User.objects.filter(tenant=tenant).select_related("org")
+    for word in text.split()[:8]:
+        qs = qs.filter(
+            Q(username__icontains=word) | Q(first_name__icontains=word)
+            | Q(last_name__icontains=word) | Q(email__icontains=word)
+        )
+    if org_id is not None:
+        qs = qs.filter(org_id=org_id)
+    if active is not None:
+        qs = qs.filter(is_active=active)
+    return qs.order_by("username")
+
+
+def load_roles(users) -> None:
+    """Fill ``role_names`` of many users with one query instead of one per user."""
+    users = list(users)
+    by_user: dict = {u.id: [] for u in users}
+    for user_id, role in RoleAssignment.objects.filter(user_id__in=by_user).values_list("user_id", "role"):
+        by_user[user_id].append(role)
+    for user in users:
+        user._role_names = sorted(by_user[user.id])
+
+
+def audit_events(tenant, *, actor: str = "", action: str = "", outcome: str = "", since=None, until=None):
+    """Return the tenant's audit events, newest first, filtered as the audit log page asks."""
+    qs = AuditEvent.objects.filter(tenant=tenant)
+    if actor:
+        qs = qs.filter(actor_label__icontains=actor)
+    if action:
+        qs = qs.filter(action=action)
+    if outcome:
+        qs = qs.filter(outcome=outcome)
+    if since is not None:
+        qs = qs.filter(created_at__gte=since)
+    if until is not None:
+        qs = qs.filter(created_at__lt=until)
+    return qs.order_by("-created_at", "-id")
+
+
+def audit_actions(tenant) -> list[str]:
+    """Return the distinct actions recorded in the tenant, for the action filter."""
+    return sorted(AuditEvent.objects.filter(tenant=tenant).values_list("action", flat=True).distinct())
+
+
+def events_about(tenant, target_id, limit: int = 10):
+    return list(AuditEvent.objects.filter(tenant=tenant, target_id=str(target_id)).order_by("-created_at")[:limit])

@@ -1,0 +1,57 @@
+"""Helpers shared by the console's views."""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Callable, TypeVar
+
+from django.core.paginator import Page, Paginator
+from django.http import Http404
+from django.shortcuts import render
+
+from ssoconsole.core.errors import NotFound
+
+T = TypeVar("T")
+PAGE_SIZE = 50
+
+
+def get_or_404(getter: Callable[..., T], *args) -> T:
+    """Call a service getter and turn its ``NotFound`` into a 404 page.
+
+    Services treat another tenant's record as absent, so a foreign id looks
+    exactly like a missing one from the outside.
+    """
+    try:
+        return getter(*args)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+
+
+def paginate(request, queryset, per_page: int = PAGE_SIZE) -> Page:
+    """Return the requested page; out-of-range or malformed numbers give the nearest valid page."""
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def query_without_page(request) -> str:
+    """Return the current query string minus ``page``, for pagination links that keep the filters."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def post_only(view):
+    """Let only POST through; a GET (a bookmarked or reloaded form address) gets a page that says why.
+
+    Django's ``require_POST`` answers with an empty 405, which leaves a person
+    looking at a blank page.
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method != "POST":
+            response = render(request, "console/errors/405.html", status=405)
+            response["Allow"] = "POST"
+            return response
+        return view(request, *args, **kwargs)
+
+    return wrapper

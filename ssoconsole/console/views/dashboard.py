@@ -1,0 +1,40 @@
+"""The landing pages: ``/`` and the dashboard, which shows each role what it can act on."""
+
+from __future__ import annotations
+
+from django.shortcuts import redirect, render
+
+from ssoconsole.accounts.access import console_view, signed_in_user
+from ssoconsole.accounts.models import User
+from ssoconsole.accounts.roles import Capability, can
+from ssoconsole.console import queries
+from ssoconsole.console.views.identity import sp_values
+from ssoconsole.core import urls
+from ssoconsole.tenancy.services import org_tree
+
+RECENT_EVENTS = 8
+
+
+def root(request):
+    """Send visitors to the console when signed in, to the login page otherwise."""
+    return redirect("console:dashboard" if signed_in_user(request) else "/login")
+
+
+@console_view()
+def dashboard(request):
+    user, tenant = request.user, request.tenant
+    context: dict = {"can_orgs": can(user, Capability.ORGS_VIEW), "can_users": can(user, Capability.USERS_VIEW)}
+    if context["can_orgs"]:
+        tree = org_tree(tenant)
+        context["org_count"] = len(tree)
+        context["sso_org_count"] = sum(1 for _, _, eff in tree if eff.uses_sso)
+    if context["can_users"]:
+        users = User.objects.filter(tenant=tenant)
+        context["user_count"] = users.count()
+        context["active_user_count"] = users.filter(is_active=True).count()
+    if can(user, Capability.IDENTITY_MANAGE):
+        context["sp_values"] = sp_values(tenant)
+        context["metadata_url"] = urls.sp_metadata_url(tenant.id)
+    if can(user, Capability.AUDIT_VIEW):
+        context["events"] = list(queries.audit_events(tenant)[:RECENT_EVENTS])
+    return render(request, "console/dashboard.html", context)

@@ -1,0 +1,196 @@
+"""Organizations: the tree with each org's effective sign-in method, create, rename, move, settings."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Count
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from ssoconsole.accounts.access import console_view
+from ssoconsole.accounts.models import User
+from ssoconsole.accounts.roles import Capability, can
+from ssoconsole.console.forms.common import add_domain_error
+from ssoconsole.console.forms.orgs import (
+    ORG_FIELDS,
+    OrgAuthenticationForm,
+    OrgCreateForm,
+    OrgMoveForm,
+    OrgRenameForm,
+)
+from ssoconsole.console.views.common import get_or_404, post_only
+from ssoconsole.core.errors import DomainError
+from ssoconsole.tenancy import services as orgs
+from ssoconsole.tenancy.models import SSOMode
+
+
+def describe_effective(effective, names: dict, org_id) -> dict:
+    """Say in words how an org's users sign in and which org that setting comes from."""
+    inherited = effective.source_org_id != org_id
+    return {
+        "uses_sso": effective.uses_sso,
+        "method": "Single sign-on" if effective.uses_sso else "Local (password)",
+        "inherited": inherited,
+        "source_id": effective.source_org_id,
+        "source_name": names.get(effective.source_org_id, ""),
+    }
+
+
+def own_setting_label(org) -> str:
+    if org.sso_mode == SSOMode.INHERIT:
+        return "Inherits"
+    if org.sso_mode == SSOMode.PROVIDER:
+        return "Single sign-on"
+    return "Local (password)"
+
+
+def _user_counts(tenant) -> dict:
+    rows = User.objects.filter(tenant=tenant).values("org_id").annotate(n=Count("id"))
+    return {r["org_id"]: r["n"] for r in rows}
+
+
+@console_view(Capability.ORGS_VIEW)
+def org_list(request):
+    """Show the whole tree, indented, with each org's own and effective sign-in setting."""
+    tree = orgs.org_tree(request.tenant)
+    names = {org.id: org.name for org, _, _ in tree}
+    counts = _user_counts(request.tenant)
+    rows = [
+        {
+            "org": org,
+            "depth": depth,
+            "own": own_setting_label(org),
+            "effective": describe_effective(eff, names, org.id),
+            "users": counts.get(org.id, 0),
+        }
+        for org, depth, eff in tree
+    ]
+    return render(
+        request,
+        "console/orgs/list.html",
+        {"rows": rows, "can_manage": can(request.user, Capability.ORGS_MANAGE)},
+    )
+
+
+@console_view(Capability.ORGS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def org_create(request):
+    tree = orgs.org_tree(request.tenant)
+    form = OrgCreateForm(request.POST or None, tree=tree, initial_parent=request.GET.get("parent") or tree[0][0].id)
+    if request.method == "POST" and form.is_valid():
+        try:
+            org = orgs.create_org(
+                request.tenant, form.cleaned_data["name"], parent_id=form.cleaned_data["parent"],
+                actor=request.user, request=request,
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc, ORG_FIELDS)
+        else:
+            messages.success(request, f"Organization “{org.name}” created. It inherits its sign-in method from its parent.")
+            return redirect("console:org_detail", org_id=org.id)
+    return render(request, "console/orgs/create.html", {"form": form})
+
+
+def _detail_context(request, org, **forms) -> dict:
+    """Build the settings page of ``org``; bound forms passed in replace the blank ones."""
+    tree = orgs.org_tree(request.tenant)
+    names = {o.id: o.name for o, _, _ in tree}
+    by_id = {o.id: (o, depth, eff) for o, depth, eff in tree}
+    _, _, effective = by_id[org.id]
+    parent_effective = by_id[org.parent_id][2] if org.parent_id else None
+    path, cursor = [], org
+    while cursor.parent_id is not None:
+        cursor = by_id[cursor.parent_id][0]
+        path.insert(0, cursor)
+    can_manage = can(request.user, Capability.ORGS_MANAGE)
+    can_sso = can(request.user, Capability.ORGS_SSO)
+    inherited_label = (
+        describe_effective(parent_effective, names, org.parent_id)["method"].lower() if parent_effective else ""
+    )
+    context = {
+        "org": org,
+        "path": path,
+        "children": [o for o, _, _ in tree if o.parent_id == org.id],
+        "users": User.objects.filter(tenant=request.tenant, org=org).count(),
+        "own": own_setting_label(org),
+        "effective": describe_effective(effective, names, org.id),
+        "can_manage": can_manage,
+        "can_sso": can_sso,
+        "can_identity": can(request.user, Capability.IDENTITY_MANAGE),
+        "providers": [],
+        "inherited_label": inherited_label,
+    }
+    if can_manage:
+        context["rename_form"] = forms.get("rename_form") or OrgRenameForm(initial={"name": org.name})
+        if not org.is_top:
+            context["move_form"] = forms.get("move_form") or OrgMoveForm(tree=tree, org=org)
+    if can_sso:
+        context["auth_form"] = forms.get("auth_form") or OrgAuthenticationForm(
+            org=org, inherited_label=inherited_label, providers=context["providers"]
+        )
+    return context
+
+
+@console_view(Capability.ORGS_VIEW)
+def org_detail(request, org_id):
+    org = get_or_404(orgs.get_org, request.tenant, org_id)
+    return render(request, "console/orgs/detail.html", _detail_context(request, org))
+
+
+@console_view(Capability.ORGS_MANAGE)
+@post_only
+def org_rename(request, org_id):
+    org = get_or_404(orgs.get_org, request.tenant, org_id)
+    form = OrgRenameForm(request.POST)
+    if form.is_valid():
+        old = org.name
+        try:
+            orgs.rename_org(org, form.cleaned_data["name"], actor=request.user, request=request)
+        except DomainError as exc:
+            org.name = old
+            add_domain_error(form, exc, ORG_FIELDS)
+        else:
+            messages.success(request, f"Renamed “{old}” to “{org.name}”.")
+            return redirect("console:org_detail", org_id=org.id)
+    return render(request, "console/orgs/detail.html", _detail_context(request, org, rename_form=form))
+
+
+@console_view(Capability.ORGS_MANAGE)
+@post_only
+def org_move(request, org_id):
+    org = get_or_404(orgs.get_org, request.tenant, org_id)
+    tree = orgs.org_tree(request.tenant)
+    form = OrgMoveForm(request.POST, tree=tree, org=org)
+    if form.is_valid():
+        try:
+            orgs.move_org(org, form.cleaned_data["parent"], actor=request.user, request=request)
+        except DomainError as exc:
+            org.refresh_from_db()
+            add_domain_error(form, exc, ORG_FIELDS)
+        else:
+            messages.success(request, f"Moved “{org.name}” under “{org.parent.name}”.")
+            return redirect("console:org_detail", org_id=org.id)
+    return render(request, "console/orgs/detail.html", _detail_context(request, org, move_form=form))
+
+
+@console_view(Capability.ORGS_SSO)
+@post_only
+def org_authentication(request, org_id):
+    """Set the org's own sign-in method through ``tenancy.services.set_org_sso``."""
+    org = get_or_404(orgs.get_org, request.tenant, org_id)
+    context = _detail_context(request, org)
+    form = OrgAuthenticationForm(
+        request.POST, org=org, inherited_label=context["inherited_label"], providers=context["providers"]
+    )
+    if form.is_valid():
+        mode, provider_id = form.mode_and_provider()
+        try:
+            orgs.set_org_sso(org, mode, provider_id, actor=request.user, request=request)
+        except DomainError as exc:
+            org.refresh_from_db()
+            add_domain_error(form, exc, ORG_FIELDS)
+        else:
+            messages.success(request, f"Sign-in method of “{org.name}” saved.")
+            return redirect("console:org_detail", org_id=org.id)
+    context["auth_form"] = form
+    return render(request, "console/orgs/detail.html", context)
