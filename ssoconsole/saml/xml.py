@@ -96,6 +96,10 @@ def parse_untrusted(
     try:
         root = etree.fromstring(bytes(data), parser=_parser())
     except etree.XMLSyntaxError as exc:
+        if _declares_doctype(data):
+            # libxml2 may fail on the DTD itself (a refused network load, an
+            # entity amplification limit) before the check below can run.
+            raise XMLForbiddenConstruct("The document has a document type declaration (DTD).") from None
         raise XMLMalformed(f"The document is not well-formed XML: {exc.msg}.") from None
     except ValueError as exc:  # e.g. an encoding declaration lxml refuses
         raise XMLMalformed(f"The document could not be decoded: {exc}.") from None
@@ -106,6 +110,22 @@ def parse_untrusted(
         raise XMLForbiddenConstruct("The document has a document type declaration (DTD).")
     _check_tree(root, max_depth)
     return root
+
+
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"),
+    (b"<\x00", "utf-16-le"), (b"\x00<", "utf-16-be"),
+)
+
+
+def _declares_doctype(data: bytes) -> bool:
+    """Tell whether the bytes contain a DOCTYPE, in any encoding libxml2 detects by itself."""
+    data = bytes(data)
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return "<!DOCTYPE" in data.decode(codec, "ignore")
+    return b"<!DOCTYPE" in data
 
 
 def _check_tree(root: etree._Element, max_depth: int) -> None:
