@@ -185,11 +185,14 @@ class CertificateInfo:
         except ValueError as exc:
             raise MetadataCertificateUnreadable(f"The certificate cannot be read: {exc}.") from None
         digest = cert.fingerprint(hashes.SHA256()).hex().upper()
+        with warnings.catch_warnings():  # see _load_der: non-positive serials exist in the wild
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            serial_number = cert.serial_number
         return cls(
             subject=cert.subject.rfc4514_string(),
             issuer=cert.issuer.rfc4514_string(),
             sha256_fingerprint=":".join(digest[i : i + 2] for i in range(0, len(digest), 2)),
-            serial_number=cert.serial_number,
+            serial_number=serial_number,
             not_before=cert.not_valid_before_utc,
             not_after=cert.not_valid_after_utc,
         )
