@@ -1,0 +1,78 @@
+"""How to call each API operation in the matrix tests, and what each role gets.
+
+Keys are ``(METHOD, path template)`` exactly as in the OpenAPI document; the
+matrix tests fail when the document has an operation that is missing here,
+so a new endpoint cannot ship without its access rules being stated.
+"""
+
+from __future__ import annotations
+
+from ssoconsole.accounts import services as accounts
+
+P = "/api/v1"
+
+
+def own_token_id(world, role):
+    """A fresh token of ``role``'s user in ``world`` (anonymous callers get the 'all' user's)."""
+    return accounts.create_api_token(world.users[role or "all"], name="to revoke")[1].id
+
+
+# Each builder takes (world whose ids go into the request, role of the caller) and returns (path, body).
+CALLS = {
+    ("GET", f"{P}/me"): lambda w, r: (f"{P}/me", None),
+    ("GET", f"{P}/service-provider"): lambda w, r: (f"{P}/service-provider", None),
+    ("GET", f"{P}/orgs"): lambda w, r: (f"{P}/orgs", None),
+    ("POST", f"{P}/orgs"): lambda w, r: (f"{P}/orgs", {"name": "Matrix", "parentId": str(w.child.id)}),
+    ("GET", f"{P}/orgs/{{id}}"): lambda w, r: (f"{P}/orgs/{w.child.id}", None),
+    ("PATCH", f"{P}/orgs/{{id}}"): lambda w, r: (f"{P}/orgs/{w.child.id}", {"name": "Renamed"}),
+    ("PUT", f"{P}/orgs/{{id}}/sso"): lambda w, r: (f"{P}/orgs/{w.child.id}/sso", {"mode": "none"}),
+    ("GET", f"{P}/users"): lambda w, r: (f"{P}/users", None),
+    ("POST", f"{P}/users"): lambda w, r: (f"{P}/users", {"username": "matrix@new.example", "orgId": str(w.child.id)}),
+    ("GET", f"{P}/users/{{id}}"): lambda w, r: (f"{P}/users/{w.target.id}", None),
+    ("PATCH", f"{P}/users/{{id}}"): lambda w, r: (f"{P}/users/{w.target.id}", {"firstName": "Changed"}),
+    ("POST", f"{P}/users/{{id}}/deactivate"): lambda w, r: (f"{P}/users/{w.target.id}/deactivate", None),
+    ("POST", f"{P}/users/{{id}}/reactivate"): lambda w, r: (f"{P}/users/{w.target.id}/reactivate", None),
+    ("GET", f"{P}/audit-events"): lambda w, r: (f"{P}/audit-events", None),
+    ("GET", f"{P}/api-tokens"): lambda w, r: (f"{P}/api-tokens", None),
+    ("POST", f"{P}/api-tokens"): lambda w, r: (f"{P}/api-tokens", {"name": "matrix"}),
+    ("DELETE", f"{P}/api-tokens/{{id}}"): lambda w, r: (f"{P}/api-tokens/{own_token_id(w, r)}", None),
+}
+
+IDP, ORG, USER, ANON = "identity-admin", "org-admin", "user", None
+ROLES = (IDP, ORG, USER, ANON)
+
+
+def _only(allowed: dict) -> dict:
+    """Expected statuses: those in ``allowed``, 403 for the other signed-in roles, 401 for anonymous."""
+    return {role: allowed.get(role, 401 if role is None else 403) for role in ROLES}
+
+
+EVERYONE_200 = _only({IDP: 200, ORG: 200, USER: 200})
+
+EXPECTED = {
+    ("GET", f"{P}/me"): EVERYONE_200,
+    ("GET", f"{P}/service-provider"): EVERYONE_200,
+    ("GET", f"{P}/orgs"): _only({IDP: 200, ORG: 200}),
+    ("POST", f"{P}/orgs"): _only({ORG: 201}),
+    ("GET", f"{P}/orgs/{{id}}"): _only({IDP: 200, ORG: 200}),
+    ("PATCH", f"{P}/orgs/{{id}}"): _only({ORG: 200}),
+    ("PUT", f"{P}/orgs/{{id}}/sso"): _only({IDP: 200}),
+    ("GET", f"{P}/users"): _only({IDP: 200, ORG: 200}),
+    ("POST", f"{P}/users"): _only({ORG: 201}),
+    ("GET", f"{P}/users/{{id}}"): _only({IDP: 200, ORG: 200}),
+    ("PATCH", f"{P}/users/{{id}}"): _only({ORG: 200}),
+    ("POST", f"{P}/users/{{id}}/deactivate"): _only({ORG: 200}),
+    ("POST", f"{P}/users/{{id}}/reactivate"): _only({ORG: 200}),
+    ("GET", f"{P}/audit-events"): _only({IDP: 200, ORG: 200}),
+    ("GET", f"{P}/api-tokens"): EVERYONE_200,
+    ("POST", f"{P}/api-tokens"): _only({IDP: 201, ORG: 201, USER: 201}),
+    ("DELETE", f"{P}/api-tokens/{{id}}"): _only({IDP: 204, ORG: 204, USER: 204}),
+}
+
+
+def documented_operations() -> set[tuple[str, str]]:
+    """Every (METHOD, path) in the generated OpenAPI document."""
+    from ssoconsole.api.urls import api
+
+    schema = api.get_openapi_schema(path_prefix=f"{P}/")
+    return {(method.upper(), path) for path, item in schema["paths"].items() for method in item}
