@@ -1,0 +1,188 @@
+"""Refresh URL-sourced metadata: on demand, on a schedule, and from several processes at once.
+
+A refresh never makes things worse: on failure the last good metadata stays
+in place (sign-in keeps working with it), the failure is recorded on the
+provider for the details page and audited, and another attempt is scheduled
+an hour later.
+
+Several server processes share one database, so each refresh first claims
+the provider with a lease: a single conditional ``UPDATE ... WHERE lease is
+free`` that the database applies atomically, on PostgreSQL and SQLite alike.
+Exactly one claimer sees one row updated; the others see none and move on.
+The fetch happens outside any transaction, and a lease that outlives a
+crashed process simply expires.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ssoconsole.audit.log import diff, record
+from ssoconsole.audit.models import Outcome
+from ssoconsole.core.errors import DomainError
+from ssoconsole.sso import errors as e
+from ssoconsole.sso.metadata_fetch import MetadataFetcher
+from ssoconsole.sso.metadata_store import RETRY_AFTER_FAILURE, apply_metadata, metadata_snapshot, next_refresh, obtain_metadata
+from ssoconsole.sso.models import AuthProvider, MetadataSource, RefreshResult
+
+log = logging.getLogger("ssoconsole.sso.refresh")
+LEASE = timedelta(minutes=2)
+BATCH = 50
+
+
+@dataclass(frozen=True)
+class RefreshOutcome:
+    """What one refresh did; ``changed`` tells whether the trusted metadata differs from before."""
+
+    provider_id: str
+    display_name: str
+    ok: bool
+    changed: bool = False
+    error_code: str = ""
+    error_message: str = ""
+
+
+def claim(provider_id, *, now: datetime, owner: str, due_only: bool = True) -> bool:
+    """Take the refresh lease of one provider; return whether this caller got it.
+
+    ``due_only`` also requires the refresh to be due, so a scheduler that
+    read a stale list cannot refresh twice what another process just did.
+    """
+    free = Q(refresh_lease_until__isnull=True) | Q(refresh_lease_until__lte=now)
+    condition = Q(id=provider_id, metadata_source=MetadataSource.URL) & free
+    if due_only:
+        condition &= Q(next_refresh_at__lte=now)
+    updated = AuthProvider.objects.filter(condition).update(refresh_lease_until=now + LEASE, refresh_lease_owner=owner)
+    return updated == 1
+
+
+def release(provider_id, *, owner: str) -> None:
+    """Give the lease back, unless it already expired and another process took it."""
+    AuthProvider.objects.filter(id=provider_id, refresh_lease_owner=owner).update(
+        refresh_lease_until=None, refresh_lease_owner=""
+    )
+
+
+def refresh_metadata(
+    provider: AuthProvider,
+    *,
+    actor=None,
+    actor_label: str | None = None,
+    request=None,
+    fetcher: MetadataFetcher | None = None,
+    now: datetime | None = None,
+) -> RefreshOutcome:
+    """Download the provider's metadata again now (the details page's "Refresh" action).
+
+    Raises ``RefreshNotApplicable`` for an uploaded file and
+    ``RefreshInProgress`` when another process holds the lease; a failed
+    download is not raised but returned, recorded and audited.
+    """
+    if provider.metadata_source != MetadataSource.URL:
+        raise e.RefreshNotApplicable(
+            "This provider's metadata was uploaded as a file, so there is nothing to download. Upload the new "
+            "metadata file instead."
+        )
+    now = now or timezone.now()
+    owner = secrets.token_hex(8)
+    if not claim(provider.id, now=now, owner=owner, due_only=False):
+        raise e.RefreshInProgress("The metadata of this provider is being refreshed right now. Wait a minute and look again.")
+    try:
+        return _refresh_claimed(provider, actor=actor, actor_label=actor_label, request=request, fetcher=fetcher, now=now)
+    finally:
+        release(provider.id, owner=owner)
+
+
+def _refresh_claimed(provider, *, actor, actor_label, request, fetcher, now) -> RefreshOutcome:
+    provider.refresh_from_db()
+    before = metadata_snapshot(provider)
+    try:
+        loaded = obtain_metadata(
+            metadata_xml=None, metadata_url=provider.metadata_url, entity_id=provider.entity_selector or None,
+            now=now, fetcher=fetcher,
+        )
+    except DomainError as exc:
+        return _record_failure(provider, exc, actor=actor, actor_label=actor_label, request=request, now=now)
+    with transaction.atomic():
+        apply_metadata(provider, loaded)
+        provider.last_refresh_at, provider.last_refresh_result = now, RefreshResult.OK
+        provider.last_refresh_error_code = provider.last_refresh_error_message = ""
+        provider.next_refresh_at = next_refresh(now, cache_duration=provider.cache_duration, valid_until=provider.valid_until)
+        provider.save(update_fields=_METADATA_FIELDS + _REFRESH_FIELDS)
+        changes = diff(before, metadata_snapshot(provider))
+        record("auth_provider.metadata_refreshed", tenant=provider.tenant, actor=actor, actor_label=actor_label,
+               target=provider, data=changes, request=request)
+    return RefreshOutcome(str(provider.id), provider.display_name, ok=True, changed=bool(changes["after"]))
+
+
+_METADATA_FIELDS = [
+    "metadata_xml", "metadata_sha256", "entity_id", "sso_url_redirect", "sso_url_post", "signing_certificates",
+    "name_id_formats", "want_authn_requests_signed", "valid_until", "cache_duration",
+]
+_REFRESH_FIELDS = ["last_refresh_at", "last_refresh_result", "last_refresh_error_code", "last_refresh_error_message",
+                   "next_refresh_at", "updated_at"]
+
+
+def _record_failure(provider, exc: DomainError, *, actor, actor_label, request, now) -> RefreshOutcome:
+    """Keep the last good metadata; note the failure, retry in an hour, audit it."""
+    with transaction.atomic():
+        provider.last_refresh_at, provider.last_refresh_result = now, RefreshResult.FAILED
+        provider.last_refresh_error_code, provider.last_refresh_error_message = exc.code, exc.message[:2000]
+        provider.next_refresh_at = now + RETRY_AFTER_FAILURE
+        provider.save(update_fields=_REFRESH_FIELDS)
+        record("auth_provider.metadata_refreshed", tenant=provider.tenant, actor=actor, actor_label=actor_label,
+               target=provider, outcome=Outcome.FAILURE, reason_code=exc.code,
+               data={"error": exc.as_dict(), "url": provider.metadata_url}, request=request)
+    log.warning("metadata refresh failed provider=%s code=%s", provider.id, exc.code)
+    return RefreshOutcome(str(provider.id), provider.display_name, ok=False, error_code=exc.code,
+                          error_message=exc.message)
+
+
+def due_provider_ids(now: datetime, *, limit: int = BATCH) -> list:
+    """Return ids of URL-sourced providers whose refresh is due and whose lease is free."""
+    free = Q(refresh_lease_until__isnull=True) | Q(refresh_lease_until__lte=now)
+    return list(
+        AuthProvider.objects.filter(free, metadata_source=MetadataSource.URL, next_refresh_at__lte=now)
+        .order_by("next_refresh_at").values_list("id", flat=True)[:limit]
+    )
+
+
+def refresh_due_providers(
+    now: datetime | None = None,
+    *,
+    fetcher: MetadataFetcher | None = None,
+    progress: Callable[[RefreshOutcome], None] | None = None,
+    limit: int = BATCH,
+) -> list[RefreshOutcome]:
+    """Refresh every provider that is due and that this process manages to claim.
+
+    Safe to run from every server process and from ``ssoconsole
+    refresh-metadata`` at the same time: a provider claimed elsewhere is
+    skipped. ``progress`` is called after each provider.
+    """
+    now = now or timezone.now()
+    owner = secrets.token_hex(8)
+    outcomes: list[RefreshOutcome] = []
+    for provider_id in due_provider_ids(now, limit=limit):
+        if not claim(provider_id, now=now, owner=owner):
+            continue
+        try:
+            provider = AuthProvider.objects.select_related("tenant").get(id=provider_id)
+            outcome = _refresh_claimed(provider, actor=None, actor_label="system", request=None, fetcher=fetcher, now=now)
+        except Exception:  # one broken provider must not stop the others; the log has the trace
+            log.exception("metadata refresh crashed provider=%s", provider_id)
+            continue
+        finally:
+            release(provider_id, owner=owner)
+        outcomes.append(outcome)
+        if progress is not None:
+            progress(outcome)
+    return outcomes

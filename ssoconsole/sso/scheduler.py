@@ -1,0 +1,72 @@
+"""A small in-process scheduler that refreshes due metadata from every server process.
+
+Each server process runs one daemon thread that wakes about once a minute
+and calls :func:`ssoconsole.sso.refresh.refresh_due_providers`. The lease in
+that function keeps processes from refreshing the same provider twice, so
+there is no leader to elect and nothing to configure. Call
+:func:`start_scheduler` once per process *after* forking (gunicorn's
+``post_fork`` hook, or the ``serve`` command for a single process); a thread
+started before ``fork`` would not exist in the workers.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import threading
+
+from django.db import close_old_connections
+
+log = logging.getLogger("ssoconsole.sso.scheduler")
+INTERVAL_SECONDS = 60.0
+
+_lock = threading.Lock()
+_state: dict = {"thread": None, "pid": None, "stop": None}
+
+
+def _run(stop: threading.Event, interval: float) -> None:
+    from ssoconsole.sso.refresh import refresh_due_providers
+
+    # A random first delay spreads the processes of one deployment over the minute.
+    delay = random.uniform(1.0, interval)
+    while not stop.wait(delay):
+        delay = interval
+        try:
+            close_old_connections()
+            for outcome in refresh_due_providers():
+                log.info("metadata refreshed provider=%s ok=%s changed=%s code=%s", outcome.provider_id, outcome.ok,
+                         outcome.changed, outcome.error_code)
+        except Exception:  # the scheduler must outlive a database hiccup; the next round retries
+            log.exception("metadata refresh round failed")
+        finally:
+            close_old_connections()
+
+
+def start_scheduler(interval: float = INTERVAL_SECONDS) -> bool:
+    """Start the refresh thread in this process unless it runs already; return whether it was started."""
+    with _lock:
+        thread = _state["thread"]
+        if thread is not None and thread.is_alive() and _state["pid"] == os.getpid():
+            return False
+        stop = threading.Event()
+        thread = threading.Thread(target=_run, args=(stop, interval), name="ssoconsole-metadata-refresh", daemon=True)
+        _state.update(thread=thread, pid=os.getpid(), stop=stop)
+        thread.start()
+        return True
+
+
+def stop_scheduler(timeout: float = 5.0) -> None:
+    """Stop the refresh thread of this process and wait for it (tests, orderly shutdown)."""
+    with _lock:
+        thread, stop = _state["thread"], _state["stop"]
+        _state.update(thread=None, pid=None, stop=None)
+    if stop is not None:
+        stop.set()
+    if thread is not None and thread.is_alive():
+        thread.join(timeout)
+
+
+def scheduler_running() -> bool:
+    thread = _state["thread"]
+    return thread is not None and thread.is_alive() and _state["pid"] == os.getpid()
