@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "ssoconsole.audit",
     "ssoconsole.api",
     "ssoconsole.console",
+    "ssoconsole.sso",
 ]
 
 MIDDLEWARE = [
