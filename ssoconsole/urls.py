@@ -6,4 +6,5 @@ urlpatterns = [
     path("api/v1/", include("ssoconsole.api.urls")),
     path("", include("ssoconsole.accounts.urls")),
     path("", include("ssoconsole.console.urls")),
+    path("", include("ssoconsole.sso.urls")),
 ]
