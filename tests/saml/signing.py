@@ -98,9 +98,16 @@ class KeyPair:
     key_pem: bytes
 
 
-@lru_cache(maxsize=None)
 def keypair(name: str = "idp", kind: str = "rsa2048") -> KeyPair:
-    """Return a cached key pair; ``kind`` is rsa2048, rsa3072, ec256 or ec384."""
+    """Return a cached key pair; ``kind`` is rsa2048, rsa3072, ec256 or ec384.
+
+    The same (name, kind) always gives the same key within one process.
+    """
+    return _keypair(name, kind)
+
+
+@lru_cache(maxsize=None)
+def _keypair(name: str, kind: str) -> KeyPair:
     if kind.startswith("rsa"):
         key = rsa.generate_private_key(public_exponent=65537, key_size=int(kind[3:]))
     else:
@@ -306,13 +313,15 @@ def sign_element(
     reference_uri: str | None = None,
     include_cert: bool | bytes = True,
     inclusive_prefixes: list[str] | None = None,
+    ds_prefix: str | None = "ds",
 ) -> etree._Element:
     """Add an enveloped signature right after the element's Issuer and return it.
 
     The digest is always computed with exclusive C14N of the element without
     the signature, whatever ``transforms`` claims, so that a test can build a
     signature that is valid except for the one property it is about.
-    ``include_cert`` may be a DER certificate to put in KeyInfo instead of the key's own.
+    ``include_cert`` may be a DER certificate to put in KeyInfo instead of the
+    key's own; ``ds_prefix`` None declares XML-DSig as the default namespace.
     """
     if signature_method is None:
         signature_method = ECDSA_SHA256 if isinstance(key.private_key, ec.EllipticCurvePrivateKey) else RSA_SHA256
@@ -324,7 +333,7 @@ def sign_element(
     def ds(parent, name, **attrs):
         return etree.SubElement(parent, f"{{{DS}}}{name}", **attrs)
 
-    signature = etree.Element(f"{{{DS}}}Signature", nsmap={"ds": DS})
+    signature = etree.Element(f"{{{DS}}}Signature", nsmap={ds_prefix: DS})
     signed_info = ds(signature, "SignedInfo")
     ds(signed_info, "CanonicalizationMethod", Algorithm=c14n_method)
     ds(signed_info, "SignatureMethod", Algorithm=signature_method)
