@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "ssoconsole.api",
     "ssoconsole.console",
     "ssoconsole.sso",
+    # Installed everywhere so its tables exist; mounted only when SSOCONSOLE_DEVIDP is set.
+    "ssoconsole.devidp",
 ]
 
 MIDDLEWARE = [
@@ -101,8 +103,9 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Sessions live in the database (the source of truth), so any process can
-# serve any request.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# serve any request; the engine also records each session's user, so that
+# deactivating a user ends their sessions at once.
+SESSION_ENGINE = "ssoconsole.accounts.session_store"
 SESSION_COOKIE_NAME = "ssoconsole_session"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -96,3 +97,23 @@ class ApiToken(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+class ConsoleSession(AbstractBaseSession):
+    """A console session, stored like Django's, plus the id of its user.
+
+    The indexed ``user_id`` lets deactivation end every session of a user
+    with one DELETE instead of decoding every session in the table.
+    ``ssoconsole.accounts.session_store`` fills it in on each save.
+    """
+
+    user_id = models.UUIDField(null=True, blank=True, db_index=True)
+
+    @classmethod
+    def get_session_store_class(cls):
+        from ssoconsole.accounts.session_store import SessionStore
+
+        return SessionStore
+
+    class Meta:
+        db_table = "accounts_console_session"

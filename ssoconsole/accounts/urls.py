@@ -1,3 +1,11 @@
+"""Sign-in and sign-out URLs; ``/login`` is the tenant-independent login URL of SPEC section 2."""
+
 from django.urls import path
 
-urlpatterns: list = []
+from ssoconsole.accounts import views
+
+urlpatterns = [
+    path("login", views.login, name="login"),
+    path("logout", views.logout, name="logout"),
+    path("signed-out", views.signed_out, name="signed-out"),
+]

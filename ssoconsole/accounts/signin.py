@@ -1,0 +1,199 @@
+"""The username-first sign-in decision and password sign-in (SPEC sections 2 and 3).
+
+:func:`next_step_for` is the one place that decides what follows the
+username: a password field, single sign-on with the org's provider, or a
+list of providers. The ``sso`` app plugs its flow in through
+:func:`register_sso_flow`; until it does, an SSO user gets a page that says
+single sign-on is not available yet, and never a password field.
+
+An unknown username gets the password step too and fails like a wrong
+password, so that the page does not tell strangers which accounts exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+from uuid import UUID
+
+from django.contrib.auth.hashers import make_password
+
+from ssoconsole.accounts import throttle
+from ssoconsole.accounts.models import User
+from ssoconsole.accounts.services import find_user_by_username, normalize_username
+from ssoconsole.audit.log import record
+from ssoconsole.audit.models import Outcome
+from ssoconsole.core.errors import DomainError
+from ssoconsole.core.request_info import client_ip
+from ssoconsole.tenancy.services import effective_sso_of
+
+# A person may mistype a password a few times; an attacker guessing it gets
+# five tries per quarter of an hour. One address may fail more often, since
+# several people can share it (an office behind NAT).
+USERNAME_RULE = throttle.Rule("signin-username", limit=5, window_seconds=15 * 60, what="for this username")
+ADDRESS_RULE = throttle.Rule("signin-address", limit=30, window_seconds=15 * 60, what="from your network address")
+
+
+@dataclass(frozen=True)
+class PasswordStep:
+    """Ask for the password of ``user`` (whose org signs in locally, or who keeps local sign-in)."""
+
+    username: str
+    user: User
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """No such user; the page asks for a password anyway and then fails like a wrong one."""
+
+    username: str
+
+
+@dataclass(frozen=True)
+class SSOStep:
+    """Send ``user`` to the identity provider ``provider_id`` of their org."""
+
+    username: str
+    user: User
+    provider_id: UUID
+
+
+@dataclass(frozen=True)
+class ProviderOption:
+    id: UUID
+    display_name: str
+
+
+@dataclass(frozen=True)
+class ProviderChoice:
+    """Let ``user`` pick from the tenant's providers (the tutorial's "list of providers")."""
+
+    username: str
+    user: User
+    providers: tuple[ProviderOption, ...]
+
+
+Step = PasswordStep | Unknown | SSOStep | ProviderChoice
+
+
+class SSOFlow(Protocol):
+    """What the ``sso`` app provides to the login page."""
+
+    def step_for(self, step: SSOStep) -> SSOStep | ProviderChoice:
+        """Return ``step`` as is, or a choice when the tenant offers several providers."""
+
+    def start(self, request, step: SSOStep | ProviderChoice, *, next_url: str):
+        """Return the HTTP response that continues sign-in (the IdP redirect or the provider list)."""
+
+
+_sso_flow: SSOFlow | None = None
+
+
+def register_sso_flow(flow: SSOFlow | None) -> None:
+    """Install the app that continues sign-in for SSO users (``None`` removes it)."""
+    global _sso_flow
+    _sso_flow = flow
+
+
+def sso_flow() -> SSOFlow | None:
+    return _sso_flow
+
+
+def next_step_for(username: str) -> Step:
+    """Decide what follows the username step; raise ``ValidationFailed`` for a malformed username."""
+    username = normalize_username(username)
+    user = find_user_by_username(username)
+    if user is None:
+        return Unknown(username)
+    if user.local_sign_in:
+        return PasswordStep(username, user)
+    effective = effective_sso_of(user.org_id)
+    if not effective.uses_sso:
+        return PasswordStep(username, user)
+    step = SSOStep(username, user, effective.provider_id)
+    return _sso_flow.step_for(step) if _sso_flow is not None else step
+
+
+class SignInRefused(DomainError):
+    """A password sign-in attempt failed; ``code`` is also the audit reason."""
+
+    status = 401
+    code = "signin_failed"
+
+
+BAD_CREDENTIALS = "The username or password is incorrect. Check both and try again."
+
+
+def _refuse(request, code: str, message: str, *, username: str, user: User | None, status: int = 401) -> SignInRefused:
+    record(
+        "auth.signin",
+        tenant=user.tenant if user is not None else None,
+        actor=user,
+        actor_label=None if user is not None else username[:254],
+        target=user,
+        target_type="user",
+        target_label=username[:254],
+        outcome=Outcome.FAILURE,
+        reason_code=code,
+        data={"method": "password"},
+        request=request,
+    )
+    return SignInRefused(message, code=code, status=status)
+
+
+def _count_failure(username: str, address: str) -> None:
+    throttle.record_failure(USERNAME_RULE, username)
+    throttle.record_failure(ADDRESS_RULE, address)
+
+
+def password_sign_in(request, username: str, password: str) -> User:
+    """Check ``username`` and ``password`` and return the user, or raise why not.
+
+    Raises ``ValidationFailed`` for a malformed username, ``throttle.Throttled``
+    when the username or the client address failed too often, and
+    :class:`SignInRefused` otherwise. Every refusal is audited with its reason.
+    """
+    username = normalize_username(username)
+    address = client_ip(request) or ""
+    for rule, key in ((USERNAME_RULE, username), (ADDRESS_RULE, address)):
+        try:
+            throttle.check(rule, key)
+        except throttle.Throttled as exc:
+            user = find_user_by_username(username)
+            _refuse(request, "throttled", exc.message, username=username, user=user)
+            raise
+    step = next_step_for(username)
+    if isinstance(step, Unknown):
+        make_password(password)  # spend the time a real check would take
+        _count_failure(username, address)
+        raise _refuse(request, "unknown_user", BAD_CREDENTIALS, username=username, user=None)
+    if not isinstance(step, PasswordStep):
+        raise _refuse(
+            request,
+            "sso_required",
+            "Your organization signs in with single sign-on, not a password. Continue from the login page without a password.",
+            username=username,
+            user=step.user,
+            status=403,
+        )
+    user = step.user
+    if user.has_usable_password():
+        valid = user.check_password(password)
+    else:
+        make_password(password)
+        valid = False
+    if not valid:
+        _count_failure(username, address)
+        raise _refuse(request, "bad_password", BAD_CREDENTIALS, username=username, user=user)
+    if not user.is_active:
+        # Said only after a correct password: a guesser learns nothing.
+        raise _refuse(
+            request,
+            "user_inactive",
+            "This account is deactivated. Ask an administrator of your organization to reactivate it.",
+            username=username,
+            user=user,
+            status=403,
+        )
+    throttle.reset(USERNAME_RULE, username)
+    return user

@@ -1,0 +1,119 @@
+"""Throttling of repeated failures, shared by every process through Django's cache.
+
+Used by password sign-in (per username and per client address) and, later,
+by the assertion consumer service. Counting happens in the cache (Redis when
+``REDIS_URL`` is set), so that several server processes enforce one limit.
+
+The counter is a sliding window approximated from two fixed windows: the
+previous window's count, weighted by how much of it still overlaps the last
+``window_seconds``, plus the current window's count. Unlike a plain fixed
+window, this does not let an attacker spend two windows' worth of attempts
+around a window boundary. Increments use ``cache.add``/``cache.incr``, which
+are atomic in Redis, so concurrent failures are all counted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+
+from django.core.cache import cache
+
+from ssoconsole.accounts import clock
+from ssoconsole.core.errors import DomainError
+
+
+@dataclass(frozen=True)
+class Rule:
+    """At most ``limit`` failures per ``window_seconds`` for one key of ``scope``."""
+
+    scope: str
+    limit: int
+    window_seconds: int
+    what: str  # how the refusal names the key to the user: "for this username"
+
+
+class Throttled(DomainError):
+    """Too many recent failures; ``retry_after`` says how many seconds to wait."""
+
+    status = 429
+    code = "throttled"
+
+    def __init__(self, rule: Rule, retry_after: int) -> None:
+        minutes = max(1, math.ceil(retry_after / 60))
+        wait = f"{minutes} minute{'s' if minutes != 1 else ''}"
+        super().__init__(
+            f"Too many failed attempts {rule.what}. Wait {wait} and try again.",
+            details={"retryAfterSeconds": retry_after, "scope": rule.scope},
+        )
+        self.rule = rule
+        self.retry_after = retry_after
+
+
+def _key(rule: Rule, value: str, window: int) -> str:
+    # Hash the value: cache keys must stay short and free of user-chosen characters.
+    digest = hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
+    return f"throttle:{rule.scope}:{digest}:{window}"
+
+
+def _timestamp(now: float | None) -> float:
+    return clock.now().timestamp() if now is None else now
+
+
+def _counts(rule: Rule, value: str, t: float) -> tuple[int, int, float]:
+    """Return (previous window count, current window count, fraction of current window elapsed)."""
+    window = int(t // rule.window_seconds)
+    got = cache.get_many([_key(rule, value, window - 1), _key(rule, value, window)])
+    previous = int(got.get(_key(rule, value, window - 1), 0))
+    current = int(got.get(_key(rule, value, window), 0))
+    elapsed = (t - window * rule.window_seconds) / rule.window_seconds
+    return previous, current, elapsed
+
+
+def retry_after(rule: Rule, value: str, *, now: float | None = None) -> int:
+    """Return the seconds until ``value`` may try again, or 0 when it may try now."""
+    if not value:
+        return 0
+    t = _timestamp(now)
+    previous, current, elapsed = _counts(rule, value, t)
+    if previous * (1 - elapsed) + current < rule.limit:
+        return 0
+    if current >= rule.limit:
+        # In the next window the estimate is current * (1 - f); it drops below
+        # the limit once f > 1 - limit / current.
+        needed = 1 - rule.limit / current
+        wait = (1 - elapsed) + needed
+    else:
+        needed = 1 - (rule.limit - current) / previous
+        wait = needed - elapsed
+    return max(1, math.ceil(wait * rule.window_seconds))
+
+
+def check(rule: Rule, value: str, *, now: float | None = None) -> None:
+    """Raise :class:`Throttled` when ``value`` has used up its failures for now."""
+    wait = retry_after(rule, value, now=now)
+    if wait:
+        raise Throttled(rule, wait)
+
+
+def record_failure(rule: Rule, value: str, *, now: float | None = None) -> None:
+    """Count one failure of ``value``."""
+    if not value:
+        return
+    t = _timestamp(now)
+    key = _key(rule, value, int(t // rule.window_seconds))
+    # Two windows: the current one is still read as "previous" during the next.
+    if not cache.add(key, 1, timeout=2 * rule.window_seconds + 60):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, timeout=2 * rule.window_seconds + 60)
+
+
+def reset(rule: Rule, value: str, *, now: float | None = None) -> None:
+    """Forget the failures of ``value`` (after it proved itself, e.g. a correct password)."""
+    if not value:
+        return
+    window = int(_timestamp(now) // rule.window_seconds)
+    cache.delete_many([_key(rule, value, window - 1), _key(rule, value, window)])
