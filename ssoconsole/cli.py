@@ -1,0 +1,201 @@
+"""The ``ssoconsole`` command (SPEC section 3).
+
+``migrate``, ``create-tenant``, ``create-user`` and ``create-api-token`` are
+Django management commands (``ssoconsole.core.management.commands``);
+``serve`` and ``demo`` are handled here, because the base URL they are
+given must reach the environment before Django reads its settings, in this
+process and in every gunicorn worker. Any other word is passed to Django's
+management utility, so ``ssoconsole check`` or ``ssoconsole shell`` work too.
+
+Exit status: 0 on success, 2 for usage errors, 1 for failures; expected
+failures print a sentence that says what happened and what to do, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+
+from ssoconsole.config import ConfigurationError, normalize_base_url
+
+USAGE = """usage: ssoconsole COMMAND [OPTIONS]
+
+commands:
+  migrate                                   create or upgrade the database
+  create-tenant --name NAME [--id UUID]     create a tenant; prints its id
+  create-user --tenant ID --username U [--role R ...] [--password P] [--org ORG_ID]
+                                            create a user (in the top organization by default)
+  create-api-token --username U             create a REST API token; prints it
+  serve [--host H] [--port N] [--base-url URL]
+                                            serve the console with gunicorn
+  demo [--host H] [--port N] [--base-url URL]
+                                            seed the demo tenant, then serve it
+
+Any other Django management command works too (e.g. `ssoconsole check`).
+Run `ssoconsole COMMAND --help` for a command's options.
+Configuration comes from the environment: DATABASE_URL, REDIS_URL, SSOCONSOLE_BASE_URL, SSOCONSOLE_DATA_DIR.
+"""
+
+# Hyphenated names of SPEC section 3 and the management commands behind them.
+MANAGEMENT_COMMANDS = {
+    "create-tenant": "create_tenant",
+    "create-user": "create_user",
+    "create-api-token": "create_api_token",
+}
+
+
+def _fail(message: str, status: int = 1) -> int:
+    print(f"ssoconsole: {message}", file=sys.stderr)
+    return status
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ssoconsole.settings")
+    import django
+
+    django.setup()
+
+
+def _run_management_command(command: str, args: list[str]) -> int:
+    _setup_django()
+    from django.core.management import ManagementUtility, get_commands, load_command_class
+
+    name = MANAGEMENT_COMMANDS.get(command, command)
+    if command.startswith("-") or name not in get_commands():
+        print(USAGE, file=sys.stderr)
+        return _fail(f"unknown command {command!r}; the commands are listed above.", 2)
+    try:
+        if name != command:
+            # Called directly so that usage messages say "ssoconsole create-tenant".
+            load_command_class(get_commands()[name], name).run_from_argv(["ssoconsole", command, *args])
+        else:
+            ManagementUtility(["ssoconsole", command, *args]).execute()
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return 0
+
+
+def _server_parser(command: str) -> argparse.ArgumentParser:
+    def base_url(value: str) -> str:
+        try:
+            return normalize_base_url(value)
+        except ConfigurationError as exc:
+            raise argparse.ArgumentTypeError(str(exc).replace("SSOCONSOLE_BASE_URL", "--base-url")) from None
+
+    def port(value: str) -> int:
+        if not value.isdigit() or not 0 < int(value) < 65536:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a TCP port; use a number from 1 to 65535")
+        return int(value)
+
+    def count(value: str) -> int:
+        if not value.isdigit() or not 0 < int(value) <= 64:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a number from 1 to 64")
+        return int(value)
+
+    parser = argparse.ArgumentParser(prog=f"ssoconsole {command}", description="Serve the console with gunicorn.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    parser.add_argument("--port", type=port, default=8000, help="port to listen on (default: 8000)")
+    parser.add_argument(
+        "--base-url", type=base_url,
+        help="public URL of the console, used for every absolute URL (default: $SSOCONSOLE_BASE_URL, else http://HOST:PORT)",
+    )
+    parser.add_argument("--workers", type=count, default=2, help="worker processes (default: 2)")
+    parser.add_argument("--threads", type=count, default=4, help="threads per worker (default: 4)")
+    return parser
+
+
+def _port_free(host: str, port: int) -> bool:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _database_ready() -> str | None:
+    """Return why the database cannot serve yet, or ``None`` when it can."""
+    from django.db import DatabaseError, connection, connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    try:
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError as exc:
+        return f"cannot reach the database ({str(exc).strip().splitlines()[0] if str(exc).strip() else exc!r}); check DATABASE_URL."
+    finally:
+        connections.close_all()  # never share a connection with forked workers
+    if pending:
+        return f"the database is missing {len(pending)} migration(s); run `ssoconsole migrate` first."
+    return None
+
+
+def _serve(command: str, args: list[str]) -> int:
+    options = _server_parser(command).parse_args(args)
+    if options.base_url is None:
+        from_env = os.environ.get("SSOCONSOLE_BASE_URL")
+        host = "127.0.0.1" if options.host in ("0.0.0.0", "::") else options.host
+        options.base_url = normalize_base_url(from_env or f"http://{host}:{options.port}")
+    # Before Django reads settings: the workers inherit this environment.
+    os.environ["SSOCONSOLE_BASE_URL"] = options.base_url
+    _setup_django()
+    if command == "demo":
+        from django.core.management import call_command
+
+        from ssoconsole import demo
+
+        call_command("migrate", verbosity=0)
+        credentials = demo.seed()
+    from django.conf import settings
+
+    # whitenoise serves from the app directories (WHITENOISE_USE_FINDERS) and
+    # warns when STATIC_ROOT is missing, although serve needs no collectstatic.
+    os.makedirs(settings.STATIC_ROOT, exist_ok=True)
+    problem = _database_ready()
+    if problem:
+        return _fail(problem)
+    if not _port_free(options.host, options.port):
+        return _fail(
+            f"port {options.port} on {options.host} is in use; stop the program that uses it or pass another --port."
+        )
+    print(
+        f"ssoconsole serving {options.base_url} on {options.host}:{options.port} with {options.workers} workers "
+        f"x {options.threads} threads; stop with Ctrl+C or SIGTERM.",
+        flush=True,
+    )
+    if command == "demo":
+        print(
+            f"Demo tenant {credentials.tenant_id}: sign in at {options.base_url}/login as "
+            f"{credentials.username} with password {credentials.password}",
+            flush=True,
+        )
+    from ssoconsole import server
+
+    server.run(host=options.host, port=options.port, workers=options.workers, threads=options.threads)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one ``ssoconsole`` command and return its exit status."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help", "help") and len(args) == 1:
+        print(USAGE, file=sys.stdout if args else sys.stderr)
+        return 0 if args else 2
+    command, rest = args[0], args[1:]
+    try:
+        if command in ("serve", "demo"):
+            return _serve(command, rest)
+        return _run_management_command(command, rest)
+    except ConfigurationError as exc:
+        return _fail(f"configuration error: {exc}")
+    except KeyboardInterrupt:
+        return _fail("interrupted.", 130)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
