@@ -150,7 +150,7 @@ def _serve(command: str, args: list[str]) -> int:
         from ssoconsole import demo
 
         call_command("migrate", verbosity=0)
-        credentials = demo.seed()
+        info = demo.seed_demo()
     from django.conf import settings
 
     # whitenoise serves from the app directories (WHITENOISE_USE_FINDERS) and
@@ -170,8 +170,8 @@ def _serve(command: str, args: list[str]) -> int:
     )
     if command == "demo":
         print(
-            f"Demo tenant {credentials.tenant_id}: sign in at {options.base_url}/login as "
-            f"{credentials.username} with password {credentials.password}",
+            f"Demo tenant {info.tenant.id}: sign in at {info.login_url} as "
+            f"{info.admin_username} with password {info.admin_password}",
             flush=True,
         )
     from ssoconsole import server
