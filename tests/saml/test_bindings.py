@@ -268,8 +268,10 @@ def test_post_form_omits_absent_relay_state_and_checks_its_length():
 def test_inflating_is_capped():
     """A DEFLATE bomb is refused instead of filling memory."""
     bomb = deflate_and_encode(b"\0" * (1024 * 1024))
-    with pytest.raises(RedirectMessageUnreadable):
+    with pytest.raises(RedirectMessageUnreadable) as info:
         decode_and_inflate(bomb, max_bytes=64 * 1024)
+    assert "beyond 65536 bytes" in info.value.detail
+    assert decode_and_inflate(bomb, max_bytes=1024 * 1024) == b"\0" * (1024 * 1024)
 
 
 @pytest.mark.parametrize("value", ["not base64!", base64.b64encode(b"plain text").decode(),
