@@ -1,0 +1,135 @@
+"""The SAML endpoint ``/devidp/<tenant-id>/saml2`` and its sign-in form.
+
+A request is decoded, parsed and checked against the app before anyone is
+asked for a password, as Entra does. The sign-in form carries the request
+back in hidden fields (base64, as in the HTTP-POST binding), so that the
+second step re-checks everything against the current configuration and any
+server process can finish it.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ssoconsole.devidp import bindings, errors, flow, services, sessions
+from ssoconsole.devidp.authn_request import AuthnRequest, parse_authn_request
+from ssoconsole.devidp.forms import SignInForm
+from ssoconsole.devidp.views.common import directory_or_404
+from ssoconsole.devidp.views.errors import render_error
+
+MAX_RELAY_STATE = 1024
+
+
+def _decode(saml_request: str | None, redirect_binding: bool) -> tuple[AuthnRequest, bytes]:
+    if not saml_request:
+        raise errors.InvalidRequest("Invalid request: the request has no SAMLRequest parameter.")
+    try:
+        xml = bindings.decode_redirect(saml_request) if redirect_binding else bindings.decode_post(saml_request)
+    except bindings.BindingError as exc:
+        raise errors.InvalidRequest(f"Invalid request: {exc}") from None
+    return parse_authn_request(xml), xml
+
+
+def _relay_state(value: str | None) -> str:
+    value = value or ""
+    if len(value) > MAX_RELAY_STATE:
+        raise errors.InvalidRequest(f"Invalid request: RelayState is longer than {MAX_RELAY_STATE} characters.")
+    return value
+
+
+def _sign_in_page(request, directory, target, xml: bytes, relay_state: str, correlation_id: str, form=None, status=200):
+    response = TemplateResponse(
+        request,
+        "devidp/signin.html",
+        {
+            "directory": directory,
+            "app": target.app,
+            "form": form or SignInForm(),
+            "saml_request": bindings.encode_post(xml),
+            "relay_state": relay_state,
+            "correlation_id": correlation_id,
+        },
+        status=status,
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _post_to_acs(request, target, authn: AuthnRequest, session, relay_state: str, now):
+    """Render the auto-submitting HTTP-POST form that carries the signed response (Bindings 3.5)."""
+    xml = flow.issue(target, authn, session, now)
+    response = TemplateResponse(
+        request,
+        "devidp/autopost.html",
+        {
+            "acs_url": target.acs_url,
+            "saml_response": bindings.encode_post(xml),
+            # Entra echoes the SP's RelayState; the configured Relay State fills in when the SP sent none.
+            "relay_state": relay_state or target.app.relay_state,
+            "app": target.app,
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@csrf_exempt  # the HTTP-POST binding arrives from the SP's page, which has no token of ours
+@require_http_methods(["GET", "POST"])
+def saml2(request, tenant_id):
+    """Answer an AuthnRequest: reuse the IdP session, or show the sign-in page."""
+    directory = directory_or_404(tenant_id)
+    now = timezone.now()
+    correlation_id = str(uuid.uuid4())
+    params = request.GET if request.method == "GET" else request.POST
+    try:
+        authn, xml = _decode(params.get("SAMLRequest"), redirect_binding=request.method == "GET")
+        relay_state = _relay_state(params.get("RelayState"))
+        target = flow.resolve(directory, authn)
+        session = sessions.current(request, directory, now)
+        if session is not None and not authn.force_authn:
+            flow.authorize(target.app, session.user)
+            return _post_to_acs(request, target, authn, session, relay_state, now)
+        if authn.is_passive:
+            raise errors.InteractionRequired(
+                "The request asked for a silent sign-in (IsPassive), but no user is signed in to this directory."
+            )
+    except errors.AadstsError as exc:
+        return render_error(request, exc, correlation_id=correlation_id, now=now)
+    return _sign_in_page(request, directory, target, xml, relay_state, correlation_id)
+
+
+@require_POST
+def sign_in(request, tenant_id):
+    """Check the user's password, start the IdP session and answer the request."""
+    directory = directory_or_404(tenant_id)
+    now = timezone.now()
+    correlation_id = str(request.POST.get("correlation_id", ""))[:36] or str(uuid.uuid4())
+    try:
+        authn, xml = _decode(request.POST.get("SAMLRequest"), redirect_binding=False)
+        relay_state = _relay_state(request.POST.get("RelayState"))
+        target = flow.resolve(directory, authn)
+    except errors.AadstsError as exc:
+        return render_error(request, exc, correlation_id=correlation_id, now=now)
+    form = SignInForm(request.POST)
+    user = None
+    if form.is_valid():
+        user = services.check_credentials(directory, form.cleaned_data["username"], form.cleaned_data["password"])
+        if user is None:
+            form.add_error(None, "Your account or password is incorrect.")
+    if user is None:
+        return _sign_in_page(request, directory, target, xml, relay_state, correlation_id, form=form)
+    sessions.end(request, directory)  # ForceAuthn or another user: the new sign-in replaces the old session
+    token, session = sessions.start(directory, user, now)
+    try:
+        flow.authorize(target.app, user)
+        response = _post_to_acs(request, target, authn, session, relay_state, now)
+    except errors.AadstsError as exc:
+        # Like Entra, the user is signed in to the IdP even when this app refuses them.
+        response = render_error(request, exc, correlation_id=correlation_id, now=now)
+    sessions.set_cookie(response, directory, token, session)
+    return response
