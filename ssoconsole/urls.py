@@ -1,5 +1,6 @@
 """Root URL configuration: each app owns its own URL module."""
 
+from django.conf import settings
 from django.urls import include, path
 
 urlpatterns = [
@@ -8,3 +9,9 @@ urlpatterns = [
     path("", include("ssoconsole.console.urls")),
     path("", include("ssoconsole.sso.urls")),
 ]
+
+if settings.SSOCONSOLE_DEVIDP_ENABLED:
+    # The development identity provider exists only when asked for (``ssoconsole
+    # demo`` or SSOCONSOLE_DEVIDP=1); a production configuration has no /devidp/.
+    # It goes first so that no catch-all pattern of another app shadows it.
+    urlpatterns.insert(0, path("devidp/", include("ssoconsole.devidp.urls")))
