@@ -257,8 +257,8 @@ def _read_assertion(
     _check_issuer(assertion.find(ISSUER), idp, "Assertion")
     subject = assertion.find(SUBJECT)
     name_id, name_id_format = _name_id(subject)
-    confirmation_end = _check_bearer_confirmation(subject, sp, expected, policy, now)
     conditions_end = _check_conditions(assertion.find(CONDITIONS), sp, policy, now)
+    confirmation_end = _check_bearer_confirmation(subject, sp, expected, policy, now)
     statement = _authn_statement(assertion, policy, now)
     not_on_or_after = min(t for t in (confirmation_end, conditions_end) if t is not None)
     return Assertion(
