@@ -3,8 +3,8 @@
 HTTP-Redirect (SAML Bindings 3.4) is what Entra ID expects for requests:
 DEFLATE, base64, URL-encode, and, when requests are signed, a signature over
 the query string built exactly as Bindings 3.4.4.1 prescribes. HTTP-POST
-(Bindings 3.5) is the alternative for IdPs without a Redirect endpoint; this
-module sends it unsigned (see :func:`post_form`).
+(Bindings 3.5) is the alternative for IdPs without a Redirect endpoint; a
+POSTed request is signed with an enveloped XML signature (SAML Core 5.4).
 
 Decoding helpers exist for tests and the development IdP; they cap what they
 inflate, because a DEFLATE stream can expand a thousandfold.
@@ -18,11 +18,14 @@ import zlib
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
+from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from lxml import etree
 
-from .config import SIG_RSA_SHA256
+from .config import DIGEST_SHA256, SIG_RSA_SHA256
 from .errors import SAMLError
+from .xml import NS
 
 SIG_RSA_SHA1 = "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
 SIG_RSA_SHA384 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384"
@@ -33,6 +36,15 @@ SIGNATURE_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     SIG_RSA_SHA384: hashes.SHA384,
     SIG_RSA_SHA512: hashes.SHA512,
 }
+DIGEST_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
+    "http://www.w3.org/2000/09/xmldsig#sha1": hashes.SHA1,
+    DIGEST_SHA256: hashes.SHA256,
+    "http://www.w3.org/2001/04/xmldsig-more#sha384": hashes.SHA384,
+    "http://www.w3.org/2001/04/xmlenc#sha512": hashes.SHA512,
+}
+DS = NS["ds"]
+EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
+ENVELOPED_SIGNATURE = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 MAX_RELAY_STATE_BYTES = 80
 MAX_INFLATED_BYTES = 256 * 1024
 _PROTOCOL_PARAMS = ("SAMLRequest", "SAMLResponse", "RelayState", "SigAlg", "Signature")
@@ -170,19 +182,98 @@ def redirect_url(
     return urlunsplit((scheme, netloc, path, f"{existing}&{query}" if existing else query, fragment))
 
 
-def post_form(sso_url: str, request_xml: bytes, relay_state: str | None) -> PostForm:
+def post_form(
+    sso_url: str,
+    request_xml: bytes,
+    relay_state: str | None,
+    *,
+    sign_with: bytes | None = None,
+    certificate: bytes | None = None,
+    signature_method: str = SIG_RSA_SHA256,
+    digest_method: str = DIGEST_SHA256,
+) -> PostForm:
     """Return the form fields that carry the request by HTTP-POST (SAML Bindings 3.5.4).
 
-    The request is base64-encoded without DEFLATE. It is not signed: a POSTed
-    request would need an enveloped XML signature (Bindings 3.5.4.1), which is
-    left to the HTTP-Redirect binding that Entra ID and most IdPs use for
-    signed requests.
+    The request is base64-encoded without DEFLATE. With ``sign_with`` (and
+    the matching ``certificate`` for KeyInfo) the request carries an
+    enveloped XML signature instead of a query signature (Bindings 3.5.4.1).
     """
     check_relay_state(relay_state)
+    if sign_with is not None:
+        request_xml = sign_request_xml(
+            request_xml, sign_with, certificate,
+            signature_method=signature_method, digest_method=digest_method,
+        )
     fields = {"SAMLRequest": base64.b64encode(request_xml).decode("ascii")}
     if relay_state is not None:
         fields["RelayState"] = relay_state
     return PostForm(action=sso_url, fields=fields)
+
+
+def sign_request_xml(
+    request_xml: bytes,
+    key_pem: bytes,
+    certificate_pem: bytes | None,
+    *,
+    signature_method: str = SIG_RSA_SHA256,
+    digest_method: str = DIGEST_SHA256,
+) -> bytes:
+    """Add an enveloped XML signature to a request the SP built (SAML Core 5.4).
+
+    SAML Core 5.4.2: one Reference to the root's ID; 5.4.3/5.4.4: the
+    enveloped-signature and exclusive c14n transforms only, so IdPs that
+    enforce the SAML signature profile accept it. The signature goes right
+    after the Issuer, where the protocol schema puts it (Core 3.2.1).
+    """
+    if signature_method not in SIGNATURE_HASHES:
+        raise UnsupportedSignatureMethod(expected=sorted(SIGNATURE_HASHES), actual=signature_method)
+    if digest_method not in DIGEST_HASHES:
+        raise UnsupportedSignatureMethod(
+            "The configured digest method is not supported.",
+            expected=sorted(DIGEST_HASHES), actual=digest_method,
+        )
+    root = etree.fromstring(request_xml, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+    request_id = root.get("ID")
+    if not request_id:
+        raise ValueError("the request has no ID to reference")
+    # Digest first: the enveloped-signature transform means the Signature is not covered.
+    digest = hashes.Hash(DIGEST_HASHES[digest_method]())
+    digest.update(_exc_c14n(root))
+
+    signature = etree.Element(f"{{{DS}}}Signature", nsmap={"ds": DS})
+    signed_info = etree.SubElement(signature, f"{{{DS}}}SignedInfo")
+    etree.SubElement(signed_info, f"{{{DS}}}CanonicalizationMethod", Algorithm=EXC_C14N)
+    etree.SubElement(signed_info, f"{{{DS}}}SignatureMethod", Algorithm=signature_method)
+    reference = etree.SubElement(signed_info, f"{{{DS}}}Reference", URI=f"#{request_id}")
+    transforms = etree.SubElement(reference, f"{{{DS}}}Transforms")
+    etree.SubElement(transforms, f"{{{DS}}}Transform", Algorithm=ENVELOPED_SIGNATURE)
+    etree.SubElement(transforms, f"{{{DS}}}Transform", Algorithm=EXC_C14N)
+    etree.SubElement(reference, f"{{{DS}}}DigestMethod", Algorithm=digest_method)
+    etree.SubElement(reference, f"{{{DS}}}DigestValue").text = base64.b64encode(
+        digest.finalize()
+    ).decode("ascii")
+    value = etree.SubElement(signature, f"{{{DS}}}SignatureValue")
+    if certificate_pem is not None:
+        x509_data = etree.SubElement(etree.SubElement(signature, f"{{{DS}}}KeyInfo"), f"{{{DS}}}X509Data")
+        etree.SubElement(x509_data, f"{{{DS}}}X509Certificate").text = _certificate_b64(certificate_pem)
+
+    issuer = root.find(f"{{{NS['saml']}}}Issuer")
+    root.insert(0 if issuer is None else root.index(issuer) + 1, signature)
+    # SignedInfo is canonicalised where it sits, as the verifier will (XML-DSig 3.1.2).
+    value.text = base64.b64encode(_sign(_exc_c14n(signed_info), key_pem, signature_method)).decode("ascii")
+    return etree.tostring(root, encoding="utf-8")
+
+
+def _exc_c14n(element: etree._Element) -> bytes:
+    return etree.tostring(element, method="c14n", exclusive=True, with_comments=False)
+
+
+def _certificate_b64(certificate_pem: bytes) -> str:
+    try:
+        cert = x509.load_pem_x509_certificate(certificate_pem)
+    except ValueError:
+        raise SigningKeyUnusable("The SP signing certificate cannot be read.") from None
+    return base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode("ascii")
 
 
 def _sign(octets: bytes, key_pem: bytes, signature_method: str) -> bytes:

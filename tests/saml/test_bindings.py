@@ -9,6 +9,7 @@ import zlib
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
+from lxml import etree
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding
@@ -286,3 +287,87 @@ def test_redirect_query_alone_is_the_same_string_the_url_carries():
     """redirect_query is the query part of redirect_url, for callers that build URLs elsewhere."""
     query = redirect_query(_request(), RELAY_STATE, sign_with=SP_SIGNING_KEY_PEM)
     assert redirect_url(SSO_URL, _request(), RELAY_STATE, sign_with=SP_SIGNING_KEY_PEM) == f"{SSO_URL}?{query}"
+
+
+# --- HTTP-POST with an enveloped signature (SAML Bindings 3.5.4.1, Core 5.4) ------------------
+
+
+def _signed_post_request(**options) -> bytes:
+    form = post_form(SSO_URL, _request(), RELAY_STATE, sign_with=SP_SIGNING_KEY_PEM,
+                     certificate=SP_SIGNING_CERT_PEM, **options)
+    return base64.b64decode(form.fields["SAMLRequest"])
+
+
+def test_signed_post_request_verifies_with_the_core_verifier():
+    """The enveloped signature passes the strict SAML profile the response validator enforces."""
+    from ssoconsole.saml.xmldsig import verify_signed_element
+    from sp_keys import der
+
+    signed = etree.fromstring(_signed_post_request())
+    covered = verify_signed_element(signed, [der(SP_SIGNING_CERT_PEM)])
+    def exc_c14n(element):
+        return etree.tostring(element, method="c14n", exclusive=True)
+
+    assert exc_c14n(covered) == exc_c14n(etree.fromstring(_request()))
+
+
+@pytest.mark.skipif(shutil.which("xmlsec1") is None, reason="xmlsec1 command line not installed")
+def test_xmlsec1_command_line_verifies_the_signed_post_request(tmp_path):
+    """An independent implementation (xmlsec1) accepts the enveloped request signature."""
+    (tmp_path / "request.xml").write_bytes(_signed_post_request())
+    (tmp_path / "cert.pem").write_bytes(SP_SIGNING_CERT_PEM)
+    command = ["xmlsec1", "--verify", "--pubkey-cert-pem", "cert.pem",
+               "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:protocol:AuthnRequest", "request.xml"]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    tampered = _signed_post_request().replace(b"AllowCreate=\"true\"", b"AllowCreate=\"false\"")
+    (tmp_path / "request.xml").write_bytes(tampered)
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert result.returncode != 0
+
+
+def test_signed_post_request_follows_the_saml_signature_profile():
+    """SAML Core 5.4: one Reference to the root ID, enveloped + exc-c14n, signature after Issuer."""
+    root = etree.fromstring(_signed_post_request())
+    ds = {"ds": "http://www.w3.org/2000/09/xmldsig#"}
+    assert etree.QName(root[1]).localname == "Signature" and etree.QName(root[0]).localname == "Issuer"
+    (reference,) = root.findall("ds:Signature/ds:SignedInfo/ds:Reference", ds)
+    assert reference.get("URI") == "#_request-1"
+    assert [t.get("Algorithm") for t in reference.iterfind("ds:Transforms/ds:Transform", ds)] == [
+        "http://www.w3.org/2000/09/xmldsig#enveloped-signature", "http://www.w3.org/2001/10/xml-exc-c14n#"]
+    assert root.find("ds:Signature/ds:KeyInfo/ds:X509Data/ds:X509Certificate", ds) is not None
+
+
+def test_signed_post_request_is_valid_against_the_protocol_schema():
+    """The signature sits where saml-schema-protocol-2.0.xsd allows it."""
+    from saml_schemas import PROTOCOL_XSD, assert_schema_valid
+
+    assert_schema_valid(_signed_post_request(), PROTOCOL_XSD)
+
+
+@pytest.mark.parametrize("method,digest", [
+    (SIG_RSA_SHA512, "http://www.w3.org/2001/04/xmlenc#sha512"),
+    (SIG_RSA_SHA384, "http://www.w3.org/2001/04/xmldsig-more#sha384"),
+])
+def test_signed_post_request_uses_the_configured_methods(method, digest):
+    """Signature and digest methods are configurable, as the provider's request settings say."""
+    from ssoconsole.saml.xmldsig import verify_signed_element
+    from sp_keys import der
+
+    xml = _signed_post_request(signature_method=method, digest_method=digest)
+    root = etree.fromstring(xml)
+    ds = {"ds": "http://www.w3.org/2000/09/xmldsig#"}
+    assert root.find(".//ds:SignatureMethod", ds).get("Algorithm") == method
+    assert root.find(".//ds:DigestMethod", ds).get("Algorithm") == digest
+    verify_signed_element(root, [der(SP_SIGNING_CERT_PEM)])
+
+
+def test_unknown_digest_method_is_refused():
+    """A digest URI we do not implement is refused rather than mislabelled."""
+    with pytest.raises(UnsupportedSignatureMethod):
+        _signed_post_request(digest_method="http://www.w3.org/2001/04/xmldsig-more#md5")
+
+
+def test_signed_post_request_matches_golden_file():
+    """The POSTed, enveloped-signed request is pinned byte for byte."""
+    assert_matches_golden("authn-request-post-signed.xml", _signed_post_request() + b"\n")
