@@ -53,7 +53,7 @@ def my_apps(request, tenant_id):
         "devidp/myapps.html",
         {
             "directory": directory,
-            "user": session.user,
+            "idp_user": session.user,
             "tiles": [app for app in apps if app.sign_on_url],
             "without_sign_on_url": [app for app in apps if not app.sign_on_url],
         },
