@@ -22,7 +22,11 @@ from .config import (
     RequestSettings,
     ServiceProvider,
 )
-from .errors import SAMLError
+from .errors import (  # noqa: F401 - re-exported: callers import them from here too
+    SAMLError,
+    RequestSettingsInvalid,
+    IdPEndpointMissing,
+)
 from .xml import NS
 
 SAMLP = NS["samlp"]
@@ -33,25 +37,6 @@ MIN_ID_BYTES = 16
 # xs:ID is an NCName (SAML Core 1.3.4); ours also avoids characters that need escaping.
 _ID = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:\S+")
-
-
-class RequestSettingsInvalid(SAMLError):
-    """A SAML request setting of the provider has a value the request cannot carry."""
-
-    code = "saml.request_settings_invalid"
-    user_message = "Single sign-on is not set up correctly. Tell your administrator."
-    admin_hint = (
-        "Correct the provider's SAML request settings (authentication context, comparison, "
-        "name ID format) and try the change on a test organization first."
-    )
-
-
-class IdPEndpointMissing(SAMLError):
-    """The identity provider has no single sign-on URL for the binding the request uses."""
-
-    code = "saml.idp_sso_endpoint_missing"
-    user_message = "Single sign-on is not set up correctly. Tell your administrator."
-    admin_hint = "Upload metadata that lists an HTTP-Redirect or HTTP-POST SingleSignOnService."
 
 
 def new_request_id(random_bytes: Callable[[int], bytes], *, nbytes: int = 20) -> str:

@@ -24,7 +24,13 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
 
 from .config import DIGEST_SHA256, SIG_RSA_SHA256
-from .errors import SAMLError
+from .errors import (  # noqa: F401 - re-exported: callers import them from here too
+    SAMLError,
+    RelayStateTooLong,
+    UnsupportedSignatureMethod,
+    SigningKeyUnusable,
+    RedirectMessageUnreadable,
+)
 from .xml import NS
 
 SIG_RSA_SHA1 = "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
@@ -48,38 +54,6 @@ ENVELOPED_SIGNATURE = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 MAX_RELAY_STATE_BYTES = 80
 MAX_INFLATED_BYTES = 256 * 1024
 _PROTOCOL_PARAMS = ("SAMLRequest", "SAMLResponse", "RelayState", "SigAlg", "Signature")
-
-
-class RelayStateTooLong(SAMLError):
-    """The RelayState is longer than the 80 bytes SAML Bindings 3.4.3 and 3.5.3 allow."""
-
-    code = "saml.relay_state_too_long"
-    admin_hint = "RelayState must be a short opaque token; keep the target URL on the server."
-
-
-class UnsupportedSignatureMethod(SAMLError):
-    """The configured request signature method is not one this service can sign with."""
-
-    code = "saml.signature_method_unsupported"
-    user_message = "Single sign-on is not set up correctly. Tell your administrator."
-    admin_hint = (
-        "Set the signature method to http://www.w3.org/2001/04/xmldsig-more#rsa-sha256 "
-        "(the only one Entra ID accepts for signed requests)."
-    )
-
-
-class SigningKeyUnusable(SAMLError):
-    """The SP signing key cannot sign requests (unreadable, encrypted, or not RSA)."""
-
-    code = "saml.sp_signing_key_unusable"
-    user_message = "Single sign-on is not set up correctly. Tell your administrator."
-    admin_hint = "Generate a new SP signing key pair and give the new certificate to the IdP."
-
-
-class RedirectMessageUnreadable(SAMLError):
-    """A SAMLRequest or SAMLResponse query value is not base64 of a DEFLATE stream."""
-
-    code = "saml.redirect_message_unreadable"
 
 
 @dataclass(frozen=True)

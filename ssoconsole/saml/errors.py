@@ -282,3 +282,197 @@ class TimeMalformed(SAMLError):
     code = "saml.time_malformed"
     user_message = "The sign-in message could not be read. Start again from the login page."
     admin_hint = "Time values must be xs:dateTime in UTC."
+
+
+# --- IdP metadata, SP metadata, AuthnRequest and bindings -------------------
+# (ssoconsole.saml.metadata, .sp_metadata, .authn_request, .bindings)
+
+
+_UPLOAD_HINT = "Download the federation metadata XML from the identity provider and upload it."
+
+
+class MetadataError(SAMLError):
+    """The identity provider's metadata cannot be used."""
+
+    code = "saml.metadata_error"
+    user_message = "Single sign-on is not set up correctly. Tell your administrator."
+    admin_hint = _UPLOAD_HINT
+
+
+class MetadataNotXML(MetadataError):
+    """The file is not XML, so it cannot be SAML metadata."""
+
+    code = "saml.metadata_not_xml"
+    admin_hint = (
+        "The file is not XML (a web page or a sign-in page is a common mistake). "
+        + _UPLOAD_HINT
+    )
+
+
+class MetadataNotSAML(MetadataError):
+    """The XML is not SAML 2.0 metadata (no EntityDescriptor or EntitiesDescriptor)."""
+
+    code = "saml.metadata_not_saml"
+    admin_hint = (
+        "Use the SAML 2.0 metadata (Entra ID: 'Federation Metadata XML' in the Single "
+        "sign-on page of the enterprise application), not a certificate or another document. "
+        + _UPLOAD_HINT
+    )
+
+
+class MetadataNoIdP(MetadataError):
+    """The metadata describes no SAML 2.0 identity provider (no IDPSSODescriptor)."""
+
+    code = "saml.metadata_no_idp"
+    admin_hint = (
+        "This is probably a service provider's metadata (ours or another application's). "
+        + _UPLOAD_HINT
+    )
+
+
+class MetadataEntityAmbiguous(MetadataError):
+    """The metadata lists several identity providers and none was chosen."""
+
+    code = "saml.metadata_entity_ambiguous"
+    admin_hint = "Enter the entity ID of the identity provider to use; the ones found are listed."
+
+
+class MetadataEntityNotFound(MetadataError):
+    """The identity provider asked for is not in the metadata."""
+
+    code = "saml.metadata_entity_not_found"
+    admin_hint = "Check the entity ID of the identity provider; the ones found are listed."
+
+
+class MetadataNoSigningCertificate(MetadataError):
+    """The identity provider publishes no signing certificate, so no assertion could be trusted."""
+
+    code = "saml.metadata_no_signing_certificate"
+    admin_hint = (
+        "Make sure the identity provider has an active SAML signing certificate (Entra ID: "
+        "'SAML Certificates'), then download its metadata again and upload it."
+    )
+
+
+class MetadataCertificateUnreadable(MetadataError):
+    """A signing certificate in the metadata is not a readable X.509 certificate."""
+
+    code = "saml.metadata_certificate_unreadable"
+    admin_hint = "The file may have been edited or truncated. " + _UPLOAD_HINT
+
+
+class MetadataNoSSOEndpoint(MetadataError):
+    """The identity provider has no HTTP-Redirect or HTTP-POST single sign-on endpoint."""
+
+    code = "saml.metadata_no_sso_endpoint"
+    admin_hint = (
+        "Enable SAML 2.0 single sign-on with the HTTP-Redirect or HTTP-POST binding at the "
+        "identity provider. " + _UPLOAD_HINT
+    )
+
+
+class MetadataEndpointInvalid(MetadataError):
+    """A single sign-on endpoint location is not an absolute http(s) URL."""
+
+    code = "saml.metadata_endpoint_invalid"
+    admin_hint = "The sign-in URL in the metadata must start with https://. " + _UPLOAD_HINT
+
+
+class MetadataInvalidValue(MetadataError):
+    """A date or duration in the metadata is not in the format the schema requires."""
+
+    code = "saml.metadata_invalid_value"
+
+
+class MetadataExpired(MetadataError):
+    """The metadata's validUntil has passed, so it must not be used any more."""
+
+    code = "saml.metadata_expired"
+    admin_hint = "Download current metadata from the identity provider and upload it."
+
+
+class MetadataUnsigned(MetadataError):
+    """The metadata carries no signature although a trusted certificate was given."""
+
+    code = "saml.metadata_unsigned"
+    admin_hint = (
+        "Download the signed metadata from the identity provider, or remove the metadata "
+        "signing certificate from the provider's settings if it does not sign its metadata."
+    )
+
+
+class MetadataSignatureInvalid(MetadataError):
+    """The metadata's signature does not verify with the trusted certificate."""
+
+    code = "saml.metadata_signature_invalid"
+    admin_hint = (
+        "The file was changed after the identity provider signed it, or the metadata signing "
+        "certificate configured here is not the one it uses. " + _UPLOAD_HINT
+    )
+
+
+class SPCertificateMissing(SAMLError):
+    """The SP metadata needs a certificate that the tenant does not have."""
+
+    code = "saml.sp_certificate_missing"
+    user_message = "Single sign-on is not set up correctly. Tell your administrator."
+    admin_hint = "Generate the SP key pair for this tenant before enabling signed requests."
+
+
+class SPCertificateUnreadable(SAMLError):
+    """An SP certificate is not a PEM X.509 certificate."""
+
+    code = "saml.sp_certificate_unreadable"
+    user_message = "Single sign-on is not set up correctly. Tell your administrator."
+    admin_hint = "Generate a new SP key pair for this tenant."
+
+
+class RequestSettingsInvalid(SAMLError):
+    """A SAML request setting of the provider has a value the request cannot carry."""
+
+    code = "saml.request_settings_invalid"
+    user_message = "Single sign-on is not set up correctly. Tell your administrator."
+    admin_hint = (
+        "Correct the provider's SAML request settings (authentication context, comparison, "
+        "name ID format) and try the change on a test organization first."
+    )
+
+
+class IdPEndpointMissing(SAMLError):
+    """The identity provider has no single sign-on URL for the binding the request uses."""
+
+    code = "saml.idp_sso_endpoint_missing"
+    user_message = "Single sign-on is not set up correctly. Tell your administrator."
+    admin_hint = "Upload metadata that lists an HTTP-Redirect or HTTP-POST SingleSignOnService."
+
+
+class RelayStateTooLong(SAMLError):
+    """The RelayState is longer than the 80 bytes SAML Bindings 3.4.3 and 3.5.3 allow."""
+
+    code = "saml.relay_state_too_long"
+    admin_hint = "RelayState must be a short opaque token; keep the target URL on the server."
+
+
+class UnsupportedSignatureMethod(SAMLError):
+    """The configured request signature method is not one this service can sign with."""
+
+    code = "saml.signature_method_unsupported"
+    user_message = "Single sign-on is not set up correctly. Tell your administrator."
+    admin_hint = (
+        "Set the signature method to http://www.w3.org/2001/04/xmldsig-more#rsa-sha256 "
+        "(the only one Entra ID accepts for signed requests)."
+    )
+
+
+class SigningKeyUnusable(SAMLError):
+    """The SP signing key cannot sign requests (unreadable, encrypted, or not RSA)."""
+
+    code = "saml.sp_signing_key_unusable"
+    user_message = "Single sign-on is not set up correctly. Tell your administrator."
+    admin_hint = "Generate a new SP signing key pair and give the new certificate to the IdP."
+
+
+class RedirectMessageUnreadable(SAMLError):
+    """A SAMLRequest or SAMLResponse query value is not base64 of a DEFLATE stream."""
+
+    code = "saml.redirect_message_unreadable"

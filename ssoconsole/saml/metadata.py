@@ -28,7 +28,23 @@ from cryptography.hazmat.primitives import hashes, serialization
 from lxml import etree
 
 from .config import BINDING_POST, BINDING_REDIRECT, IdentityProvider, ValidationPolicy
-from .errors import SAMLError
+from .errors import (  # noqa: F401 - re-exported: callers import them from here too
+    SAMLError,
+    MetadataError,
+    MetadataNotXML,
+    MetadataNotSAML,
+    MetadataNoIdP,
+    MetadataEntityAmbiguous,
+    MetadataEntityNotFound,
+    MetadataNoSigningCertificate,
+    MetadataCertificateUnreadable,
+    MetadataNoSSOEndpoint,
+    MetadataEndpointInvalid,
+    MetadataInvalidValue,
+    MetadataExpired,
+    MetadataUnsigned,
+    MetadataSignatureInvalid,
+)
 from .xml import NS, XMLMalformed, parse_untrusted
 
 MD = NS["md"]
@@ -36,131 +52,6 @@ DS = NS["ds"]
 SAML2_PROTOCOL = "urn:oasis:names:tc:SAML:2.0:protocol"
 DEFAULT_MAX_METADATA_BYTES = 4 * 1024 * 1024
 _LISTED_ENTITY_IDS = 20
-
-_UPLOAD_HINT = "Download the federation metadata XML from the identity provider and upload it."
-
-
-# --- Errors: one class per reason an administrator can meet ---------------------------------
-
-
-class MetadataError(SAMLError):
-    """The identity provider's metadata cannot be used."""
-
-    code = "saml.metadata_error"
-    user_message = "Single sign-on is not set up correctly. Tell your administrator."
-    admin_hint = _UPLOAD_HINT
-
-
-class MetadataNotXML(MetadataError):
-    """The file is not XML, so it cannot be SAML metadata."""
-
-    code = "saml.metadata_not_xml"
-    admin_hint = (
-        "The file is not XML (a web page or a sign-in page is a common mistake). "
-        + _UPLOAD_HINT
-    )
-
-
-class MetadataNotSAML(MetadataError):
-    """The XML is not SAML 2.0 metadata (no EntityDescriptor or EntitiesDescriptor)."""
-
-    code = "saml.metadata_not_saml"
-    admin_hint = (
-        "Use the SAML 2.0 metadata (Entra ID: 'Federation Metadata XML' in the Single "
-        "sign-on page of the enterprise application), not a certificate or another document. "
-        + _UPLOAD_HINT
-    )
-
-
-class MetadataNoIdP(MetadataError):
-    """The metadata describes no SAML 2.0 identity provider (no IDPSSODescriptor)."""
-
-    code = "saml.metadata_no_idp"
-    admin_hint = (
-        "This is probably a service provider's metadata (ours or another application's). "
-        + _UPLOAD_HINT
-    )
-
-
-class MetadataEntityAmbiguous(MetadataError):
-    """The metadata lists several identity providers and none was chosen."""
-
-    code = "saml.metadata_entity_ambiguous"
-    admin_hint = "Enter the entity ID of the identity provider to use; the ones found are listed."
-
-
-class MetadataEntityNotFound(MetadataError):
-    """The identity provider asked for is not in the metadata."""
-
-    code = "saml.metadata_entity_not_found"
-    admin_hint = "Check the entity ID of the identity provider; the ones found are listed."
-
-
-class MetadataNoSigningCertificate(MetadataError):
-    """The identity provider publishes no signing certificate, so no assertion could be trusted."""
-
-    code = "saml.metadata_no_signing_certificate"
-    admin_hint = (
-        "Make sure the identity provider has an active SAML signing certificate (Entra ID: "
-        "'SAML Certificates'), then download its metadata again and upload it."
-    )
-
-
-class MetadataCertificateUnreadable(MetadataError):
-    """A signing certificate in the metadata is not a readable X.509 certificate."""
-
-    code = "saml.metadata_certificate_unreadable"
-    admin_hint = "The file may have been edited or truncated. " + _UPLOAD_HINT
-
-
-class MetadataNoSSOEndpoint(MetadataError):
-    """The identity provider has no HTTP-Redirect or HTTP-POST single sign-on endpoint."""
-
-    code = "saml.metadata_no_sso_endpoint"
-    admin_hint = (
-        "Enable SAML 2.0 single sign-on with the HTTP-Redirect or HTTP-POST binding at the "
-        "identity provider. " + _UPLOAD_HINT
-    )
-
-
-class MetadataEndpointInvalid(MetadataError):
-    """A single sign-on endpoint location is not an absolute http(s) URL."""
-
-    code = "saml.metadata_endpoint_invalid"
-    admin_hint = "The sign-in URL in the metadata must start with https://. " + _UPLOAD_HINT
-
-
-class MetadataInvalidValue(MetadataError):
-    """A date or duration in the metadata is not in the format the schema requires."""
-
-    code = "saml.metadata_invalid_value"
-
-
-class MetadataExpired(MetadataError):
-    """The metadata's validUntil has passed, so it must not be used any more."""
-
-    code = "saml.metadata_expired"
-    admin_hint = "Download current metadata from the identity provider and upload it."
-
-
-class MetadataUnsigned(MetadataError):
-    """The metadata carries no signature although a trusted certificate was given."""
-
-    code = "saml.metadata_unsigned"
-    admin_hint = (
-        "Download the signed metadata from the identity provider, or remove the metadata "
-        "signing certificate from the provider's settings if it does not sign its metadata."
-    )
-
-
-class MetadataSignatureInvalid(MetadataError):
-    """The metadata's signature does not verify with the trusted certificate."""
-
-    code = "saml.metadata_signature_invalid"
-    admin_hint = (
-        "The file was changed after the identity provider signed it, or the metadata signing "
-        "certificate configured here is not the one it uses. " + _UPLOAD_HINT
-    )
 
 
 # --- Result types ------------------------------------------------------------------------------

@@ -17,29 +17,17 @@ from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
 from .config import BINDING_POST, ServiceProvider
-from .errors import SAMLError
+from .errors import (  # noqa: F401 - re-exported: callers import them from here too
+    SAMLError,
+    SPCertificateMissing,
+    SPCertificateUnreadable,
+)
 from .metadata import format_duration
 from .xml import NS
 
 MD = NS["md"]
 DS = NS["ds"]
 SAML2_PROTOCOL = "urn:oasis:names:tc:SAML:2.0:protocol"
-
-
-class SPCertificateMissing(SAMLError):
-    """The SP metadata needs a certificate that the tenant does not have."""
-
-    code = "saml.sp_certificate_missing"
-    user_message = "Single sign-on is not set up correctly. Tell your administrator."
-    admin_hint = "Generate the SP key pair for this tenant before enabling signed requests."
-
-
-class SPCertificateUnreadable(SAMLError):
-    """An SP certificate is not a PEM X.509 certificate."""
-
-    code = "saml.sp_certificate_unreadable"
-    user_message = "Single sign-on is not set up correctly. Tell your administrator."
-    admin_hint = "Generate a new SP key pair for this tenant."
 
 
 def build_sp_metadata(
