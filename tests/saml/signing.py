@@ -368,7 +368,7 @@ def _sign(private_key, method: str, data: bytes) -> bytes:
 
 
 def encrypt_element(
-    element: etree._Element,
+    element: etree._Element | bytes,
     recipient: KeyPair,
     *,
     content: str = XENC11 + "aes256-gcm",
@@ -379,10 +379,11 @@ def encrypt_element(
 ) -> etree._Element:
     """Return an EncryptedAssertion holding ``element`` encrypted for ``recipient``.
 
+    ``element`` may also be raw bytes, to encrypt a hostile plaintext.
     ``key_inside`` puts the EncryptedKey in EncryptedData/KeyInfo (Entra's
     layout); otherwise beside EncryptedData (SAML Core 2.3.4 allows both).
     """
-    plaintext = etree.tostring(element)
+    plaintext = element if isinstance(element, bytes) else etree.tostring(element)
     key_length = {"128": 16, "192": 24, "256": 32}[content.rsplit("aes", 1)[1][:3]]
     cek = os.urandom(key_length)
     if content.endswith("gcm"):
