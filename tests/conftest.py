@@ -1,0 +1,31 @@
+"""Shared test set-up: Django only when it is installed, plus fixtures for every app's tests.
+
+``tests/saml`` also runs in an environment without Django (the SAML core must
+not need it); there, everything but ``tests/saml`` is left out of collection
+and nothing below the guard runs.
+
+With Django, the data directory defaults to a fresh temporary directory, set
+before the settings are read (this is why pyproject.toml does not name the
+settings module: pytest-django would read the settings before this file
+runs), so that tests never write the checkout's ``./var``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+try:
+    import django  # noqa: F401
+except ImportError:  # the SAML core's environment
+    _here = Path(__file__).parent
+    collect_ignore = [str(p) for p in _here.iterdir() if p.name not in {"saml", "conftest.py", "__pycache__"}]
+else:
+    os.environ.setdefault("SSOCONSOLE_DATA_DIR", tempfile.mkdtemp(prefix="ssoconsole-tests-"))
+    # whitenoise warns about a missing STATIC_ROOT; the files come from the apps.
+    (Path(os.environ["SSOCONSOLE_DATA_DIR"]) / "static").mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ssoconsole.settings")
+    django.setup()  # pytest-django then only blocks database access outside django_db tests
+
+    from django_fixtures import *  # noqa: E402,F403 - tests/django_fixtures.py
