@@ -239,10 +239,12 @@ def sign_request_xml(
 
 
 def _exc_c14n(element: etree._Element) -> bytes:
+    """Canonicalise with exclusive c14n without comments (SAML Core 5.4.4)."""
     return etree.tostring(element, method="c14n", exclusive=True, with_comments=False)
 
 
 def _certificate_b64(certificate_pem: bytes) -> str:
+    """Return the certificate's DER in base64 for ds:X509Certificate (XML-DSig 4.4.4)."""
     try:
         cert = x509.load_pem_x509_certificate(certificate_pem)
     except ValueError:

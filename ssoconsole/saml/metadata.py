@@ -17,10 +17,11 @@ import base64
 import binascii
 import re
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
+from typing import TypeVar
 
 from cryptography import x509
 from cryptography.utils import CryptographyDeprecationWarning
@@ -52,6 +53,7 @@ DS = NS["ds"]
 SAML2_PROTOCOL = "urn:oasis:names:tc:SAML:2.0:protocol"
 DEFAULT_MAX_METADATA_BYTES = 4 * 1024 * 1024
 _LISTED_ENTITY_IDS = 20
+_T = TypeVar("_T", datetime, timedelta)
 
 
 # --- Result types ------------------------------------------------------------------------------
@@ -219,8 +221,9 @@ def _verify(
     """Verify the signature on the document element and return what it covers.
 
     SAML Metadata 3.1: metadata is signed with an enveloped XML signature on
-    the root (EntityDescriptor or EntitiesDescriptor); reading from the
-    returned element keeps unsigned wrappers from supplying the data.
+    the root (EntityDescriptor or EntitiesDescriptor). Only a signature on
+    the document element counts, and reading from the returned element keeps
+    unsigned wrappers and comments from supplying the data.
     """
     from . import xmldsig  # written alongside; imported late so parsing works without it
 
@@ -462,6 +465,7 @@ def format_duration(delta: timedelta) -> str:
 
 
 def _datetime_attr(element: etree._Element, name: str) -> datetime | None:
+    """Read an optional xs:dateTime attribute, refusing a malformed one (it is an expiry)."""
     value = element.get(name)
     if value is None:
         return None
@@ -476,6 +480,7 @@ def _datetime_attr(element: etree._Element, name: str) -> datetime | None:
 
 
 def _duration_attr(element: etree._Element, name: str) -> timedelta | None:
+    """Read an optional xs:duration attribute, refusing a malformed one."""
     value = element.get(name)
     if value is None:
         return None
@@ -489,12 +494,14 @@ def _duration_attr(element: etree._Element, name: str) -> timedelta | None:
         ) from None
 
 
-def _earliest(values):  # type: ignore[no-untyped-def]
+def _earliest(values: Iterable[_T | None]) -> _T | None:
+    """Return the smallest value present: nested validity limits all apply."""
     present = [v for v in values if v is not None]
     return min(present) if present else None
 
 
-def _unique(values) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+def _unique(values: Iterable[str]) -> tuple[str, ...]:
+    """Drop empty and repeated values, keeping the first occurrence's order."""
     out: list[str] = []
     for v in values:
         if v and v not in out:
@@ -503,6 +510,7 @@ def _unique(values) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
 
 
 def _list(ids: list[str]) -> str:
+    """List entity IDs for a message, bounded so a large federation stays readable."""
     shown = ", ".join(ids[:_LISTED_ENTITY_IDS])
     more = len(ids) - _LISTED_ENTITY_IDS
     return shown + (f" and {more} more" if more > 0 else "") if ids else "none"
@@ -511,5 +519,7 @@ def _list(ids: list[str]) -> str:
 def _display_tag(element: etree._Element) -> str:
     """Name an element with the usual prefix so administrators recognise it."""
     qname = etree.QName(element)
-    prefix = {v: k for k, v in NS.items()}.get(qname.namespace or "")
+    if not qname.namespace:
+        return qname.localname
+    prefix = {v: k for k, v in NS.items()}.get(qname.namespace)
     return f"{prefix}:{qname.localname}" if prefix else f"{{{qname.namespace}}}{qname.localname}"

@@ -194,6 +194,13 @@ def test_trusted_certificate_may_be_given_as_pem():
     assert parse_idp_metadata(data, now=NOW, trusted_certificates=[pem]).signature_verified
 
 
+def test_unreadable_trusted_pem_certificate_is_reported():
+    """A pasted PEM that is not a certificate is a certificate error, not a bad signature."""
+    bad_pem = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
+    with pytest.raises(md.MetadataCertificateUnreadable):
+        parse_idp_metadata(sample("adfs/federationmetadata-adfs-v4.xml"), now=NOW, trusted_certificates=[bad_pem])
+
+
 def test_sha1_signed_metadata_is_refused_unless_the_policy_allows_it():
     """The SHA-1 rule of the signature policy applies to metadata too."""
     data = sample("entra-id/microsoftonline-federation-metadata.xml")
@@ -411,6 +418,7 @@ def test_other_xml_is_reported_as_not_saml_metadata(data):
     with pytest.raises(md.MetadataNotSAML) as info:
         parse_idp_metadata(data, now=NOW)
     assert info.value.code == "saml.metadata_not_saml"
+    assert info.value.actual in ("rss", "EntityDescriptor", "md:IDPSSODescriptor")
 
 
 # --- The IDPSSODescriptor -----------------------------------------------------------------------
