@@ -35,6 +35,7 @@ def user_list(request):
     text = request.GET.get("q", "").strip()[:200]
     org_id = _uuid_or_none(request.GET.get("org"))
     status = request.GET.get("status", "")
+    org_options = org_choices(request.tenant)
     page = paginate(
         request,
         queries.search_users(request.tenant, text=text, org_id=org_id, active=STATUS_FILTERS.get(status)),
@@ -47,9 +48,10 @@ def user_list(request):
             "page": page,
             "query": query_without_page(request),
             "q": text,
-            "org_filter": str(org_id) if org_id else "",
+            # An id that is not one of the tenant's orgs still filters (to nothing) but is not echoed back.
+            "org_filter": str(org_id) if org_id and any(v == str(org_id) for v, _ in org_options) else "",
             "status": status if status in STATUS_FILTERS else "",
-            "org_options": org_choices(request.tenant),
+            "org_options": org_options,
             "can_manage": can(request.user, Capability.USERS_MANAGE),
             "filtered": bool(text or org_id or status in STATUS_FILTERS),
         },

@@ -1,0 +1,86 @@
+"""Fixtures of the console tests: two tenants, each with an org tree and one user per role.
+
+Kept in this directory so the console tests depend only on the services and
+on Django's test client (``force_login`` goes through the same session
+timeouts as a real sign-in).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import pytest
+from django.test import Client
+
+from ssoconsole.accounts import services as accounts
+from ssoconsole.tenancy import services as tenancy
+
+# Playwright drives the live server from the test's thread while Django's ORM
+# is used from async-looking code paths; the live server itself is threaded.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROLES = ("identity-admin", "org-admin", "user")
+ALL_ROLES = (*ROLES, "anonymous")
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class Tenant:
+    """One tenant: top org > Engineering > Platform, a user per role, a spare target user."""
+
+    tenant: object
+    top: object
+    child: object
+    grandchild: object
+    users: dict = field(default_factory=dict)
+    target: object = None
+
+    def client(self, role: str) -> Client:
+        """A test client signed in as the user of ``role``, or anonymous for ``"anonymous"``."""
+        client = Client()
+        if role != "anonymous":
+            client.force_login(self.users[role])
+        return client
+
+
+def build_tenant(name: str) -> Tenant:
+    tenant = tenancy.create_tenant(name)
+    top = tenancy.top_org(tenant)
+    child = tenancy.create_org(tenant, "Engineering")
+    grandchild = tenancy.create_org(tenant, "Platform", parent_id=child.id)
+    world = Tenant(tenant=tenant, top=top, child=child, grandchild=grandchild)
+    for role in ROLES:
+        world.users[role] = accounts.create_user(
+            tenant, f"{role}@{name}.example", org=top, roles=[role], first_name=role.title(), password=PASSWORD
+        )
+    world.users["both"] = accounts.create_user(tenant, f"both@{name}.example", org=top, roles=["identity-admin", "org-admin"])
+    world.target = accounts.create_user(tenant, f"target@{name}.example", org=child, first_name="Tara", last_name="Get")
+    return world
+
+
+@pytest.fixture
+def world(db) -> Tenant:
+    return build_tenant("acme")
+
+
+@pytest.fixture
+def other(db) -> Tenant:
+    """A second tenant whose records must stay invisible from the first."""
+    return build_tenant("globex")
+
+
+@pytest.fixture
+def admin_client(world) -> Client:
+    """Signed in as a user holding both admin roles, so every console page is open."""
+    return world.client("both")
+
+
+@pytest.fixture
+def org_admin_client(world) -> Client:
+    return world.client("org-admin")
+
+
+@pytest.fixture
+def identity_admin_client(world) -> Client:
+    return world.client("identity-admin")

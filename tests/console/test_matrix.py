@@ -1,0 +1,213 @@
+"""Role matrix and tenant isolation over every console URL.
+
+The URL list comes from the console's resolver, so a new page without an
+entry in ``EXPECTED`` fails ``test_every_console_url_has_a_matrix_entry``.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, reverse
+
+from ssoconsole.accounts import services as accounts
+from ssoconsole.accounts.models import ApiToken, User
+from ssoconsole.audit.models import AuditEvent
+from ssoconsole.console import urls as console_urls
+from ssoconsole.tenancy.models import Organization
+
+from .conftest import ALL_ROLES
+
+pytestmark = pytest.mark.django_db
+
+OK, REDIRECT, FORBIDDEN, NOT_ALLOWED = 200, 302, 403, 405
+
+
+def row(identity_admin, org_admin, user, anonymous=REDIRECT):
+    return {"identity-admin": identity_admin, "org-admin": org_admin, "user": user, "anonymous": anonymous}
+
+
+# GET status per URL name and role. POST-only addresses answer 405 to a GET
+# from a role that may use them, and 403 to one that may not.
+EXPECTED = {
+    "root": row(REDIRECT, REDIRECT, REDIRECT),
+    "dashboard": row(OK, OK, OK),
+    "org_list": row(OK, OK, FORBIDDEN),
+    "org_create": row(FORBIDDEN, OK, FORBIDDEN),
+    "org_detail": row(OK, OK, FORBIDDEN),
+    "org_rename": row(FORBIDDEN, NOT_ALLOWED, FORBIDDEN),
+    "org_move": row(FORBIDDEN, NOT_ALLOWED, FORBIDDEN),
+    "org_authentication": row(NOT_ALLOWED, FORBIDDEN, FORBIDDEN),
+    "user_list": row(OK, OK, FORBIDDEN),
+    "user_create": row(FORBIDDEN, OK, FORBIDDEN),
+    "user_detail": row(OK, OK, FORBIDDEN),
+    "user_edit": row(FORBIDDEN, OK, FORBIDDEN),
+    "user_deactivate": row(FORBIDDEN, OK, FORBIDDEN),
+    "user_reactivate": row(FORBIDDEN, OK, FORBIDDEN),
+    "identity": row(OK, FORBIDDEN, FORBIDDEN),
+    "audit": row(OK, OK, FORBIDDEN),
+    "account": row(OK, OK, OK),
+    "token_create": row(NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    "token_revoke": row(NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+}
+
+# What a POST by each role does to the write endpoints (200 = form page shown again).
+POST_EXPECTED = {
+    "org_create": row(FORBIDDEN, OK, FORBIDDEN),
+    "org_rename": row(FORBIDDEN, REDIRECT, FORBIDDEN),
+    "org_move": row(FORBIDDEN, REDIRECT, FORBIDDEN),
+    "org_authentication": row(REDIRECT, FORBIDDEN, FORBIDDEN),
+    "user_create": row(FORBIDDEN, OK, FORBIDDEN),
+    "user_edit": row(FORBIDDEN, OK, FORBIDDEN),
+    "user_deactivate": row(FORBIDDEN, REDIRECT, FORBIDDEN),
+    "user_reactivate": row(FORBIDDEN, REDIRECT, FORBIDDEN),
+}
+
+
+def console_patterns() -> list[URLPattern]:
+    return [p for p in console_urls.urlpatterns if isinstance(p, URLPattern)]
+
+
+def url_for(name: str, world, *, token_id=None) -> str:
+    """Build the URL of ``name`` with ids of ``world`` filled in for its parameters."""
+    pattern = next(p for p in console_patterns() if p.name == name)
+    values = {"org_id": world.child.id, "user_id": world.target.id, "token_id": token_id}
+    kwargs = {key: values[key] for key in pattern.pattern.converters}
+    return reverse(f"console:{name}", kwargs=kwargs)
+
+
+def test_every_console_url_has_a_matrix_entry():
+    """A page added to the console without an expected status per role fails here."""
+    names = {p.name for p in console_patterns()}
+    assert names == set(EXPECTED), f"missing: {names - set(EXPECTED)}, stale: {set(EXPECTED) - names}"
+    for name in EXPECTED:
+        assert set(EXPECTED[name]) == set(ALL_ROLES)
+
+
+def test_every_view_declares_its_capability():
+    """Each console view except ``/`` goes through ``console_view`` (the one authorization path)."""
+    for pattern in console_patterns():
+        if pattern.name == "root":
+            continue
+        assert hasattr(pattern.callback, "required_capability"), pattern.name
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_get_matrix(world, name, role):
+    token_id = None
+    if name == "token_revoke":
+        owner = world.users.get(role) or world.users["user"]
+        token_id = accounts.create_api_token(owner)[1].id
+    response = world.client(role).get(url_for(name, world, token_id=token_id))
+    assert response.status_code == EXPECTED[name][role], (name, role)
+    if response.status_code == REDIRECT and role == "anonymous":
+        assert response["Location"].startswith("/login")
+
+
+def _post_data(name: str, world) -> dict:
+    return {
+        "org_create": {"name": "", "parent": str(world.top.id)},
+        "org_rename": {"name": "Engineering renamed"},
+        "org_move": {"parent": str(world.top.id)},
+        "org_authentication": {"mode": "none"},
+        "user_create": {"username": "", "org": str(world.top.id)},
+        "user_edit": {"username": "", "org": str(world.top.id)},
+        "user_deactivate": {},
+        "user_reactivate": {},
+    }[name]
+
+
+def _snapshot():
+    return (
+        sorted(Organization.objects.values_list("id", "name", "parent_id", "sso_mode")),
+        sorted(User.objects.values_list("id", "username", "is_active")),
+    )
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+@pytest.mark.parametrize("name", sorted(POST_EXPECTED))
+def test_post_matrix(world, name, role):
+    """Roles without the capability get 403 (anonymous: the login page) and change nothing."""
+    before = _snapshot()
+    events = AuditEvent.objects.count()
+    response = world.client(role).post(url_for(name, world), _post_data(name, world))
+    assert response.status_code == POST_EXPECTED[name][role], (name, role)
+    if POST_EXPECTED[name][role] == FORBIDDEN or role == "anonymous":
+        assert _snapshot() == before
+        assert AuditEvent.objects.count() == events
+
+
+def test_token_revoke_post_by_each_role_only_touches_own_tokens(world):
+    for role in ("identity-admin", "org-admin", "user"):
+        mine = accounts.create_api_token(world.users[role])[1]
+        response = world.client(role).post(url_for("token_revoke", world, token_id=mine.id))
+        assert response.status_code == REDIRECT
+        assert ApiToken.objects.get(id=mine.id).revoked_at is not None
+    response = world.client("anonymous").post(url_for("token_revoke", world, token_id=mine.id))
+    assert response.status_code == REDIRECT and response["Location"].startswith("/login")
+
+
+# --- tenant isolation ---------------------------------------------------------------------------
+
+
+def _id_patterns():
+    return [p.name for p in console_patterns() if p.pattern.converters]
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("name", _id_patterns())
+def test_other_tenants_ids_are_not_found(world, other, name, method):
+    """Every page that takes an id answers 404 for another tenant's org, user or token, and writes nothing."""
+    foreign_token = accounts.create_api_token(other.users["org-admin"])[1]
+    values = {"org_id": other.child.id, "user_id": other.target.id, "token_id": foreign_token.id}
+    pattern = next(p for p in console_patterns() if p.name == name)
+    url = reverse(f"console:{name}", kwargs={k: values[k] for k in pattern.pattern.converters})
+    before = _snapshot()
+    client = world.client("both")
+    if method == "get":
+        response = client.get(url)
+        expected = 405 if name in {"org_rename", "org_move", "org_authentication", "token_create", "token_revoke"} else 404
+    else:
+        response = client.post(url, {"name": "Hijacked", "mode": "none", "parent": str(other.top.id), "username": "x"})
+        expected = 404
+    assert response.status_code == expected, (name, method)
+    assert _snapshot() == before
+    assert ApiToken.objects.get(id=foreign_token.id).revoked_at is None
+
+
+def test_moving_under_another_tenants_org_is_refused(world, other, admin_client):
+    response = admin_client.post(url_for("org_move", world), {"parent": str(other.top.id)})
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    world.child.refresh_from_db()
+    assert world.child.parent_id == world.top.id
+
+
+def test_creating_a_user_in_another_tenants_org_is_refused(world, other, admin_client):
+    response = admin_client.post(reverse("console:user_create"), {"username": "sneaky", "org": str(other.child.id)})
+    assert response.status_code == 200
+    assert not User.objects.filter(username="sneaky").exists()
+
+
+def test_lists_never_show_other_tenants_rows(world, other, admin_client):
+    """Org tree, user list and search, audit log and dashboard counts see only the own tenant."""
+    other_names = [other.tenant.name, other.target.username, other.users["user"].username]
+    pages = [
+        reverse("console:org_list"),
+        reverse("console:user_list"),
+        reverse("console:user_list") + "?q=target",
+        reverse("console:user_list") + f"?org={other.child.id}",
+        reverse("console:audit"),
+        reverse("console:audit") + "?actor=cli",
+        reverse("console:dashboard"),
+        reverse("console:org_create"),
+        reverse("console:user_create"),
+    ]
+    for page in pages:
+        body = admin_client.get(page).content.decode()
+        for name in other_names:
+            assert name not in body, (page, name)
+        assert str(other.child.id) not in body, page
+    dashboard = admin_client.get(reverse("console:dashboard"))
+    assert dashboard.context["org_count"] == 3
+    assert dashboard.context["user_count"] == 5
