@@ -47,6 +47,7 @@ from .errors import (  # noqa: F401 - re-exported: callers import them from here
     MetadataSignatureInvalid,
 )
 from .xml import NS, XMLMalformed, parse_untrusted
+from .xmldsig import verify_signed_element
 
 MD = NS["md"]
 DS = NS["ds"]
@@ -225,15 +226,13 @@ def _verify(
     the document element counts, and reading from the returned element keeps
     unsigned wrappers and comments from supplying the data.
     """
-    from . import xmldsig  # written alongside; imported late so parsing works without it
-
     if root.find(f"{{{DS}}}Signature") is None:
         raise MetadataUnsigned(
             "The metadata is not signed, but a metadata signing certificate is configured."
         )
     certificates = tuple(_to_der(c) for c in trusted)
     try:
-        return xmldsig.verify_signed_element(root, certificates, policy=policy)
+        return verify_signed_element(root, certificates, policy=policy)
     except SAMLError as exc:
         reason = exc.detail or (type(exc).__doc__ or exc.code).strip().splitlines()[0]
         raise MetadataSignatureInvalid(
@@ -243,14 +242,15 @@ def _verify(
 
 def _to_der(certificate: bytes) -> bytes:
     """Accept a trusted certificate as DER or PEM and return DER."""
-    if certificate.lstrip().startswith(b"-----BEGIN"):
-        try:
+    try:
+        if certificate.lstrip().startswith(b"-----BEGIN"):
             cert = x509.load_pem_x509_certificate(certificate)
-        except ValueError:
-            raise MetadataCertificateUnreadable(
-                "The trusted metadata signing certificate cannot be read."
-            ) from None
-        return cert.public_bytes(serialization.Encoding.DER)
+            return cert.public_bytes(serialization.Encoding.DER)
+        _load_der(bytes(certificate))
+    except ValueError:
+        raise MetadataCertificateUnreadable(
+            "The trusted metadata signing certificate cannot be read."
+        ) from None
     return bytes(certificate)
 
 

@@ -199,6 +199,8 @@ def test_unreadable_trusted_pem_certificate_is_reported():
     bad_pem = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
     with pytest.raises(md.MetadataCertificateUnreadable):
         parse_idp_metadata(sample("adfs/federationmetadata-adfs-v4.xml"), now=NOW, trusted_certificates=[bad_pem])
+    with pytest.raises(md.MetadataCertificateUnreadable):
+        parse_idp_metadata(sample("adfs/federationmetadata-adfs-v4.xml"), now=NOW, trusted_certificates=[b"\x30\x00"])
 
 
 def test_sha1_signed_metadata_is_refused_unless_the_policy_allows_it():
