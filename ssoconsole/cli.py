@@ -143,6 +143,9 @@ def _serve(command: str, args: list[str]) -> int:
         options.base_url = normalize_base_url(from_env or f"http://{host}:{options.port}")
     # Before Django reads settings: the workers inherit this environment.
     os.environ["SSOCONSOLE_BASE_URL"] = options.base_url
+    if command == "demo":
+        # The demo signs in through the built-in development identity provider.
+        os.environ.setdefault("SSOCONSOLE_DEVIDP", "1")
     _setup_django()
     if command == "demo":
         from django.core.management import call_command
