@@ -23,7 +23,6 @@ from .config import (
     ServiceProvider,
 )
 from .errors import (  # noqa: F401 - re-exported: callers import them from here too
-    SAMLError,
     RequestSettingsInvalid,
     IdPEndpointMissing,
 )

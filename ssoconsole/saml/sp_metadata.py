@@ -18,7 +18,6 @@ from lxml import etree
 
 from .config import BINDING_POST, ServiceProvider
 from .errors import (  # noqa: F401 - re-exported: callers import them from here too
-    SAMLError,
     SPCertificateMissing,
     SPCertificateUnreadable,
 )
