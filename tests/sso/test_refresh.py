@@ -1,0 +1,231 @@
+"""Metadata refresh: certificate rollover, failures that keep the last good copy, the lease, the command."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection, connections
+
+from ssoconsole.audit.models import AuditEvent
+from ssoconsole.sso import errors as e
+from ssoconsole.sso.metadata_store import MAX_REFRESH, MIN_REFRESH, next_refresh
+from ssoconsole.sso.models import AuthProvider
+from ssoconsole.sso.providers import create_provider
+from ssoconsole.sso.refresh import claim, refresh_due_providers, refresh_metadata, release
+from ssoconsole.sso.saml_config import identity_provider_config
+
+from . import helpers
+from .helpers import Route
+
+T0 = dt.datetime(2030, 1, 1, 12, tzinfo=dt.timezone.utc)
+
+
+@pytest.fixture
+def url_provider(tenant, admin, https_idp, fetcher, idp_certs):
+    https_idp.routes["/metadata"] = Route(body=helpers.idp_metadata(certs=[idp_certs["a"]]))
+    return create_provider(tenant, "Okta", metadata_url=https_idp.url("/metadata"), actor=admin, fetcher=fetcher)
+
+
+def serve(https_idp, *certs, **kwargs):
+    https_idp.routes["/metadata"] = Route(body=helpers.idp_metadata(certs=list(certs), **kwargs))
+
+
+# --- scheduling ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "cache, valid_for, expected",
+    [(None, None, MAX_REFRESH), (dt.timedelta(hours=6), None, dt.timedelta(hours=6)),
+     (dt.timedelta(minutes=5), None, MIN_REFRESH), (dt.timedelta(days=7), None, MAX_REFRESH),
+     (None, dt.timedelta(hours=10), dt.timedelta(hours=5)), (None, dt.timedelta(minutes=30), MIN_REFRESH)],
+)
+def test_next_refresh_respects_cache_duration_and_valid_until(cache, valid_for, expected):
+    """cacheDuration and validUntil shorten the interval; it stays between hourly and daily."""
+    valid_until = T0 + valid_for if valid_for else None
+    assert next_refresh(T0, cache_duration=cache, valid_until=valid_until) == T0 + expected
+
+
+def test_cache_duration_from_metadata_sets_next_refresh(tenant, https_idp, fetcher, idp_certs):
+    serve(https_idp, idp_certs["a"], cache_duration="PT6H")
+    p = create_provider(tenant, "X", metadata_url=https_idp.url("/metadata"), fetcher=fetcher, now=helpers.now())
+    assert p.cache_duration == dt.timedelta(hours=6)
+    assert dt.timedelta(hours=5, minutes=59) < p.next_refresh_at - p.last_refresh_at <= dt.timedelta(hours=6)
+
+
+# --- refresh ----------------------------------------------------------------------------------
+
+
+def test_refresh_picks_up_a_new_certificate_and_drops_a_removed_one(url_provider, https_idp, fetcher, idp_certs, admin):
+    """Rollover: B is trusted from the refresh that brings it; A until the refresh where it is gone."""
+    serve(https_idp, idp_certs["a"], idp_certs["b"])
+    outcome = refresh_metadata(url_provider, fetcher=fetcher, actor=admin)
+    assert outcome.ok and outcome.changed
+    trusted = identity_provider_config(AuthProvider.objects.get(id=url_provider.id)).signing_certificates
+    assert trusted == (helpers.der(idp_certs["a"]), helpers.der(idp_certs["b"]))
+
+    serve(https_idp, idp_certs["b"])
+    assert refresh_metadata(url_provider, fetcher=fetcher).changed
+    trusted = identity_provider_config(AuthProvider.objects.get(id=url_provider.id)).signing_certificates
+    assert trusted == (helpers.der(idp_certs["b"]),)
+
+    event = AuditEvent.objects.filter(action="auth_provider.metadata_refreshed").order_by("-created_at").first()
+    assert event.outcome == "success" and len(event.data["before"]["signingCertificates"]) == 2
+    assert len(event.data["after"]["signingCertificates"]) == 1
+
+
+def test_unchanged_refresh_reports_no_change(url_provider, fetcher):
+    outcome = refresh_metadata(url_provider, fetcher=fetcher)
+    assert outcome.ok and not outcome.changed
+
+
+@pytest.mark.parametrize(
+    "route, code",
+    [(Route(500, b"oops"), "sso.metadata_http_error"), (Route(body=helpers.HTML_PAGE), "saml.metadata_not_xml"),
+     (Route(body=helpers.XML_BOMB), "saml.xml_forbidden"), (Route(body=helpers.idp_metadata(certs=[])),
+                                                             "saml.metadata_no_signing_certificate")],
+    ids=["http-500", "html", "bomb", "no-cert"],
+)
+def test_failed_refresh_keeps_last_good_metadata(url_provider, https_idp, fetcher, route, code):
+    """The failure is recorded and audited; the trusted metadata and sign-in configuration stay as they were."""
+    before = AuthProvider.objects.get(id=url_provider.id)
+    https_idp.routes["/metadata"] = route
+    now = helpers.now()
+    outcome = refresh_metadata(url_provider, fetcher=fetcher, now=now)
+    assert not outcome.ok and outcome.error_code == code
+    after = AuthProvider.objects.get(id=url_provider.id)
+    assert bytes(after.metadata_xml) == bytes(before.metadata_xml)
+    assert identity_provider_config(after) == identity_provider_config(before)
+    assert (after.last_refresh_result, after.last_refresh_error_code) == ("failed", code)
+    assert after.last_refresh_error_message and after.next_refresh_at == now + dt.timedelta(hours=1)
+    event = AuditEvent.objects.get(action="auth_provider.metadata_refreshed", outcome="failure")
+    assert event.reason_code == code and event.data["error"]["code"] == code
+
+
+def test_success_after_failure_clears_the_error(url_provider, https_idp, fetcher, idp_certs):
+    https_idp.routes["/metadata"] = Route(503, b"")
+    assert not refresh_metadata(url_provider, fetcher=fetcher).ok
+    serve(https_idp, idp_certs["a"])
+    assert refresh_metadata(url_provider, fetcher=fetcher).ok
+    url_provider.refresh_from_db()
+    assert (url_provider.last_refresh_result, url_provider.last_refresh_error_code) == ("ok", "")
+
+
+def test_uploaded_file_cannot_be_refreshed(file_provider):
+    with pytest.raises(e.RefreshNotApplicable) as info:
+        refresh_metadata(file_provider)
+    assert "Upload the new metadata file" in info.value.message
+
+
+def test_refresh_while_another_process_holds_the_lease(url_provider, fetcher):
+    assert claim(url_provider.id, now=helpers.now(), owner="other", due_only=False)
+    with pytest.raises(e.RefreshInProgress):
+        refresh_metadata(url_provider, fetcher=fetcher)
+
+
+# --- lease ---------------------------------------------------------------------------------------
+
+
+def test_lease_is_exclusive_until_released_or_expired(url_provider):
+    AuthProvider.objects.filter(id=url_provider.id).update(next_refresh_at=T0)
+    assert claim(url_provider.id, now=T0, owner="p1")
+    assert not claim(url_provider.id, now=T0, owner="p2")
+    release(url_provider.id, owner="p2")  # not the holder: no effect
+    assert not claim(url_provider.id, now=T0 + dt.timedelta(seconds=30), owner="p2")
+    assert claim(url_provider.id, now=T0 + dt.timedelta(minutes=5), owner="p2")  # p1 crashed; lease expired
+    release(url_provider.id, owner="p2")
+    assert claim(url_provider.id, now=T0 + dt.timedelta(minutes=5), owner="p3")
+
+
+def test_claim_requires_due_refresh_and_url_source(url_provider, file_provider):
+    AuthProvider.objects.filter(id=url_provider.id).update(next_refresh_at=T0 + dt.timedelta(hours=1))
+    assert not claim(url_provider.id, now=T0, owner="p1")
+    assert not claim(file_provider.id, now=T0, owner="p1", due_only=False)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_claimers_one_wins(tenant, metadata_a):
+    """Several processes share the database: of two simultaneous claims exactly one gets the provider.
+
+    Each thread has its own database connection, so on PostgreSQL (DATABASE_URL
+    set) this is two real sessions racing on the conditional UPDATE.
+    """
+    p = create_provider(tenant, "Race", metadata_xml=metadata_a)
+    AuthProvider.objects.filter(id=p.id).update(metadata_source="url", metadata_url="https://acme.okta.com/m",
+                                                next_refresh_at=T0)
+    rounds, results = 5, []
+    for round_ in range(rounds):
+        AuthProvider.objects.filter(id=p.id).update(refresh_lease_until=None, refresh_lease_owner="")
+        barrier = threading.Barrier(2)
+        won: list[bool] = []
+
+        def racer(name: str) -> None:
+            try:
+                barrier.wait()
+                won.append(claim(p.id, now=T0, owner=f"{name}-{round_}"))
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=racer, args=(n,)) for n in ("a", "b")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(10)
+        results.append(sorted(won))
+    assert results == [[False, True]] * rounds, connection.vendor
+
+
+# --- scheduled refresh ---------------------------------------------------------------------------
+
+
+def test_refresh_due_providers_refreshes_only_what_is_due(tenant, https_idp, fetcher, idp_certs, url_provider, file_provider):
+    later = create_provider(tenant, "Later", metadata_url=https_idp.url("/metadata"), fetcher=fetcher)
+    now = helpers.now()
+    AuthProvider.objects.filter(id=url_provider.id).update(next_refresh_at=now - dt.timedelta(minutes=1))
+    AuthProvider.objects.filter(id=later.id).update(next_refresh_at=now + dt.timedelta(hours=3))
+    serve(https_idp, idp_certs["c"])
+    seen = []
+    outcomes = refresh_due_providers(now, fetcher=fetcher, progress=seen.append)
+    assert [o.display_name for o in outcomes] == ["Okta"] and seen == outcomes and outcomes[0].changed
+    assert AuthProvider.objects.get(id=later.id).signing_certificates != AuthProvider.objects.get(id=url_provider.id).signing_certificates
+    refreshed = AuthProvider.objects.get(id=url_provider.id)
+    assert refreshed.next_refresh_at > now and refreshed.refresh_lease_owner == ""
+    assert refresh_due_providers(now, fetcher=fetcher) == []  # nothing due any more
+
+
+def test_refresh_due_skips_a_provider_leased_elsewhere(url_provider, fetcher):
+    now = helpers.now()
+    AuthProvider.objects.filter(id=url_provider.id).update(next_refresh_at=now - dt.timedelta(minutes=1))
+    assert claim(url_provider.id, now=now, owner="other-process")
+    assert refresh_due_providers(now, fetcher=fetcher) == []
+
+
+def test_management_command_refreshes_with_progress(url_provider, https_idp, idp_certs, test_ca, settings):
+    """``ssoconsole refresh-metadata`` (a Django management command) prints what it did per provider."""
+    settings.SSOCONSOLE_METADATA_CA_BUNDLE = str(test_ca.pem_path)
+    settings.SSOCONSOLE_ALLOW_PRIVATE_METADATA_HOSTS = True
+    serve(https_idp, idp_certs["b"])
+    out = StringIO()
+    call_command("refresh-metadata", "--all", stdout=out)
+    assert "[1/1] Okta" in out.getvalue() and "ok, metadata changed" in out.getvalue()
+
+    AuthProvider.objects.filter(id=url_provider.id).update(next_refresh_at=helpers.now() - dt.timedelta(seconds=1))
+    out = StringIO()
+    call_command("refresh-metadata", stdout=out)
+    assert "1 provider(s) were due" in out.getvalue()
+
+    https_idp.routes["/metadata"] = Route(body=helpers.HTML_PAGE)
+    out = StringIO()
+    with pytest.raises(CommandError, match="last good metadata"):
+        call_command("refresh-metadata", "--provider", str(url_provider.id), stdout=out)
+    assert "failed (saml.metadata_not_xml)" in out.getvalue()
+
+
+def test_management_command_unknown_provider(db):
+    with pytest.raises(CommandError, match="No authentication provider"):
+        call_command("refresh-metadata", "--provider", "00000000-0000-0000-0000-000000000000")
+    with pytest.raises(CommandError, match="not a provider id"):
+        call_command("refresh-metadata", "--provider", "nope")
