@@ -34,6 +34,34 @@ def _no_constants(name: str):
     raise MalformedJson(f"{name} is not valid JSON; send numbers as plain decimal literals.")
 
 
+def check_text(value: str, where: str) -> None:
+    """Refuse NUL characters and lone surrogates, which no database column can store.
+
+    PostgreSQL rejects NUL in text and UTF-8 cannot encode a lone surrogate;
+    refusing them here turns what would be a server error into a 400.
+    """
+    if "\x00" in value:
+        raise MalformedJson(f"{where} contains a NUL character (\\u0000); remove it.", code="invalid_character", field=where)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise MalformedJson(
+            f"{where} contains an unpaired UTF-16 surrogate escape; send valid Unicode text.", code="invalid_character", field=where
+        ) from None
+
+
+def _check_strings(data, path: str = "") -> None:
+    if isinstance(data, str):
+        check_text(data, path or "The request body")
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            check_text(key, "A field name")
+            _check_strings(value, f"{path}.{key}" if path else key)
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            _check_strings(value, f"{path}[{index}]")
+
+
 class StrictJsonParser(Parser):
     """Parse ``application/json`` bodies that hold one JSON object, or raise a :class:`DomainError`.
 
@@ -66,4 +94,5 @@ class StrictJsonParser(Parser):
                 f"The request body must be a JSON object ({{...}}), not {_JSON_KINDS.get(type(data), 'that')}.",
                 code="body_not_object",
             )
+        _check_strings(data)
         return data

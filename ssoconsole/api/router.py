@@ -17,6 +17,7 @@ from functools import wraps
 from ninja import Router
 
 from ssoconsole.accounts.roles import Capability
+from ssoconsole.api.parsing import check_text
 from ssoconsole.core.errors import ValidationFailed
 
 
@@ -40,6 +41,9 @@ def _refusing_unknown_query(view, allowed: frozenset[str]):
                 code="unknown_parameter",
                 details={"unknown": unknown, "allowed": sorted(allowed)},
             )
+        for name, values in request.GET.lists():
+            for value in values:
+                check_text(value, name)
         return view(request, *args, **kwargs)
 
     return checked

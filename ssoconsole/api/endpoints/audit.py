@@ -17,8 +17,13 @@ from ssoconsole.core.errors import ValidationFailed
 router = ApiRouter(tags=["audit"])
 
 
-def _aware(value):
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt_timezone.utc)
+def _aware(value, field: str):
+    """Return ``value`` in UTC (naive means UTC); refuse instants that UTC cannot represent."""
+    try:
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=dt_timezone.utc)
+        return aware.astimezone(dt_timezone.utc)
+    except OverflowError:
+        raise ValidationFailed(f"“{field}” is out of range; use a date between the years 1 and 9999 in UTC.", field=field, code="out_of_range") from None
 
 
 @router.get("/audit-events", response=AuditEventPage, auth=access(Capability.AUDIT_VIEW))
@@ -30,8 +35,8 @@ def list_audit_events(request, query: Query[AuditQuery]):
     if query.action:
         action = query.action.strip()
         events = events.filter(action__startswith=action) if action.endswith(".") else events.filter(action=action)
-    since = _aware(query.since) if query.since else None
-    until = _aware(query.until) if query.until else None
+    since = _aware(query.since, "since") if query.since else None
+    until = _aware(query.until, "until") if query.until else None
     if since and until and since >= until:
         raise ValidationFailed("“since” must be earlier than “until”.", field="since", code="invalid_range")
     if since:
