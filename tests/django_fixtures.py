@@ -10,6 +10,7 @@ Names at a glance:
   ``org_admin_client``, ``plain_user_client``; ``api_client(token)``
 - ``other_tenant``, ``other_tenant_admin`` (holds every role), ``other_tenant_admin_token``
 - ``clock``: the sign-in and session clock, moved with ``clock.advance(seconds=...)``
+- ``isolated_cache`` (autouse): a fresh cache namespace per test
 - ``app_url``: the real app served by pytest-django's ``live_server``, with the base URL set to it
 - ``browser`` (session) and ``page``: Debian's chromium through Playwright, for ``@pytest.mark.browser`` tests
 """
@@ -48,7 +49,7 @@ def _unique(prefix: str) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_cache():
+def isolated_cache():
     """Give each test its own cache namespace, so throttling counts never leak between tests.
 
     A namespace instead of ``cache.clear()``: with Redis, clearing would flush
@@ -98,7 +99,7 @@ def make_user(tenant):
         owner = tenant or (org.tenant if org is not None else default_tenant)
         return accounts.create_user(
             owner,
-            username or _unique("user") + "@example.test",
+            username if username is not None else _unique("user") + "@example.test",
             org=org or tenancy.top_org(owner),
             roles=list(roles),
             password=password,

@@ -72,21 +72,25 @@ def _counts(rule: Rule, value: str, t: float) -> tuple[int, int, float]:
 
 
 def retry_after(rule: Rule, value: str, *, now: float | None = None) -> int:
-    """Return the seconds until ``value`` may try again, or 0 when it may try now."""
+    """Return the seconds until ``value`` may try again, or 0 when it may try now.
+
+    A fraction of an earlier failure counts as a whole one: the key may try
+    only while the estimate stays at or below ``limit - 1``, so that even
+    failures just before a window boundary keep counting just after it.
+    """
     if not value:
         return 0
     t = _timestamp(now)
     previous, current, elapsed = _counts(rule, value, t)
-    if previous * (1 - elapsed) + current < rule.limit:
+    allowed = rule.limit - 1
+    if previous * (1 - elapsed) + current <= allowed:
         return 0
-    if current >= rule.limit:
-        # In the next window the estimate is current * (1 - f); it drops below
-        # the limit once f > 1 - limit / current.
-        needed = 1 - rule.limit / current
-        wait = (1 - elapsed) + needed
+    if current > allowed:
+        # In the next window the estimate is current * (1 - f); it is low
+        # enough once f >= 1 - allowed / current.
+        wait = (1 - elapsed) + (1 - allowed / current)
     else:
-        needed = 1 - (rule.limit - current) / previous
-        wait = needed - elapsed
+        wait = (1 - (allowed - current) / previous) - elapsed
     return max(1, math.ceil(wait * rule.window_seconds))
 
 
