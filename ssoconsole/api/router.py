@@ -57,7 +57,10 @@ class ApiRouter(Router):
     def add_api_operation(self, path, methods, view_func, *, auth=None, description=None, openapi_extra=None, **kwargs):
         if auth is None:
             raise TypeError(f"{view_func.__name__}: every API operation declares its access with auth=access(...)")
-        description = description or inspect.getdoc(view_func) or ""
+        # The docstring's first line is the summary, the rest the description (PEP 257 shape).
+        first, _, rest = (inspect.getdoc(view_func) or "").partition("\n")
+        kwargs["summary"] = kwargs.get("summary") or first.strip().rstrip(".") or None
+        description = description or rest.strip()
         capability = next((a.capability for a in auth if getattr(a, "capability", None)), None)
         extra = dict(openapi_extra or {})
         if capability:

@@ -119,3 +119,16 @@ def _is_uuid(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def test_searching_for_another_tenants_username_finds_nothing(world, other):
+    username = other.target.username
+    body = world.client("all").get(f"{P}/users?username={username}").json()
+    assert body["items"] == [] and body["total"] == 0
+    assert world.client("all").get(f"{P}/users?q=globex").json()["total"] == 0
+
+
+def test_another_tenants_audit_events_are_not_listed_even_when_filtered_by_their_actor(world, other):
+    other.client("all").post(f"{P}/orgs", {"name": "Secret"})
+    body = world.client("all").get(f"{P}/audit-events?actor={other.users['all'].username}").json()
+    assert body["items"] == [] and body["total"] == 0
