@@ -25,6 +25,7 @@ class Change:
 class Readable:
     changes: list[Change]
     facts: list[tuple[str, str]]
+    has_before: bool = True
 
     @property
     def empty(self) -> bool:
@@ -63,4 +64,4 @@ def readable(data: Any, org_names: dict[str, str] | None = None) -> Readable:
         for key, value in sorted(data.items())
         if not (key in {"before", "after"} and isinstance(value, dict))
     ]
-    return Readable(changes, facts)
+    return Readable(changes, facts, has_before=bool(before))
