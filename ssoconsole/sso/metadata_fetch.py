@@ -71,8 +71,12 @@ def system_resolver(host: str, port: int) -> list[str]:
 
 
 def default_ssl_context() -> ssl.SSLContext:
-    """Return a context that trusts certifi's CA bundle and checks host names."""
-    return ssl.create_default_context(cafile=certifi.where())
+    """Return a context that trusts certifi's CA bundle (or ``SSOCONSOLE_METADATA_CA_BUNDLE``) and checks host names.
+
+    The setting exists for deployments whose outbound traffic passes a
+    TLS-inspecting proxy with its own CA; it replaces, not extends, the bundle.
+    """
+    return ssl.create_default_context(cafile=getattr(settings, "SSOCONSOLE_METADATA_CA_BUNDLE", None) or certifi.where())
 
 
 def allowed_hosts() -> tuple[str, ...]:
