@@ -71,6 +71,12 @@ def test_filter_by_org_query_and_active(world, admin):
     assert all(u["active"] for u in admin.get(f"{P}/users?active=true").json()["items"])
 
 
+def test_filter_by_role(world, admin):
+    body = admin.get(f"{P}/users?role=org-admin").json()
+    assert sorted(u["username"] for u in body["items"]) == ["all@acme.example", "org-admin@acme.example"]
+    assert admin.get(f"{P}/users?role=boss").json()["error"]["code"] == "invalid_choice"
+
+
 def test_list_is_paginated_and_ordered_by_username(world, admin):
     body = admin.get(f"{P}/users?pageSize=2").json()
     assert (body["page"], body["pageSize"], body["total"]) == (1, 2, 5)

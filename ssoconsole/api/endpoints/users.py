@@ -58,6 +58,8 @@ def list_users(request, query: Query[UserListQuery]):
         )
     if query.active is not None:
         users = users.filter(is_active=query.active)
+    if query.role is not None:
+        users = users.filter(roles__role=query.role.value)
     return paginate(users, query, _present)
 
 

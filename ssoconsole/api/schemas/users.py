@@ -47,6 +47,7 @@ class UserListQuery(PageQuery):
     org_id: UUID | None = None
     q: str | None = Field(None, max_length=200, description="Part of the username, name or email.")
     active: bool | None = None
+    role: Role | None = Field(None, description="Only users who hold this role.")
 
 
 class UserOut(ApiModel):
