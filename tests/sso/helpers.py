@@ -137,6 +137,11 @@ class Route:
     chunked: bool = False
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        """Clients that hang up on purpose (size cap, refused TLS) are expected here, not errors."""
+
+
 class HTTPSServer:
     """Serve ``routes`` (path -> Route) over TLS on 127.0.0.1 with a certificate from the test CA."""
 
@@ -177,7 +182,7 @@ class HTTPSServer:
             def log_message(self, *args) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _QuietServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(str(cert_path), str(key_path))

@@ -189,6 +189,15 @@ def test_url_that_never_answers_times_out_quickly(test_ca):
         silent.close()
 
 
+def test_connection_refused(fetcher):
+    closed = helpers.SilentServer()
+    port = closed.port
+    closed.close()
+    with pytest.raises(e.MetadataConnectionFailed) as info:
+        fetcher.fetch(f"https://127.0.0.1:{port}/metadata")
+    assert info.value.code == "sso.metadata_connection_failed" and "Try again later" in info.value.message
+
+
 def test_http_error_status(https_idp, fetcher):
     with pytest.raises(e.MetadataHTTPError) as info:
         fetcher.fetch(https_idp.url("/missing"))
