@@ -1,0 +1,115 @@
+"""Configuration from the environment: the secret, DEBUG, the base URL and cookie flags."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ssoconsole.config import ConfigurationError, load_or_create_secret, normalize_base_url, read_environment
+
+
+def test_the_secret_is_generated_with_mode_0600(tmp_path):
+    """No default secret in the code: the first run writes one only its owner can read."""
+    secret = load_or_create_secret(tmp_path)
+    path = tmp_path / "secret_key"
+    assert len(secret) >= 50 and path.read_text() == secret
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_the_secret_is_reused_on_later_runs(tmp_path):
+    """Restarting keeps sessions and signed values valid."""
+    assert load_or_create_secret(tmp_path) == load_or_create_secret(tmp_path)
+
+
+def test_an_empty_secret_file_is_refused_with_a_fix(tmp_path):
+    """A truncated secret is not silently used."""
+    (tmp_path / "secret_key").write_text("")
+    with pytest.raises(ConfigurationError, match="delete it"):
+        load_or_create_secret(tmp_path)
+
+
+def test_debug_is_off_unless_asked_for():
+    """Only SSOCONSOLE_DEBUG turns Django's debug pages on."""
+    assert read_environment({}).debug is False
+    assert read_environment({"SSOCONSOLE_DEBUG": "no"}).debug is False
+    assert read_environment({"SSOCONSOLE_DEBUG": "1"}).debug is True
+
+
+def test_the_defaults_keep_everything_in_the_data_directory(tmp_path):
+    """SQLite in SSOCONSOLE_DATA_DIR, no Redis, the local base URL."""
+    env = read_environment({"SSOCONSOLE_DATA_DIR": str(tmp_path)})
+    assert env.database_url == f"sqlite:///{tmp_path / 'ssoconsole.sqlite3'}"
+    assert env.redis_url is None and env.base_url == "http://127.0.0.1:8000"
+    assert read_environment({}).data_dir == Path("./var").resolve()
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("https://sso.example.com/", "https://sso.example.com"),
+        ("https://sso.example.com/console/", "https://sso.example.com/console"),
+        ("  http://127.0.0.1:8000  ", "http://127.0.0.1:8000"),
+    ],
+)
+def test_base_urls_are_normalized(value, expected):
+    """A trailing slash or spaces would double up in every URL built from it."""
+    assert normalize_base_url(value) == expected
+
+
+@pytest.mark.parametrize("value", ["sso.example.com", "ftp://sso.example.com", "https://", "https://x.example/?a=1", "https://x.example/#f", ""])
+def test_malformed_base_urls_are_refused_with_an_example(value):
+    """Only absolute http(s) URLs without query or fragment are accepted."""
+    with pytest.raises(ConfigurationError) as info:
+        normalize_base_url(value)
+    assert "SSOCONSOLE_BASE_URL" in str(info.value)
+
+
+def load_settings(tmp_path: Path, **env) -> dict:
+    """Import the settings in a fresh interpreter with only ``env`` configured."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SSOCONSOLE_", "DATABASE_URL", "REDIS_URL", "DJANGO_"))}
+    clean.update(SSOCONSOLE_DATA_DIR=str(tmp_path), **env)
+    code = (
+        "import json; from ssoconsole import settings as s; print(json.dumps({k: getattr(s, k) for k in "
+        "['DEBUG', 'SECRET_KEY', 'SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', 'SESSION_COOKIE_HTTPONLY', "
+        "'SESSION_COOKIE_SAMESITE', 'CSRF_TRUSTED_ORIGINS', 'SSOCONSOLE_BASE_URL', 'SESSION_ENGINE']}))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], env=clean, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_settings_generate_the_secret_into_the_data_directory_and_keep_debug_off(tmp_path):
+    """A fresh deployment gets its own secret file and no debug pages."""
+    loaded = load_settings(tmp_path)
+    assert loaded["DEBUG"] is False
+    assert loaded["SECRET_KEY"] == (tmp_path / "secret_key").read_text()
+    assert load_settings(tmp_path)["SECRET_KEY"] == loaded["SECRET_KEY"]
+
+
+def test_cookies_are_httponly_samesite_and_secure_under_https(tmp_path):
+    """Secure cookies follow an https base URL; HttpOnly and SameSite always hold."""
+    plain = load_settings(tmp_path)
+    secure = load_settings(tmp_path, SSOCONSOLE_BASE_URL="https://sso.example.com/")
+    assert plain["SESSION_COOKIE_HTTPONLY"] and plain["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert plain["SESSION_COOKIE_SECURE"] is False and secure["SESSION_COOKIE_SECURE"] is True
+    assert secure["CSRF_COOKIE_SECURE"] is True
+    assert secure["CSRF_TRUSTED_ORIGINS"] == ["https://sso.example.com"]
+    assert secure["SSOCONSOLE_BASE_URL"] == "https://sso.example.com"
+
+
+def test_sessions_use_the_engine_that_records_the_user(tmp_path):
+    """Deactivation can only end sessions it can find."""
+    assert load_settings(tmp_path)["SESSION_ENGINE"] == "ssoconsole.accounts.session_store"
+
+
+def test_tests_never_use_the_checkouts_data_directory():
+    """tests/conftest.py points SSOCONSOLE_DATA_DIR at a temporary directory before settings load."""
+    from django.conf import settings
+
+    assert settings.SSOCONSOLE_DATA_DIR != Path("./var").resolve()
