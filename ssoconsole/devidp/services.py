@@ -239,7 +239,12 @@ def activate_certificate(certificate: SigningCertificate) -> SigningCertificate:
 
 
 def active_certificate(app: EnterpriseApp) -> SigningCertificate:
-    return SigningCertificate.objects.get(app=app, active=True)
+    """Return the certificate that signs for ``app``.
+
+    Every app gets one when it is created, as in Entra; an app that lost it
+    (rows edited by hand) gets a new one rather than a server error.
+    """
+    return SigningCertificate.objects.filter(app=app, active=True).first() or add_certificate(app, active=True)
 
 
 def published_certificates(app: EnterpriseApp, now: dt.datetime) -> list[SigningCertificate]:

@@ -176,3 +176,23 @@ def test_sign_in_form_rechecks_the_request(client, directory, app, alice):
 
 def test_unknown_directory_is_404(client, devidp_enabled, db):
     assert client.get("/devidp/00000000-0000-4000-8000-000000000000/saml2").status_code == 404
+
+
+def test_correlation_id_is_kept_across_the_sign_in_steps(client, directory, app, bob):
+    """The error page after the password shows the Correlation Id the first step issued."""
+    from devidp.saml_client import read_signin_form
+
+    services.set_properties(app, enabled_for_sign_in=True, assignment_required=True, visible_to_users=True)
+    _, page = send_request(client, directory)
+    correlation = read_signin_form(page.content)["correlation_id"]
+    refused = submit_sign_in(client, page, "bob@contoso.example")
+    assert correlation in assert_error_page(refused, "AADSTS50105")
+
+
+def test_app_without_certificate_still_signs(client, directory, app, alice):
+    from devidp.driver import sign_in_flow
+    from ssoconsole.devidp.models import SigningCertificate
+
+    SigningCertificate.objects.filter(app=app).delete()
+    _, xml, _ = sign_in_flow(client, directory, "alice@contoso.example")
+    assert b"SignatureValue" in xml

@@ -35,6 +35,14 @@ def _decode(saml_request: str | None, redirect_binding: bool) -> tuple[AuthnRequ
     return parse_authn_request(xml), xml
 
 
+def _correlation_id(value: str | None) -> str:
+    """Keep the attempt's Correlation Id across the two steps; a value that is not a GUID starts a new one."""
+    try:
+        return str(uuid.UUID(value or ""))
+    except ValueError:
+        return str(uuid.uuid4())
+
+
 def _relay_state(value: str | None) -> str:
     value = value or ""
     if len(value) > MAX_RELAY_STATE:
@@ -108,7 +116,7 @@ def sign_in(request, tenant_id):
     """Check the user's password, start the IdP session and answer the request."""
     directory = directory_or_404(tenant_id)
     now = timezone.now()
-    correlation_id = str(request.POST.get("correlation_id", ""))[:36] or str(uuid.uuid4())
+    correlation_id = _correlation_id(request.POST.get("correlation_id"))
     try:
         authn, xml = _decode(request.POST.get("SAMLRequest"), redirect_binding=False)
         relay_state = _relay_state(request.POST.get("RelayState"))
