@@ -7,7 +7,6 @@ timeouts as a real sign-in).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
 import pytest
@@ -15,10 +14,6 @@ from django.test import Client
 
 from ssoconsole.accounts import services as accounts
 from ssoconsole.tenancy import services as tenancy
-
-# Playwright drives the live server from the test's thread while Django's ORM
-# is used from async-looking code paths; the live server itself is threaded.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ROLES = ("identity-admin", "org-admin", "user")
 ALL_ROLES = (*ROLES, "anonymous")
