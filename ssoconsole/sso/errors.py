@@ -66,6 +66,10 @@ class MetadataHTTPError(MetadataURLError):
     code = "sso.metadata_http_error"
 
 
+class MetadataSourceRequired(DomainError):
+    code = "sso.metadata_source_required"
+
+
 class MetadataTooLarge(DomainError):
     code = "sso.metadata_too_large"
 

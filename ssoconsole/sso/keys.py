@@ -80,7 +80,10 @@ def open_sealed(sealed: str, *, context: str) -> bytes:
             try:
                 return AESGCM(key).decrypt(raw[:12], raw[12:], context.encode())
             except InvalidTag:
-                break
+                raise KeyDecryptionFailed(
+                    "The stored SP private key was altered or copied from another tenant, so it does not decrypt. "
+                    "Generate a new SP key pair for the tenant."
+                ) from None
     raise KeyDecryptionFailed(
         "The SP private key cannot be decrypted: the secret key that sealed it is neither SECRET_KEY nor in "
         "SECRET_KEY_FALLBACKS. Restore the old secret as a fallback, or generate a new SP key pair."

@@ -76,9 +76,8 @@ def obtain_metadata(
 ) -> LoadedMetadata:
     """Read an uploaded document, or download one from ``metadata_url``; exactly one must be given."""
     if (metadata_xml is None) == (metadata_url is None):
-        raise e.DomainError(
+        raise e.MetadataSourceRequired(
             "Give the provider's metadata either as a URL or as an uploaded file, not both and not neither.",
-            code="sso.metadata_source_required",
             field="metadata",
         )
     if metadata_url is not None:

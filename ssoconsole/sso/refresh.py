@@ -118,8 +118,11 @@ def _refresh_claimed(provider, *, actor, actor_label, request, fetcher, now) -> 
         provider.next_refresh_at = next_refresh(now, cache_duration=provider.cache_duration, valid_until=provider.valid_until)
         provider.save(update_fields=_METADATA_FIELDS + _REFRESH_FIELDS)
         changes = diff(before, metadata_snapshot(provider))
-        record("auth_provider.metadata_refreshed", tenant=provider.tenant, actor=actor, actor_label=actor_label,
-               target=provider, data=changes, request=request)
+        # An unchanged scheduled refresh is routine and would flood the log hourly;
+        # a change, or a refresh someone asked for, is recorded.
+        if changes["after"] or actor is not None or actor_label not in (None, "system"):
+            record("auth_provider.metadata_refreshed", tenant=provider.tenant, actor=actor, actor_label=actor_label,
+                   target=provider, data=changes, request=request)
     return RefreshOutcome(str(provider.id), provider.display_name, ok=True, changed=bool(changes["after"]))
 
 

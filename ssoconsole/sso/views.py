@@ -7,13 +7,17 @@ change of "sign requests" reaches IdPs that poll it soon.
 
 from __future__ import annotations
 
+import logging
 from uuid import UUID
 
 from django.http import HttpResponse
 from django.views.decorators.http import require_safe
 
+from ssoconsole.sso.errors import KeyDecryptionFailed
 from ssoconsole.sso.sp_identity import sp_metadata_xml
 from ssoconsole.tenancy.models import Tenant
+
+log = logging.getLogger("ssoconsole.sso")
 
 CONTENT_TYPE = "application/samlmetadata+xml"
 MAX_AGE = 300
@@ -35,7 +39,17 @@ def sp_metadata(request, tenant_id) -> HttpResponse:
         tenant = Tenant.objects.get(id=UUID(str(tenant_id)))
     except (ValueError, Tenant.DoesNotExist):
         return _not_found()
-    response = HttpResponse(sp_metadata_xml(tenant), content_type=CONTENT_TYPE)
+    try:
+        xml = sp_metadata_xml(tenant)
+    except KeyDecryptionFailed as exc:
+        log.error("SP metadata of tenant %s unavailable: %s", tenant.id, exc.message)
+        return HttpResponse(
+            "The service provider metadata is unavailable because the tenant's signing key cannot be read. "
+            "An administrator must restore the server's secret key; the server log says more.\n",
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+    response = HttpResponse(xml, content_type=CONTENT_TYPE)
     response["Cache-Control"] = f"public, max-age={MAX_AGE}"
     response["Content-Disposition"] = f'inline; filename="sp-metadata-{tenant.id}.xml"'
     return response

@@ -77,9 +77,13 @@ def test_refresh_picks_up_a_new_certificate_and_drops_a_removed_one(url_provider
     assert len(event.data["after"]["signingCertificates"]) == 1
 
 
-def test_unchanged_refresh_reports_no_change(url_provider, fetcher):
+def test_unchanged_refresh_reports_no_change(url_provider, fetcher, admin):
+    """An unchanged scheduled refresh is not audited (hourly noise); one an admin asked for is."""
     outcome = refresh_metadata(url_provider, fetcher=fetcher)
     assert outcome.ok and not outcome.changed
+    assert not AuditEvent.objects.filter(action="auth_provider.metadata_refreshed").exists()
+    refresh_metadata(url_provider, fetcher=fetcher, actor=admin)
+    assert AuditEvent.objects.get(action="auth_provider.metadata_refreshed").actor_id == admin.id
 
 
 @pytest.mark.parametrize(

@@ -79,6 +79,25 @@ def test_secret_rotation_with_fallback_and_reseal(tenant, settings):
     assert service_provider_config(tenant).signing_key_pem == original
 
 
+def test_sp_metadata_with_an_unreadable_key_is_a_readable_503(client, tenant, file_provider, settings):
+    set_advanced_settings(file_provider, sign_requests=True)
+    service_provider_config(tenant)
+    settings.SECRET_KEY = "some-other-secret-entirely"
+    response = client.get(f"/sso/{tenant.id}/metadata")
+    assert response.status_code == 503 and b"signing key cannot be read" in response.content
+
+
+def test_tampered_key_is_reported(tenant):
+    service_provider_config(tenant)
+    identity = SPIdentity.objects.get(tenant=tenant)
+    version, key_id, payload = identity.private_key_encrypted.split("$")
+    identity.private_key_encrypted = f"{version}${key_id}${payload[:-6]}AAAAAA"
+    identity.save()
+    with pytest.raises(KeyDecryptionFailed) as info:
+        service_provider_config(tenant)
+    assert "altered" in info.value.message
+
+
 def test_lost_secret_is_reported(tenant, settings):
     service_provider_config(tenant)
     settings.SECRET_KEY = "some-other-secret-entirely"
