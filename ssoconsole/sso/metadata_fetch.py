@@ -21,6 +21,7 @@ rule) for local development and tests; TLS verification always stays on.
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 import ssl
 import time
@@ -166,12 +167,10 @@ class MetadataFetcher:
                 "The metadata URL must start with https:// so that the metadata cannot be altered on the way. "
                 "Use the https URL your identity provider shows, or upload the metadata file instead."
             )
-        host = (parts.hostname or "").rstrip(".")
-        if not host:
-            raise e.MetadataURLInvalid("The metadata URL has no host name. Copy it again from your identity provider.")
+        host = _ascii_host(parts.hostname or "")
         if parts.username is not None or parts.password is not None:
             raise e.MetadataURLInvalid("The metadata URL must not contain a user name or password. Remove them.")
-        port = port or 443
+        port = 443 if port is None else port
         if not self.allow_private:
             if not host_allowed(host, self.allowed_hosts or ()):
                 raise e.MetadataHostNotAllowed(
@@ -232,13 +231,24 @@ class MetadataFetcher:
         """Request one hop; return a redirect's Location, or ``None`` and the body."""
         address = f"[{target.address}]" if ":" in target.address else target.address
         host_header = target.host if target.port == 443 else f"{target.host}:{target.port}"
-        request = client.build_request(
-            "GET",
-            f"https://{address}:{target.port}{target.path}",
-            headers={"Host": host_header, "Accept": "application/samlmetadata+xml, application/xml, text/xml"},
-            # TLS uses the name, so the certificate is checked for it, not for the address.
-            extensions={"sni_hostname": target.host},
-        )
+        try:
+            request = client.build_request(
+                "GET",
+                f"https://{address}:{target.port}{target.path}",
+                headers={
+                    "Host": host_header,
+                    "Accept": "application/samlmetadata+xml, application/xml, text/xml",
+                    # The body is read raw and counted as it arrives; compression would defeat the cap.
+                    "Accept-Encoding": "identity",
+                },
+                # TLS uses the name, so the certificate is checked for it, not for the address.
+                extensions={"sni_hostname": target.host},
+            )
+        except httpx.InvalidURL:
+            raise e.MetadataURLInvalid(
+                "The metadata URL contains characters that are not allowed in a URL. Copy it again from your "
+                "identity provider."
+            ) from None
         try:
             response = client.send(request, stream=True)
             try:
@@ -303,6 +313,32 @@ class MetadataFetcher:
                 details={"location": new_url[:500]},
             )
         return self.check_url(new_url)
+
+
+_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+
+
+def _ascii_host(host: str) -> str:
+    """Return the host in lower-case ASCII (IDNA for international names), or refuse it.
+
+    Only DNS names and IP literals pass, so nothing odd reaches the resolver,
+    the Host header or the allow-list comparison.
+    """
+    host = host.rstrip(".").lower()
+    try:
+        ipaddress.ip_address(host)
+        return host
+    except ValueError:
+        pass
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        ascii_host = ""
+    if not ascii_host or len(ascii_host) > 253 or not all(_LABEL.fullmatch(label) for label in ascii_host.split(".")):
+        raise e.MetadataURLInvalid(
+            "The metadata URL has no valid host name. Copy it again from your identity provider."
+        )
+    return ascii_host
 
 
 def _caused_by_tls(exc: BaseException) -> bool:

@@ -246,3 +246,50 @@ def test_default_context_uses_a_ca_bundle(settings, test_ca):
     context = default_ssl_context()
     assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
     assert len(context.get_ca_certs()) == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://exa mple.okta.com/m", "https://acme.okta.com/pa th\n", "https://[::1/m", "https://acme.okta.com/%zz",
+     "https://acme.okta.com/\x00", "https://xn--80ak6aa92e.okta.com/m", "https://bücher.okta.com/m",
+     "https://acme.okta.com:0/m", "https://.okta.com/m", "https://acme.okta.com/" + "a" * 3000, 12345, None],
+)
+def test_odd_urls_end_in_a_domain_error_never_a_crash(url):
+    """Whatever an administrator pastes, the answer is a refusal with a sentence, not an exception."""
+    import httpx
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, stream=httpx.ByteStream(helpers.HTML_PAGE))
+
+    fetcher = strict(resolver=lambda h, p: ["20.190.128.1"], transport=httpx.MockTransport(handler))
+    try:
+        fetcher.fetch(url)
+    except DomainError as exc:
+        assert exc.code.startswith("sso.") and exc.message
+    else:  # a URL that made it through reaches the (mock) server and returns its body
+        assert isinstance(url, str)
+
+
+def test_injected_transport_sees_the_checked_address_and_the_name():
+    """The request goes to the resolved address; Host and TLS server name carry the host name."""
+    import httpx
+
+    seen = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, stream=httpx.ByteStream(b"<ok/>"))
+
+    fetcher = strict(resolver=lambda h, p: ["20.190.128.1"], transport=httpx.MockTransport(handler))
+    assert fetcher.fetch("https://login.microsoftonline.com/t/federationmetadata/2007-06/federationmetadata.xml?appid=1") == b"<ok/>"
+    (request,) = seen
+    assert request.url.host == "20.190.128.1" and request.headers["host"] == "login.microsoftonline.com"
+    assert request.url.query == b"appid=1"
+    assert request.extensions["sni_hostname"] == "login.microsoftonline.com"
+    assert request.headers["accept-encoding"] == "identity"
+
+
+def test_international_host_names_are_compared_in_idna(settings):
+    settings.SSOCONSOLE_METADATA_ALLOWED_HOSTS = ["*.xn--bcher-kva.example"]
+    fetcher = MetadataFetcher(allow_private=False, resolver=lambda h, p: ["20.190.128.1"])
+    assert fetcher.check_url("https://idp.bücher.example/m").host == "idp.xn--bcher-kva.example"
