@@ -55,7 +55,8 @@ def audit_events(tenant, *, actor: str = "", action: str = "", outcome: str = ""
 
 def audit_actions(tenant) -> list[str]:
     """Return the distinct actions recorded in the tenant, for the action filter."""
-    return sorted(AuditEvent.objects.filter(tenant=tenant).values_list("action", flat=True).distinct())
+    # order_by() drops the model's default ordering, which DISTINCT would otherwise include.
+    return sorted(AuditEvent.objects.filter(tenant=tenant).order_by().values_list("action", flat=True).distinct())
 
 
 def events_about(tenant, target_id, limit: int = 10):

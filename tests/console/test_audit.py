@@ -44,6 +44,7 @@ def test_action_filter_offers_recorded_actions(world, admin_client):
     form = admin_client.get(reverse("console:audit")).context["form"]
     actions = [value for value, _ in form.fields["action"].choices]
     assert "" in actions and "user.created" in actions and "org.created" in actions
+    assert len(actions) == len(set(actions))
 
 
 def test_bad_filter_values_show_field_errors(world, admin_client):

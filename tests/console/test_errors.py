@@ -70,3 +70,17 @@ def test_deactivated_users_session_goes_to_login(world):
     client = world.client("user")
     User.objects.filter(id=world.users["user"].id).update(is_active=False)
     assert client.get(reverse("console:dashboard"))["Location"].startswith("/login")
+
+
+def test_anonymous_error_page_has_no_navigation(db):
+    body = Client().get("/console/nothing-here/").content.decode()
+    assert 'class="sidebar"' not in body and "Sign Out" not in body
+
+
+@pytest.mark.parametrize("path", ["/static/console/console.css", "/static/console/console.js"])
+def test_own_static_files_are_served(db, path):
+    """The stylesheet and script come from this server (no CDN), so ``serve`` needs nothing else."""
+    response = Client().get(path)
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert b"http://" not in body and b"https://" not in body

@@ -45,7 +45,7 @@ def own_setting_label(org) -> str:
 
 
 def _user_counts(tenant) -> dict:
-    rows = User.objects.filter(tenant=tenant).values("org_id").annotate(n=Count("id"))
+    rows = User.objects.filter(tenant=tenant).order_by().values("org_id").annotate(n=Count("id"))
     return {r["org_id"]: r["n"] for r in rows}
 
 
