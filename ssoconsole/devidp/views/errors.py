@@ -20,7 +20,7 @@ from ssoconsole.devidp.response import saml_time
 log = logging.getLogger("ssoconsole.devidp")
 
 
-def render_error(request, error: AadstsError, *, correlation_id: str, now: dt.datetime) -> TemplateResponse:
+def render_error(request, error: AadstsError, *, directory, correlation_id: str, now: dt.datetime) -> TemplateResponse:
     request_id = str(uuid.uuid4())
     log.info("dev IdP refused a sign-in: %s (request %s, correlation %s)", error, request_id, correlation_id)
     response = TemplateResponse(
@@ -28,6 +28,7 @@ def render_error(request, error: AadstsError, *, correlation_id: str, now: dt.da
         "devidp/error.html",
         {
             "error": error,
+            "directory": directory,
             "request_id": request_id,
             "correlation_id": correlation_id,
             "timestamp": saml_time(now),

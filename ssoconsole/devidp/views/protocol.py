@@ -107,7 +107,7 @@ def saml2(request, tenant_id):
                 "The request asked for a silent sign-in (IsPassive), but no user is signed in to this directory."
             )
     except errors.AadstsError as exc:
-        return render_error(request, exc, correlation_id=correlation_id, now=now)
+        return render_error(request, exc, directory=directory, correlation_id=correlation_id, now=now)
     return _sign_in_page(request, directory, target, xml, relay_state, correlation_id)
 
 
@@ -122,7 +122,7 @@ def sign_in(request, tenant_id):
         relay_state = _relay_state(request.POST.get("RelayState"))
         target = flow.resolve(directory, authn)
     except errors.AadstsError as exc:
-        return render_error(request, exc, correlation_id=correlation_id, now=now)
+        return render_error(request, exc, directory=directory, correlation_id=correlation_id, now=now)
     form = SignInForm(request.POST)
     user = None
     if form.is_valid():
@@ -138,6 +138,6 @@ def sign_in(request, tenant_id):
         response = _post_to_acs(request, target, authn, session, relay_state, now)
     except errors.AadstsError as exc:
         # Like Entra, the user is signed in to the IdP even when this app refuses them.
-        response = render_error(request, exc, correlation_id=correlation_id, now=now)
+        response = render_error(request, exc, directory=directory, correlation_id=correlation_id, now=now)
     sessions.set_cookie(response, directory, token, session)
     return response
