@@ -138,8 +138,9 @@ def test_top_org_has_no_move_form_and_no_inherit_choice(world, admin_client):
 
 def test_child_org_settings_offer_inherit_and_local_and_explain_missing_providers(world, identity_admin_client):
     response = identity_admin_client.get(detail(world.child))
-    modes = [value for value, _ in response.context["auth_form"].fields["mode"].choices]
-    assert modes == ["inherit", "none"]
+    choices = response.context["auth_form"].fields["mode"].choices
+    assert [value for value, _ in choices] == ["inherit", "none"]
+    assert "now: Local (password), set on acme" in choices[0][1]
     body = response.content.decode()
     assert "No authentication providers yet" in body
     assert reverse("console:identity") in body

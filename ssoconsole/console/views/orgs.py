@@ -104,9 +104,10 @@ def _detail_context(request, org, **forms) -> dict:
         path.insert(0, cursor)
     can_manage = can(request.user, Capability.ORGS_MANAGE)
     can_sso = can(request.user, Capability.ORGS_SSO)
-    inherited_label = (
-        describe_effective(parent_effective, names, org.parent_id)["method"].lower() if parent_effective else ""
-    )
+    inherited_label = ""
+    if parent_effective is not None:
+        parent_says = describe_effective(parent_effective, names, org.parent_id)
+        inherited_label = f"{parent_says['method']}, set on {parent_says['source_name']}"
     context = {
         "org": org,
         "path": path,
