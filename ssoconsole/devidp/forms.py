@@ -50,7 +50,7 @@ class UserForm(forms.Form):
 
 class NewAppForm(forms.Form):
     name = forms.CharField(
-        label="Name", max_length=200, initial="ssoconsole",
+        label="Name", max_length=200, initial="ssoconsole", required=False,
         help_text="Optional: give this instance a unique name, e.g. when several tenants use one directory.",
     )
 

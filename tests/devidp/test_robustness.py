@@ -1,0 +1,34 @@
+"""Nothing posted to a dev IdP endpoint produces a 5xx (SPEC 5), whatever the input."""
+
+from __future__ import annotations
+
+import base64
+import zlib
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+JUNK = [
+    {},
+    {"SAMLRequest": "\x00\xff\u202e"},
+    {"SAMLRequest": "A" * 600_000},
+    {"SAMLRequest": base64.b64encode(b"\x00" * 1000).decode()},
+    {"SAMLRequest": base64.b64encode(zlib.compress(b"<x/>")).decode()},  # zlib header, not raw DEFLATE
+    {"SAMLRequest": base64.b64encode(b"<" * 5000).decode(), "RelayState": "r" * 5000},
+    {"SAMLRequest": base64.b64encode(b"<a>" * 5000).decode()},  # deeper than the parser allows
+    {"SAMLRequest": "PHg+", "username": "a" * 10_000, "password": "p" * 10_000, "correlation_id": "'\"><script>"},
+]
+
+
+@pytest.mark.parametrize("fields", JUNK)
+@pytest.mark.parametrize("endpoint", ["saml2", "saml2/signin", "myapps", "signout"])
+def test_junk_never_causes_a_server_error(client, directory, app, endpoint, fields):
+    url = f"/devidp/{directory.id}/{endpoint}"
+    assert client.post(url, fields).status_code < 500
+    assert client.get(url, fields).status_code < 500
+
+
+def test_correlation_id_from_the_form_is_not_reflected_unless_it_is_a_guid(client, directory, app):
+    response = client.post(f"/devidp/{directory.id}/saml2/signin", {"SAMLRequest": "x", "correlation_id": "<b>injected</b>"})
+    assert b"injected" not in response.content
