@@ -54,7 +54,10 @@ def get_provider(tenant: Tenant, provider_id) -> AuthProvider:
     try:
         return AuthProvider.objects.get(tenant=tenant, id=pid)
     except AuthProvider.DoesNotExist:
-        raise e.ProviderNotFound("No authentication provider with this id in your tenant.") from None
+        raise e.ProviderNotFound(
+            "No authentication provider with this id in your tenant. List the providers to find the right id.",
+            field="providerId",
+        ) from None
 
 
 # --- snapshots for audit -------------------------------------------------------------------

@@ -233,3 +233,21 @@ def test_management_command_unknown_provider(db):
         call_command("refresh-metadata", "--provider", "00000000-0000-0000-0000-000000000000")
     with pytest.raises(CommandError, match="not a provider id"):
         call_command("refresh-metadata", "--provider", "nope")
+
+
+def test_switch_between_file_and_url(file_provider, https_idp, fetcher, idp_certs, admin):
+    """An uploaded provider can move to a URL (refreshed from then on) and back to a file (no more refreshes)."""
+    from ssoconsole.sso.providers import update_provider
+
+    serve(https_idp, idp_certs["b"])
+    update_provider(file_provider, metadata_url=https_idp.url("/metadata"), fetcher=fetcher, actor=admin)
+    file_provider.refresh_from_db()
+    assert file_provider.metadata_source == "url" and file_provider.next_refresh_at is not None
+    event = AuditEvent.objects.filter(action="auth_provider.updated").latest("created_at")
+    assert event.data["before"]["metadataSource"] == "file" and event.data["after"]["metadataSource"] == "url"
+    assert event.data["after"]["metadataUrl"] == https_idp.url("/metadata")
+
+    update_provider(file_provider, metadata_xml=helpers.idp_metadata(certs=[idp_certs["c"]]), actor=admin)
+    file_provider.refresh_from_db()
+    assert file_provider.metadata_source == "file" and file_provider.metadata_url == ""
+    assert file_provider.next_refresh_at is None
