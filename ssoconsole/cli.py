@@ -159,13 +159,13 @@ def _serve(command: str, args: list[str]) -> int:
     # whitenoise serves from the app directories (WHITENOISE_USE_FINDERS) and
     # warns when STATIC_ROOT is missing, although serve needs no collectstatic.
     os.makedirs(settings.STATIC_ROOT, exist_ok=True)
-    problem = _database_ready()
-    if problem:
-        return _fail(problem)
     if not _port_free(options.host, options.port):
         return _fail(
             f"port {options.port} on {options.host} is in use; stop the program that uses it or pass another --port."
         )
+    problem = _database_ready()
+    if problem:
+        return _fail(problem)
     print(
         f"ssoconsole serving {options.base_url} on {options.host}:{options.port} with {options.workers} workers "
         f"x {options.threads} threads; stop with Ctrl+C or SIGTERM.",
