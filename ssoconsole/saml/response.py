@@ -421,16 +421,14 @@ def _attributes(assertion: etree._Element) -> dict[str, tuple[str, ...]]:
     elements contribute their text); ``xsi:nil`` values are skipped.
     """
     result: dict[str, list[str]] = {}
-    for statement in assertion:
-        if statement.tag != ATTRIBUTE_STATEMENT:
-            continue
-        for attribute in statement:
-            name = attribute.get("Name") if attribute.tag == ATTRIBUTE else None
+    for statement in assertion.iterchildren(ATTRIBUTE_STATEMENT):
+        for attribute in statement.iterchildren(ATTRIBUTE):
+            name = attribute.get("Name")
             if not name:
                 continue
             values = result.setdefault(name, [])
-            for value in attribute:
-                if value.tag != ATTRIBUTE_VALUE or value.get(XSI_NIL) in ("true", "1"):
+            for value in attribute.iterchildren(ATTRIBUTE_VALUE):
+                if value.get(XSI_NIL) in ("true", "1"):
                     continue
                 values.append("".join(value.itertext()) if len(value) else value.text or "")
     return {name: tuple(values) for name, values in result.items()}

@@ -9,6 +9,7 @@ single function means a single set of tests covers every entry point.
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 
 from lxml import etree
@@ -61,8 +62,22 @@ class XMLTooDeep(SAMLError):
     admin_hint = "The element nesting exceeds the configured limit."
 
 
+_local = threading.local()
+
+
 def _parser() -> etree.XMLParser:
-    # A new parser per call: lxml parsers keep state and are not thread-safe.
+    """Return this thread's hardened parser.
+
+    lxml parsers keep state and are not thread-safe, so each thread gets its
+    own; reusing it within a thread saves building one per document.
+    """
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = _new_parser()
+    return parser
+
+
+def _new_parser() -> etree.XMLParser:
     return etree.XMLParser(
         resolve_entities=False,
         no_network=True,

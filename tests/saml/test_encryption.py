@@ -160,3 +160,10 @@ def test_plaintext_with_a_closing_wrapper_tag_cannot_escape():
     assertion = etree.tostring(s.build_assertion())
     with pytest.raises(errors.SAMLError):
         decrypt_assertion(s.encrypt_element(assertion + b"</w><w>" + assertion, SP_KEY), SP_KEY.key_pem)
+
+
+def test_plaintext_with_a_second_element_is_refused():
+    """An Assertion followed by another element is not "exactly one Assertion"."""
+    assertion = etree.tostring(s.build_assertion())
+    with pytest.raises(EncryptedAssertionMalformed):
+        decrypt_assertion(s.encrypt_element(assertion + b"<extra/>", SP_KEY), SP_KEY.key_pem)

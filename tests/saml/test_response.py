@@ -272,6 +272,20 @@ def test_response_to_another_request_is_refused():
         validate(response(), request_id="_another_request")
 
 
+def test_response_in_response_to_is_checked_even_when_the_assertion_matches():
+    """The Response's own InResponseTo is checked, not only the bearer confirmation's."""
+    with pytest.raises(errors.InResponseToMismatch) as info:
+        validate(response(in_response_to="_another_request"))
+    assert info.value.actual == "_another_request"
+
+
+def test_assertion_of_another_version_is_refused():
+    """The Assertion must have Version 2.0 (SAML Core 2.3.3)."""
+    root = s.build_response_tree(sign=None)
+    with pytest.raises(errors.ResponseMalformed):
+        validate(resign_assertion(root, lambda a: a.set("Version", "1.1")))
+
+
 # --- Subject and bearer confirmation (SAML Profiles 4.1.4.2) -------------------------
 
 
