@@ -18,6 +18,7 @@ about the input rules. Authorization itself is ``accounts.roles.can``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from ninja.security import APIKeyCookie, HttpBearer
@@ -29,6 +30,10 @@ from ssoconsole.accounts.services import user_for_token
 from ssoconsole.api.errors import CsrfFailed, InvalidToken
 from ssoconsole.core.errors import Forbidden
 
+if TYPE_CHECKING:
+    from ssoconsole.accounts.models import User
+    from ssoconsole.tenancy.models import Tenant
+
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -36,8 +41,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 class Caller:
     """The authenticated user, their tenant, and how they authenticated."""
 
-    user: object
-    tenant: object
+    user: "User"
+    tenant: "Tenant"
     via: str  # "bearer" | "session"
 
 
