@@ -153,3 +153,31 @@ class IdpSession(models.Model):
     session_index = models.CharField(max_length=64)
     authn_instant = models.DateTimeField()
     expires_at = models.DateTimeField()
+
+
+class SignInResult(models.TextChoices):
+    SUCCESS = "success", "Success"
+    FAILURE = "failure", "Failure"
+
+
+class SignInEvent(models.Model):
+    """One row of the directory's Sign-in logs: who tried which app, and which AADSTS code ended it.
+
+    Kept so that an administrator can see why a sign-in failed without the
+    user's screenshot, the way Entra's sign-in logs are used.
+    """
+
+    directory = models.ForeignKey(Directory, on_delete=models.CASCADE, related_name="sign_ins")
+    app = models.ForeignKey(EnterpriseApp, null=True, blank=True, on_delete=models.SET_NULL, related_name="sign_ins")
+    user = models.ForeignKey(DirectoryUser, null=True, blank=True, on_delete=models.SET_NULL, related_name="sign_ins")
+    username = models.CharField(max_length=254, blank=True)
+    issuer = models.CharField("Requested Identifier", max_length=1024, blank=True)
+    result = models.CharField(max_length=8, choices=SignInResult.choices)
+    error_code = models.CharField(max_length=16, blank=True)
+    message = models.TextField(blank=True)
+    request_id = models.CharField(max_length=36)
+    correlation_id = models.CharField(max_length=36)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

@@ -138,7 +138,8 @@ def test_every_admin_page_renders_with_the_banner(admin_client, directory, app):
     base = f"/devidp/portal/{directory.id}"
     paths = ["/devidp/", f"{base}/", f"{base}/users", f"{base}/users/new", f"{base}/apps", f"{base}/apps/new",
              f"{base}/apps/{app.id}/", f"{base}/apps/{app.id}/properties", f"{base}/apps/{app.id}/users",
-             f"{base}/apps/{app.id}/sso", f"{base}/apps/{app.id}/sso/basic", f"{base}/apps/{app.id}/sso/signing"]
+             f"{base}/apps/{app.id}/sso", f"{base}/apps/{app.id}/sso/basic", f"{base}/apps/{app.id}/sso/signing",
+             f"{base}/sign-ins"]
     for path in paths:
         response = admin_client.get(path)
         assert response.status_code == 200, path
@@ -148,3 +149,28 @@ def test_every_admin_page_renders_with_the_banner(admin_client, directory, app):
 def test_pages_of_an_unknown_directory_or_app_are_404(admin_client, directory):
     assert admin_client.get("/devidp/portal/00000000-0000-4000-8000-000000000000/users").status_code == 404
     assert admin_client.get(f"/devidp/portal/{directory.id}/apps/00000000-0000-4000-8000-000000000000/").status_code == 404
+
+
+def test_sign_in_logs_record_successes_and_refusals(admin_client, directory, app, alice):
+    """Every attempt is logged with its AADSTS code and the Correlation Id the user sees."""
+    from devidp.driver import send_request, sign_in_flow, submit_sign_in
+    from devidp.saml_client import read_signin_form
+    from django.test import Client
+
+    user_browser = Client()
+    sign_in_flow(user_browser, directory, "alice@contoso.example")
+    send_request(user_browser, directory, acs_url="https://sp.example.test/wrong")
+    _, page = send_request(Client(), directory)
+    submit_sign_in(Client(), page, "alice@contoso.example", "wrong-password")
+    send_request(Client(), directory, issuer="urn:unknown")
+
+    events = list(directory.sign_ins.order_by("created_at", "id"))
+    assert [(e.result, e.error_code) for e in events] == [
+        ("success", ""), ("failure", "AADSTS50011"), ("failure", "AADSTS50126"), ("failure", "AADSTS700016"),
+    ]
+    assert events[0].user == alice and events[0].app == app
+    assert events[2].username == "alice@contoso.example" and events[2].correlation_id == read_signin_form(page.content)["correlation_id"]
+    assert events[3].issuer == "urn:unknown" and events[3].app is None
+    text = _text(admin_client.get(f"/devidp/portal/{directory.id}/sign-ins"))
+    for code in ("AADSTS50011", "AADSTS50126", "AADSTS700016", "Success"):
+        assert code in text

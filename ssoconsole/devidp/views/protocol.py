@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ssoconsole.devidp import bindings, errors, flow, services, sessions
+from ssoconsole.devidp import bindings, errors, flow, services, sessions, signin_log
 from ssoconsole.devidp.authn_request import AuthnRequest, parse_authn_request
 from ssoconsole.devidp.forms import SignInForm
 from ssoconsole.devidp.views.common import directory_or_404
@@ -68,9 +68,13 @@ def _sign_in_page(request, directory, target, xml: bytes, relay_state: str, corr
     return response
 
 
-def _post_to_acs(request, target, authn: AuthnRequest, session, relay_state: str, now):
+def _post_to_acs(request, target, authn: AuthnRequest, session, relay_state: str, now, correlation_id: str):
     """Render the auto-submitting HTTP-POST form that carries the signed response (Bindings 3.5)."""
     xml = flow.issue(target, authn, session, now)
+    signin_log.record(
+        target.app.directory, now=now, request_id=str(uuid.uuid4()), correlation_id=correlation_id,
+        app=target.app, user=session.user,
+    )
     response = TemplateResponse(
         request,
         "devidp/autopost.html",
@@ -94,6 +98,7 @@ def saml2(request, tenant_id):
     now = timezone.now()
     correlation_id = str(uuid.uuid4())
     params = request.GET if request.method == "GET" else request.POST
+    authn = target = session = None
     try:
         authn, xml = _decode(params.get("SAMLRequest"), redirect_binding=request.method == "GET")
         relay_state = _relay_state(params.get("RelayState"))
@@ -101,13 +106,17 @@ def saml2(request, tenant_id):
         session = sessions.current(request, directory, now)
         if session is not None and not authn.force_authn:
             flow.authorize(target.app, session.user)
-            return _post_to_acs(request, target, authn, session, relay_state, now)
+            return _post_to_acs(request, target, authn, session, relay_state, now, correlation_id)
         if authn.is_passive:
             raise errors.InteractionRequired(
                 "The request asked for a silent sign-in (IsPassive), but no user is signed in to this directory."
             )
     except errors.AadstsError as exc:
-        return render_error(request, exc, directory=directory, correlation_id=correlation_id, now=now)
+        return render_error(
+            request, exc, directory=directory, correlation_id=correlation_id, now=now,
+            app=target.app if target else None, user=session.user if session else None,
+            issuer=authn.issuer if authn else "",
+        )
     return _sign_in_page(request, directory, target, xml, relay_state, correlation_id)
 
 
@@ -117,27 +126,38 @@ def sign_in(request, tenant_id):
     directory = directory_or_404(tenant_id)
     now = timezone.now()
     correlation_id = _correlation_id(request.POST.get("correlation_id"))
+    authn = None
     try:
         authn, xml = _decode(request.POST.get("SAMLRequest"), redirect_binding=False)
         relay_state = _relay_state(request.POST.get("RelayState"))
         target = flow.resolve(directory, authn)
     except errors.AadstsError as exc:
-        return render_error(request, exc, directory=directory, correlation_id=correlation_id, now=now)
+        return render_error(
+            request, exc, directory=directory, correlation_id=correlation_id, now=now,
+            issuer=authn.issuer if authn else "",
+        )
     form = SignInForm(request.POST)
     user = None
     if form.is_valid():
         user = services.check_credentials(directory, form.cleaned_data["username"], form.cleaned_data["password"])
         if user is None:
             form.add_error(None, "Your account or password is incorrect.")
+            signin_log.record(
+                directory, now=now, request_id=str(uuid.uuid4()), correlation_id=correlation_id, app=target.app,
+                username=form.cleaned_data["username"], error_code=signin_log.WRONG_PASSWORD,
+                message="Invalid username or password.",
+            )
     if user is None:
         return _sign_in_page(request, directory, target, xml, relay_state, correlation_id, form=form)
     sessions.end(request, directory)  # ForceAuthn or another user: the new sign-in replaces the old session
     token, session = sessions.start(directory, user, now)
     try:
         flow.authorize(target.app, user)
-        response = _post_to_acs(request, target, authn, session, relay_state, now)
+        response = _post_to_acs(request, target, authn, session, relay_state, now, correlation_id)
     except errors.AadstsError as exc:
         # Like Entra, the user is signed in to the IdP even when this app refuses them.
-        response = render_error(request, exc, directory=directory, correlation_id=correlation_id, now=now)
+        response = render_error(
+            request, exc, directory=directory, correlation_id=correlation_id, now=now, app=target.app, user=user,
+        )
     sessions.set_cookie(response, directory, token, session)
     return response
