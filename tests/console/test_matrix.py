@@ -211,3 +211,17 @@ def test_lists_never_show_other_tenants_rows(world, other, admin_client):
     dashboard = admin_client.get(reverse("console:dashboard"))
     assert dashboard.context["org_count"] == 3
     assert dashboard.context["user_count"] == 5
+
+
+@pytest.mark.parametrize("name", sorted(n for n, r in EXPECTED.items() if OK in r.values()))
+def test_every_post_form_carries_a_csrf_token(world, name):
+    """Each page that renders a POST form puts a CSRF token inside every one of them."""
+    import re
+
+    for role in ("both", "org-admin", "identity-admin", "user"):
+        response = world.client(role).get(url_for(name, world))
+        if response.status_code != OK:
+            continue
+        forms = re.findall(r'<form[^>]*method="post"[^>]*>(.*?)</form>', response.content.decode(), re.S | re.I)
+        for form in forms:
+            assert 'name="csrfmiddlewaretoken"' in form, (name, role)

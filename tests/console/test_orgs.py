@@ -184,3 +184,11 @@ def test_unknown_org_is_404(world, org_admin_client):
     response = org_admin_client.get("/console/orgs/00000000-0000-0000-0000-000000000000/")
     assert response.status_code == 404
     assert "This page does not exist" in response.content.decode()
+
+
+def test_field_errors_are_announced_with_the_input(world, org_admin_client):
+    """The refused input points at its error message (and help text) for screen readers."""
+    body = org_admin_client.post(reverse("console:org_create"), {"name": "", "parent": str(world.top.id)}).content.decode()
+    assert 'aria-invalid="true"' in body
+    assert 'aria-describedby="id_name_error_1"' in body
+    assert 'id="id_name_error_1"' in body
