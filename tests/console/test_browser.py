@@ -159,3 +159,21 @@ def test_admin_signs_in_creates_org_and_user_and_signs_out(page):
     assert "/login" in page.url
     page.goto("/console/no-such-page/")
     shot(page, "12-not-found")
+
+
+def test_plain_user_sees_only_their_dashboard_and_account(page):
+    tenant = tenancy.create_tenant("Acme Corporation")
+    accounts.create_user(
+        tenant, "pat@acme.example", org=tenancy.top_org(tenant), first_name="Pat", last_name="User", password=PASSWORD
+    )
+    page.goto("/console/users/")
+    page.fill("#id_username", "pat@acme.example")
+    page.click("button[type=submit]")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/console/users/")
+    assert "You do not have access to this page" in page.inner_text("main")
+    shot(page, "13-forbidden")
+    page.goto("/console/")
+    assert page.locator("nav.sidebar a").all_inner_texts() == ["Dashboard"]
+    shot(page, "14-dashboard-plain-user")
