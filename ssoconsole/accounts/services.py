@@ -255,10 +255,17 @@ def _hash_token(raw: str) -> str:
 
 
 @transaction.atomic
-def create_api_token(user: User, *, name: str = "", actor=None, actor_label: str | None = None, request=None) -> tuple[str, ApiToken]:
-    """Create a token for ``user`` and return it in clear text once, with its record."""
+def create_api_token(
+    user: User, *, name: str = "", expires_at: datetime | None = None, actor=None, actor_label: str | None = None, request=None
+) -> tuple[str, ApiToken]:
+    """Create a token for ``user`` and return it in clear text once, with its record.
+
+    ``expires_at`` (optional) ends the token's validity without anyone having to revoke it.
+    """
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=_clean_text(name, "name", 100), prefix=raw[:12], token_hash=_hash_token(raw))
+    token = ApiToken.objects.create(
+        user=user, name=_clean_text(name, "name", 100), prefix=raw[:12], token_hash=_hash_token(raw), expires_at=expires_at
+    )
     record(
         "api_token.created", tenant=user.tenant, actor=actor, actor_label=actor_label, target=token,
         target_label=f"{user.username} {token.prefix}…", request=request,

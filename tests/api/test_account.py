@@ -48,6 +48,25 @@ def test_created_token_is_shown_once_and_works(world):
     assert created["token"] not in client.get(f"{P}/api-tokens").content.decode()
 
 
+def test_token_can_expire_by_itself(world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    created = world.client("user").post(f"{P}/api-tokens", {"name": "ci", "expiresInDays": 30}).json()
+    expires = ApiToken.objects.get(id=created["id"]).expires_at
+    assert timedelta(days=29) < expires - timezone.now() <= timedelta(days=30)
+    assert created["expiresAt"] is not None
+    ApiToken.objects.filter(id=created["id"]).update(expires_at=timezone.now())
+    assert ApiClient(created["token"]).get(f"{P}/me").status_code == 401
+
+
+def test_token_lifetime_is_bounded(world):
+    for days in (0, 3651, "30"):
+        response = world.client("user").post(f"{P}/api-tokens", {"expiresInDays": days})
+        assert response.status_code == 400, days
+
+
 def test_token_name_is_optional(world):
     assert world.client("user").post(f"{P}/api-tokens", {}).json()["name"] == ""
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from uuid import UUID
 
+from django.utils import timezone
 from ninja import Query
 from ninja.responses import Status
 
@@ -68,7 +70,8 @@ def list_api_tokens(request, query: Query[PageQuery]):
 def create_own_api_token(request, payload: ApiTokenCreate):
     """Create an API token for the caller; the response is the only time the token is shown."""
     user = caller_of(request).user
-    raw, token = create_api_token(user, name=payload.name, actor=user, request=request)
+    expires_at = timezone.now() + timedelta(days=payload.expires_in_days) if payload.expires_in_days else None
+    raw, token = create_api_token(user, name=payload.name, expires_at=expires_at, actor=user, request=request)
     return Status(201, ApiTokenCreated(**ApiTokenOut.of(token).model_dump(by_alias=False), token=raw))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from ssoconsole.accounts.models import ApiToken
 from ssoconsole.accounts.roles import Capability, Role
@@ -36,6 +36,9 @@ class ServiceProviderOut(ApiModel):
 
 class ApiTokenCreate(InputModel):
     name: text(100) = Field("", description="A label to recognise the token by, e.g. the script that uses it.")
+    expires_in_days: StrictInt | None = Field(
+        None, ge=1, le=3650, description="Days until the token stops working by itself; default: until revoked."
+    )
 
 
 class ApiTokenOut(ApiModel):
