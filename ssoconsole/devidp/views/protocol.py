@@ -50,7 +50,7 @@ def _relay_state(value: str | None) -> str:
     return value
 
 
-def _sign_in_page(request, directory, target, xml: bytes, relay_state: str, correlation_id: str, form=None, status=200):
+def _sign_in_page(request, directory, target, xml: bytes, relay_state: str, correlation_id: str, form=None):
     response = TemplateResponse(
         request,
         "devidp/signin.html",
@@ -62,7 +62,6 @@ def _sign_in_page(request, directory, target, xml: bytes, relay_state: str, corr
             "relay_state": relay_state,
             "correlation_id": correlation_id,
         },
-        status=status,
     )
     response["Cache-Control"] = "no-store"
     return response
