@@ -92,6 +92,15 @@ def get_or_create_user(directory: Directory, upn: str, given_name: str = "", sur
     return existing or create_user(directory, upn, given_name, surname, password, **kwargs)
 
 
+def set_account_enabled(user: DirectoryUser, enabled: bool) -> DirectoryUser:
+    """Block or allow sign-in ("Account enabled"); blocking also ends the user's IdP sessions at once."""
+    user.account_enabled = enabled
+    user.save(update_fields=["account_enabled"])
+    if not enabled:
+        user.sessions.all().delete()
+    return user
+
+
 def check_credentials(directory: Directory, username: str, password: str) -> DirectoryUser | None:
     """Return the user whose UPN (case-insensitive) and password match, else ``None``."""
     user = DirectoryUser.objects.filter(directory=directory, upn__iexact=username.strip()).first()

@@ -45,6 +45,7 @@ urlpatterns = [
     _route("portal/<uuid:tenant_id>/", directories.overview, "directory"),
     _route("portal/<uuid:tenant_id>/users", users.user_list, "users"),
     _route("portal/<uuid:tenant_id>/users/new", users.user_new, "user_new"),
+    _route("portal/<uuid:tenant_id>/users/<uuid:user_id>/account-enabled", users.user_account_enabled, "user_account_enabled"),
     _route("portal/<uuid:tenant_id>/sign-ins", sign_ins.sign_in_logs, "sign_ins"),
     _route("portal/<uuid:tenant_id>/apps", apps.app_list, "apps"),
     _route("portal/<uuid:tenant_id>/apps/new", apps.app_new, "app_new"),

@@ -174,3 +174,23 @@ def test_sign_in_logs_record_successes_and_refusals(admin_client, directory, app
     text = _text(admin_client.get(f"/devidp/portal/{directory.id}/sign-ins"))
     for code in ("AADSTS50011", "AADSTS50126", "AADSTS700016", "Success"):
         assert code in text
+
+
+def test_blocking_sign_in_ends_the_idp_session_and_refuses_the_user(admin_client, directory, app, alice):
+    """Blocking a user (Entra's "Account enabled" = No) ends their IdP session; the next request is refused."""
+    from devidp.driver import send_request, sign_in_flow, submit_sign_in
+    from django.test import Client
+
+    browser = Client()
+    sign_in_flow(browser, directory, "alice@contoso.example")
+    response = admin_client.post(f"/devidp/portal/{directory.id}/users/{alice.id}/account-enabled", {"account_enabled": "no"})
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert not alice.account_enabled and not alice.sessions.exists()
+    _, page = send_request(browser, directory)
+    assert b'name="password"' in page.content
+    assert b"AADSTS50057" in submit_sign_in(browser, page, "alice@contoso.example").content
+    admin_client.post(f"/devidp/portal/{directory.id}/users/{alice.id}/account-enabled", {"account_enabled": "yes"})
+    alice.refresh_from_db()
+    assert alice.account_enabled
+    assert "Block sign-in" in _text(admin_client.get(f"/devidp/portal/{directory.id}/users"))

@@ -1,4 +1,4 @@
-"""Users of a directory: the list and "New user > Create new user"."""
+"""Users of a directory: the list, "New user > Create new user", and blocking sign-in."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.http import Http404
+from django.views.decorators.http import require_http_methods, require_POST
 
 from ssoconsole.core.errors import ValidationFailed
 from ssoconsole.devidp import access, services
@@ -38,3 +39,17 @@ def user_new(request, tenant_id):
             messages.success(request, f"Created user {user.upn}.")
             return redirect(reverse("devidp:users", args=[directory.id]))
     return TemplateResponse(request, "devidp/user_new.html", {"directory": directory, "form": form})
+
+
+@access.admin_required
+@require_POST
+def user_account_enabled(request, tenant_id, user_id):
+    """Block or allow a user's sign-in, e.g. to see what the console does when a user loses IdP access."""
+    directory = directory_or_404(tenant_id)
+    user = directory.users.filter(id=user_id).first()
+    if user is None:
+        raise Http404("No such user.")
+    enabled = request.POST.get("account_enabled") == "yes"
+    services.set_account_enabled(user, enabled)
+    messages.success(request, f"{user.upn} {'may sign in again' if enabled else 'is blocked from signing in'}.")
+    return redirect(reverse("devidp:users", args=[directory.id]))
