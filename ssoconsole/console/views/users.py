@@ -177,7 +177,7 @@ def _set_active_view(request, user_id, active: bool):
         request,
         "console/users/confirm_active.html",
         {"subject": user, "active": active, "error": error},
-        status=400 if error else 200,
+        status=400 if error and request.method == "POST" else 200,
     )
 
 
