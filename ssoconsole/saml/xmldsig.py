@@ -67,7 +67,8 @@ SIGNATURE_METHODS: dict[str, tuple[str, str]] = {
 # Any attribute whose local name is "id" in any case or namespace counts as an
 # ID for the duplicate check, so that "Id", "id" or "xml:id" twins are caught.
 # The value test comes first because it is the cheaper filter.
-_SAME_ID = etree.XPath("//@*[. = $value][translate(local-name(), 'ID', 'id') = 'id']")
+# count() avoids building a Python result object per match.
+_SAME_ID = etree.XPath("count(//@*[. = $value][translate(local-name(), 'ID', 'id') = 'id'])")
 
 SHA1_HINT = (
     "The identity provider signs with SHA-1, which is refused. In Entra ID, open the "
@@ -217,12 +218,12 @@ def verify_signed_element(
 
 def has_signature(element: etree._Element) -> bool:
     """Tell whether ``element`` has a ds:Signature child, without checking it."""
-    return element.find(_SIGNATURE) is not None
+    return next(element.iterchildren(_SIGNATURE), None) is not None
 
 
 def _single_signature(element: etree._Element) -> etree._Element:
     """Require exactly one ds:Signature as a direct child (SAML Core 5.4.1)."""
-    signatures = element.findall(_SIGNATURE)
+    signatures = list(element.iterchildren(_SIGNATURE))
     if not signatures:
         raise SignatureMissing(element=etree.QName(element).localname)
     if len(signatures) > 1:
@@ -251,7 +252,7 @@ def _signature_parts(
 
 
 def _algorithm(parent: etree._Element, localname: str) -> str:
-    found = parent.findall(f"{{{DS}}}{localname}")
+    found = list(parent.iterchildren(f"{{{DS}}}{localname}"))
     if len(found) != 1 or not found[0].get("Algorithm"):
         raise SignatureMalformed(f"Expected exactly one {localname} with an Algorithm.")
     return found[0].get("Algorithm")
@@ -265,7 +266,7 @@ def _canonicalization(signed_info: etree._Element, policy: ValidationPolicy) -> 
             "The SignedInfo canonicalization method is not accepted.",
             expected=EXC_C14N, actual=algorithm,
         )
-    return _prefix_list(signed_info.find(f"{{{DS}}}CanonicalizationMethod"))
+    return _prefix_list(next(signed_info.iterchildren(f"{{{DS}}}CanonicalizationMethod")))
 
 
 def _signature_method(signed_info: etree._Element, policy: ValidationPolicy) -> tuple[str, str]:
@@ -286,7 +287,7 @@ def _single_reference(
     signed_info: etree._Element, element: etree._Element, id_attribute: str
 ) -> etree._Element:
     """Require one Reference to '#' + the element's own, unique ID (SAML Core 5.4.2)."""
-    references = signed_info.findall(f"{{{DS}}}Reference")
+    references = list(signed_info.iterchildren(f"{{{DS}}}Reference"))
     if len(references) != 1:
         raise SignatureReferenceInvalid(
             "The signature must have exactly one Reference.", expected=1, actual=len(references)
@@ -299,11 +300,11 @@ def _single_reference(
             "The signature's Reference does not point at the element it is attached to.",
             expected="#" + (element_id or "<missing ID>"), actual=uri,
         )
-    same = _SAME_ID(element.getroottree(), value=element_id)
-    if len(same) != 1:
+    same = int(_SAME_ID(element, value=element_id))
+    if same != 1:
         raise DuplicateID(
             "The signed element's ID is not unique in the document.",
-            expected=1, actual=len(same), id=element_id,
+            expected=1, actual=same, id=element_id,
         )
     return reference
 
@@ -313,8 +314,8 @@ def _transforms(reference: etree._Element, policy: ValidationPolicy) -> list[str
 
     Return the InclusiveNamespaces prefix list of the C14N transform.
     """
-    transforms_el = reference.findall(f"{{{DS}}}Transforms")
-    transforms = transforms_el[0].findall(f"{{{DS}}}Transform") if len(transforms_el) == 1 else []
+    transforms_el = list(reference.iterchildren(f"{{{DS}}}Transforms"))
+    transforms = list(transforms_el[0].iterchildren(f"{{{DS}}}Transform")) if len(transforms_el) == 1 else []
     algorithms = [t.get("Algorithm") for t in transforms]
     if algorithms != [ENVELOPED, EXC_C14N] or not policy.allowed_transforms.issuperset(algorithms):
         raise SignatureTransformForbidden(
@@ -383,7 +384,7 @@ def _canonical_without(
 
 
 def _child_text(parent: etree._Element, localname: str) -> str | None:
-    found = parent.findall(f"{{{DS}}}{localname}")
+    found = list(parent.iterchildren(f"{{{DS}}}{localname}"))
     if len(found) != 1:
         raise SignatureMalformed(f"Expected exactly one {localname}.")
     return found[0].text
