@@ -251,3 +251,33 @@ def test_switch_between_file_and_url(file_provider, https_idp, fetcher, idp_cert
     file_provider.refresh_from_db()
     assert file_provider.metadata_source == "file" and file_provider.metadata_url == ""
     assert file_provider.next_refresh_at is None
+
+
+def test_a_second_round_during_a_download_skips_the_provider_being_fetched(tenant, https_idp, fetcher, idp_certs):
+    """Process B runs its round while process A is in the middle of downloading provider 1.
+
+    The overlap is made deterministic: A's fetcher starts B's whole round from
+    inside A's first download (no transaction is open during a download, so
+    this is what a second process would see). B refreshes the other due
+    providers and leaves provider 1, which A holds, alone; every provider is
+    downloaded exactly once.
+    """
+    serve(https_idp, idp_certs["a"])
+    ids = [create_provider(tenant, f"IdP {i}", metadata_url=https_idp.url("/metadata"), fetcher=fetcher).id
+           for i in range(4)]
+    now = helpers.now()
+    AuthProvider.objects.filter(id__in=ids).update(next_refresh_at=now - dt.timedelta(minutes=1))
+    https_idp.hits.clear()
+    round_b: list = []
+
+    class InterleavingFetcher:
+        def fetch(self, url):
+            if not round_b:
+                round_b.append(refresh_due_providers(now, fetcher=fetcher))
+            return fetcher.fetch(url)
+
+    round_a = refresh_due_providers(now, fetcher=InterleavingFetcher())
+    a_ids, b_ids = {o.provider_id for o in round_a}, {o.provider_id for o in round_b[0]}
+    assert len(a_ids) == 1 and len(b_ids) == 3 and a_ids | b_ids == {str(i) for i in ids}
+    assert len(https_idp.hits) == 4
+    assert all(p.next_refresh_at > now and not p.refresh_lease_owner for p in AuthProvider.objects.filter(id__in=ids))
