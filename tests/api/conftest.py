@@ -10,6 +10,8 @@ import json
 from dataclasses import dataclass, field
 
 import pytest
+from django.conf import settings
+from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client
 
 from ssoconsole.accounts import services as accounts
@@ -51,6 +53,15 @@ class ApiClient:
 
     def delete(self, path, **kw):
         return self.request("DELETE", path, **kw)
+
+
+def session_client(user) -> tuple[ApiClient, str]:
+    """A client signed in to the console as ``user`` that enforces CSRF like a browser; returns it and its CSRF token."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    token = _get_new_csrf_string()  # what the console's pages would hand the browser
+    client.cookies[settings.CSRF_COOKIE_NAME] = token
+    return ApiClient(client=client), token
 
 
 @dataclass

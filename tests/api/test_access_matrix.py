@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from .catalog import CALLS, EXPECTED, ROLES, documented_operations
+from .conftest import session_client
 
 CASES = [(op, role) for op in sorted(EXPECTED) for role in ROLES]
 
@@ -46,3 +47,16 @@ def test_forbidden_callers_change_nothing(world, operation):
         assert world.client(role).request(method, path, body).status_code == 403
         assert AuditEvent.objects.filter(actor_id=world.users[role].id).count() == 0
         assert AuditEvent.objects.count() == before
+
+
+ALLOWED = [(op, role) for op in sorted(EXPECTED) for role in ROLES if role and EXPECTED[op][role] < 400]
+
+
+@pytest.mark.parametrize(("operation", "role"), ALLOWED, ids=[f"{m} {p} as {r}" for (m, p), r in ALLOWED])
+def test_console_session_gets_the_same_access_as_a_bearer_token(world, operation, role):
+    """The session cookie (with its CSRF token on writes) reaches every operation the role may call."""
+    method, _ = operation
+    path, body = CALLS[operation](world, role)
+    client, csrf = session_client(world.users[role])
+    response = client.request(method, path, body, headers={"X-CSRFToken": csrf})
+    assert response.status_code == EXPECTED[operation][role], response.content

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client
 from django.utils import timezone
 
@@ -13,16 +12,7 @@ from ssoconsole.accounts import services as accounts
 from ssoconsole.accounts.models import ApiToken
 
 from .catalog import P
-from .conftest import ApiClient
-
-
-def session_client(user, *, csrf: bool = False) -> tuple[ApiClient, str]:
-    """A client signed in to the console as ``user``, enforcing CSRF like a browser would."""
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(user)
-    token = _get_new_csrf_string()
-    client.cookies["csrftoken"] = token
-    return ApiClient(client=client), token
+from .conftest import ApiClient, session_client
 
 
 def assert_401(response, code: str) -> None:
