@@ -196,3 +196,20 @@ def test_users_of_another_directory_cannot_sign_in(client, directory, app, alice
     _, page = send_request(client, directory)
     again = submit_sign_in(client, page, "eve@fabrikam.example")
     assert b"Your account or password is incorrect." in again.content
+
+
+def test_http_post_binding_needs_no_csrf_token_but_the_password_form_does(directory, app, alice):
+    """The SP's cross-site POST carries no token of ours; the password form must carry one."""
+    from django.test import Client
+
+    from devidp.saml_client import read_signin_form
+
+    browser = Client(enforce_csrf_checks=True)
+    _, page = send_request(browser, directory, binding="post")
+    assert page.status_code == 200 and b"to continue to" in page.content
+    fields = read_signin_form(page.content)
+    action = fields.pop("action")
+    forged = {k: v for k, v in fields.items() if k != "csrfmiddlewaretoken"}
+    assert browser.post(action, {**forged, "username": "alice@contoso.example", "password": "devidp-test-password"}).status_code == 403
+    done = browser.post(action, {**fields, "username": "alice@contoso.example", "password": "devidp-test-password"})
+    assert done.status_code == 200 and b"SAMLResponse" in done.content
