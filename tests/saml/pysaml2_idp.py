@@ -46,6 +46,17 @@ AC_PASSWORD = "urn:oasis:names:tc:SAML:2.0:ac:classes:Password"
 SIG_RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
 DIGEST_SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
 
+RSA_OAEP_MGF1P = "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"
+TRIPLE_DES_CBC = "http://www.w3.org/2001/04/xmlenc#tripledes-cbc"
+AES128_CBC = "http://www.w3.org/2001/04/xmlenc#aes128-cbc"
+AES256_CBC = "http://www.w3.org/2001/04/xmlenc#aes256-cbc"
+AES128_GCM = "http://www.w3.org/2009/xmlenc11#aes128-gcm"
+AES256_GCM = "http://www.w3.org/2009/xmlenc11#aes256-gcm"
+# xmlsec1's --session-key names for the content-encryption algorithms above.
+_SESSION_KEYS = {
+    AES128_CBC: "aes-128", AES256_CBC: "aes-256", AES128_GCM: "aes-128", AES256_GCM: "aes-256",
+}
+
 CLAIMS = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/"
 MS_CLAIMS = "http://schemas.microsoft.com/identity/claims/"
 
@@ -314,6 +325,8 @@ class PysamlIdP:
         user: User | None = None,
         sign_response: bool | None = None,
         sign_assertion: bool | None = None,
+        encrypt_for: bytes | None = None,
+        content_encryption: str = AES256_CBC,
     ) -> bytes:
         """Build a signed Response XML for ``user``, as pysaml2's IdP would send it.
 
@@ -321,6 +334,13 @@ class PysamlIdP:
         The response goes to ``acs_url`` with the audience ``sp_entity_id``:
         the two are separate so that a test can address one SP's ACS with an
         assertion meant for another.
+
+        ``encrypt_for`` (the SP's encryption certificate, PEM) turns the
+        assertion into an EncryptedAssertion with RSA-OAEP key transport.
+        pysaml2 7.5 itself only encrypts with Triple-DES, so that is what
+        ``content_encryption=TRIPLE_DES_CBC`` gives; for AES the signed
+        assertion is encrypted by the same xmlsec1 backend with an AES
+        template, which is what a pysaml2 deployment that configures AES gets.
         """
         from saml2.s_utils import factory
         from saml2.saml import NameID
@@ -328,6 +348,9 @@ class PysamlIdP:
         user = user or self.user
         sign_response = self.sign_response if sign_response is None else sign_response
         sign_assertion = self.sign_assertion if sign_assertion is None else sign_assertion
+        builtin_encryption = encrypt_for is not None and content_encryption == TRIPLE_DES_CBC
+        if encrypt_for is not None and not builtin_encryption and sign_response:
+            raise ValueError("AES encryption here signs the assertion only; use sign_response=False")
         response = self.server.create_authn_response(
             identity=user.claims(),
             in_response_to=in_response_to,
@@ -339,9 +362,41 @@ class PysamlIdP:
             sign_assertion=sign_assertion,
             sign_alg=SIG_RSA_SHA256,
             digest_alg=DIGEST_SHA256,
+            encrypt_assertion=builtin_encryption,
+            encrypt_cert_assertion=encrypt_for.decode("ascii") if builtin_encryption else None,
+            encrypt_assertion_self_contained=True,
         )
         text = str(response)
+        if encrypt_for is not None and not builtin_encryption:
+            text = self._encrypt(text, encrypt_for, content_encryption)
         return text.encode("utf-8")
+
+    def _encrypt(self, response_xml: str, cert_pem: bytes, content_encryption: str) -> str:
+        """Move the signed Assertion into an EncryptedAssertion and encrypt it with xmlsec1."""
+        from lxml import etree
+        from saml2.sigver import ASSERT_XPATH, pre_encryption_part
+
+        if content_encryption not in _SESSION_KEYS:
+            raise ValueError(f"unsupported content encryption {content_encryption}")
+        saml = "urn:oasis:names:tc:SAML:2.0:assertion"
+        root = etree.fromstring(response_xml.encode("utf-8"))
+        assertion = root.find(f"{{{saml}}}Assertion")
+        wrapper = etree.Element(f"{{{saml}}}EncryptedAssertion")
+        assertion.addprevious(wrapper)
+        wrapper.append(assertion)  # exclusive C14N keeps the assertion's signature valid here
+        cert_path = self.workdir / f"sp-encryption-{secrets_token()}.crt"
+        cert_path.write_bytes(cert_pem)
+        cert_base64 = "".join(
+            line for line in cert_pem.decode("ascii").splitlines() if line and not line.startswith("-----")
+        )
+        template = pre_encryption_part(msg_enc=content_encryption, key_enc=RSA_OAEP_MGF1P, encrypt_cert=cert_base64)
+        return self.server.sec.encrypt_assertion(
+            etree.tostring(root).decode("utf-8"),
+            str(cert_path),
+            template,
+            key_type=_SESSION_KEYS[content_encryption],
+            node_xpath=ASSERT_XPATH,
+        )
 
     def respond_b64(self, **kwargs: object) -> str:
         """Return :meth:`respond`'s XML as the SAMLResponse form value (SAML Bindings 3.5.4)."""
@@ -462,6 +517,13 @@ def _params(message: Mapping[str, str] | str) -> dict[str, str]:
         parsed = parse_qs(urlsplit(message).query if "?" in message else message, keep_blank_values=True)
         return {name: values[0] for name, values in parsed.items()}
     return dict(message)
+
+
+def secrets_token() -> str:
+    """Return a short random file-name part, so concurrent responses never share a file."""
+    import secrets
+
+    return secrets.token_hex(8)
 
 
 def _text(xml: bytes | str) -> str:

@@ -14,6 +14,7 @@ validation is taken from the Response's IssueInstant rather than fixed.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import secrets
 import sys
 import urllib.request
@@ -28,7 +29,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pysaml2_idp import (  # noqa: E402 - the helper lives beside this file
     AC_PASSWORD,
+    AES128_CBC,
+    AES128_GCM,
+    AES256_CBC,
+    AES256_GCM,
     BINDING_POST,
+    TRIPLE_DES_CBC,
     KeyPair,
     PysamlIdP,
     User,
@@ -37,6 +43,7 @@ from pysaml2_idp import (  # noqa: E402 - the helper lives beside this file
 )
 
 from ssoconsole.saml import errors  # noqa: E402
+from ssoconsole.saml.encryption import EncryptionAlgorithmUnsupported  # noqa: E402
 from ssoconsole.saml.authn_request import build_authn_request, new_request_id  # noqa: E402
 from ssoconsole.saml.bindings import post_form, redirect_query, redirect_url  # noqa: E402
 from ssoconsole.saml.config import (  # noqa: E402
@@ -57,7 +64,7 @@ RELAY_STATE = "rs-" + "0123456789abcdef" * 2
 
 # pysaml2 7.5.5 touches a cipher mode that cryptography 48 has moved; the
 # warning is about pysaml2's import, not about anything these tests check.
-pytestmark = pytest.mark.filterwarnings("ignore:CFB has been moved:UserWarning", "ignore:CFB has been moved")
+pytestmark = pytest.mark.filterwarnings("ignore:CFB has been moved")
 
 
 # --- fixtures -------------------------------------------------------------------------------
@@ -364,6 +371,48 @@ def test_pysaml2_response_signed_by_another_idp_key_is_refused(
     with pytest.raises((errors.SAMLError)) as raised:
         _validate(value, sp=sp, trusted_idp=trusted_idp, request_id=request_id)
     assert raised.value.code in ("saml.signature_untrusted_key", "saml.signature_invalid")
+
+
+@pytest.fixture(scope="session")
+def encrypting_sp(sp: ServiceProvider) -> ServiceProvider:
+    """Our SP with an encryption key pair, as a tenant that asks for token encryption."""
+    keys = KeyPair.generate("ssoconsole interop SP encryption")
+    return dataclasses.replace(sp, encryption_key_pem=keys.key_pem, encryption_cert_pem=keys.cert_pem)
+
+
+@pytest.mark.parametrize("content_encryption", [AES128_CBC, AES256_CBC, AES128_GCM, AES256_GCM])
+def test_assertion_encrypted_by_pysaml2_xmlsec1_backend_validates(
+    idp, encrypting_sp, trusted_idp, content_encryption
+) -> None:
+    """xmlsec1 (pysaml2's crypto backend) encrypts with RSA-OAEP and AES; we decrypt, then verify the signature."""
+    request_id, _ = _request(encrypting_sp, trusted_idp)
+    xml = idp.respond(
+        in_response_to=request_id, sp_entity_id=encrypting_sp.entity_id, acs_url=encrypting_sp.acs_url,
+        encrypt_for=encrypting_sp.encryption_cert_pem, content_encryption=content_encryption,
+    )
+    assert b"EncryptedAssertion" in xml and content_encryption.encode() in xml
+    assert b"ada.lovelace" not in xml
+    value = base64.b64encode(xml).decode("ascii")
+    assertion = _validate(value, sp=encrypting_sp, trusted_idp=trusted_idp, request_id=request_id)
+    assert assertion.name_id == idp.user.email
+    assert assertion.first(CLAIMS + "surname") == idp.user.surname
+
+
+def test_pysaml2_default_triple_des_encryption_is_refused_by_name(idp, encrypting_sp, trusted_idp) -> None:
+    """pysaml2 7.5 encrypts assertions with Triple-DES only; we refuse it and name the algorithm.
+
+    Issue 3 accepts AES-CBC and AES-GCM content encryption; an administrator
+    whose pysaml2-based IdP encrypts must configure AES there (or turn
+    encryption off), and the error says which algorithm arrived.
+    """
+    request_id, _ = _request(encrypting_sp, trusted_idp)
+    xml = idp.respond(
+        in_response_to=request_id, sp_entity_id=encrypting_sp.entity_id, acs_url=encrypting_sp.acs_url,
+        encrypt_for=encrypting_sp.encryption_cert_pem, content_encryption=TRIPLE_DES_CBC,
+    )
+    with pytest.raises(EncryptionAlgorithmUnsupported) as raised:
+        _validate(base64.b64encode(xml).decode("ascii"), sp=encrypting_sp, trusted_idp=trusted_idp, request_id=request_id)
+    assert raised.value.actual == TRIPLE_DES_CBC
 
 
 # --- over HTTP ------------------------------------------------------------------------------
