@@ -85,6 +85,13 @@ def obtain_metadata(
     return read_metadata(metadata_xml, now=now, entity_id=entity_id)
 
 
+# The model fields apply_metadata writes, for save(update_fields=...).
+METADATA_FIELDS = [
+    "metadata_xml", "metadata_sha256", "entity_id", "sso_url_redirect", "sso_url_post", "signing_certificates",
+    "name_id_formats", "want_authn_requests_signed", "valid_until", "cache_duration",
+]
+
+
 def apply_metadata(provider: AuthProvider, loaded: LoadedMetadata) -> None:
     """Copy the document and its parsed values onto ``provider`` (not saved).
 

@@ -19,7 +19,7 @@ from ssoconsole.audit.log import diff, record
 from ssoconsole.core.errors import Conflict, ValidationFailed
 from ssoconsole.sso import errors as e
 from ssoconsole.sso.metadata_fetch import MetadataFetcher
-from ssoconsole.sso.metadata_store import apply_metadata, metadata_snapshot, next_refresh, obtain_metadata
+from ssoconsole.sso.metadata_store import METADATA_FIELDS, apply_metadata, metadata_snapshot, next_refresh, obtain_metadata
 from ssoconsole.sso.models import AuthProvider, Comparison, DigestMethod, MetadataSource, NameIDFormat, RefreshResult, SignatureMethod
 from ssoconsole.tenancy.models import Tenant
 from ssoconsole.tenancy.services import orgs_using_provider
@@ -119,10 +119,12 @@ def _name_taken(value: str) -> Conflict:
                     "to case). Choose another display name.", field="displayName", code="sso.display_name_taken")
 
 
-def _save(provider: AuthProvider) -> None:
+def _save(provider: AuthProvider, fields: list[str] | None = None) -> None:
+    """Save ``fields`` only (all on creation): a full save could write back a stale refresh lease
+    or metadata that the scheduler changed meanwhile in another process."""
     try:
         with transaction.atomic():
-            provider.save()
+            provider.save(update_fields=[*fields, "updated_at"] if fields is not None else None)
     except IntegrityError:
         raise _name_taken(provider.display_name) from None
 
@@ -197,9 +199,14 @@ def update_provider(
         loaded = obtain_metadata(metadata_xml=metadata_xml, metadata_url=metadata_url, entity_id=entity_id, now=now,
                                  fetcher=fetcher)
     # Nothing is assigned until everything was accepted, so a refusal leaves the instance untouched.
+    fields: list[str] = []
     if name is not None:
         provider.display_name = name
+        fields.append("display_name")
     if loaded is not None:
+        fields += METADATA_FIELDS + ["metadata_source", "metadata_url", "entity_selector", "last_refresh_at",
+                                     "last_refresh_result", "last_refresh_error_code", "last_refresh_error_message",
+                                     "next_refresh_at"]
         apply_metadata(provider, loaded)
         provider.metadata_source = MetadataSource.URL if metadata_url is not None else MetadataSource.FILE
         provider.metadata_url = (metadata_url or "").strip()
@@ -211,7 +218,7 @@ def update_provider(
             if metadata_url is not None else None
         )
     with transaction.atomic():
-        _save(provider)
+        _save(provider, fields)
         changes = diff(before, provider_snapshot(provider))
         if changes["after"]:
             record("auth_provider.updated", tenant=provider.tenant, actor=actor, target=provider, data=changes,
@@ -276,7 +283,8 @@ def set_attribute_mapping(
         provider.username_attribute = _clean_attribute(username, "username")
         provider.first_name_attribute = _clean_attribute(first_name, "firstName")
         provider.last_name_attribute = _clean_attribute(last_name, "lastName")
-    provider.save()
+    provider.save(update_fields=["use_default_mapping", "username_attribute", "first_name_attribute",
+                                 "last_name_attribute", "updated_at"])
     changes = diff(before, mapping_snapshot(provider))
     if changes["after"]:
         record("auth_provider.mapping_changed", tenant=provider.tenant, actor=actor, target=provider, data=changes,
@@ -356,7 +364,7 @@ def set_advanced_settings(provider: AuthProvider, *, actor=None, request=None, *
     before = advanced_snapshot(provider)
     for name, value in cleaned.items():
         setattr(provider, name, value)
-    provider.save()
+    provider.save(update_fields=[*cleaned, "updated_at"])
     changes_ = diff(before, advanced_snapshot(provider))
     if changes_["after"]:
         record("auth_provider.settings_changed", tenant=provider.tenant, actor=actor, target=provider, data=changes_,

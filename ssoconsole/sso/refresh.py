@@ -30,7 +30,14 @@ from ssoconsole.audit.models import Outcome
 from ssoconsole.core.errors import DomainError
 from ssoconsole.sso import errors as e
 from ssoconsole.sso.metadata_fetch import MetadataFetcher
-from ssoconsole.sso.metadata_store import RETRY_AFTER_FAILURE, apply_metadata, metadata_snapshot, next_refresh, obtain_metadata
+from ssoconsole.sso.metadata_store import (
+    METADATA_FIELDS,
+    RETRY_AFTER_FAILURE,
+    apply_metadata,
+    metadata_snapshot,
+    next_refresh,
+    obtain_metadata,
+)
 from ssoconsole.sso.models import AuthProvider, MetadataSource, RefreshResult
 
 log = logging.getLogger("ssoconsole.sso.refresh")
@@ -101,8 +108,25 @@ def refresh_metadata(
         release(provider.id, owner=owner)
 
 
+def _source(provider_id):
+    """Return what the provider's metadata comes from, locking the row until the transaction ends."""
+    return (
+        AuthProvider.objects.select_for_update()
+        .filter(id=provider_id)
+        .values_list("metadata_source", "metadata_url", "entity_selector", "metadata_sha256")
+        .first()
+    )
+
+
+def _superseded(provider) -> RefreshOutcome:
+    """An administrator replaced the metadata (or deleted the provider) during the download: keep theirs."""
+    log.info("metadata refresh discarded, provider %s changed meanwhile", provider.id)
+    return RefreshOutcome(str(provider.id), provider.display_name, ok=True, changed=False)
+
+
 def _refresh_claimed(provider, *, actor, actor_label, request, fetcher, now) -> RefreshOutcome:
     provider.refresh_from_db()
+    started = (provider.metadata_source, provider.metadata_url, provider.entity_selector, provider.metadata_sha256)
     before = metadata_snapshot(provider)
     try:
         loaded = obtain_metadata(
@@ -110,13 +134,15 @@ def _refresh_claimed(provider, *, actor, actor_label, request, fetcher, now) -> 
             now=now, fetcher=fetcher,
         )
     except DomainError as exc:
-        return _record_failure(provider, exc, actor=actor, actor_label=actor_label, request=request, now=now)
+        return _record_failure(provider, exc, started, actor=actor, actor_label=actor_label, request=request, now=now)
     with transaction.atomic():
+        if _source(provider.id) != started:
+            return _superseded(provider)
         apply_metadata(provider, loaded)
         provider.last_refresh_at, provider.last_refresh_result = now, RefreshResult.OK
         provider.last_refresh_error_code = provider.last_refresh_error_message = ""
         provider.next_refresh_at = next_refresh(now, cache_duration=provider.cache_duration, valid_until=provider.valid_until)
-        provider.save(update_fields=_METADATA_FIELDS + _REFRESH_FIELDS)
+        provider.save(update_fields=METADATA_FIELDS + _REFRESH_FIELDS)
         changes = diff(before, metadata_snapshot(provider))
         # An unchanged scheduled refresh is routine and would flood the log hourly;
         # a change, or a refresh someone asked for, is recorded.
@@ -126,17 +152,15 @@ def _refresh_claimed(provider, *, actor, actor_label, request, fetcher, now) -> 
     return RefreshOutcome(str(provider.id), provider.display_name, ok=True, changed=bool(changes["after"]))
 
 
-_METADATA_FIELDS = [
-    "metadata_xml", "metadata_sha256", "entity_id", "sso_url_redirect", "sso_url_post", "signing_certificates",
-    "name_id_formats", "want_authn_requests_signed", "valid_until", "cache_duration",
-]
 _REFRESH_FIELDS = ["last_refresh_at", "last_refresh_result", "last_refresh_error_code", "last_refresh_error_message",
                    "next_refresh_at", "updated_at"]
 
 
-def _record_failure(provider, exc: DomainError, *, actor, actor_label, request, now) -> RefreshOutcome:
+def _record_failure(provider, exc: DomainError, started, *, actor, actor_label, request, now) -> RefreshOutcome:
     """Keep the last good metadata; note the failure, retry in an hour, audit it."""
     with transaction.atomic():
+        if _source(provider.id) != started:
+            return _superseded(provider)
         provider.last_refresh_at, provider.last_refresh_result = now, RefreshResult.FAILED
         provider.last_refresh_error_code, provider.last_refresh_error_message = exc.code, exc.message[:2000]
         provider.next_refresh_at = now + RETRY_AFTER_FAILURE

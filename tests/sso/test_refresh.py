@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import threading
 from io import StringIO
@@ -281,3 +282,42 @@ def test_a_second_round_during_a_download_skips_the_provider_being_fetched(tenan
     assert len(a_ids) == 1 and len(b_ids) == 3 and a_ids | b_ids == {str(i) for i in ids}
     assert len(https_idp.hits) == 4
     assert all(p.next_refresh_at > now and not p.refresh_lease_owner for p in AuthProvider.objects.filter(id__in=ids))
+
+
+def test_metadata_replaced_during_a_download_is_not_overwritten(url_provider, https_idp, fetcher, idp_certs):
+    """An administrator uploads a file while the scheduler downloads the old URL: the upload wins."""
+    from ssoconsole.sso.providers import update_provider
+
+    uploaded = helpers.idp_metadata(certs=[idp_certs["c"]])
+    serve(https_idp, idp_certs["b"])
+
+    class AdminUploadsMeanwhile:
+        def fetch(self, url):
+            body = fetcher.fetch(url)
+            update_provider(AuthProvider.objects.get(id=url_provider.id), metadata_xml=uploaded)
+            return body
+
+    outcome = refresh_metadata(url_provider, fetcher=AdminUploadsMeanwhile())
+    assert outcome.ok and not outcome.changed
+    current = AuthProvider.objects.get(id=url_provider.id)
+    assert bytes(current.metadata_xml) == uploaded and current.metadata_source == "file"
+
+
+def test_rename_during_a_refresh_keeps_both(url_provider, https_idp, fetcher, idp_certs):
+    """Services save only the fields they change, so a rename and a refresh do not undo each other."""
+    from ssoconsole.sso.providers import update_provider
+
+    serve(https_idp, idp_certs["b"])
+
+    class AdminRenamesMeanwhile:
+        def fetch(self, url):
+            body = fetcher.fetch(url)
+            update_provider(AuthProvider.objects.get(id=url_provider.id), display_name="Okta (prod)")
+            return body
+
+    stale = AuthProvider.objects.get(id=url_provider.id)
+    assert refresh_metadata(url_provider, fetcher=AdminRenamesMeanwhile()).changed
+    update_provider(stale, display_name="Okta production")  # a stale instance must not restore old metadata
+    current = AuthProvider.objects.get(id=url_provider.id)
+    assert current.display_name == "Okta production"
+    assert current.signing_certificates == [base64.b64encode(helpers.der(idp_certs["b"])).decode()]
