@@ -204,6 +204,7 @@ def _single_assertion(response: etree._Element) -> etree._Element:
 
 
 def _check_issuer(element: etree._Element | None, idp: IdentityProvider, what: str) -> None:
+    """Require Issuer text equal to the IdP's entityID, Format omitted or entity (SAML Core 2.2.5, 8.3.6)."""
     issuer = element.text.strip() if element is not None and element.text else None
     fmt = element.get("Format") if element is not None else None
     if issuer != idp.entity_id or fmt not in (None, ENTITY_FORMAT):
@@ -322,6 +323,7 @@ def _check_bearer_confirmation(
 def _check_confirmation_data(
     data: etree._Element | None, sp: ServiceProvider, expected: Expected, policy: ValidationPolicy, now: datetime
 ) -> datetime:
+    """Check one bearer SubjectConfirmationData and return its NotOnOrAfter (SAML Core 2.4.1.2)."""
     if data is None:
         raise e.SubjectConfirmationMissing("The bearer SubjectConfirmation has no SubjectConfirmationData.")
     recipient = data.get("Recipient")
@@ -349,7 +351,7 @@ def _check_conditions(
     NotBefore and NotOnOrAfter allow ``policy.clock_skew`` both ways; every
     AudienceRestriction must list the SP's entity ID (SAML Core 2.5.1.4);
     a condition this SP does not understand makes the assertion
-    indeterminate and refused (SAML Core 2.5.1.5).
+    indeterminate and refused (SAML Core 2.5.1.1).
     """
     if conditions is None:
         raise e.AudienceMismatch(
@@ -377,6 +379,7 @@ def _check_conditions(
 
 
 def _check_not_before(value: str | None, policy: ValidationPolicy, now: datetime) -> None:
+    """Refuse a NotBefore later than now plus the skew, naming the IdP's clock lead (SAML Core 2.5.1.2)."""
     not_before = _time(value, "NotBefore")
     if not_before is not None and not_before > now + policy.clock_skew:
         ahead = (not_before - now).total_seconds()
@@ -389,6 +392,7 @@ def _check_not_before(value: str | None, policy: ValidationPolicy, now: datetime
 
 
 def _expired(cls: Callable[..., e.SAMLError], end: datetime, now: datetime, policy: ValidationPolicy) -> e.SAMLError:
+    """Build an expiry error that says how many seconds late the answer is."""
     behind = (now - end).total_seconds()
     return cls(
         f"It expired {behind:.0f} s ago: the identity provider's clock is at least {behind:.0f} s "

@@ -445,7 +445,7 @@ def test_assertion_without_conditions_is_refused():
 
 
 def test_unknown_condition_is_refused_and_one_time_use_accepted():
-    """Unknown conditions make an assertion indeterminate (SAML Core 2.5.1.5); OneTimeUse is known."""
+    """Unknown conditions make an assertion indeterminate (SAML Core 2.5.1.1); OneTimeUse is known."""
     root = s.build_response_tree(sign=None)
     once = resign_assertion(root, lambda a: etree.SubElement(a.find(f"{{{SAML}}}Conditions"), f"{{{SAML}}}OneTimeUse"))
     assert validate(once).name_id
