@@ -94,7 +94,7 @@ def read_autopost(html: bytes) -> dict[str, str]:
 def read_signin_form(html: bytes) -> dict[str, str]:
     """Return the hidden fields of the IdP's sign-in form."""
     doc = lxml.html.fromstring(html)
-    (form,) = doc.xpath("//form[.//input[@name='SAMLRequest']]")
+    (form,) = doc.xpath("//form[.//input[@name='ctx']]")
     fields = {i.get("name"): i.get("value") for i in form.xpath(".//input[@type='hidden']")}
     fields["action"] = form.get("action")
     return fields

@@ -155,6 +155,7 @@ def test_sign_in_logs_record_successes_and_refusals(admin_client, directory, app
     """Every attempt is logged with its AADSTS code and the Correlation Id the user sees."""
     from devidp.driver import send_request, sign_in_flow, submit_sign_in
     from devidp.saml_client import read_signin_form
+    from ssoconsole.devidp import signin_state
     from django.test import Client
 
     user_browser = Client()
@@ -169,7 +170,7 @@ def test_sign_in_logs_record_successes_and_refusals(admin_client, directory, app
         ("success", ""), ("failure", "AADSTS50011"), ("failure", "AADSTS50126"), ("failure", "AADSTS700016"),
     ]
     assert events[0].user == alice and events[0].app == app
-    assert events[2].username == "alice@contoso.example" and events[2].correlation_id == read_signin_form(page.content)["correlation_id"]
+    assert events[2].username == "alice@contoso.example" and events[2].correlation_id == signin_state.load(read_signin_form(page.content)["ctx"], str(directory.id)).correlation_id
     assert events[3].issuer == "urn:unknown" and events[3].app is None
     text = _text(admin_client.get(f"/devidp/portal/{directory.id}/sign-ins"))
     for code in ("AADSTS50011", "AADSTS50126", "AADSTS700016", "Success"):

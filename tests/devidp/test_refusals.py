@@ -165,13 +165,32 @@ def test_redirect_binding_http_post_response_only(client, directory, app):
     assert_error_page(response, "AADSTS75005")
 
 
-def test_sign_in_form_rechecks_the_request(client, directory, app, alice):
-    """The second step re-reads the request: a tampered hidden field gets an error page, not a response."""
-    response = client.post(
-        f"/devidp/{directory.id}/saml2/signin",
-        {"SAMLRequest": "bm90IHhtbA==", "username": "alice@contoso.example", "password": "devidp-test-password"},
-    )
-    assert_error_page(response, "AADSTS75005")
+def test_sign_in_step_needs_the_context_the_first_step_signed(client, directory, app, alice):
+    """A request posted straight to the password step, or an edited context, gets an error page, not a response."""
+    from devidp.saml_client import authn_request, post_encode, read_signin_form
+
+    credentials = {"username": "alice@contoso.example", "password": "devidp-test-password"}
+    _, xml = authn_request()
+    unsigned = client.post(f"/devidp/{directory.id}/saml2/signin", {"SAMLRequest": post_encode(xml), **credentials})
+    assert "not issued by this identity provider" in assert_error_page(unsigned, "AADSTS75005")
+    _, page = send_request(client, directory)
+    ctx = read_signin_form(page.content)["ctx"]
+    edited = client.post(f"/devidp/{directory.id}/saml2/signin", {"ctx": ctx[:-3] + "abc", **credentials})
+    assert_error_page(edited, "AADSTS75005")
+    other = services.create_directory("Other Dev")
+    services.create_app(other, "x", identifier=app.identifier, reply_urls=app.reply_urls, assignment_required=False)
+    services.create_user(other, "alice@contoso.example", "A", "B", "devidp-test-password")
+    elsewhere = client.post(f"/devidp/{other.id}/saml2/signin", {"ctx": ctx, **credentials})
+    assert "another directory" in assert_error_page(elsewhere, "AADSTS75005")
+
+
+def test_sign_in_context_expires(client, directory, app, alice, monkeypatch):
+    from ssoconsole.devidp import signin_state
+
+    _, page = send_request(client, directory)
+    monkeypatch.setattr(signin_state, "MAX_AGE_SECONDS", -1)
+    late = submit_sign_in(client, page, "alice@contoso.example")
+    assert "open for too long" in assert_error_page(late, "AADSTS75005")
 
 
 def test_unknown_directory_is_404(client, devidp_enabled, db):
@@ -181,10 +200,11 @@ def test_unknown_directory_is_404(client, devidp_enabled, db):
 def test_correlation_id_is_kept_across_the_sign_in_steps(client, directory, app, bob):
     """The error page after the password shows the Correlation Id the first step issued."""
     from devidp.saml_client import read_signin_form
+    from ssoconsole.devidp import signin_state
 
     services.set_properties(app, enabled_for_sign_in=True, assignment_required=True, visible_to_users=True)
     _, page = send_request(client, directory)
-    correlation = read_signin_form(page.content)["correlation_id"]
+    correlation = signin_state.load(read_signin_form(page.content)["ctx"], str(directory.id)).correlation_id
     refused = submit_sign_in(client, page, "bob@contoso.example")
     assert correlation in assert_error_page(refused, "AADSTS50105")
 

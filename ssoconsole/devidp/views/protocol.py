@@ -2,9 +2,9 @@
 
 A request is decoded, parsed and checked against the app before anyone is
 asked for a password, as Entra does. The sign-in form carries the request
-back in hidden fields (base64, as in the HTTP-POST binding), so that the
-second step re-checks everything against the current configuration and any
-server process can finish it.
+back in a signed hidden field (``signin_state``), so that any server process
+can finish it; the second step re-checks the app against the current
+configuration.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ssoconsole.devidp import bindings, errors, flow, services, sessions, signin_log
+from ssoconsole.devidp import bindings, errors, flow, services, sessions, signin_log, signin_state
 from ssoconsole.devidp.authn_request import AuthnRequest, parse_authn_request
 from ssoconsole.devidp.forms import SignInForm
 from ssoconsole.devidp.views.common import directory_or_404
@@ -35,14 +35,6 @@ def _decode(saml_request: str | None, redirect_binding: bool) -> tuple[AuthnRequ
     return parse_authn_request(xml), xml
 
 
-def _correlation_id(value: str | None) -> str:
-    """Keep the attempt's Correlation Id across the two steps; a value that is not a GUID starts a new one."""
-    try:
-        return str(uuid.UUID(value or ""))
-    except ValueError:
-        return str(uuid.uuid4())
-
-
 def _relay_state(value: str | None) -> str:
     value = value or ""
     if len(value) > MAX_RELAY_STATE:
@@ -58,9 +50,7 @@ def _sign_in_page(request, directory, target, xml: bytes, relay_state: str, corr
             "directory": directory,
             "app": target.app,
             "form": form or SignInForm(),
-            "saml_request": bindings.encode_post(xml),
-            "relay_state": relay_state,
-            "correlation_id": correlation_id,
+            "ctx": signin_state.dump(signin_state.SignInState(str(directory.id), xml, relay_state, correlation_id)),
         },
     )
     response["Cache-Control"] = "no-store"
@@ -124,11 +114,12 @@ def sign_in(request, tenant_id):
     """Check the user's password, start the IdP session and answer the request."""
     directory = directory_or_404(tenant_id)
     now = timezone.now()
-    correlation_id = _correlation_id(request.POST.get("correlation_id"))
+    correlation_id = str(uuid.uuid4())
     authn = None
     try:
-        authn, xml = _decode(request.POST.get("SAMLRequest"), redirect_binding=False)
-        relay_state = _relay_state(request.POST.get("RelayState"))
+        state = signin_state.load(request.POST.get("ctx"), str(directory.id))
+        correlation_id, xml, relay_state = state.correlation_id, state.request_xml, state.relay_state
+        authn = parse_authn_request(xml)
         target = flow.resolve(directory, authn)
     except errors.AadstsError as exc:
         return render_error(
