@@ -189,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args or args[0] in ("-h", "--help", "help") and len(args) == 1:
         print(USAGE, file=sys.stdout if args else sys.stderr)
         return 0 if args else 2
+    if args[0] == "help" and len(args) == 2:
+        args = [args[1], "--help"]
     command, rest = args[0], args[1:]
     try:
         if command in ("serve", "demo"):
@@ -196,6 +198,13 @@ def main(argv: list[str] | None = None) -> int:
         return _run_management_command(command, rest)
     except ConfigurationError as exc:
         return _fail(f"configuration error: {exc}")
+    except Exception as exc:  # noqa: BLE001 - only database errors are expected here
+        from django.db import DatabaseError
+
+        if not isinstance(exc, DatabaseError):
+            raise
+        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        return _fail(f"the database is not reachable or not ready ({first_line}); check DATABASE_URL, then try again.")
     except KeyboardInterrupt:
         return _fail("interrupted.", 130)
 

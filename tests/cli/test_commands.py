@@ -266,3 +266,15 @@ def test_serve_reports_a_port_in_use(migrated):
         busy.listen()
         result = run(migrated, "serve", "--port", str(busy.getsockname()[1]))
     assert result.returncode == 1 and "in use" in result.stderr and "--port" in result.stderr
+
+
+def test_an_unreachable_database_is_explained_without_a_traceback(tmp_path):
+    """Even Django's own commands report a database that does not answer in one sentence."""
+    result = run(tmp_path, "migrate", DATABASE_URL="postgres://postgres@127.0.0.1:1/none")
+    assert result.returncode == 1 and "DATABASE_URL" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_help_for_a_command_shows_its_options(tmp_path):
+    """``ssoconsole help create-user`` is the same as ``ssoconsole create-user --help``."""
+    result = run(tmp_path, "help", "create-user")
+    assert result.returncode == 0 and "--tenant" in result.stdout and "--role" in result.stdout
