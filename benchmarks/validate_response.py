@@ -331,6 +331,25 @@ def breakdown(
     return results
 
 
+def source_revision() -> str:
+    """Name the commit of ssoconsole/saml being measured, so recorded figures can be traced."""
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(root), "log", "-1", "--format=%h", "--", "ssoconsole/saml"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--", "ssoconsole/saml"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "an unknown revision"
+    return f"{commit}{' + uncommitted changes' if dirty else ''}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (median kept)")
@@ -357,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
     import xmlsec
     from importlib.metadata import version
 
-    print(f"Python {sys.version.split()[0]}, pinned to CPU {cpu} of {os.cpu_count()}")
+    print(f"Python {sys.version.split()[0]}, pinned to CPU {cpu} of {os.cpu_count()}; ssoconsole at {source_revision()}")
     print(
         f"lxml {lxml.__version__} (libxml2 {'.'.join(map(str, lxml.etree.LIBXML_VERSION))}), "
         f"xmlsec {version('xmlsec')} (libxmlsec1 {'.'.join(map(str, xmlsec.get_libxmlsec_version()))}), "
