@@ -160,7 +160,10 @@ def _cipher_value(parent: etree._Element) -> bytes:
 
 
 def _private_key(key_pem: bytes) -> rsa.RSAPrivateKey:
-    key = serialization.load_pem_private_key(key_pem, password=None)
+    try:
+        key = serialization.load_pem_private_key(key_pem, password=None)
+    except (ValueError, TypeError):
+        raise EncryptionKeyMissing("The configured decryption key cannot be read.") from None
     if not isinstance(key, rsa.RSAPrivateKey):
         raise EncryptionAlgorithmUnsupported("Only RSA decryption keys are supported.")
     return key
@@ -189,7 +192,10 @@ def _unwrap_key(encrypted_key: etree._Element, key: rsa.RSAPrivateKey) -> bytes:
             actual=[digest_uri, mgf_uri],
         )
     params = method.find(f"{{{XENC}}}OAEPparams")
-    label = base64.b64decode("".join(params.text.split())) if params is not None and params.text else None
+    try:
+        label = base64.b64decode("".join(params.text.split()), validate=True) if params is not None and params.text else None
+    except (binascii.Error, ValueError):
+        raise EncryptedAssertionMalformed("OAEPparams is not base64.") from None
     try:
         return key.decrypt(
             _cipher_value(encrypted_key),

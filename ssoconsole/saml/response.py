@@ -455,5 +455,8 @@ def _time(value: str | None, what: str, *, required: bool = False) -> datetime |
         return None
     if not _DATETIME.fullmatch(value):
         raise e.TimeMalformed(f"{what} is not an xs:dateTime in UTC.", actual=value)
-    parsed = datetime.fromisoformat(value if value[-1] != "Z" else value[:-1] + "+00:00")
+    try:
+        parsed = datetime.fromisoformat(value if value[-1] != "Z" else value[:-1] + "+00:00")
+    except ValueError:  # well-shaped but impossible, such as month 13
+        raise e.TimeMalformed(f"{what} is not a valid date and time.", actual=value) from None
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)

@@ -446,7 +446,7 @@ def _check_signature_value(
     for der in ordered:
         try:
             key = _public_key(der)
-        except ValueError:
+        except Exception:  # an unreadable or unsupported metadata certificate is skipped, not fatal
             continue
         if _verifies(key, key_type, hash_name, signed_info, value):
             return

@@ -167,3 +167,19 @@ def test_plaintext_with_a_second_element_is_refused():
     assertion = etree.tostring(s.build_assertion())
     with pytest.raises(EncryptedAssertionMalformed):
         decrypt_assertion(s.encrypt_element(assertion + b"<extra/>", SP_KEY), SP_KEY.key_pem)
+
+
+def test_unreadable_decryption_key_is_reported_as_missing_key():
+    """A broken configured key is a configuration error with its own message, never a crash."""
+    with pytest.raises(EncryptionKeyMissing) as info:
+        validate(encrypted_response(), sp=replace(SP_WITH_KEY, encryption_key_pem=b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"))
+    assert "cannot be read" in info.value.admin_message()
+
+
+def test_oaep_params_that_are_not_base64_are_malformed():
+    """A damaged OAEPparams is refused as malformed, not an unexpected exception."""
+    root = etree.fromstring(encrypted_response())
+    method = root.find(f".//{{{XENC}}}EncryptedKey/{{{XENC}}}EncryptionMethod")
+    etree.SubElement(method, f"{{{XENC}}}OAEPparams").text = "***"
+    with pytest.raises(EncryptedAssertionMalformed):
+        validate(etree.tostring(root))

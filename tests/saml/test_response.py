@@ -461,6 +461,12 @@ def test_malformed_time_is_refused():
         validate(response(not_on_or_after="tomorrow"))
 
 
+def test_impossible_date_is_refused_not_crashed():
+    """A well-shaped but impossible date (month 13) is TimeMalformed, not an unexpected exception."""
+    with pytest.raises(errors.TimeMalformed):
+        validate(response(not_on_or_after="2026-13-45T12:00:00Z"))
+
+
 def test_time_with_a_non_utc_offset_is_refused():
     """SAML times carry no time zone other than UTC (SAML Core 1.3.3)."""
     with pytest.raises(errors.TimeMalformed):

@@ -426,3 +426,27 @@ def test_xsw7_original_is_refused_for_its_twin_id():
     root = etree.fromstring(etree.tostring(xsw7()))
     with pytest.raises(DuplicateID):
         verify_signed_element(assertion_of(root), s.idp_config().signing_certificates)
+
+
+def test_random_corruption_only_ever_raises_saml_errors():
+    """Whatever is posted, the result is an Assertion or a SAMLError: never another exception (no 5xx)."""
+    import random
+
+    rng = random.Random(20260115)
+    for sign in ("assertion", "response", "both"):
+        original = s.build_response(sign=sign)
+        for _ in range(150):
+            data = bytearray(original)
+            for _ in range(rng.randint(1, 4)):
+                position = rng.randrange(len(data))
+                action = rng.random()
+                if action < 0.5:
+                    data[position] = rng.randrange(256)
+                elif action < 0.8:
+                    del data[position:position + rng.randint(1, 40)]
+                else:
+                    data[position:position] = rng.choice([b"<", b">", b"&", b'"', b"<!--", b"]]>", b"\x00", b"<a>"])
+            try:
+                run(Attack("fuzz", lambda: bytes(data), type(None)))
+            except errors.SAMLError:
+                pass
