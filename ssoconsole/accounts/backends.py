@@ -1,4 +1,12 @@
-"""Password authentication for users whose organization does not use SSO."""
+"""The authentication backend: loads the user of every console session.
+
+Every session, whatever the sign-in method, names this backend
+(``sessions.SESSION_BACKEND``), so ``get_user`` is what turns a session into
+a user on each request and what makes a deactivated user anonymous at once.
+The login page does not call ``authenticate``: ``accounts.signin`` checks
+passwords itself, because it also throttles, audits and tells a deactivated
+user why. ``authenticate`` stays for Django's own callers.
+"""
 
 from __future__ import annotations
 
