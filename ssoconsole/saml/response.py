@@ -114,10 +114,8 @@ def _decode(value: str | bytes, policy: ValidationPolicy) -> bytes:
         try:
             raw = value.encode("ascii") if isinstance(value, str) else bytes(value)
             decoded = binascii.a2b_base64(raw.translate(None, _B64_WHITESPACE), strict_mode=True)
-        except (binascii.Error, ValueError):
+        except ValueError:  # binascii.Error and UnicodeEncodeError are both ValueErrors
             raise e.ResponseNotBase64() from None
-        except UnicodeEncodeError:
-            raise e.ResponseNotBase64("The SAMLResponse contains non-ASCII characters.") from None
     if not decoded:
         raise e.ResponseNotBase64("The SAMLResponse is empty.")
     return decoded

@@ -281,6 +281,21 @@ def deeply_nested():
     return root
 
 
+def signature_moved_to_response():
+    """The assertion's valid signature is lifted to the Response (SAML Raider's XSW10 idea)."""
+    root = tree()
+    assertion = assertion_of(root)
+    signature = assertion.find(f"{{{DS}}}Signature")
+    root.find(f"{{{SAML}}}Issuer").addnext(signature)
+    make_evil(assertion)
+    return root
+
+
+def reference_id_in_another_case():
+    """The Reference names the ID in another letter case, which an insensitive lookup would accept."""
+    return tree(assertion_id="_abcdef0123", signature_options={"reference_uri": "#_ABCDEF0123"})
+
+
 def sha1():
     return tree(signature_options={"signature_method": s.RSA_SHA1, "digest_method": s.SHA1})
 
@@ -337,6 +352,8 @@ ATTACKS = [
     Attack("not-xml", None, xml_module.XMLMalformed, raw=s.encode(b"this is not xml")),
     Attack("oversized-5mb", None, errors.ResponseTooLarge, raw="P" * (5 * 1024 * 1024)),
     Attack("sha1", sha1, SHA1Refused),
+    Attack("signature-moved-to-response", signature_moved_to_response, SignatureReferenceInvalid),
+    Attack("reference-id-in-another-case", reference_id_in_another_case, SignatureReferenceInvalid),
 ]
 
 
