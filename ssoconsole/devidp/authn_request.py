@@ -4,8 +4,8 @@ Entra reads ID, Version, Issuer, AssertionConsumerServiceURL, ForceAuthn,
 IsPassive, NameIDPolicy and RequestedAuthnContext; it ignores Destination,
 Consent, ProviderName and Conditions; it refuses a Subject element, a
 NameIDPolicy format it does not issue, and any RequestedAuthnContext
-comparison but ``exact``. Request signatures are optional in Entra unless the
-app demands them; the dev IdP does not verify them (it has no SP certificate).
+comparison but ``exact``. Request signatures are checked apart from parsing,
+and only for apps that require them (``request_signature``).
 """
 
 from __future__ import annotations

@@ -69,6 +69,12 @@ class AuthnContextMismatch(AadstsError):
     code = "AADSTS75011"
 
 
+class RequestNotSigned(AadstsError):
+    """The app requires signed requests and this one carries no signature."""
+
+    code = "AADSTS76021"
+
+
 class AccountDisabled(AadstsError):
     """The user's "Account enabled" is No."""
 

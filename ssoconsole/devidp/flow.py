@@ -1,8 +1,8 @@
 """The sign-in flow's decisions, in Entra's order, apart from HTTP.
 
 Before the prompt: find the app by the request's Issuer (AADSTS700016),
-check the reply URL (AADSTS50011) and that the app is enabled
-(AADSTS7000112). After the user is known: the account must be enabled
+check the reply URL (AADSTS50011), that the app is enabled (AADSTS7000112)
+and, when the app requires it, the request's signature (AADSTS76021). After the user is known: the account must be enabled
 (AADSTS50057) and, when the app requires assignment, assigned (AADSTS50105).
 Then the response is built and signed with the app's active certificate.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from ssoconsole.devidp import errors, links, services
+from ssoconsole.devidp import errors, links, request_signature, services
 from ssoconsole.devidp.authn_request import AC_PASSWORD, AC_PPT, AuthnRequest
 from ssoconsole.devidp.models import Directory, DirectoryUser, EnterpriseApp, IdpSession
 from ssoconsole.devidp.response import ResponseParams, Subject, build_response, sign_response
@@ -54,6 +54,14 @@ def resolve(directory: Directory, request: AuthnRequest) -> Target:
             f"Application '{app.id}' ({app.name}) is disabled: its property 'Enabled for users to sign in?' is No."
         )
     return Target(app=app, acs_url=acs_url)
+
+
+def check_signature(
+    app: EnterpriseApp, xml: bytes, *, redirect: request_signature.RedirectSignature | None, post: bool
+) -> None:
+    """Verify the request's signature when the app has "Require verification certificates" on."""
+    if app.require_signed_requests:
+        request_signature.verify(app.name, app.verification_certificates, redirect=redirect, xml=xml, post=post)
 
 
 def authorize(app: EnterpriseApp, user: DirectoryUser) -> None:

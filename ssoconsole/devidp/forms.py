@@ -80,6 +80,14 @@ class SigningForm(forms.Form):
     signing_algorithm = forms.ChoiceField(label="Signing Algorithm", choices=SigningAlgorithm.choices)
 
 
+class VerificationForm(forms.Form):
+    require_signed_requests = forms.BooleanField(label="Require verification certificates", required=False)
+    certificates_pem = forms.CharField(
+        label="Verification certificates (PEM)", required=False, widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="The service provider's request-signing certificates, one or more PEM blocks. Only RSA-SHA256 signatures are accepted.",
+    )
+
+
 class AssignForm(forms.Form):
     user = forms.ModelChoiceField(label="Users", queryset=None, empty_label=None)
 

@@ -91,6 +91,10 @@ class EnterpriseApp(models.Model):
     relay_state = models.CharField("Relay State", max_length=1024, blank=True)
     signing_option = models.CharField(max_length=16, choices=SigningOption.choices, default=SigningOption.SIGN_ASSERTION)
     signing_algorithm = models.CharField(max_length=8, choices=SigningAlgorithm.choices, default=SigningAlgorithm.SHA256)
+    require_signed_requests = models.BooleanField("Require verification certificates", default=False)
+    verification_certificates = models.TextField(
+        "Verification certificates", blank=True, help_text="PEM certificates whose keys may sign this app's requests."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ssoconsole.core.errors import ValidationFailed
-from ssoconsole.devidp import certificates, links
+from ssoconsole.devidp import certificates, links, request_signature
 from ssoconsole.devidp.models import (
     GALLERY_SSOCONSOLE,
     AppAssignment,
@@ -216,6 +216,20 @@ def set_signing(app: EnterpriseApp, *, signing_option: str, signing_algorithm: s
     app.signing_option = SigningOption(signing_option)
     app.signing_algorithm = SigningAlgorithm(signing_algorithm)
     app.save(update_fields=["signing_option", "signing_algorithm"])
+    return app
+
+
+def set_request_verification(app: EnterpriseApp, *, require_signed_requests: bool, certificates_pem: str) -> EnterpriseApp:
+    """Save "Verification certificates": the PEM certificates, and whether unsigned requests are refused."""
+    try:
+        certificates = request_signature.load_certificates(certificates_pem)
+    except ValueError as exc:
+        raise ValidationFailed(f"The verification certificates could not be read: {exc}", field="certificates_pem") from None
+    if require_signed_requests and not certificates:
+        raise ValidationFailed("Add at least one verification certificate before requiring signed requests.", field="certificates_pem")
+    app.require_signed_requests = require_signed_requests
+    app.verification_certificates = certificates_pem.strip()
+    app.save(update_fields=["require_signed_requests", "verification_certificates"])
     return app
 
 

@@ -54,6 +54,7 @@ urlpatterns = [
     _route(_APP + "sso", sso_config.sso, "app_sso"),
     _route(_APP + "sso/basic", sso_config.basic_saml, "app_sso_basic"),
     _route(_APP + "sso/signing", sso_config.signing, "app_sso_signing"),
+    _route(_APP + "sso/verification", sso_config.verification, "app_sso_verification"),
     _route(_APP + "sso/certificates/new", sso_config.new_certificate, "app_cert_new"),
     _route(_APP + "sso/certificates/<int:cert_id>/activate", sso_config.activate_certificate, "app_cert_activate"),
     _route(_APP + "sso/certificates/<int:cert_id>/download", sso_config.download_certificate, "app_cert_download"),

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import base64
+import re
+
+import lxml.html
 
 from devidp.conftest import USER_PASSWORD
 from devidp.saml_client import authn_request, post_encode, read_autopost, read_signin_form, redirect_encode
@@ -40,3 +43,18 @@ def sign_in_flow(client, directory, username: str, password: str = USER_PASSWORD
     assert done.status_code == 200, done.content
     xml, fields = response_xml(done)
     return request_id, xml, fields
+
+
+def assert_error_page(response, code: str, status: int | None = None):
+    """The page names the AADSTS code and shows Request Id, Correlation Id and Timestamp."""
+    if status is not None:
+        assert response.status_code == status
+    assert 400 <= response.status_code < 500
+    text = lxml.html.fromstring(response.content).text_content()
+    assert "Sorry, but we're having trouble signing you in." in text
+    assert f"{code}:" in text
+    for label in ("Request Id:", "Correlation Id:", "Timestamp:"):
+        assert label in text
+    assert re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", text)
+    assert b"SAMLResponse" not in response.content
+    return text

@@ -3,32 +3,15 @@
 from __future__ import annotations
 
 import base64
-import re
 import zlib
 
-import lxml.html
 import pytest
 
 from ssoconsole.devidp import services
-from devidp.driver import send_request, submit_sign_in
+from devidp.driver import assert_error_page, send_request, submit_sign_in
 from devidp.saml_client import redirect_encode
 
 pytestmark = pytest.mark.django_db
-
-
-def assert_error_page(response, code: str, status: int | None = None):
-    """The page names the AADSTS code and shows Request Id, Correlation Id and Timestamp."""
-    if status is not None:
-        assert response.status_code == status
-    assert 400 <= response.status_code < 500
-    text = lxml.html.fromstring(response.content).text_content()
-    assert "Sorry, but we're having trouble signing you in." in text
-    assert f"{code}:" in text
-    for label in ("Request Id:", "Correlation Id:", "Timestamp:"):
-        assert label in text
-    assert re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", text)
-    assert b"SAMLResponse" not in response.content
-    return text
 
 
 def test_unknown_identifier_is_aadsts700016(client, directory, app):

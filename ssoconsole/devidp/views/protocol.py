@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ssoconsole.devidp import bindings, errors, flow, services, sessions, signin_log, signin_state
+from ssoconsole.devidp import bindings, errors, flow, request_signature, services, sessions, signin_log, signin_state
 from ssoconsole.devidp.authn_request import AuthnRequest, parse_authn_request
 from ssoconsole.devidp.forms import SignInForm
 from ssoconsole.devidp.views.common import directory_or_404
@@ -89,9 +89,14 @@ def saml2(request, tenant_id):
     params = request.GET if request.method == "GET" else request.POST
     authn = target = session = None
     try:
-        authn, xml = _decode(params.get("SAMLRequest"), redirect_binding=request.method == "GET")
+        redirect_binding = request.method == "GET"
+        authn, xml = _decode(params.get("SAMLRequest"), redirect_binding=redirect_binding)
         relay_state = _relay_state(params.get("RelayState"))
         target = flow.resolve(directory, authn)
+        flow.check_signature(
+            target.app, xml, post=not redirect_binding,
+            redirect=request_signature.redirect_signature(request.META.get("QUERY_STRING", "")) if redirect_binding else None,
+        )
         session = sessions.current(request, directory, now)
         if session is not None and not authn.force_authn:
             flow.authorize(target.app, session.user)

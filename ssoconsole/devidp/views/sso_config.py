@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ssoconsole.core.errors import ValidationFailed
-from ssoconsole.devidp import access, links, services
+from ssoconsole.devidp import access, links, request_signature, services
 from ssoconsole.devidp.authn_request import NAMEID_EMAIL
-from ssoconsole.devidp.forms import BasicSamlForm, SigningForm, apply_error
+from ssoconsole.devidp.forms import BasicSamlForm, SigningForm, VerificationForm, apply_error
 from ssoconsole.devidp.response import (
     CLAIM_AMR,
     CLAIM_DISPLAY_NAME,
@@ -61,6 +61,7 @@ def sso(request, tenant_id, app_id):
             "metadata_url": services.federation_metadata_url(app),
             "login_url": links.sso_url(directory.id),
             "entity_id": links.entity_id(directory.id),
+            "verification_count": len(request_signature.load_certificates(app.verification_certificates)),
         },
     )
 
@@ -100,6 +101,26 @@ def signing(request, tenant_id, app_id):
         messages.success(request, "Signing options saved.")
         return redirect(reverse("devidp:app_sso", args=[directory.id, app.id]))
     return TemplateResponse(request, "devidp/app_sso_signing.html", {"directory": directory, "app": app, "form": form, "tab": "sso"})
+
+
+@access.admin_required
+@require_http_methods(["GET", "POST"])
+def verification(request, tenant_id, app_id):
+    """Verification certificates (optional): make the app refuse unsigned or wrongly signed requests."""
+    directory, app = _app(tenant_id, app_id)
+    form = VerificationForm(
+        request.POST or None,
+        initial={"require_signed_requests": app.require_signed_requests, "certificates_pem": app.verification_certificates},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_request_verification(app, **form.cleaned_data)
+        except ValidationFailed as exc:
+            apply_error(form, exc)
+        else:
+            messages.success(request, "Verification certificates saved.")
+            return redirect(reverse("devidp:app_sso", args=[directory.id, app.id]))
+    return TemplateResponse(request, "devidp/app_sso_verification.html", {"directory": directory, "app": app, "form": form, "tab": "sso"})
 
 
 @access.admin_required
