@@ -23,6 +23,7 @@ import uuid
 from datetime import datetime, timedelta
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.core.cache import caches
 from django.test import Client
@@ -40,6 +41,11 @@ CHROMIUM = "/usr/bin/chromium"
 Argon2PasswordHasher.time_cost = 1
 Argon2PasswordHasher.memory_cost = 1024
 Argon2PasswordHasher.parallelism = 1
+
+# The live server's threads build their own cache objects from the settings:
+# give the whole run its own key prefix, so that a shared Redis never mixes
+# test counts with a running deployment's or another run's.
+django_settings.CACHES["default"]["KEY_PREFIX"] = f"ssoconsole-tests-{uuid.uuid4().hex[:12]}"
 
 _names = itertools.count(1)
 
