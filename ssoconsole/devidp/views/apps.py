@@ -23,7 +23,7 @@ def app_list(request, tenant_id):
 @access.admin_required
 @require_http_methods(["GET", "POST"])
 def app_new(request, tenant_id):
-    """"Browse Microsoft Entra Gallery": one gallery entry, ssoconsole, and an optional unique name."""
+    """Add an app from the gallery (Entra's "Browse Microsoft Entra Gallery"): one entry, ssoconsole, and an optional name."""
     directory = directory_or_404(tenant_id)
     query = request.GET.get("q", "")
     form = NewAppForm(request.POST or None)
