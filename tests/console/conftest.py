@@ -1,8 +1,11 @@
-"""Fixtures of the console tests: two tenants, each with an org tree and one user per role.
+"""Fixtures of the console tests: two tenants, each with a fixed org tree and one user per role.
 
-Kept in this directory so the console tests depend only on the services and
-on Django's test client (``force_login`` goes through the same session
-timeouts as a real sign-in).
+The shared fixtures (tests/django_fixtures.py) give one user per role with
+generated names; the role and isolation matrices need more: a three-level
+tree, a user holding both admin roles, a spare target user and the same
+shape in a second tenant, with readable names to look for in pages. Clients
+sign in with ``force_login``, which passes the same session timeouts as a
+sign-in through ``/login`` (tested by the sign-in tests and the browser test).
 """
 
 from __future__ import annotations
@@ -66,16 +69,16 @@ def other(db) -> Tenant:
 
 
 @pytest.fixture
-def admin_client(world) -> Client:
+def acme_admin(world) -> Client:
     """Signed in as a user holding both admin roles, so every console page is open."""
     return world.client("both")
 
 
 @pytest.fixture
-def org_admin_client(world) -> Client:
+def acme_org_admin(world) -> Client:
     return world.client("org-admin")
 
 
 @pytest.fixture
-def identity_admin_client(world) -> Client:
+def acme_identity_admin(world) -> Client:
     return world.client("identity-admin")

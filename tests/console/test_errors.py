@@ -26,8 +26,8 @@ def test_403_page_names_the_missing_permission(world):
     assert "Read the audit log" in response.content.decode()
 
 
-def test_405_page_for_get_on_a_form_address(world, org_admin_client):
-    response = org_admin_client.get(reverse("console:org_rename", args=[world.child.id]))
+def test_405_page_for_get_on_a_form_address(world, acme_org_admin):
+    response = acme_org_admin.get(reverse("console:org_rename", args=[world.child.id]))
     assert response.status_code == 405 and response["Allow"] == "POST"
     assert "only accepts form submissions" in response.content.decode()
 

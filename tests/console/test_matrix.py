@@ -175,21 +175,21 @@ def test_other_tenants_ids_are_not_found(world, other, name, method):
     assert ApiToken.objects.get(id=foreign_token.id).revoked_at is None
 
 
-def test_moving_under_another_tenants_org_is_refused(world, other, admin_client):
-    response = admin_client.post(url_for("org_move", world), {"parent": str(other.top.id)})
+def test_moving_under_another_tenants_org_is_refused(world, other, acme_admin):
+    response = acme_admin.post(url_for("org_move", world), {"parent": str(other.top.id)})
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
     world.child.refresh_from_db()
     assert world.child.parent_id == world.top.id
 
 
-def test_creating_a_user_in_another_tenants_org_is_refused(world, other, admin_client):
-    response = admin_client.post(reverse("console:user_create"), {"username": "sneaky", "org": str(other.child.id)})
+def test_creating_a_user_in_another_tenants_org_is_refused(world, other, acme_admin):
+    response = acme_admin.post(reverse("console:user_create"), {"username": "sneaky", "org": str(other.child.id)})
     assert response.status_code == 200
     assert not User.objects.filter(username="sneaky").exists()
 
 
-def test_lists_never_show_other_tenants_rows(world, other, admin_client):
+def test_lists_never_show_other_tenants_rows(world, other, acme_admin):
     """Org tree, user list and search, audit log and dashboard counts see only the own tenant."""
     other_names = [other.tenant.name, other.target.username, other.users["user"].username]
     pages = [
@@ -204,11 +204,11 @@ def test_lists_never_show_other_tenants_rows(world, other, admin_client):
         reverse("console:user_create"),
     ]
     for page in pages:
-        body = admin_client.get(page).content.decode()
+        body = acme_admin.get(page).content.decode()
         for name in other_names:
             assert name not in body, (page, name)
         assert str(other.child.id) not in body, page
-    dashboard = admin_client.get(reverse("console:dashboard"))
+    dashboard = acme_admin.get(reverse("console:dashboard"))
     assert dashboard.context["org_count"] == 3
     assert dashboard.context["user_count"] == 5
 

@@ -20,9 +20,9 @@ def state():
     return sorted(Organization.objects.values_list("id", "name", "parent_id", "sso_mode")), AuditEvent.objects.count()
 
 
-def test_tree_is_indented_and_shows_effective_setting_with_its_source(world, org_admin_client):
+def test_tree_is_indented_and_shows_effective_setting_with_its_source(world, acme_org_admin):
     tenancy.set_org_sso(world.child, SSOMode.NONE)
-    response = org_admin_client.get(reverse("console:org_list"))
+    response = acme_org_admin.get(reverse("console:org_list"))
     rows = response.context["rows"]
     assert [(r["org"].name, r["depth"]) for r in rows] == [("acme", 0), ("Engineering", 1), ("Platform", 2)]
     platform = rows[2]
@@ -34,23 +34,23 @@ def test_tree_is_indented_and_shows_effective_setting_with_its_source(world, org
     assert "New organization" in body
 
 
-def test_tree_for_identity_admin_has_no_create_button(world, identity_admin_client):
-    body = identity_admin_client.get(reverse("console:org_list")).content.decode()
+def test_tree_for_identity_admin_has_no_create_button(world, acme_identity_admin):
+    body = acme_identity_admin.get(reverse("console:org_list")).content.decode()
     assert "New organization" not in body
 
 
-def test_create_org_under_chosen_parent(world, org_admin_client):
-    response = org_admin_client.post(reverse("console:org_create"), {"name": "  Sales   EMEA ", "parent": str(world.child.id)})
+def test_create_org_under_chosen_parent(world, acme_org_admin):
+    response = acme_org_admin.post(reverse("console:org_create"), {"name": "  Sales   EMEA ", "parent": str(world.child.id)})
     org = Organization.objects.get(name="Sales EMEA")
     assert response.status_code == 302 and response["Location"] == detail(org)
     assert org.parent_id == world.child.id and org.sso_mode == SSOMode.INHERIT
-    page = org_admin_client.get(response["Location"])
+    page = acme_org_admin.get(response["Location"])
     assert "Organization “Sales EMEA” created" in page.content.decode()
     assert AuditEvent.objects.filter(action="org.created", target_id=str(org.id)).exists()
 
 
-def test_create_form_preselects_parent_from_query(world, org_admin_client):
-    response = org_admin_client.get(reverse("console:org_create") + f"?parent={world.child.id}")
+def test_create_form_preselects_parent_from_query(world, acme_org_admin):
+    response = acme_org_admin.get(reverse("console:org_create") + f"?parent={world.child.id}")
     assert response.context["form"]["parent"].value() == str(world.child.id)
     assert 'name="csrfmiddlewaretoken"' in response.content.decode()
 
@@ -63,9 +63,9 @@ def test_create_form_preselects_parent_from_query(world, org_admin_client):
         ({"name": "engineering"}, "name", "already exists under the same parent"),
     ],
 )
-def test_create_org_bad_input_shows_field_error_and_writes_nothing(world, org_admin_client, data, field, message):
+def test_create_org_bad_input_shows_field_error_and_writes_nothing(world, acme_org_admin, data, field, message):
     before = state()
-    response = org_admin_client.post(reverse("console:org_create"), {"parent": str(world.top.id), **data})
+    response = acme_org_admin.post(reverse("console:org_create"), {"parent": str(world.top.id), **data})
     assert response.status_code == 200
     errors = response.context["form"].errors[field]
     assert any(message in e for e in errors), errors
@@ -73,8 +73,8 @@ def test_create_org_bad_input_shows_field_error_and_writes_nothing(world, org_ad
     assert state() == before
 
 
-def test_rename(world, org_admin_client):
-    response = org_admin_client.post(reverse("console:org_rename", args=[world.child.id]), {"name": "R&D"})
+def test_rename(world, acme_org_admin):
+    response = acme_org_admin.post(reverse("console:org_rename", args=[world.child.id]), {"name": "R&D"})
     assert response.status_code == 302
     world.child.refresh_from_db()
     assert world.child.name == "R&D"
@@ -82,38 +82,38 @@ def test_rename(world, org_admin_client):
     assert event.data == {"before": {"name": "Engineering"}, "after": {"name": "R&D"}}
 
 
-def test_rename_over_long_name_shows_field_error(world, org_admin_client):
+def test_rename_over_long_name_shows_field_error(world, acme_org_admin):
     before = state()
-    response = org_admin_client.post(reverse("console:org_rename", args=[world.child.id]), {"name": "n" * 500})
+    response = acme_org_admin.post(reverse("console:org_rename", args=[world.child.id]), {"name": "n" * 500})
     assert response.status_code == 200
     assert response.context["rename_form"].errors["name"]
     assert response.context["org"].name == "Engineering"
     assert state() == before
 
 
-def test_rename_to_sibling_name_in_other_case_is_refused(world, org_admin_client):
+def test_rename_to_sibling_name_in_other_case_is_refused(world, acme_org_admin):
     sibling = tenancy.create_org(world.tenant, "Marketing")
     before = state()
-    response = org_admin_client.post(reverse("console:org_rename", args=[sibling.id]), {"name": "ENGINEERING"})
+    response = acme_org_admin.post(reverse("console:org_rename", args=[sibling.id]), {"name": "ENGINEERING"})
     assert "already exists under the same parent" in response.context["rename_form"].errors["name"][0]
     assert response.context["org"].name == "Marketing"
     assert state() == before
 
 
-def test_move(world, org_admin_client):
-    response = org_admin_client.post(reverse("console:org_move", args=[world.grandchild.id]), {"parent": str(world.top.id)})
+def test_move(world, acme_org_admin):
+    response = acme_org_admin.post(reverse("console:org_move", args=[world.grandchild.id]), {"parent": str(world.top.id)})
     assert response.status_code == 302
     world.grandchild.refresh_from_db()
     assert world.grandchild.parent_id == world.top.id
 
 
-def test_move_under_own_descendant_shows_field_error_and_writes_nothing(world, org_admin_client):
+def test_move_under_own_descendant_shows_field_error_and_writes_nothing(world, acme_org_admin):
     """The picker hides the subtree; a crafted or stale choice gets the service's explanation."""
-    page = org_admin_client.get(detail(world.child))
+    page = acme_org_admin.get(detail(world.child))
     offered = [value for value, _ in page.context["move_form"].fields["parent"].choices]
     assert str(world.grandchild.id) not in offered and str(world.child.id) not in offered
     before = state()
-    response = org_admin_client.post(reverse("console:org_move", args=[world.child.id]), {"parent": str(world.grandchild.id)})
+    response = acme_org_admin.post(reverse("console:org_move", args=[world.child.id]), {"parent": str(world.grandchild.id)})
     assert response.status_code == 200
     errors = response.context["move_form"].errors["parent"]
     assert "cannot be moved under “Platform”, which is inside it" in errors[0]
@@ -121,23 +121,23 @@ def test_move_under_own_descendant_shows_field_error_and_writes_nothing(world, o
     assert state() == before
 
 
-def test_move_under_itself_is_refused(world, org_admin_client):
+def test_move_under_itself_is_refused(world, acme_org_admin):
     before = state()
-    response = org_admin_client.post(reverse("console:org_move", args=[world.child.id]), {"parent": str(world.child.id)})
+    response = acme_org_admin.post(reverse("console:org_move", args=[world.child.id]), {"parent": str(world.child.id)})
     assert response.context["move_form"].errors["parent"]
     assert state() == before
 
 
-def test_top_org_has_no_move_form_and_no_inherit_choice(world, admin_client):
-    response = admin_client.get(detail(world.top))
+def test_top_org_has_no_move_form_and_no_inherit_choice(world, acme_admin):
+    response = acme_admin.get(detail(world.top))
     assert "move_form" not in response.context
     modes = [value for value, _ in response.context["auth_form"].fields["mode"].choices]
     assert modes == ["none"]
     assert "Inherit" not in response.content.decode().split("Authentication")[1]
 
 
-def test_child_org_settings_offer_inherit_and_local_and_explain_missing_providers(world, identity_admin_client):
-    response = identity_admin_client.get(detail(world.child))
+def test_child_org_settings_offer_inherit_and_local_and_explain_missing_providers(world, acme_identity_admin):
+    response = acme_identity_admin.get(detail(world.child))
     choices = response.context["auth_form"].fields["mode"].choices
     assert [value for value, _ in choices] == ["inherit", "none"]
     assert "now: Local (password), set on acme" in choices[0][1]
@@ -147,48 +147,48 @@ def test_child_org_settings_offer_inherit_and_local_and_explain_missing_provider
     assert "rename_form" not in response.context  # identity admins do not rename orgs
 
 
-def test_org_admin_sees_sign_in_method_read_only(world, org_admin_client):
-    response = org_admin_client.get(detail(world.child))
+def test_org_admin_sees_sign_in_method_read_only(world, acme_org_admin):
+    response = acme_org_admin.get(detail(world.child))
     assert "auth_form" not in response.context
     assert "Only an Identity Management Administrator can change" in response.content.decode()
 
 
-def test_set_sign_in_method(world, identity_admin_client):
-    response = identity_admin_client.post(reverse("console:org_authentication", args=[world.child.id]), {"mode": "none"})
+def test_set_sign_in_method(world, acme_identity_admin):
+    response = acme_identity_admin.post(reverse("console:org_authentication", args=[world.child.id]), {"mode": "none"})
     assert response.status_code == 302
     world.child.refresh_from_db()
     assert world.child.sso_mode == SSOMode.NONE
     assert AuditEvent.objects.filter(action="org.sso_changed", target_id=str(world.child.id)).exists()
-    response = identity_admin_client.post(reverse("console:org_authentication", args=[world.child.id]), {"mode": "inherit"})
+    response = acme_identity_admin.post(reverse("console:org_authentication", args=[world.child.id]), {"mode": "inherit"})
     world.child.refresh_from_db()
     assert world.child.sso_mode == SSOMode.INHERIT
 
 
 @pytest.mark.parametrize("mode", ["inherit", "provider", "provider:00000000-0000-0000-0000-000000000001", "bogus"])
-def test_invalid_sign_in_method_on_top_org_is_refused(world, identity_admin_client, mode):
+def test_invalid_sign_in_method_on_top_org_is_refused(world, acme_identity_admin, mode):
     before = state()
-    response = identity_admin_client.post(reverse("console:org_authentication", args=[world.top.id]), {"mode": mode})
+    response = acme_identity_admin.post(reverse("console:org_authentication", args=[world.top.id]), {"mode": mode})
     assert response.status_code == 200
     assert response.context["auth_form"].errors["mode"]
     assert state() == before
 
 
-def test_detail_shows_breadcrumb_children_and_user_count(world, org_admin_client):
-    body = org_admin_client.get(detail(world.grandchild)).content.decode()
+def test_detail_shows_breadcrumb_children_and_user_count(world, acme_org_admin):
+    body = acme_org_admin.get(detail(world.grandchild)).content.decode()
     assert "Engineering" in body and "acme" in body
-    body = org_admin_client.get(detail(world.child)).content.decode()
+    body = acme_org_admin.get(detail(world.child)).content.decode()
     assert "1 user" in body and "Platform" in body
 
 
-def test_unknown_org_is_404(world, org_admin_client):
-    response = org_admin_client.get("/console/orgs/00000000-0000-0000-0000-000000000000/")
+def test_unknown_org_is_404(world, acme_org_admin):
+    response = acme_org_admin.get("/console/orgs/00000000-0000-0000-0000-000000000000/")
     assert response.status_code == 404
     assert "This page does not exist" in response.content.decode()
 
 
-def test_field_errors_are_announced_with_the_input(world, org_admin_client):
+def test_field_errors_are_announced_with_the_input(world, acme_org_admin):
     """The refused input points at its error message (and help text) for screen readers."""
-    body = org_admin_client.post(reverse("console:org_create"), {"name": "", "parent": str(world.top.id)}).content.decode()
+    body = acme_org_admin.post(reverse("console:org_create"), {"name": "", "parent": str(world.top.id)}).content.decode()
     assert 'aria-invalid="true"' in body
     assert 'aria-describedby="id_name_error_1"' in body
     assert 'id="id_name_error_1"' in body

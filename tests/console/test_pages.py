@@ -38,8 +38,8 @@ def test_top_bar_has_tenant_and_sign_out_post_form(world):
     assert "Sign Out" in body and "csrfmiddlewaretoken" in body
 
 
-def test_active_nav_item_is_marked(world, admin_client):
-    body = admin_client.get(reverse("console:org_detail", args=[world.child.id])).content.decode()
+def test_active_nav_item_is_marked(world, acme_admin):
+    body = acme_admin.get(reverse("console:org_detail", args=[world.child.id])).content.decode()
     assert 'href="/console/orgs/" class=" active" aria-current="page"' in body
 
 
@@ -53,9 +53,9 @@ def test_anonymous_goes_to_login_with_next(world):
     assert response["Location"] == "/login?next=%2Fconsole%2Fusers%2F%3Fq%3Da"
 
 
-def test_dashboard_counts_for_admins(world, admin_client):
+def test_dashboard_counts_for_admins(world, acme_admin):
     accounts.set_active(world.target, False)
-    context = admin_client.get(reverse("console:dashboard")).context
+    context = acme_admin.get(reverse("console:dashboard")).context
     assert (context["org_count"], context["user_count"], context["active_user_count"], context["sso_org_count"]) == (3, 5, 4, 0)
     assert [e.action for e in context["events"]][:1] == ["user.deactivated"]
     assert context["sp_values"][0].value.endswith(f"/{world.tenant.id}")
@@ -68,8 +68,8 @@ def test_dashboard_for_plain_user_shows_only_own_account(world):
 
 
 @override_settings(SSOCONSOLE_BASE_URL="https://sso.example.com/base")
-def test_identity_management_shows_sp_values_from_base_url_not_host(world, identity_admin_client):
-    response = identity_admin_client.get(
+def test_identity_management_shows_sp_values_from_base_url_not_host(world, acme_identity_admin):
+    response = acme_identity_admin.get(
         reverse("console:identity"), HTTP_HOST="evil.example", HTTP_X_FORWARDED_HOST="evil2.example"
     )
     body = response.content.decode()

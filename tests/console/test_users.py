@@ -23,9 +23,9 @@ def listed(response) -> list[str]:
     return [u.username for u in response.context["page"].object_list]
 
 
-def test_list_shows_role_badges_and_status(world, org_admin_client):
+def test_list_shows_role_badges_and_status(world, acme_org_admin):
     accounts.set_active(world.target, False)
-    response = org_admin_client.get(reverse("console:user_list"))
+    response = acme_org_admin.get(reverse("console:user_list"))
     body = response.content.decode()
     assert "badge-role-identity-admin" in body and "badge-role-org-admin" in body
     assert "Deactivated" in body
@@ -42,46 +42,46 @@ def test_list_shows_role_badges_and_status(world, org_admin_client):
         ("status=active&q=target", ["target@acme.example"]),
     ],
 )
-def test_search_and_filters(world, org_admin_client, query, expected):
-    assert listed(org_admin_client.get(reverse("console:user_list") + "?" + query)) == expected
+def test_search_and_filters(world, acme_org_admin, query, expected):
+    assert listed(acme_org_admin.get(reverse("console:user_list") + "?" + query)) == expected
 
 
-def test_filter_by_org(world, org_admin_client):
-    response = org_admin_client.get(reverse("console:user_list") + f"?org={world.child.id}")
+def test_filter_by_org(world, acme_org_admin):
+    response = acme_org_admin.get(reverse("console:user_list") + f"?org={world.child.id}")
     assert listed(response) == ["target@acme.example"]
     assert response.context["org_filter"] == str(world.child.id)
-    assert listed(org_admin_client.get(reverse("console:user_list") + "?org=not-an-id")) == listed(
-        org_admin_client.get(reverse("console:user_list"))
+    assert listed(acme_org_admin.get(reverse("console:user_list") + "?org=not-an-id")) == listed(
+        acme_org_admin.get(reverse("console:user_list"))
     )
 
 
-def test_search_by_email(world, org_admin_client):
+def test_search_by_email(world, acme_org_admin):
     accounts.update_user(world.target, email="tara@example.org")
-    assert listed(org_admin_client.get(reverse("console:user_list") + "?q=example.org")) == ["target@acme.example"]
+    assert listed(acme_org_admin.get(reverse("console:user_list") + "?q=example.org")) == ["target@acme.example"]
 
 
-def test_pagination_50_a_page_keeps_filters(world, org_admin_client, django_assert_max_num_queries):
+def test_pagination_50_a_page_keeps_filters(world, acme_org_admin, django_assert_max_num_queries):
     for i in range(55):
         accounts.create_user(world.tenant, f"bulk{i:02d}", org=world.child)
     url = reverse("console:user_list") + f"?org={world.child.id}"
     with django_assert_max_num_queries(15):
-        first = org_admin_client.get(url)
+        first = acme_org_admin.get(url)
     assert len(first.context["page"].object_list) == 50
     assert first.context["page"].paginator.num_pages == 2
     body = first.content.decode()
     assert f"org={world.child.id}&amp;page=2" in body
-    second = org_admin_client.get(url + "&page=2")
+    second = acme_org_admin.get(url + "&page=2")
     assert len(second.context["page"].object_list) == 6
-    assert org_admin_client.get(url + "&page=999").context["page"].number == 2
+    assert acme_org_admin.get(url + "&page=999").context["page"].number == 2
 
 
-def test_empty_search_says_so(world, org_admin_client):
-    body = org_admin_client.get(reverse("console:user_list") + "?q=nobody-like-this").content.decode()
+def test_empty_search_says_so(world, acme_org_admin):
+    body = acme_org_admin.get(reverse("console:user_list") + "?q=nobody-like-this").content.decode()
     assert "No users match these filters" in body
 
 
-def test_create_user(world, org_admin_client):
-    response = org_admin_client.post(
+def test_create_user(world, acme_org_admin):
+    response = acme_org_admin.post(
         reverse("console:user_create"),
         {
             "username": "Ada.Lovelace", "first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com",
@@ -91,12 +91,12 @@ def test_create_user(world, org_admin_client):
     user = User.objects.get(username="Ada.Lovelace")
     assert response.status_code == 302 and response["Location"] == reverse("console:user_detail", args=[user.id])
     assert user.org_id == world.grandchild.id and user.role_names == ["org-admin"] and user.check_password("a long enough password")
-    detail = org_admin_client.get(response["Location"]).content.decode()
+    detail = acme_org_admin.get(response["Location"]).content.decode()
     assert "User “Ada.Lovelace” created" in detail
 
 
-def test_create_user_without_password_or_roles_gets_user_role(world, org_admin_client):
-    org_admin_client.post(reverse("console:user_create"), {"username": "sso.person", "org": str(world.child.id)})
+def test_create_user_without_password_or_roles_gets_user_role(world, acme_org_admin):
+    acme_org_admin.post(reverse("console:user_create"), {"username": "sso.person", "org": str(world.child.id)})
     user = User.objects.get(username="sso.person")
     assert user.role_names == ["user"] and not user.has_usable_password()
 
@@ -115,9 +115,9 @@ def test_create_user_without_password_or_roles_gets_user_role(world, org_admin_c
         ({"username": "ok", "org": "00000000-0000-0000-0000-000000000000"}, "org", "valid choice"),
     ],
 )
-def test_create_user_bad_input_shows_field_error_and_writes_nothing(world, org_admin_client, data, field, message):
+def test_create_user_bad_input_shows_field_error_and_writes_nothing(world, acme_org_admin, data, field, message):
     before = users_state()
-    response = org_admin_client.post(reverse("console:user_create"), {"org": str(world.top.id), **data})
+    response = acme_org_admin.post(reverse("console:user_create"), {"org": str(world.top.id), **data})
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert field in errors and any(message in e for e in errors[field]), errors
@@ -125,19 +125,19 @@ def test_create_user_bad_input_shows_field_error_and_writes_nothing(world, org_a
     assert users_state() == before
 
 
-def test_org_admin_cannot_grant_identity_admin(world, org_admin_client):
-    form = org_admin_client.get(reverse("console:user_create")).context["form"]
+def test_org_admin_cannot_grant_identity_admin(world, acme_org_admin):
+    form = acme_org_admin.get(reverse("console:user_create")).context["form"]
     assert [v for v, _ in form.fields["roles"].choices] == ["org-admin", "user"]
     before = users_state()
-    org_admin_client.post(reverse("console:user_create"), {"username": "climber", "org": str(world.top.id), "roles": ["identity-admin"]})
+    acme_org_admin.post(reverse("console:user_create"), {"username": "climber", "org": str(world.top.id), "roles": ["identity-admin"]})
     assert users_state() == before
 
 
-def test_edit_user(world, org_admin_client):
+def test_edit_user(world, acme_org_admin):
     url = reverse("console:user_edit", args=[world.target.id])
-    form = org_admin_client.get(url).context["form"]
+    form = acme_org_admin.get(url).context["form"]
     assert form["username"].value() == "target@acme.example"
-    response = org_admin_client.post(
+    response = acme_org_admin.post(
         url,
         {"username": "Target@acme.example", "first_name": "Tara", "last_name": "New", "email": "",
          "org": str(world.top.id), "roles": ["user", "org-admin"], "local_sign_in": "on", "password": "new password 123"},
@@ -150,21 +150,21 @@ def test_edit_user(world, org_admin_client):
     assert event.data["before"]["lastName"] == "Get" and event.data["after"]["lastName"] == "New"
 
 
-def test_edit_keeps_roles_the_editor_cannot_grant(world, org_admin_client):
+def test_edit_keeps_roles_the_editor_cannot_grant(world, acme_org_admin):
     """An org-admin editing an identity-admin neither sees nor removes that role."""
     victim = world.users["identity-admin"]
-    response = org_admin_client.get(reverse("console:user_edit", args=[victim.id]))
+    response = acme_org_admin.get(reverse("console:user_edit", args=[victim.id]))
     assert "Identity Management Administrator" in response.content.decode()
-    org_admin_client.post(
+    acme_org_admin.post(
         reverse("console:user_edit", args=[victim.id]),
         {"username": victim.username, "org": str(world.top.id), "roles": ["user"]},
     )
     assert User.objects.get(id=victim.id).role_names == ["identity-admin", "user"]
 
 
-def test_edit_to_taken_username_in_other_case_writes_nothing(world, org_admin_client):
+def test_edit_to_taken_username_in_other_case_writes_nothing(world, acme_org_admin):
     before = users_state()
-    response = org_admin_client.post(
+    response = acme_org_admin.post(
         reverse("console:user_edit", args=[world.target.id]),
         {"username": "USER@acme.example", "first_name": "Changed", "org": str(world.top.id), "roles": ["user"]},
     )
@@ -172,9 +172,9 @@ def test_edit_to_taken_username_in_other_case_writes_nothing(world, org_admin_cl
     assert users_state() == before
 
 
-def test_edit_with_short_password_writes_nothing(world, org_admin_client):
+def test_edit_with_short_password_writes_nothing(world, acme_org_admin):
     before = users_state()
-    response = org_admin_client.post(
+    response = acme_org_admin.post(
         reverse("console:user_edit", args=[world.target.id]),
         {"username": "renamed", "org": str(world.top.id), "roles": ["user"], "password": "short"},
     )
@@ -182,47 +182,47 @@ def test_edit_with_short_password_writes_nothing(world, org_admin_client):
     assert users_state() == before
 
 
-def test_deactivate_needs_confirmation_then_reactivate(world, org_admin_client):
+def test_deactivate_needs_confirmation_then_reactivate(world, acme_org_admin):
     url = reverse("console:user_deactivate", args=[world.target.id])
-    page = org_admin_client.get(url)
+    page = acme_org_admin.get(url)
     assert "Deactivate target@acme.example?" in page.content.decode()
     assert User.objects.get(id=world.target.id).is_active
-    response = org_admin_client.post(url)
+    response = acme_org_admin.post(url)
     assert response.status_code == 302
     assert not User.objects.get(id=world.target.id).is_active
-    assert "is deactivated" in org_admin_client.get(response["Location"]).content.decode()
-    org_admin_client.post(reverse("console:user_reactivate", args=[world.target.id]))
+    assert "is deactivated" in acme_org_admin.get(response["Location"]).content.decode()
+    acme_org_admin.post(reverse("console:user_reactivate", args=[world.target.id]))
     assert User.objects.get(id=world.target.id).is_active
     assert list(AuditEvent.objects.filter(target_id=str(world.target.id)).values_list("action", flat=True).order_by("created_at"))[-2:] == [
         "user.deactivated", "user.reactivated"
     ]
 
 
-def test_deactivating_a_user_ends_their_sessions(world, org_admin_client):
+def test_deactivating_a_user_ends_their_sessions(world, acme_org_admin):
     victim_client = world.client("user")
     assert victim_client.get(reverse("console:dashboard")).status_code == 200
-    org_admin_client.post(reverse("console:user_deactivate", args=[world.users["user"].id]))
+    acme_org_admin.post(reverse("console:user_deactivate", args=[world.users["user"].id]))
     assert victim_client.get(reverse("console:dashboard")).status_code == 302
 
 
-def test_cannot_deactivate_yourself(world, org_admin_client):
+def test_cannot_deactivate_yourself(world, acme_org_admin):
     me = world.users["org-admin"]
-    page = org_admin_client.get(reverse("console:user_deactivate", args=[me.id]))
+    page = acme_org_admin.get(reverse("console:user_deactivate", args=[me.id]))
     assert "You cannot deactivate yourself" in page.content.decode()
     assert "<button" not in page.content.decode().split("Deactivate org-admin")[-1]
-    response = org_admin_client.post(reverse("console:user_deactivate", args=[me.id]))
+    response = acme_org_admin.post(reverse("console:user_deactivate", args=[me.id]))
     assert response.status_code == 400
     assert User.objects.get(id=me.id).is_active
 
 
-def test_detail_shows_profile_and_recent_changes(world, org_admin_client):
+def test_detail_shows_profile_and_recent_changes(world, acme_org_admin):
     accounts.update_user(world.target, first_name="Tamara", actor=world.users["org-admin"])
-    body = org_admin_client.get(reverse("console:user_detail", args=[world.target.id])).content.decode()
+    body = acme_org_admin.get(reverse("console:user_detail", args=[world.target.id])).content.decode()
     assert "Tamara Get" in body and "Engineering" in body and "user.updated" in body
     assert reverse("console:user_edit", args=[world.target.id]) in body
 
 
-def test_identity_admin_sees_users_read_only(world, identity_admin_client):
-    body = identity_admin_client.get(reverse("console:user_detail", args=[world.target.id])).content.decode()
+def test_identity_admin_sees_users_read_only(world, acme_identity_admin):
+    body = acme_identity_admin.get(reverse("console:user_detail", args=[world.target.id])).content.decode()
     assert reverse("console:user_edit", args=[world.target.id]) not in body
-    assert "New user" not in identity_admin_client.get(reverse("console:user_list")).content.decode()
+    assert "New user" not in acme_identity_admin.get(reverse("console:user_list")).content.decode()
