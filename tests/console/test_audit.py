@@ -80,3 +80,11 @@ def test_readable_splits_changes_and_facts():
     assert info.facts == [("code", "x"), ("nested", '{"a": 1}')]
     assert readable({}).empty and readable(None).empty
     assert readable({"after": {"parentId": None}}).changes[0].before is None
+
+
+def test_targets_link_to_their_pages(world, acme_admin):
+    tenancy.rename_org(world.child, "R&D", actor=world.users["org-admin"])
+    body = acme_admin.get(reverse("console:audit") + "?action=org.renamed").content.decode()
+    assert f'href="{reverse("console:org_detail", args=[world.child.id])}"' in body
+    body = acme_admin.get(reverse("console:audit") + "?action=user.created").content.decode()
+    assert f'href="{reverse("console:user_detail", args=[world.target.id])}"' in body

@@ -192,3 +192,11 @@ def test_field_errors_are_announced_with_the_input(world, acme_org_admin):
     assert 'aria-invalid="true"' in body
     assert 'aria-describedby="id_name_error_1"' in body
     assert 'id="id_name_error_1"' in body
+
+
+def test_org_page_offers_adding_a_user_there_to_user_managers_only(world, acme_org_admin, acme_identity_admin):
+    link = reverse("console:user_create") + f"?org={world.child.id}"
+    assert link in acme_org_admin.get(detail(world.child)).content.decode()
+    assert link not in acme_identity_admin.get(detail(world.child)).content.decode()
+    form = acme_org_admin.get(link).context["form"]
+    assert form["org"].value() == str(world.child.id)

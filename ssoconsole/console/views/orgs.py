@@ -118,6 +118,7 @@ def _detail_context(request, org, **forms) -> dict:
         "can_manage": can_manage,
         "can_sso": can_sso,
         "can_identity": can(request.user, Capability.IDENTITY_MANAGE),
+        "can_manage_users": can(request.user, Capability.USERS_MANAGE),
         "providers": [],
         "inherited_label": inherited_label,
     }
