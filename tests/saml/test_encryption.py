@@ -86,6 +86,7 @@ def test_missing_decryption_key_is_reported():
     """Without an SP key the admin learns to turn off token encryption or upload the certificate."""
     with pytest.raises(EncryptionKeyMissing) as info:
         validate(encrypted_response(), sp=s.SP)
+    assert "no SP decryption key is configured" in info.value.admin_message()
     assert "Token encryption" in info.value.admin_message()
 
 
