@@ -7,14 +7,53 @@ so a new endpoint cannot ship without its access rules being stated.
 
 from __future__ import annotations
 
+import uuid
+from functools import cache
+
+from sso import helpers  # tests/sso/helpers.py: IdP certificates and metadata made at test time
+
 from ssoconsole.accounts import services as accounts
 
 P = "/api/v1"
+AP = f"{P}/auth-providers"
 
 
 def own_token_id(world, role):
     """A fresh token of ``role``'s user in ``world`` (anonymous callers get the 'all' user's)."""
     return accounts.create_api_token(world.users[role or "all"], name="to revoke")[1].id
+
+
+@cache
+def idp_metadata_xml() -> str:
+    """One IdP metadata document with a current signing certificate, made once per test run."""
+    return helpers.idp_metadata(certs=[helpers.make_cert("Matrix IdP signing")[1]]).decode()
+
+
+def provider_of(world):
+    """The world's provider for the matrix, created on first use.
+
+    Its metadata is marked as coming from a URL on a host that is no standard
+    IdP domain, so ``POST .../refresh`` runs (and fails its download, a 200
+    with ``outcome.ok`` false) without touching the network.
+    """
+    from ssoconsole.sso.models import AuthProvider, MetadataSource
+    from ssoconsole.sso.providers import create_provider
+
+    existing = AuthProvider.objects.filter(tenant=world.tenant, display_name="Matrix IdP").first()
+    if existing is not None:
+        return existing
+    provider = create_provider(world.tenant, "Matrix IdP", metadata_xml=idp_metadata_xml())
+    AuthProvider.objects.filter(id=provider.id).update(
+        metadata_source=MetadataSource.URL, metadata_url="https://metadata.example.com/idp.xml"
+    )
+    return provider
+
+
+def spare_provider_id(world, role):
+    """A fresh provider that no org uses, for the delete call."""
+    from ssoconsole.sso.providers import create_provider
+
+    return create_provider(world.tenant, f"Spare {uuid.uuid4().hex[:8]}", metadata_xml=idp_metadata_xml()).id
 
 
 # Each builder takes (world whose ids go into the request, role of the caller) and returns (path, body).
@@ -36,6 +75,18 @@ CALLS = {
     ("GET", f"{P}/api-tokens"): lambda w, r: (f"{P}/api-tokens", None),
     ("POST", f"{P}/api-tokens"): lambda w, r: (f"{P}/api-tokens", {"name": "matrix"}),
     ("DELETE", f"{P}/api-tokens/{{id}}"): lambda w, r: (f"{P}/api-tokens/{own_token_id(w, r)}", None),
+    ("GET", AP): lambda w, r: (AP, None),
+    ("POST", AP): lambda w, r: (AP, {"displayName": f"New {uuid.uuid4().hex[:8]}", "metadataXml": idp_metadata_xml()}),
+    ("GET", f"{AP}/{{id}}"): lambda w, r: (f"{AP}/{provider_of(w).id}", None),
+    ("PATCH", f"{AP}/{{id}}"): lambda w, r: (f"{AP}/{provider_of(w).id}", {"displayName": "Matrix IdP renamed"}),
+    ("DELETE", f"{AP}/{{id}}"): lambda w, r: (f"{AP}/{spare_provider_id(w, r)}", None),
+    ("POST", f"{AP}/{{id}}/refresh"): lambda w, r: (f"{AP}/{provider_of(w).id}/refresh", None),
+    ("GET", f"{AP}/{{id}}/attribute-mapping"): lambda w, r: (f"{AP}/{provider_of(w).id}/attribute-mapping", None),
+    ("PUT", f"{AP}/{{id}}/attribute-mapping"): lambda w, r: (f"{AP}/{provider_of(w).id}/attribute-mapping", {"useDefault": True}),
+    ("GET", f"{AP}/{{id}}/orgs"): lambda w, r: (f"{AP}/{provider_of(w).id}/orgs", None),
+    ("PUT", f"{AP}/{{id}}/orgs"): lambda w, r: (f"{AP}/{provider_of(w).id}/orgs", {"orgIds": [str(w.child.id)]}),
+    ("GET", f"{AP}/{{id}}/advanced-settings"): lambda w, r: (f"{AP}/{provider_of(w).id}/advanced-settings", None),
+    ("PUT", f"{AP}/{{id}}/advanced-settings"): lambda w, r: (f"{AP}/{provider_of(w).id}/advanced-settings", {"forceAuthn": True}),
 }
 
 IDP, ORG, USER, ANON = "identity-admin", "org-admin", "user", None
@@ -67,6 +118,19 @@ EXPECTED = {
     ("GET", f"{P}/api-tokens"): EVERYONE_200,
     ("POST", f"{P}/api-tokens"): _only({IDP: 201, ORG: 201, USER: 201}),
     ("DELETE", f"{P}/api-tokens/{{id}}"): _only({IDP: 204, ORG: 204, USER: 204}),
+    # Authentication providers: identity.manage, which only identity-admin holds.
+    ("GET", AP): _only({IDP: 200}),
+    ("POST", AP): _only({IDP: 201}),
+    ("GET", f"{AP}/{{id}}"): _only({IDP: 200}),
+    ("PATCH", f"{AP}/{{id}}"): _only({IDP: 200}),
+    ("DELETE", f"{AP}/{{id}}"): _only({IDP: 204}),
+    ("POST", f"{AP}/{{id}}/refresh"): _only({IDP: 200}),
+    ("GET", f"{AP}/{{id}}/attribute-mapping"): _only({IDP: 200}),
+    ("PUT", f"{AP}/{{id}}/attribute-mapping"): _only({IDP: 200}),
+    ("GET", f"{AP}/{{id}}/orgs"): _only({IDP: 200}),
+    ("PUT", f"{AP}/{{id}}/orgs"): _only({IDP: 200}),
+    ("GET", f"{AP}/{{id}}/advanced-settings"): _only({IDP: 200}),
+    ("PUT", f"{AP}/{{id}}/advanced-settings"): _only({IDP: 200}),
 }
 
 
