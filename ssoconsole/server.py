@@ -25,10 +25,16 @@ class GracefulArbiter(Arbiter):
         raise StopIteration  # the run loop then halts gracefully, as for SIGTERM
 
 
-def _ignore_sigint_in_worker(worker) -> None:
+def _init_worker(worker) -> None:
+    """Prepare a freshly forked worker: signals, then the metadata refresh thread."""
     # Ctrl+C signals the whole process group; the workers leave the decision
     # to the master, which stops them gracefully with SIGTERM.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Started after the fork: a thread of the (preloaded) master would not exist
+    # in the workers. The refresh lease keeps workers from doing the same work.
+    from ssoconsole.sso.scheduler import start_scheduler
+
+    start_scheduler()
 
 
 class ConsoleServer(BaseApplication):
@@ -69,7 +75,7 @@ def gunicorn_options(*, host: str, port: int, workers: int, threads: int) -> dic
         "preload_app": True,
         "proc_name": "ssoconsole",
         "control_socket_disable": True,
-        "post_worker_init": _ignore_sigint_in_worker,
+        "post_worker_init": _init_worker,
         # Bounded request lines and headers, on top of Django's body limits.
         "limit_request_line": 8190,
         "limit_request_fields": 100,
