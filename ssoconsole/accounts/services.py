@@ -14,9 +14,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ssoconsole.accounts.models import ApiToken, RoleAssignment, User
-from ssoconsole.accounts.roles import Role
+from ssoconsole.accounts.roles import Role, grantable_roles
 from ssoconsole.audit.log import diff, record
-from ssoconsole.core.errors import Conflict, NotFound, ValidationFailed
+from ssoconsole.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ssoconsole.tenancy.models import Organization, Tenant
 
 USERNAME_MAX = 254
@@ -73,6 +73,26 @@ def _clean_roles(roles) -> list[str]:
             f"Unknown role {', '.join(unknown)}; choose from {', '.join(Role.values)}.", field="roles", code="role_unknown"
         )
     return sorted(set(roles)) or [Role.USER]
+
+
+def check_role_change(actor, before, after) -> None:
+    """Refuse a change of roles that ``actor`` could not hold themselves.
+
+    An administrator may only grant or take away roles whose permissions they
+    have, so an org-admin cannot make anyone (themselves included) an
+    identity-admin. ``actor`` of ``None`` is the CLI or the system.
+    """
+    if actor is None:
+        return
+    changed = set(before) ^ set(after)
+    refused = sorted(changed - set(grantable_roles(actor)))
+    if refused:
+        raise Forbidden(
+            f"You cannot grant or remove the role {', '.join(refused)}: it carries permissions you do not have. "
+            "Ask an administrator who has that role.",
+            field="roles",
+            code="role_not_grantable",
+        )
 
 
 def validate_password(password) -> str:
@@ -139,6 +159,7 @@ def create_user(
         email=_clean_email(email),
     )
     role_names = _clean_roles(roles)
+    check_role_change(actor, [], role_names)
     user.password = make_password(validate_password(password)) if password is not None else make_password(None)
     if username_taken(username):
         raise _taken_error()
@@ -174,6 +195,8 @@ def find_user_by_username(username: str) -> User | None:
 def update_user(user: User, *, actor=None, request=None, **changes) -> User:
     """Apply ``changes`` (username, first_name, last_name, email, org, roles, local_sign_in)."""
     before = user_snapshot(user)
+    if "roles" in changes:
+        check_role_change(actor, user.role_names, _clean_roles(changes["roles"]))
     if "username" in changes:
         username = normalize_username(changes["username"])
         if username.lower() != user.username.lower() and username_taken(username, exclude_id=user.id):

@@ -147,3 +147,27 @@ def test_you_cannot_deactivate_yourself(world):
     response = world.client("org-admin").post(f"{P}/users/{world.users['org-admin'].id}/deactivate")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "cannot_deactivate_self"
+
+
+def test_org_admin_cannot_create_an_identity_admin(world):
+    """An org-admin may not hand out permissions they lack (privilege escalation)."""
+    org_admin = world.client("org-admin")
+    count = User.objects.count()
+    response = org_admin.post(f"{P}/users", new_user(world, roles=["identity-admin"]))
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "role_not_grantable"
+    assert User.objects.count() == count
+
+
+def test_org_admin_cannot_make_themselves_identity_admin(world):
+    me = world.users["org-admin"]
+    response = world.client("org-admin").patch(f"{P}/users/{me.id}", {"roles": ["org-admin", "identity-admin"]})
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "role_not_grantable"
+    assert sorted(User.objects.get(id=me.id).roles.values_list("role", flat=True)) == ["org-admin"]
+
+
+def test_org_admin_can_grant_org_admin_and_user(world):
+    response = world.client("org-admin").post(f"{P}/users", new_user(world, roles=["org-admin"]))
+    assert response.status_code == 201
+    assert response.json()["roles"] == ["org-admin"]
