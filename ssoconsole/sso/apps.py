@@ -17,3 +17,9 @@ class SsoConfig(AppConfig):
         from ssoconsole.tenancy.services import register_provider_checker
 
         register_provider_checker(provider_belongs_to)
+
+        # The login page continues SSO users through this app's flow (issue 5).
+        from ssoconsole.accounts.signin import register_sso_flow
+        from ssoconsole.sso.signin_flow import SAMLSignInFlow
+
+        register_sso_flow(SAMLSignInFlow())

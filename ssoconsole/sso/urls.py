@@ -1,13 +1,22 @@
-"""SP metadata URLs (SPEC section 2); the ACS belongs to sign-in and is added there."""
+"""SP metadata URLs and sign-in URLs (SPEC section 2)."""
 
 from django.urls import path
 
-from ssoconsole.sso import views
+from ssoconsole.sso import acs, signin_flow, test_mode, views
 
 app_name = "sso"
 
 urlpatterns = [
     path("sso/<str:tenant_id>/metadata", views.sp_metadata, name="sp-metadata"),
+    # The ACS takes any string: an unknown or malformed tenant id gets the readable refusal page, not a bare 404.
+    path("sso/<str:tenant_id>/acs", acs.acs, name="acs"),
+    path("sso/choose-provider", signin_flow.choose_provider, name="choose-provider"),
+    path("console/identity-management/providers/<uuid:provider_id>/test", test_mode.provider_test, name="provider-test"),
+    path(
+        "console/identity-management/providers/<uuid:provider_id>/test/results/<uuid:result_id>",
+        test_mode.provider_test_result,
+        name="provider-test-result",
+    ),
     # The entity ID is an https URL an IdP administrator may open; it answers with the metadata too.
     # Only UUIDs match, so it cannot shadow any other top-level path.
     path("<uuid:tenant_id>", views.sp_metadata, name="sp-entity-id"),

@@ -1,0 +1,186 @@
+"""The assertion consumer service: ``POST {BASE}/sso/{tenantId}/acs`` (SAML Bindings 3.5, HTTP-POST).
+
+The order of the rules, each a function that raises its own refusal:
+
+1. a POST, of bounded size, with a SAMLResponse (SAML Bindings 3.5.4);
+2. the outstanding request that RelayState names, bound to this browser by
+   its cookie and not expired (:mod:`~ssoconsole.sso.outstanding`; SPEC
+   section 4: SP-initiated only);
+3. the SAML core's validation against that request's provider and ID;
+4. the attribute mapping, the user of this tenant, the org's provider
+   (:mod:`~ssoconsole.sso.signin_checks`);
+5. in one transaction: the assertion recorded as consumed (SAML Profiles
+   4.1.4.5), the request consumed, the names updated, the session started.
+
+Every refusal becomes a 4xx page in :mod:`~ssoconsole.sso.refusal_pages`;
+whatever is posted, nothing here answers with a 5xx (SPEC section 3).
+Test-mode requests take the same checks through :mod:`~ssoconsole.sso.test_mode`
+and sign nobody in.
+"""
+
+from __future__ import annotations
+
+import logging
+from uuid import UUID
+
+from django.core.exceptions import SuspiciousOperation
+from django.db import transaction
+from django.http import HttpResponseRedirect, UnreadablePostError
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+
+from ssoconsole.accounts import clock, sessions, throttle
+from ssoconsole.audit.log import diff, record
+from ssoconsole.core.request_info import client_ip
+from ssoconsole.saml.errors import SAMLError
+from ssoconsole.sso import outstanding, replay, signin_checks, test_mode
+from ssoconsole.sso import refusals as r
+from ssoconsole.sso.mapping import MappingError
+from ssoconsole.sso.models import AuthProvider
+from ssoconsole.sso.refusal_pages import refuse, throttled_page
+from ssoconsole.sso.unverified import peek
+from ssoconsole.tenancy.models import Tenant
+
+log = logging.getLogger("ssoconsole.sso")
+
+# Refusals per client address: a person retries a few times, a script posting
+# forged responses is stopped after these (accounts.throttle, shared by all processes).
+ACS_RULE = throttle.Rule("sso-acs-address", limit=30, window_seconds=15 * 60, what="from your network address")
+
+
+class _Context:
+    """What is known so far about the attempt, for the audit event of a refusal."""
+
+    def __init__(self, tenant=None) -> None:
+        self.tenant = tenant
+        self.provider = None
+        self.record = None
+        self.user = None
+        self.username = None
+        self.extra: dict = {}
+
+
+@csrf_exempt  # the IdP's cross-site POST carries no CSRF token; the RelayState + cookie pair binds it instead
+@never_cache
+def acs(request, tenant_id):
+    """Receive the identity provider's answer and sign the user in, or refuse with a readable page."""
+    ctx = _Context()
+    saml_response = relay_state = None
+    try:
+        if request.method != "POST":
+            return refuse(request, r.NotAPost(), audit=False)
+        ctx.tenant = _tenant(tenant_id)
+        address = client_ip(request) or ""
+        try:
+            throttle.check(ACS_RULE, address)
+        except throttle.Throttled as exc:
+            return throttled_page(request, exc, tenant=ctx.tenant, scope=ACS_RULE.scope)
+        saml_response, relay_state = _form(request)
+        now = clock.now()
+        try:
+            ctx.record = outstanding.find_request(ctx.tenant, relay_state, request.COOKIES, now=now)
+        except (r.UnsolicitedResponse, r.RequestNotFound):
+            _attribute_by_claimed_issuer(ctx, saml_response)
+            raise
+        ctx.provider = ctx.record.provider
+        ctx.username = ctx.record.username or None
+        if ctx.record.test_mode:
+            response = test_mode.run(request, ctx.record, saml_response, now=now)
+        else:
+            response = _sign_in(request, ctx, saml_response, now)
+        outstanding.clear_binding_cookie(response, relay_state, ctx.tenant.id)
+        return response
+    except (r.SSORefusal, SAMLError, MappingError) as exc:
+        return _refused(request, exc, ctx, relay_state)
+    except Exception:  # noqa: BLE001 - SPEC section 3: never a 5xx, whatever is posted
+        log.exception("unexpected failure in the assertion consumer service (tenant %s)", tenant_id)
+        return _refused(request, r.UnexpectedFailure(), ctx, relay_state)
+
+
+def _refused(request, exc, ctx: _Context, relay_state):
+    throttle.record_failure(ACS_RULE, client_ip(request) or "")
+    response = refuse(
+        request, exc, tenant=ctx.tenant, provider=ctx.provider, user=ctx.user, username=ctx.username,
+        test_mode=bool(ctx.record is not None and ctx.record.test_mode), extra=ctx.extra,
+    )
+    if relay_state and ctx.tenant is not None and isinstance(relay_state, str) and len(relay_state) <= 80:
+        outstanding.clear_binding_cookie(response, relay_state, ctx.tenant.id)
+    return response
+
+
+def _tenant(tenant_id) -> Tenant:
+    try:
+        return Tenant.objects.get(id=UUID(str(tenant_id)))
+    except (ValueError, Tenant.DoesNotExist):
+        raise r.TenantNotFound(actual=str(tenant_id)[:64]) from None
+
+
+def _form(request) -> tuple[str, str | None]:
+    """Return SAMLResponse and RelayState from the POST, refusing oversize or unreadable bodies first."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > signin_checks.MAX_POST_BYTES:
+        raise r.RequestTooLarge(expected=f"at most {signin_checks.MAX_POST_BYTES} bytes", actual=f"{length} bytes")
+    try:
+        form = request.POST
+    except (SuspiciousOperation, UnreadablePostError) as exc:  # RequestDataTooBig, TooManyFieldsSent, ...
+        raise r.RequestTooLarge(f"The POST could not be read: {type(exc).__name__}.") from None
+    saml_response = form.get("SAMLResponse")
+    if not saml_response:
+        raise r.ResponseMissing(expected="a SAMLResponse form field", actual=sorted(form.keys())[:20])
+    return saml_response, form.get("RelayState") or None
+
+
+def _attribute_by_claimed_issuer(ctx: _Context, saml_response: str) -> None:
+    """Name the provider an unsolicited response claims to come from, for its failure list (never trusted)."""
+    issuer = peek(saml_response).get("Issuer")
+    if issuer:
+        ctx.provider = AuthProvider.objects.filter(tenant=ctx.tenant, entity_id=issuer).first()
+        ctx.extra["unverifiedIssuer"] = issuer
+
+
+def _sign_in(request, ctx: _Context, saml_response: str, now):
+    """Run the checks and start the session; return the 303 to the page the user asked for."""
+    assertion = signin_checks.validate(saml_response, record=ctx.record, now=now)
+    ctx.extra["assertionId"] = assertion.assertion_id
+    identity = signin_checks.map_username(assertion, ctx.provider)
+    ctx.username = identity.username
+    user = signin_checks.find_user(ctx.tenant, identity.username)
+    ctx.user = user
+    signin_checks.check_org_provider(user, ctx.provider)
+    expires_at = assertion.session_not_on_or_after
+    if expires_at is not None and expires_at <= now:
+        raise r.IdPSessionEnded(expected=f"after {now.isoformat()}", actual=expires_at.isoformat())
+    with transaction.atomic():
+        replay.record_consumed(assertion, tenant=ctx.tenant, now=now)
+        outstanding.consume(ctx.record, now=now)
+        _update_names(request, user, identity, ctx.provider)
+        sessions.start_session(
+            request, user, method="saml", expires_at=expires_at,
+            audit_data={"providerId": str(ctx.provider.id), "provider": ctx.provider.display_name,
+                        "assertionId": assertion.assertion_id,
+                        "sessionNotOnOrAfter": expires_at.isoformat() if expires_at else None},
+        )
+    replay.purge_expired(now=now)
+    outstanding.purge_expired(now=now)
+    throttle.reset(ACS_RULE, client_ip(request) or "")
+    response = HttpResponseRedirect(ctx.record.return_path)
+    response.status_code = 303  # SAML Bindings 3.5.5.2 leaves it open; 303 makes the browser GET the next page
+    return response
+
+
+def _update_names(request, user, identity, provider) -> None:
+    """Copy first and last name from the assertion when the mapping found them and they changed (audited)."""
+    before = {"firstName": user.first_name, "lastName": user.last_name}
+    if identity.first_name is not None:
+        user.first_name = identity.first_name
+    if identity.last_name is not None:
+        user.last_name = identity.last_name
+    after = {"firstName": user.first_name, "lastName": user.last_name}
+    if after == before:
+        return
+    user.save(update_fields=["first_name", "last_name", "updated_at"])
+    record("user.updated", tenant=user.tenant, actor_label=f"sso:{provider.display_name}"[:254], target=user,
+           data={**diff(before, after), "source": "saml", "providerId": str(provider.id)}, request=request)

@@ -1,0 +1,68 @@
+"""Send the browser to the identity provider with an AuthnRequest (SAML Bindings 3.4, HTTP-Redirect).
+
+Used by the login page's SSO flow and by the provider test. The request is
+built by the SAML core from the provider's request settings ("Set SAML
+attributes for SSO") and, when the provider signs requests, signed over the
+query string with the tenant's SP key (SAML Bindings 3.4.4.1). Before the
+browser leaves, an outstanding request is stored and bound to it with a
+cookie (:mod:`ssoconsole.sso.outstanding`).
+"""
+
+from __future__ import annotations
+
+import os
+
+from django.http import HttpResponseRedirect
+
+from ssoconsole.accounts import clock, throttle
+from ssoconsole.core.request_info import client_ip
+from ssoconsole.saml.authn_request import build_authn_request, new_request_id
+from ssoconsole.saml.bindings import redirect_url
+from ssoconsole.saml.errors import SAMLError
+from ssoconsole.sso import outstanding
+from ssoconsole.sso.errors import KeyDecryptionFailed
+from ssoconsole.sso.refusal_pages import refuse, throttled_page
+from ssoconsole.sso.refusals import SigningKeyUnavailable
+from ssoconsole.sso.saml_config import identity_provider_config, request_settings, service_provider_config
+
+# Every redirect counts (not only failures): each one stores a request row and
+# sends a request to the IdP, so a script must not be able to loop on it. A
+# person needs a handful; an office behind one address some dozens.
+REDIRECT_RULE = throttle.Rule("sso-redirect-address", limit=120, window_seconds=15 * 60, what="from your network address")
+
+
+def redirect_to_idp(request, *, tenant, provider, username: str = "", return_path: str = "/console/",
+                    test_mode: bool = False, started_by=None):
+    """Return the 302 to ``provider``'s sign-in URL with SAMLRequest and RelayState, and set the binding cookie."""
+    address = client_ip(request) or ""
+    try:
+        throttle.check(REDIRECT_RULE, address)
+    except throttle.Throttled as exc:
+        return throttled_page(request, exc, tenant=tenant, scope=REDIRECT_RULE.scope)
+    throttle.record_failure(REDIRECT_RULE, address)
+    now = clock.now()
+    settings_ = request_settings(provider)
+    try:
+        sp = service_provider_config(tenant, with_keys=settings_.sign_requests)
+        idp = identity_provider_config(provider)
+        request_id = new_request_id(os.urandom)
+        xml = build_authn_request(sp=sp, idp=idp, settings=settings_, request_id=request_id, now=now)
+        started = outstanding.start_request(
+            tenant=tenant, provider=provider, request_id=request_id, now=now, username=username,
+            return_path=return_path, test_mode=test_mode, started_by=started_by,
+        )
+        location = redirect_url(
+            idp.sso_url_redirect, xml, started.relay_state,
+            sign_with=sp.signing_key_pem if settings_.sign_requests else None,
+            signature_method=settings_.signature_method,
+        )
+    except KeyDecryptionFailed as exc:
+        return refuse(request, SigningKeyUnavailable(exc.message), tenant=tenant, provider=provider, username=username,
+                      test_mode=test_mode)
+    except SAMLError as exc:
+        # e.g. the metadata has no HTTP-Redirect sign-in URL: the admin sentence says which bindings it has.
+        return refuse(request, exc, tenant=tenant, provider=provider, username=username, test_mode=test_mode)
+    response = HttpResponseRedirect(location)
+    response["Cache-Control"] = "no-store"
+    outstanding.set_binding_cookie(response, started)
+    return response

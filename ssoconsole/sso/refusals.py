@@ -1,0 +1,256 @@
+"""Why the console refuses a single sign-on, beyond what the SAML core checks.
+
+The SAML core raises :class:`~ssoconsole.saml.errors.SAMLError` for
+everything about the message itself; these classes cover what only the
+application knows: the browser binding, the outstanding request, the user,
+the org's provider, the replay cache. They have the same shape as the core's
+(a stable ``code``, a ``user_message`` for the person signing in, an
+``admin_message()`` with the values that differed), so that
+:mod:`ssoconsole.sso.refusal_pages` turns both into a page in one place
+(STYLE guideline 11).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from ssoconsole.saml.errors import _jsonable
+
+START_AT_LOGIN = "Start again from the login page."
+
+
+class SSORefusal(Exception):
+    """Base class of the application's sign-in refusals; ``status`` is the HTTP status of the page."""
+
+    code: ClassVar[str] = "sso.refused"
+    status: ClassVar[int] = 400
+    user_message: ClassVar[str] = "Single sign-on could not be completed. " + START_AT_LOGIN
+    admin_hint: ClassVar[str] = ""
+    # The outstanding request the refusal concerns, when one was found (set by ``outstanding``).
+    record = None
+
+    def __init__(self, detail: str | None = None, *, expected: Any = None, actual: Any = None, **context: Any) -> None:
+        self.detail = detail
+        self.expected = expected
+        self.actual = actual
+        self.context = context
+        super().__init__(self.admin_message())
+
+    def admin_message(self) -> str:
+        """Return the sentence for the administrator: what happened, what differed, what to change."""
+        parts = [self.detail or (self.__class__.__doc__ or "").strip().splitlines()[0]]
+        if self.expected is not None or self.actual is not None:
+            parts.append(f"Expected: {self.expected!r}; received: {self.actual!r}.")
+        if self.admin_hint:
+            parts.append(self.admin_hint)
+        return " ".join(p.rstrip() for p in parts if p)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return a JSON-friendly description for the audit event."""
+        return {
+            "code": self.code,
+            "userMessage": self.user_message,
+            "adminMessage": self.admin_message(),
+            "expected": _jsonable(self.expected),
+            "actual": _jsonable(self.actual),
+            **{k: _jsonable(v) for k, v in self.context.items()},
+        }
+
+
+_BOOKMARK = (
+    "Sign-in must start from this console's login page, not from your identity provider's portal: "
+    "open the login page (or your bookmark of it), enter your username and continue from there."
+)
+
+
+class UnsolicitedResponse(SSORefusal):
+    """A sign-in answer arrived without RelayState: it was started at the identity provider (SPEC section 4)."""
+
+    code = "sso.unsolicited_response"
+    user_message = _BOOKMARK
+    admin_hint = (
+        "Identity-provider-initiated sign-in is not supported. In Entra ID, set Basic SAML Configuration > "
+        "Sign on URL to the console's login URL so that the My Apps tile starts the sign-in here."
+    )
+
+
+class RequestNotFound(SSORefusal):
+    """The RelayState names no sign-in this console started for this tenant."""
+
+    code = "sso.request_not_found"
+    user_message = _BOOKMARK
+    admin_hint = (
+        "The RelayState is not one this console issued (or the request was purged). A RelayState configured at "
+        "the identity provider is ignored: only sign-ins started at the login URL are accepted."
+    )
+
+
+class RequestExpired(SSORefusal):
+    """The sign-in request expired before the identity provider's answer arrived."""
+
+    code = "sso.request_expired"
+    user_message = "The sign-in took too long and expired. " + START_AT_LOGIN
+    admin_hint = "Sign-in requests are valid for a few minutes; the user took longer at the identity provider."
+
+
+class RequestAlreadyUsed(SSORefusal):
+    """The sign-in request was already answered once; each request is single use."""
+
+    code = "sso.request_already_used"
+    user_message = "This sign-in was already completed or refused. " + START_AT_LOGIN
+    admin_hint = "A second answer to one request (a reloaded or resubmitted page, or a replay) is refused."
+
+
+class RequestCookieMissing(SSORefusal):
+    """The browser did not send back the cookie that binds the sign-in to it."""
+
+    code = "sso.request_cookie_missing"
+    user_message = (
+        "Your browser did not send back the sign-in cookie this console set when you started, so the answer "
+        "from your identity provider cannot be matched to you. Allow cookies for this site (blocking third-party "
+        "or cross-site cookies can cause this) and start again from the login page, in the same browser."
+    )
+    admin_hint = (
+        "The request-state cookie was lost on the identity provider's cross-site POST: the browser blocked it "
+        "(SameSite or third-party cookie settings, a privacy extension), the sign-in was finished in another "
+        "browser, or the console is served over http from a host that is not same-site with the IdP. Serve the "
+        "console over https, where the cookie is SameSite=None; Secure."
+    )
+
+
+class RequestCookieMismatch(SSORefusal):
+    """The binding cookie belongs to another sign-in than the one the answer is for."""
+
+    code = "sso.request_other_browser"
+    user_message = "This sign-in was started in another browser or tab. " + START_AT_LOGIN
+    admin_hint = "The browser-binding cookie does not match the outstanding request (stolen or forwarded answer?)."
+
+
+class ResponseMissing(SSORefusal):
+    """The POST carries no SAMLResponse field (SAML Bindings 3.5.4)."""
+
+    code = "sso.response_missing"
+    user_message = "No sign-in answer arrived from your identity provider. " + START_AT_LOGIN
+    admin_hint = "The assertion consumer service expects an HTTP-POST form with a SAMLResponse field."
+
+
+class RequestTooLarge(SSORefusal):
+    """The POST to the assertion consumer service is larger than any identity provider needs."""
+
+    code = "sso.post_too_large"
+    status = 413
+    user_message = "The sign-in answer was too large to process. " + START_AT_LOGIN
+    admin_hint = "Very large group or attribute lists make the response too big; send fewer claims."
+
+
+class NotAPost(SSORefusal):
+    """The assertion consumer service only receives HTTP-POST answers from identity providers."""
+
+    code = "sso.acs_method_not_allowed"
+    status = 405
+    user_message = "This address receives sign-in answers from identity providers. " + START_AT_LOGIN
+
+
+class TenantNotFound(SSORefusal):
+    """The assertion consumer service URL names no tenant of this console."""
+
+    code = "sso.tenant_not_found"
+    status = 404
+    user_message = "This sign-in address is not valid. " + START_AT_LOGIN
+    admin_hint = "Copy the ACS URL again from Administration > Integrations > Identity Management."
+
+
+class UnknownUser(SSORefusal):
+    """The username the identity provider asserted belongs to no user of this tenant."""
+
+    code = "sso.unknown_user"
+    status = 403
+    user_message = (
+        "Your identity provider signed you in, but this console has no account with your username. "
+        "Ask your administrator to create your account with the same username as at your identity provider."
+    )
+    admin_hint = (
+        "SSO does not create users: create the user with exactly this username, or change the attribute mapping "
+        "so that the username matches."
+    )
+
+
+class UserInactive(SSORefusal):
+    """The user exists but is deactivated."""
+
+    code = "sso.user_inactive"
+    status = 403
+    user_message = "Your account is deactivated. Ask an administrator of your organization to reactivate it."
+    admin_hint = "Reactivate the user to allow sign-in."
+
+
+class OrgNotUsingSSO(SSORefusal):
+    """The user's organization signs in with passwords, not with single sign-on."""
+
+    code = "sso.org_not_using_sso"
+    status = 403
+    user_message = (
+        "Your organization does not sign in with single sign-on. Go to the login page, enter your username and "
+        "sign in with your password."
+    )
+    admin_hint = "Apply the provider to the user's organization (Organizations in use) to let its users sign in with it."
+
+
+class OrgUsesOtherProvider(SSORefusal):
+    """The user's organization signs in with another identity provider than the one that answered."""
+
+    code = "sso.org_uses_other_provider"
+    status = 403
+    user_message = (
+        "You signed in at an identity provider that your organization does not use. Go to the login page, "
+        "enter your username and sign in with your organization's provider."
+    )
+    admin_hint = "Check Organizations in use of both providers, or the org's Authentication setting."
+
+
+class AssertionReplayed(SSORefusal):
+    """This assertion was already used to sign in (SAML Profiles 4.1.4.5: one use per assertion)."""
+
+    code = "sso.assertion_replayed"
+    user_message = "This sign-in answer was already used. " + START_AT_LOGIN
+    admin_hint = "A second POST of an accepted response (a resubmitted page, or a replay attack) is refused."
+
+
+class IdPSessionEnded(SSORefusal):
+    """The identity provider's session (SessionNotOnOrAfter) ends before a console session could start."""
+
+    code = "sso.idp_session_ended"
+    status = 403
+    user_message = "Your identity provider's session has ended. Sign in at your identity provider again from the login page."
+    admin_hint = "SessionNotOnOrAfter in the assertion is not in the future; check the server clocks."
+
+
+class WrongProvider(SSORefusal):
+    """The user chose a provider that is not the one of their organization."""
+
+    code = "sso.wrong_provider"
+    status = 400
+
+
+class ThrottledSignIn(SSORefusal):
+    """Too many sign-in attempts or refusals from one client address."""
+
+    code = "sso.throttled"
+    status = 429
+
+
+class SigningKeyUnavailable(SSORefusal):
+    """The tenant's SP signing key cannot be decrypted, so no signed AuthnRequest can be sent."""
+
+    code = "sso.sp_key_undecryptable"
+    status = 503
+    user_message = "Single sign-on is unavailable because of a server configuration problem. Tell your administrator."
+    admin_hint = "Restore the server's secret key (the server log says more), or turn off signed requests for this provider."
+
+
+class UnexpectedFailure(SSORefusal):
+    """The sign-in answer could not be processed because of an unexpected server error (logged with a traceback)."""
+
+    code = "sso.unexpected_error"
+    user_message = "Single sign-on could not be completed. " + START_AT_LOGIN + " If it keeps failing, tell your administrator."
+    admin_hint = "The server log has the traceback; this is a bug or an outage (for example the database)."

@@ -1,0 +1,59 @@
+"""The replay cache: an assertion is accepted at most once (SAML Profiles 4.1.4.5).
+
+SAML Profiles 4.1.4.5 asks the SP to keep the ID of every bearer assertion it
+accepted until the assertion's NotOnOrAfter, and to refuse a second use. The
+cache is a table with a unique constraint on (issuer, assertion ID): the
+database, not a check-then-insert in Python, decides which of two concurrent
+inserts wins, so two server processes can never both accept one assertion
+(SPEC section 5). The insert must run inside the caller's transaction, so
+that a sign-in that fails later does not leave the assertion burnt.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+
+from ssoconsole.saml.assertion import Assertion
+from ssoconsole.sso.refusals import AssertionReplayed
+from ssoconsole.sso.signin_models import ConsumedAssertion
+
+
+def record_consumed(assertion: Assertion, *, tenant, now: datetime) -> None:
+    """Remember ``assertion`` as used, or raise :class:`AssertionReplayed` when it was used before.
+
+    Kept until ``replay_cache_until`` (NotOnOrAfter plus the allowed clock
+    skew): until then the validator could accept it again.
+    """
+    try:
+        # A savepoint: the failed insert must not poison the caller's transaction on PostgreSQL.
+        with transaction.atomic():
+            ConsumedAssertion.objects.create(
+                issuer=assertion.issuer[:1024],
+                assertion_id=assertion.assertion_id[:256],
+                tenant=tenant,
+                consumed_at=now,
+                expires_at=assertion.replay_cache_until,
+            )
+    except IntegrityError:
+        first = (
+            ConsumedAssertion.objects.filter(issuer=assertion.issuer[:1024], assertion_id=assertion.assertion_id[:256])
+            .values_list("consumed_at", flat=True)
+            .first()
+        )
+        raise AssertionReplayed(
+            expected="an assertion not used before",
+            actual=f"assertion {assertion.assertion_id} from {assertion.issuer}",
+            firstUsedAt=first.isoformat() if first else None,
+        ) from None
+
+
+def purge_expired(*, now: datetime) -> int:
+    """Forget assertions that can no longer be accepted anyway; return how many rows went.
+
+    Called opportunistically after each sign-in: one indexed DELETE keeps the
+    table at about one row per sign-in of the last assertion lifetime.
+    """
+    deleted, _ = ConsumedAssertion.objects.filter(expires_at__lt=now).delete()
+    return deleted

@@ -1,0 +1,84 @@
+"""The checks between a posted response and a console session, one function per rule.
+
+The assertion consumer service (:mod:`ssoconsole.sso.acs`) and the provider
+test (:mod:`ssoconsole.sso.test_mode`) run the same functions in the same
+order, so that a test shows exactly what a real sign-in would decide. Each
+raises the refusal that names its rule.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ssoconsole.accounts.models import User
+from ssoconsole.saml.assertion import Assertion
+from ssoconsole.saml.config import Expected
+from ssoconsole.saml.response import validate_response
+from ssoconsole.sso import refusals as r
+from ssoconsole.sso.mapping import MappedIdentity, map_assertion
+from ssoconsole.sso.models import AuthProvider
+from ssoconsole.sso.saml_config import identity_provider_config, mapping_config, service_provider_config, validation_policy
+from ssoconsole.tenancy.services import effective_sso_of
+
+# The core caps the decoded XML at 512 KiB; its base64 plus a RelayState and
+# form encoding stay well below this. Anything larger is refused before parsing.
+MAX_POST_BYTES = 1024 * 1024
+
+
+def validate(saml_response: str, *, record, now: datetime) -> Assertion:
+    """Run the SAML core on the response, for the provider and request ID of the outstanding request.
+
+    The provider comes from the server-side record, never from the response:
+    an answer is checked against the IdP the user was sent to (its signing
+    certificates, entity ID, clock skew and SHA-1 choice), and InResponseTo
+    must name that request (SAML Profiles 4.1.4.3).
+    """
+    provider = record.provider
+    return validate_response(
+        saml_response,
+        sp=service_provider_config(record.tenant, with_keys=False),
+        idp=identity_provider_config(provider),
+        expected=Expected(request_id=record.request_id),
+        policy=validation_policy(provider),
+        now=now,
+    )
+
+
+def map_username(assertion: Assertion, provider: AuthProvider) -> MappedIdentity:
+    """Turn the verified assertion into a username and names with the provider's attribute mapping."""
+    return map_assertion(assertion, mapping_config(provider))
+
+
+def find_user(tenant, username: str) -> User:
+    """Return the active user of ``tenant`` with ``username`` in any case (SPEC section 4: SSO creates no users).
+
+    Usernames are unique in the deployment, but only a user of the tenant
+    whose ACS received the answer may sign in through it.
+    """
+    user = User.objects.select_related("org", "tenant").filter(tenant=tenant, username__iexact=username).first()
+    if user is None:
+        raise r.UnknownUser(
+            f"No user of this tenant has the username {username!r} that the identity provider asserted.",
+            expected="an existing user with this username", actual=username,
+        )
+    if not user.is_active:
+        raise r.UserInactive(f"The user {user.username} is deactivated.", expected="an active user", actual="deactivated")
+    return user
+
+
+def check_org_provider(user: User, provider: AuthProvider) -> AuthProvider:
+    """Require that the effective SSO setting of the user's org is ``provider`` (SPEC sections 1 and 4)."""
+    effective = effective_sso_of(user.org_id)
+    if not effective.uses_sso:
+        raise r.OrgNotUsingSSO(
+            f"The organization {user.org.name} of {user.username} signs in with passwords.",
+            expected=provider.display_name, actual="password sign-in",
+        )
+    if effective.provider_id != provider.id:
+        other = AuthProvider.objects.filter(id=effective.provider_id, tenant_id=user.tenant_id).first()
+        raise r.OrgUsesOtherProvider(
+            f"The organization {user.org.name} of {user.username} signs in with another provider.",
+            expected=other.display_name if other is not None else str(effective.provider_id),
+            actual=provider.display_name,
+        )
+    return provider

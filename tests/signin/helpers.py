@@ -1,0 +1,108 @@
+"""Builders for the sign-in tests: providers trusting a test IdP key, and that IdP's signed answers.
+
+The answers are real SAML Responses signed at test time with
+``tests/saml/signing.py`` (the IdP's private key never leaves the test), so
+every test runs the real validator (STYLE guideline 10).
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+import zlib
+from datetime import datetime, timedelta, timezone
+from urllib.parse import parse_qs, urlsplit
+
+import sys
+from pathlib import Path
+
+from lxml import etree
+
+# tests/saml is not a package: its builders are imported by path, as its own conftest does.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "saml"))
+import signing  # noqa: E402
+
+ENTITY_A = "https://sts.windows.net/aaaaaaaa-0000-4000-8000-00000000000a/"
+ENTITY_B = "https://sts.windows.net/bbbbbbbb-0000-4000-8000-00000000000b/"
+SSO_URL_A = "https://login.microsoftonline.com/aaaaaaaa-0000-4000-8000-00000000000a/saml2"
+SSO_URL_B = "https://login.microsoftonline.com/bbbbbbbb-0000-4000-8000-00000000000b/saml2"
+SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
+
+
+def key(name: str = "idp-a") -> signing.KeyPair:
+    """Return the test IdP's key pair (RSA, cached per process)."""
+    return signing.keypair(name)
+
+
+def metadata(entity_id: str, sso_url: str, kp: signing.KeyPair) -> bytes:
+    """Return IdP metadata with one signing certificate and an HTTP-Redirect sign-in URL (SAML Metadata 2.4.3)."""
+    cert = base64.b64encode(kp.cert_der).decode("ascii")
+    return (
+        f'<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
+        f'xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="{entity_id}">'
+        '<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+        f'<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}'
+        "</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
+        "<md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat>"
+        '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" '
+        f'Location="{sso_url}"/></md:IDPSSODescriptor></md:EntityDescriptor>'
+    ).encode()
+
+
+def make_provider(tenant, name: str = "Entra ID", *, entity_id: str = ENTITY_A, sso_url: str = SSO_URL_A,
+                  kp: signing.KeyPair | None = None):
+    """Create a provider from uploaded metadata that trusts ``kp`` (default: the "idp-a" key)."""
+    from ssoconsole.sso.providers import create_provider
+
+    return create_provider(tenant, name, metadata_xml=metadata(entity_id, sso_url, kp or key()), actor=None)
+
+
+def use_provider(org, provider) -> None:
+    from ssoconsole.tenancy.services import set_org_sso
+
+    set_org_sso(org, "provider", provider.id)
+
+
+def parse_redirect(location: str) -> dict:
+    """Return the AuthnRequest (ID, ACS, issuer, the XML) and RelayState of an HTTP-Redirect URL."""
+    parts = urlsplit(location)
+    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    xml = zlib.decompress(base64.b64decode(query["SAMLRequest"]), -15)
+    root = etree.fromstring(xml)
+    issuer = root.find("{urn:oasis:names:tc:SAML:2.0:assertion}Issuer")
+    return {
+        "url": f"{parts.scheme}://{parts.netloc}{parts.path}",
+        "id": root.get("ID"),
+        "acs": root.get("AssertionConsumerServiceURL"),
+        "issuer": issuer.text if issuer is not None else None,
+        "relay_state": query.get("RelayState"),
+        "query": query,
+        "root": root,
+    }
+
+
+def answer(tenant, request_id: str | None, name_id: str, *, entity_id: str = ENTITY_A,
+           kp: signing.KeyPair | None = None, now: datetime | None = None, assertion_id: str | None = None,
+           **options) -> str:
+    """Return the base64 SAMLResponse the test IdP sends for ``name_id`` in answer to ``request_id``.
+
+    Shaped like Entra ID's (signed assertion, default claims), addressed to the
+    tenant's ACS and entity ID as the configured base URL names them.
+    """
+    from ssoconsole.sso.saml_config import service_provider_config
+
+    sp = service_provider_config(tenant, with_keys=False)
+    now = now or datetime.now(timezone.utc)
+    attributes = dict(signing.DEFAULT_ATTRIBUTES)
+    attributes.update(options.pop("extra_attributes", {}))
+    tree = signing.build_response_tree(
+        key=kp or key(), now=now, sp=sp, issuer=entity_id, name_id=name_id,
+        in_response_to=request_id, subject_in_response_to=request_id,
+        response_id="_" + uuid.uuid4().hex, assertion_id=assertion_id or "_" + uuid.uuid4().hex,
+        attributes=options.pop("attributes", attributes), **options,
+    )
+    return signing.encode(tree)
+
+
+def later(**delta) -> datetime:
+    return datetime.now(timezone.utc) + timedelta(**delta)
