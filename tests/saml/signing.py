@@ -8,7 +8,7 @@ application's tests, so the API is small and stable:
 - :func:`keypair`: a generated test key and self-signed certificate, cached in-process;
 - :func:`build_response_tree` / :func:`build_response` / :func:`encode`:
   a Response as an lxml tree, as bytes, as the base64 form value;
-- :func:`sign_element`: an enveloped XML signature with every knob a test needs
+- :func:`sign_element` (and :func:`sign_assertion`): an enveloped XML signature with every knob a test needs
   (written on lxml's exclusive C14N and ``cryptography``; the tests in
   ``test_xmldsig.py`` check that signxml accepts what it produces);
 - :func:`encrypt_element`: an EncryptedAssertion for a given SP certificate.
@@ -356,6 +356,11 @@ def sign_element(
     signed_bytes = etree.tostring(signed_info, method="c14n", exclusive=True, with_comments=False)
     value_el.text = base64.b64encode(_sign(key.private_key, signature_method, signed_bytes)).decode()
     return signature
+
+
+def sign_assertion(assertion: etree._Element, key: KeyPair | None = None, **options) -> etree._Element:
+    """Sign ``assertion`` with ``key`` (default: the "idp" test key); options as for :func:`sign_element`."""
+    return sign_element(assertion, key or keypair(), **options)
 
 
 def _sign(private_key, method: str, data: bytes) -> bytes:
