@@ -258,12 +258,23 @@ class PysamlIdP:
 
     # --- metadata --------------------------------------------------------------------------
 
-    def metadata_xml(self) -> bytes:
-        """Return the IdP's metadata as pysaml2 itself writes it (unsigned)."""
-        from saml2.metadata import entity_descriptor, metadata_tostring_fix
+    def metadata_xml(self, *, signed: bool = False, valid_hours: int | None = None) -> bytes:
+        """Return the IdP's metadata as pysaml2's ``create_metadata_string`` writes it.
 
-        descriptor = entity_descriptor(self.config)
-        text = metadata_tostring_fix(descriptor, {"xs": "http://www.w3.org/2001/XMLSchema"})
+        ``signed`` signs the EntityDescriptor with the IdP key (RSA-SHA256),
+        as federation metadata is; ``valid_hours`` sets validUntil.
+        """
+        from saml2.metadata import create_metadata_string
+
+        # pysaml2 takes an EntityDescriptor's validUntil from the config's
+        # valid_for (hours), not from create_metadata_string's ``valid``.
+        saved, self.config.valid_for = self.config.valid_for, valid_hours
+        try:
+            text = create_metadata_string(
+                None, config=self.config, sign=signed, sign_alg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256
+            )
+        finally:
+            self.config.valid_for = saved
         return text if isinstance(text, bytes) else text.encode("utf-8")
 
     def add_sp_metadata(self, xml: bytes) -> None:
