@@ -34,7 +34,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 XMLSEC1 = "/usr/bin/xmlsec1"
@@ -95,13 +95,17 @@ class KeyPair:
         return base64.b64encode(self.cert_der).decode("ascii")
 
     @classmethod
-    def generate(cls, common_name: str, *, bits: int = 2048) -> KeyPair:
-        """Generate a fresh RSA key and a self-signed certificate valid around today.
+    def generate(cls, common_name: str, *, bits: int = 2048, curve: ec.EllipticCurve | None = None) -> KeyPair:
+        """Generate a fresh key (RSA, or ECDSA on ``curve``) and a self-signed certificate valid around today.
 
         Keys are made per test session rather than checked in, so that no
         test depends on a certificate's expiry date.
         """
-        key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+        key = (
+            ec.generate_private_key(curve)
+            if curve is not None
+            else rsa.generate_private_key(public_exponent=65537, key_size=bits)
+        )
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
         now = dt.datetime.now(dt.timezone.utc)
         cert = (
@@ -338,6 +342,8 @@ class PysamlIdP:
         sign_assertion: bool | None = None,
         encrypt_for: bytes | None = None,
         content_encryption: str = AES256_CBC,
+        signature_algorithm: str = SIG_RSA_SHA256,
+        digest_algorithm: str = DIGEST_SHA256,
     ) -> bytes:
         """Build a signed Response XML for ``user``, as pysaml2's IdP would send it.
 
@@ -345,6 +351,10 @@ class PysamlIdP:
         The response goes to ``acs_url`` with the audience ``sp_entity_id``:
         the two are separate so that a test can address one SP's ACS with an
         assertion meant for another.
+
+        ``signature_algorithm`` and ``digest_algorithm`` are XML-DSig URIs
+        (RSA-SHA256 and SHA-256 by default, as Entra ID signs); they must fit
+        the IdP key (e.g. ecdsa-sha256 for an EC key).
 
         ``encrypt_for`` (the SP's encryption certificate, PEM) turns the
         assertion into an EncryptedAssertion with RSA-OAEP key transport.
@@ -371,8 +381,8 @@ class PysamlIdP:
             authn={"class_ref": AC_PASSWORD, "authn_auth": self.entity_id},
             sign_response=sign_response,
             sign_assertion=sign_assertion,
-            sign_alg=SIG_RSA_SHA256,
-            digest_alg=DIGEST_SHA256,
+            sign_alg=signature_algorithm,
+            digest_alg=digest_algorithm,
             encrypt_assertion=builtin_encryption,
             encrypt_cert_assertion=encrypt_for.decode("ascii") if builtin_encryption else None,
             encrypt_assertion_self_contained=True,

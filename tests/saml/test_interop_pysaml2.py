@@ -436,6 +436,59 @@ def test_pysaml2_default_triple_des_encryption_is_refused_by_name(idp, encryptin
     assert raised.value.actual == TRIPLE_DES_CBC
 
 
+@pytest.mark.parametrize(
+    ("curve_name", "signature_algorithm"),
+    [
+        ("secp256r1", "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"),
+        ("secp384r1", "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384"),
+    ],
+)
+def test_pysaml2_ecdsa_signed_assertion_validates(
+    xmlsec1, tmp_path_factory, sp, curve_name, signature_algorithm
+) -> None:
+    """xmlsec1's ECDSA signature encoding (r || s, XML-DSig 1.1) is what our verifier expects.
+
+    pysaml2 7.5 signs Responses with RSA only, so the assertion carries the
+    ECDSA signature here.
+    """
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    ec_idp = PysamlIdP(
+        workdir=tmp_path_factory.mktemp("pysaml2-ecdsa"),
+        sp_metadata=[build_sp_metadata(sp, sign_requests=False)],
+        keys=KeyPair.generate(f"pysaml2 {curve_name} IdP", curve=getattr(ec, curve_name.upper())()),
+    )
+    trusted = parse_idp_metadata(ec_idp.metadata_xml(), now=_utcnow()).identity_provider()
+    request_id, _ = _request(sp, trusted)
+    xml = ec_idp.respond(
+        in_response_to=request_id, sp_entity_id=sp.entity_id, acs_url=sp.acs_url,
+        signature_algorithm=signature_algorithm,
+    )
+    assert signature_algorithm.encode() in xml
+    assertion = _validate(base64.b64encode(xml).decode("ascii"), sp=sp, trusted_idp=trusted, request_id=request_id)
+    assert assertion.name_id == ec_idp.user.email
+
+
+def test_pysaml2_sha1_response_is_refused_unless_explicitly_allowed(idp, sp, trusted_idp) -> None:
+    """RSA-SHA1 from pysaml2 is refused with the SHA-1 error; insecure_allow_sha1 is the only way in."""
+    from ssoconsole.saml.xmldsig import SHA1Refused
+
+    request_id, _ = _request(sp, trusted_idp)
+    value = idp.respond_b64(
+        in_response_to=request_id, sp_entity_id=sp.entity_id, acs_url=sp.acs_url,
+        signature_algorithm="http://www.w3.org/2000/09/xmldsig#rsa-sha1",
+        digest_algorithm="http://www.w3.org/2000/09/xmldsig#sha1",
+    )
+    with pytest.raises(SHA1Refused) as raised:
+        _validate(value, sp=sp, trusted_idp=trusted_idp, request_id=request_id)
+    assert "SHA-256" in raised.value.admin_message()
+    allowed = _validate(
+        value, sp=sp, trusted_idp=trusted_idp, request_id=request_id,
+        policy=ValidationPolicy(insecure_allow_sha1=True),
+    )
+    assert allowed.name_id == idp.user.email
+
+
 # --- over HTTP ------------------------------------------------------------------------------
 
 
