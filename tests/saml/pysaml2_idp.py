@@ -405,7 +405,7 @@ class PysamlIdP:
         wrapper = etree.Element(f"{{{saml}}}EncryptedAssertion")
         assertion.addprevious(wrapper)
         wrapper.append(assertion)  # exclusive C14N keeps the assertion's signature valid here
-        cert_path = self.workdir / f"sp-encryption-{secrets_token()}.crt"
+        cert_path = self.workdir / f"sp-encryption-{_token()}.crt"
         cert_path.write_bytes(cert_pem)
         cert_base64 = "".join(
             line for line in cert_pem.decode("ascii").splitlines() if line and not line.startswith("-----")
@@ -540,7 +540,7 @@ def _params(message: Mapping[str, str] | str) -> dict[str, str]:
     return dict(message)
 
 
-def secrets_token() -> str:
+def _token() -> str:
     """Return a short random file-name part, so concurrent responses never share a file."""
     import secrets
 
