@@ -1,7 +1,8 @@
-"""Shared fixtures of the SAML core tests: plain pytest, no Django.
+"""Shared set-up of the SAML core tests: plain pytest, no Django.
 
-``signing`` (beside this file) builds the signed responses; the fixtures
-here only hand out its fixed configuration so tests read as behaviour.
+Puts this folder on ``sys.path`` so that test modules (and the benchmark,
+interop and application tests) can ``import signing``, the shared builder of
+signed responses, and hands out the real-world samples folder.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import signing  # noqa: E402
-
 SAMPLES = Path(__file__).parents[2].parent / "shared" / "samples"
 
 
@@ -24,9 +23,3 @@ def samples() -> Path:
     if not SAMPLES.is_dir():
         pytest.skip(f"shared samples not found at {SAMPLES}")
     return SAMPLES
-
-
-@pytest.fixture
-def idp():
-    """Return the IdentityProvider that trusts the default test signing key."""
-    return signing.idp_config()
