@@ -65,7 +65,6 @@ class _Context:
 def acs(request, tenant_id):
     """Receive the identity provider's answer and sign the user in, or refuse with a readable page."""
     ctx = _Context()
-    saml_response = relay_state = None
     try:
         if request.method != "POST":
             return refuse(request, r.NotAPost(), audit=False)
@@ -88,24 +87,22 @@ def acs(request, tenant_id):
             response = test_mode.run(request, ctx.record, saml_response, now=now)
         else:
             response = _sign_in(request, ctx, saml_response, now)
-        outstanding.clear_binding_cookie(response, relay_state, ctx.tenant.id)
+        # The binding cookie is left to expire (max-age): the record it unlocks is consumed now, so it is
+        # worthless, and a resubmitted page then meets the replay check instead of a "cookie missing".
         return response
     except (r.SSORefusal, SAMLError, MappingError) as exc:
-        return _refused(request, exc, ctx, relay_state)
+        return _refused(request, exc, ctx)
     except Exception:  # noqa: BLE001 - SPEC section 3: never a 5xx, whatever is posted
         log.exception("unexpected failure in the assertion consumer service (tenant %s)", tenant_id)
-        return _refused(request, r.UnexpectedFailure(), ctx, relay_state)
+        return _refused(request, r.UnexpectedFailure(), ctx)
 
 
-def _refused(request, exc, ctx: _Context, relay_state):
+def _refused(request, exc, ctx: _Context):
     throttle.record_failure(ACS_RULE, client_ip(request) or "")
-    response = refuse(
+    return refuse(
         request, exc, tenant=ctx.tenant, provider=ctx.provider, user=ctx.user, username=ctx.username,
         test_mode=bool(ctx.record is not None and ctx.record.test_mode), extra=ctx.extra,
     )
-    if relay_state and ctx.tenant is not None and isinstance(relay_state, str) and len(relay_state) <= 80:
-        outstanding.clear_binding_cookie(response, relay_state, ctx.tenant.id)
-    return response
 
 
 def _tenant(tenant_id) -> Tenant:

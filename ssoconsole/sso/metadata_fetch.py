@@ -16,6 +16,12 @@ which makes it a server-side request forgery vector. The rules, in order:
 
 ``SSOCONSOLE_ALLOW_PRIVATE_METADATA_HOSTS`` lifts rules 2 and 3 (and the port
 rule) for local development and tests; TLS verification always stays on.
+
+When the development identity provider is enabled (the demo), its own
+metadata URLs under the configured base URL are answered in-process by
+``ssoconsole.devidp.local_metadata`` before any rule applies, so that the
+tutorial's "Enter URL" works on 127.0.0.1 without allowing http or loopback
+for anything else (docs/decisions/demo-metadata-url.md).
 """
 
 from __future__ import annotations
@@ -63,6 +69,8 @@ READ_TIMEOUT = 10.0
 DEADLINE = 20.0
 
 Resolver = Callable[[str, int], Sequence[str]]
+# Answers a URL without the network, or returns None to let the rules and the download decide.
+LocalSource = Callable[[str], "bytes | None"]
 
 
 def system_resolver(host: str, port: int) -> list[str]:
@@ -137,6 +145,7 @@ class MetadataFetcher:
 
     allow_private: bool | None = None
     allowed_hosts: Sequence[str] | None = None
+    local_source: LocalSource | None = None
     ssl_context: ssl.SSLContext | None = None
     resolver: Resolver = system_resolver
     transport: httpx.BaseTransport | None = None
@@ -151,6 +160,8 @@ class MetadataFetcher:
             self.allow_private = bool(getattr(settings, "SSOCONSOLE_ALLOW_PRIVATE_METADATA_HOSTS", False))
         if self.allowed_hosts is None:
             self.allowed_hosts = allowed_hosts()
+        if self.local_source is None and getattr(settings, "SSOCONSOLE_DEVIDP_ENABLED", False):
+            self.local_source = _devidp_document
 
     def check_url(self, url: str) -> Target:
         """Validate ``url`` and resolve its host, or raise the error that says what to change."""
@@ -204,6 +215,10 @@ class MetadataFetcher:
 
     def fetch(self, url: str) -> bytes:
         """Return the body of ``url``, following only same-host redirects."""
+        if self.local_source is not None:
+            local = self.local_source(url)
+            if local is not None:
+                return local
         started = time.monotonic()
         target = self.check_url(url)
         with self._client() as client:
@@ -313,6 +328,16 @@ class MetadataFetcher:
                 details={"location": new_url[:500]},
             )
         return self.check_url(new_url)
+
+
+def _devidp_document(url: str) -> bytes | None:
+    """Return the dev IdP's metadata for one of its own URLs (enabled deployments only), else ``None``."""
+    from ssoconsole.devidp.local_metadata import LocalMetadataNotFound, document_for_url
+
+    try:
+        return document_for_url(url)
+    except LocalMetadataNotFound as exc:
+        raise e.MetadataHTTPError(str(exc), details={"status": 404}) from None
 
 
 _LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")

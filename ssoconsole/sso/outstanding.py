@@ -116,16 +116,6 @@ def set_binding_cookie(response, started: Started) -> None:
     )
 
 
-def clear_binding_cookie(response, relay_state: str, tenant_id) -> None:
-    """Remove the binding cookie once its request was answered, whatever the outcome."""
-    secure = _https()
-    response.delete_cookie(
-        cookie_name(relay_state), path=_cookie_path(tenant_id), samesite="None" if secure else "Lax",
-    )
-    if secure:
-        response.cookies[cookie_name(relay_state)]["secure"] = True
-
-
 def _about(error: r.SSORefusal, record: SignInRequest) -> r.SSORefusal:
     """Attach the request to a refusal, so that the audit event names its provider and request ID."""
     error.record = record

@@ -53,7 +53,8 @@ def describe(error: Exception) -> Described:
     if isinstance(error, SAMLError):
         return Described(error.code, 400, error.user_message, error.admin_message(), error.as_dict())
     if isinstance(error, MappingError):
-        details = error.as_dict()
+        details = {k: v for k, v in error.as_dict().items() if k != "message"}
+        details.update(userMessage=MAPPING_USER_MESSAGE, adminMessage=error.message)
         return Described(error.code, 403, MAPPING_USER_MESSAGE, error.message, details)
     raise TypeError(f"not a sign-in refusal: {type(error).__name__}")
 

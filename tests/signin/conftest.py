@@ -29,3 +29,40 @@ def sso_org(test_org, provider):
 def sso_user(make_user, sso_org):
     """A user of the SSO test org, without a password (SSO users need none)."""
     return make_user("Ada.Lovelace@example.org", org=sso_org, password=None, first_name="A", last_name="L")
+
+
+class Browser:
+    """A Django test client that walks the sign-in like a browser: /login, the IdP (simulated), the ACS."""
+
+    def __init__(self, tenant) -> None:
+        from django.test import Client
+
+        self.tenant = tenant
+        self.client = Client()
+
+    def start(self, username: str, **params) -> dict:
+        """GET /login?username=...; return the parsed AuthnRequest redirect (asserting a 302 to the IdP)."""
+        response = self.client.get("/login", {"username": username, **params})
+        assert response.status_code == 302, response.content[:500]
+        started = helpers.parse_redirect(response["Location"])
+        started["response"] = response
+        return started
+
+    def post_acs(self, saml_response, relay_state=None, tenant_id=None):
+        data = {"SAMLResponse": saml_response}
+        if relay_state is not None:
+            data["RelayState"] = relay_state
+        return self.client.post(f"/sso/{tenant_id or self.tenant.id}/acs", data)
+
+    def me(self):
+        return self.client.get("/api/v1/me")
+
+
+@pytest.fixture
+def browser_client(tenant) -> Browser:
+    return Browser(tenant)
+
+
+@pytest.fixture
+def second_browser(tenant) -> Browser:
+    return Browser(tenant)
