@@ -1,8 +1,9 @@
 """Shared set-up of the SAML core tests: plain pytest, no Django.
 
-Puts this folder on ``sys.path`` so that test modules (and the benchmark,
-interop and application tests) can ``import signing``, the shared builder of
-signed responses, and hands out the real-world samples folder.
+Puts this folder on ``sys.path`` so that the test modules here can
+``import signing``, the shared builder of signed responses (code outside
+this folder adds ``tests/saml`` to its path itself), and hands out the
+real-world samples folder.
 """
 
 from __future__ import annotations
