@@ -2,7 +2,10 @@
 
 from django.urls import path
 
-from ssoconsole.console.views import account, audit, dashboard, identity, orgs, users
+from ssoconsole.console.views import account, audit, dashboard, identity, identity_providers, identity_settings, orgs, users
+
+IDM = "console/administration/integrations/identity-management/"
+PROVIDER = IDM + "providers/<uuid:provider_id>/"
 
 app_name = "console"
 
@@ -26,6 +29,15 @@ urlpatterns = [
         identity.identity_management,
         name="identity",
     ),
+    path(IDM + "providers/new/", identity_providers.provider_add, name="identity_provider_add"),
+    path(PROVIDER, identity_providers.provider_detail, name="identity_provider"),
+    path(PROVIDER + "rename/", identity_providers.provider_rename, name="identity_provider_rename"),
+    path(PROVIDER + "refresh/", identity_providers.provider_refresh, name="identity_provider_refresh"),
+    path(PROVIDER + "metadata/", identity_providers.provider_metadata, name="identity_provider_metadata"),
+    path(PROVIDER + "delete/", identity_providers.provider_delete, name="identity_provider_delete"),
+    path(PROVIDER + "attribute-mapping/", identity_settings.provider_mapping, name="identity_provider_mapping"),
+    path(PROVIDER + "organizations/", identity_settings.provider_orgs, name="identity_provider_orgs"),
+    path(PROVIDER + "advanced/", identity_settings.provider_advanced, name="identity_provider_advanced"),
     path("console/audit/", audit.audit_log, name="audit"),
     path("console/account/", account.account, name="account"),
     path("console/account/tokens/new/", account.token_create, name="token_create"),

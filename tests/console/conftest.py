@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 import pytest
 from django.test import Client
 
+from sso import helpers as sso_helpers
+
 from ssoconsole.accounts import services as accounts
+from ssoconsole.sso.providers import create_provider
 from ssoconsole.tenancy import services as tenancy
 
 ROLES = ("identity-admin", "org-admin", "user")
@@ -33,6 +36,7 @@ class Tenant:
     grandchild: object
     users: dict = field(default_factory=dict)
     target: object = None
+    provider: object = None
 
     def client(self, role: str) -> Client:
         """A test client signed in as the user of ``role``, or anonymous for ``"anonymous"``."""
@@ -40,6 +44,16 @@ class Tenant:
         if role != "anonymous":
             client.force_login(self.users[role])
         return client
+
+
+_IDP_CERT = []
+
+
+def idp_metadata(entity_id: str) -> bytes:
+    """Return IdP metadata for ``entity_id``, signed-key material generated once per run (it is slow)."""
+    if not _IDP_CERT:
+        _IDP_CERT.append(sso_helpers.make_cert("Console test IdP")[1])
+    return sso_helpers.idp_metadata(entity_id, [_IDP_CERT[0]])
 
 
 def build_tenant(name: str) -> Tenant:
@@ -54,6 +68,14 @@ def build_tenant(name: str) -> Tenant:
         )
     world.users["both"] = accounts.create_user(tenant, f"both@{name}.example", org=top, roles=["identity-admin", "org-admin"])
     world.target = accounts.create_user(tenant, f"target@{name}.example", org=child, first_name="Tara", last_name="Get")
+    return world
+
+
+def add_provider(world: Tenant) -> Tenant:
+    """Give ``world`` an authentication provider that no org uses yet (as right after tutorial step 3)."""
+    name = world.tenant.name
+    world.provider = create_provider(world.tenant, f"{name.title()} IdP",
+                                     metadata_xml=idp_metadata(f"https://idp.{name}.example/"))
     return world
 
 

@@ -13,11 +13,23 @@ from ssoconsole.accounts import services as accounts
 from ssoconsole.accounts.models import ApiToken, User
 from ssoconsole.audit.models import AuditEvent
 from ssoconsole.console import urls as console_urls
+from ssoconsole.sso.models import AuthProvider
 from ssoconsole.tenancy.models import Organization
 
-from .conftest import ALL_ROLES
+from .conftest import ALL_ROLES, add_provider, build_tenant
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(db):
+    """The console's two-tenant set-up, each tenant with a provider, so the provider pages have an id."""
+    return add_provider(build_tenant("acme"))
+
+
+@pytest.fixture
+def other(db):
+    return add_provider(build_tenant("globex"))
 
 OK, REDIRECT, FORBIDDEN, NOT_ALLOWED = 200, 302, 403, 405
 
@@ -44,6 +56,15 @@ EXPECTED = {
     "user_deactivate": row(FORBIDDEN, OK, FORBIDDEN),
     "user_reactivate": row(FORBIDDEN, OK, FORBIDDEN),
     "identity": row(OK, FORBIDDEN, FORBIDDEN),
+    "identity_provider_add": row(OK, FORBIDDEN, FORBIDDEN),
+    "identity_provider": row(OK, FORBIDDEN, FORBIDDEN),
+    "identity_provider_rename": row(NOT_ALLOWED, FORBIDDEN, FORBIDDEN),
+    "identity_provider_refresh": row(NOT_ALLOWED, FORBIDDEN, FORBIDDEN),
+    "identity_provider_metadata": row(OK, FORBIDDEN, FORBIDDEN),
+    "identity_provider_delete": row(OK, FORBIDDEN, FORBIDDEN),
+    "identity_provider_mapping": row(OK, FORBIDDEN, FORBIDDEN),
+    "identity_provider_orgs": row(OK, FORBIDDEN, FORBIDDEN),
+    "identity_provider_advanced": row(OK, FORBIDDEN, FORBIDDEN),
     "audit": row(OK, OK, FORBIDDEN),
     "account": row(OK, OK, OK),
     "token_create": row(NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
@@ -60,6 +81,14 @@ POST_EXPECTED = {
     "user_edit": row(FORBIDDEN, OK, FORBIDDEN),
     "user_deactivate": row(FORBIDDEN, REDIRECT, FORBIDDEN),
     "user_reactivate": row(FORBIDDEN, REDIRECT, FORBIDDEN),
+    "identity_provider_add": row(OK, FORBIDDEN, FORBIDDEN),
+    "identity_provider_rename": row(REDIRECT, FORBIDDEN, FORBIDDEN),
+    "identity_provider_refresh": row(REDIRECT, FORBIDDEN, FORBIDDEN),
+    "identity_provider_metadata": row(OK, FORBIDDEN, FORBIDDEN),
+    "identity_provider_delete": row(REDIRECT, FORBIDDEN, FORBIDDEN),
+    "identity_provider_mapping": row(REDIRECT, FORBIDDEN, FORBIDDEN),
+    "identity_provider_orgs": row(REDIRECT, FORBIDDEN, FORBIDDEN),
+    "identity_provider_advanced": row(OK, FORBIDDEN, FORBIDDEN),
 }
 
 
@@ -70,7 +99,7 @@ def console_patterns() -> list[URLPattern]:
 def url_for(name: str, world, *, token_id=None) -> str:
     """Build the URL of ``name`` with ids of ``world`` filled in for its parameters."""
     pattern = next(p for p in console_patterns() if p.name == name)
-    values = {"org_id": world.child.id, "user_id": world.target.id, "token_id": token_id}
+    values = {"org_id": world.child.id, "user_id": world.target.id, "token_id": token_id, "provider_id": world.provider.id}
     kwargs = {key: values[key] for key in pattern.pattern.converters}
     return reverse(f"console:{name}", kwargs=kwargs)
 
@@ -114,6 +143,14 @@ def _post_data(name: str, world) -> dict:
         "user_edit": {"username": "", "org": str(world.top.id)},
         "user_deactivate": {},
         "user_reactivate": {},
+        "identity_provider_add": {"display_name": "", "source": "url", "metadata_url": ""},
+        "identity_provider_rename": {"display_name": "Renamed IdP"},
+        "identity_provider_refresh": {},
+        "identity_provider_metadata": {"source": "url", "metadata_url": ""},
+        "identity_provider_delete": {},
+        "identity_provider_mapping": {"use_default": "on"},
+        "identity_provider_orgs": {},
+        "identity_provider_advanced": {},
     }[name]
 
 
@@ -121,6 +158,7 @@ def _snapshot():
     return (
         sorted(Organization.objects.values_list("id", "name", "parent_id", "sso_mode")),
         sorted(User.objects.values_list("id", "username", "is_active")),
+        sorted(AuthProvider.objects.values_list("id", "display_name", "use_default_mapping", "clock_skew_seconds")),
     )
 
 
@@ -159,16 +197,21 @@ def _id_patterns():
 def test_other_tenants_ids_are_not_found(world, other, name, method):
     """Every page that takes an id answers 404 for another tenant's org, user or token, and writes nothing."""
     foreign_token = accounts.create_api_token(other.users["org-admin"])[1]
-    values = {"org_id": other.child.id, "user_id": other.target.id, "token_id": foreign_token.id}
+    values = {"org_id": other.child.id, "user_id": other.target.id, "token_id": foreign_token.id,
+              "provider_id": other.provider.id}
     pattern = next(p for p in console_patterns() if p.name == name)
     url = reverse(f"console:{name}", kwargs={k: values[k] for k in pattern.pattern.converters})
     before = _snapshot()
     client = world.client("both")
     if method == "get":
         response = client.get(url)
-        expected = 405 if name in {"org_rename", "org_move", "org_authentication", "token_create", "token_revoke"} else 404
+        post_only = {"org_rename", "org_move", "org_authentication", "token_create", "token_revoke",
+                     "identity_provider_rename", "identity_provider_refresh"}
+        expected = 405 if name in post_only else 404
     else:
-        response = client.post(url, {"name": "Hijacked", "mode": "none", "parent": str(other.top.id), "username": "x"})
+        response = client.post(url, {"name": "Hijacked", "mode": "none", "parent": str(other.top.id), "username": "x",
+                                     "display_name": "Hijacked", "use_default": "on", "use": str(other.top.id),
+                                     "source": "url", "metadata_url": "https://login.microsoftonline.com/x/fm.xml"})
         expected = 404
     assert response.status_code == expected, (name, method)
     assert _snapshot() == before
@@ -191,7 +234,7 @@ def test_creating_a_user_in_another_tenants_org_is_refused(world, other, acme_ad
 
 def test_lists_never_show_other_tenants_rows(world, other, acme_admin):
     """Org tree, user list and search, audit log and dashboard counts see only the own tenant."""
-    other_names = [other.tenant.name, other.target.username, other.users["user"].username]
+    other_names = [other.tenant.name, other.target.username, other.users["user"].username, other.provider.display_name]
     pages = [
         reverse("console:org_list"),
         reverse("console:user_list"),
@@ -202,6 +245,8 @@ def test_lists_never_show_other_tenants_rows(world, other, acme_admin):
         reverse("console:dashboard"),
         reverse("console:org_create"),
         reverse("console:user_create"),
+        reverse("console:identity"),
+        reverse("console:org_detail", args=[world.child.id]),
     ]
     for page in pages:
         body = acme_admin.get(page).content.decode()

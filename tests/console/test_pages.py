@@ -86,7 +86,7 @@ def test_identity_management_shows_sp_values_from_base_url_not_host(world, acme_
     # Copy buttons start hidden: without JavaScript there is no button that does nothing.
     assert body.count(" hidden aria-label=\"Copy") == 4
     assert "No authentication providers" in body
-    assert "Add Authentication Provider" not in body
+    assert reverse("console:identity_provider_add") in body  # the first step once the IdP app is set up
     assert "Reply URL" in body and "Identifier (Entity ID)" in body
 
 

@@ -67,12 +67,19 @@ class OrgAuthenticationForm(forms.Form):
 
     ``providers`` is a list of ``(id, display name)`` of the tenant's
     authentication providers; each becomes an ``provider:<id>`` choice.
+    A choice that turns single sign-on on for the org (or moves it to another
+    provider) must be confirmed by typing the org's name: users without an
+    account at the identity provider lose access, so a misclick must not do it.
     """
 
     mode = forms.ChoiceField(label="Sign-in method", widget=forms.RadioSelect)
+    confirm = forms.CharField(label="Type the organization name to confirm", required=False, max_length=MAX_NAME,
+                              widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
 
-    def __init__(self, *args, org: Organization, inherited_label: str, providers=(), **kwargs):
+    def __init__(self, *args, org: Organization, inherited_label: str, providers=(), current_provider_id=None,
+                 parent_provider_id=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.org = org
         choices = []
         if not org.is_top:
             choices.append((SSOMode.INHERIT.value, f"Inherit from the parent organization (now: {inherited_label})"))
@@ -83,6 +90,19 @@ class OrgAuthenticationForm(forms.Form):
             self.fields["mode"].initial = f"provider:{org.sso_provider_id}"
         else:
             self.fields["mode"].initial = org.sso_mode
+        # The provider each choice would make effective; confirmation is needed where it differs from now.
+        now = str(current_provider_id) if current_provider_id else None
+        outcome = {f"provider:{pid}": str(pid) for pid, _ in providers}
+        if not org.is_top and parent_provider_id:
+            outcome[SSOMode.INHERIT.value] = str(parent_provider_id)
+        self.enabling_values = frozenset(value for value, pid in outcome.items() if pid != now)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("mode") in self.enabling_values and (data.get("confirm") or "").strip() != self.org.name:
+            self.add_error("confirm", f"Type the organization name “{self.org.name}” exactly as shown to confirm that "
+                                      "its users will sign in with single sign-on.")
+        return data
 
     def mode_and_provider(self) -> tuple[str, str | None]:
         value = self.cleaned_data["mode"]

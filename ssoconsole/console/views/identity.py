@@ -1,20 +1,31 @@
-"""Administration > Integrations > Identity Management.
+"""Administration > Integrations > Identity Management: the service provider values and the providers.
 
-Until authentication providers exist (a later issue), the screen shows what
-an administrator needs first (tutorial step 1): the service provider metadata
-URL and the values the identity provider asks for, all built from the
-configured base URL, never from the request's Host header.
+Tutorial step 1 needs the service provider metadata URL and the values the
+identity provider asks for; they are on the main screen on a first visit and,
+once providers exist, in each provider's details (a compact copy stays on the
+list). Everything is built from the configured base URL, never from the
+request's Host header.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
+from django.http import Http404
 from django.shortcuts import render
+from django.utils import timezone
 
 from ssoconsole.accounts.access import console_view
 from ssoconsole.accounts.roles import Capability
 from ssoconsole.core import urls
+from ssoconsole.core.errors import ValidationFailed
+from ssoconsole.sso import errors as sso_errors
+from ssoconsole.sso.certificates import provider_certificates
+from ssoconsole.sso.providers import get_provider, providers_of
+from ssoconsole.tenancy.services import org_tree
+
+_SEVERITY = {"ok": 0, "expiring": 1, "expired": 2}
 
 
 @dataclass(frozen=True)
@@ -34,13 +45,37 @@ def sp_values(tenant) -> list[SPValue]:
     ]
 
 
+def provider_or_404(request, provider_id):
+    """Return the signed-in tenant's provider; another tenant's id is a 404 like a missing one."""
+    try:
+        return get_provider(request.tenant, provider_id)
+    except (sso_errors.ProviderNotFound, ValidationFailed) as exc:
+        raise Http404(exc.message) from None
+
+
+def certificate_summary(provider, now) -> dict:
+    """Return the worst status among the provider's signing certificates, for the list."""
+    certs = provider_certificates(provider, now)
+    worst = max(certs, key=lambda c: _SEVERITY[c.status], default=None)
+    if worst is None:
+        return {"status": "expired", "label": "None"}
+    labels = {"ok": "Valid", "expiring": "Expiring soon", "expired": "Expired"}
+    return {"status": worst.status, "label": labels[worst.status], "message": worst.message}
+
+
 @console_view(Capability.IDENTITY_MANAGE)
 def identity_management(request):
+    """Show the SP values and the providers (or the first-visit empty state)."""
+    tenant = request.tenant
+    providers = providers_of(tenant)
+    now = timezone.now()
+    in_use = Counter(eff.provider_id for _, _, eff in org_tree(tenant) if eff.uses_sso) if providers else Counter()
+    rows = [
+        {"provider": p, "orgs_in_use": in_use.get(p.id, 0), "certificates": certificate_summary(p, now)}
+        for p in providers
+    ]
     return render(
         request,
         "console/identity/index.html",
-        {
-            "metadata_url": urls.sp_metadata_url(request.tenant.id),
-            "sp_values": sp_values(request.tenant),
-        },
+        {"metadata_url": urls.sp_metadata_url(tenant.id), "sp_values": sp_values(tenant), "rows": rows},
     )

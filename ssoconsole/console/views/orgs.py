@@ -20,14 +20,16 @@ from ssoconsole.console.forms.orgs import (
 )
 from ssoconsole.console.views.common import get_or_404, post_only
 from ssoconsole.core.errors import DomainError
+from ssoconsole.sso.providers import providers_of
 from ssoconsole.tenancy import services as orgs
 from ssoconsole.tenancy.models import SSOMode
 
 
-def describe_effective(effective, names: dict, org_id) -> dict:
-    """Say in words how an org's users sign in and which org that setting comes from."""
+def describe_effective(effective, names: dict, org_id, provider_names: dict | None = None) -> dict:
+    """Say in words how an org's users sign in, with which provider, and which org that setting comes from."""
     inherited = effective.source_org_id != org_id
     return {
+        "provider_name": (provider_names or {}).get(effective.provider_id, "") if effective.uses_sso else "",
         "uses_sso": effective.uses_sso,
         "method": "Single sign-on" if effective.uses_sso else "Local (password)",
         "inherited": inherited,
@@ -55,12 +57,13 @@ def org_list(request):
     tree = orgs.org_tree(request.tenant)
     names = {org.id: org.name for org, _, _ in tree}
     counts = _user_counts(request.tenant)
+    provider_names = {p.id: p.display_name for p in providers_of(request.tenant)}
     rows = [
         {
             "org": org,
             "depth": depth,
             "own": own_setting_label(org),
-            "effective": describe_effective(eff, names, org.id),
+            "effective": describe_effective(eff, names, org.id, provider_names),
             "users": counts.get(org.id, 0),
         }
         for org, depth, eff in tree
@@ -91,10 +94,41 @@ def org_create(request):
     return render(request, "console/orgs/create.html", {"form": form})
 
 
+def sso_reach(tree, org) -> frozenset:
+    """Return ``org`` and the orgs below it that follow its setting (every org between them inherits).
+
+    These are the orgs whose users an SSO change on ``org`` affects.
+    """
+    reach, inside, base = {org.id}, False, 0
+    for node, depth, _ in tree:
+        if node.id == org.id:
+            inside, base = True, depth
+            continue
+        if inside and depth <= base:
+            break
+        if inside:
+            if node.sso_mode == SSOMode.INHERIT and node.parent_id in reach:
+                reach.add(node.id)
+    return frozenset(reach)
+
+
+def _affected_users(tenant, org_ids) -> dict:
+    users = User.objects.filter(tenant=tenant, org_id__in=org_ids, is_active=True)
+    return {"total": users.count(), "local": users.filter(local_sign_in=True).count()}
+
+
+def _auth_form(data, org, context, providers):
+    return OrgAuthenticationForm(
+        data, org=org, inherited_label=context["inherited_label"], providers=providers,
+        current_provider_id=context["effective_provider_id"], parent_provider_id=context["parent_provider_id"],
+    )
+
+
 def _detail_context(request, org, **forms) -> dict:
     """Build the settings page of ``org``; bound forms passed in replace the blank ones."""
     tree = orgs.org_tree(request.tenant)
     names = {o.id: o.name for o, _, _ in tree}
+    provider_names = {p.id: p.display_name for p in providers_of(request.tenant)}
     by_id = {o.id: (o, depth, eff) for o, depth, eff in tree}
     _, _, effective = by_id[org.id]
     parent_effective = by_id[org.parent_id][2] if org.parent_id else None
@@ -106,30 +140,32 @@ def _detail_context(request, org, **forms) -> dict:
     can_sso = can(request.user, Capability.ORGS_SSO)
     inherited_label = ""
     if parent_effective is not None:
-        parent_says = describe_effective(parent_effective, names, org.parent_id)
-        inherited_label = f"{parent_says['method']}, set on {parent_says['source_name']}"
+        parent_says = describe_effective(parent_effective, names, org.parent_id, provider_names)
+        method = parent_says["method"] + (f" with {parent_says['provider_name']}" if parent_says["provider_name"] else "")
+        inherited_label = f"{method}, set on {parent_says['source_name']}"
     context = {
         "org": org,
         "path": path,
         "children": [o for o, _, _ in tree if o.parent_id == org.id],
         "users": User.objects.filter(tenant=request.tenant, org=org).count(),
         "own": own_setting_label(org),
-        "effective": describe_effective(effective, names, org.id),
+        "effective": describe_effective(effective, names, org.id, provider_names),
         "can_manage": can_manage,
         "can_sso": can_sso,
         "can_identity": can(request.user, Capability.IDENTITY_MANAGE),
         "can_manage_users": can(request.user, Capability.USERS_MANAGE),
-        "providers": [],
+        "providers": list(provider_names.items()) if can_sso else [],
         "inherited_label": inherited_label,
+        "effective_provider_id": effective.provider_id if effective.uses_sso else None,
+        "parent_provider_id": parent_effective.provider_id if parent_effective and parent_effective.uses_sso else None,
     }
     if can_manage:
         context["rename_form"] = forms.get("rename_form") or OrgRenameForm(initial={"name": org.name})
         if not org.is_top:
             context["move_form"] = forms.get("move_form") or OrgMoveForm(tree=tree, org=org)
     if can_sso:
-        context["auth_form"] = forms.get("auth_form") or OrgAuthenticationForm(
-            org=org, inherited_label=inherited_label, providers=context["providers"]
-        )
+        context["auth_form"] = forms.get("auth_form") or _auth_form(None, org, context, context["providers"])
+        context["affected"] = _affected_users(request.tenant, sso_reach(tree, org))
     return context
 
 
@@ -181,9 +217,7 @@ def org_authentication(request, org_id):
     """Set the org's own sign-in method through ``tenancy.services.set_org_sso``."""
     org = get_or_404(orgs.get_org, request.tenant, org_id)
     context = _detail_context(request, org)
-    form = OrgAuthenticationForm(
-        request.POST, org=org, inherited_label=context["inherited_label"], providers=context["providers"]
-    )
+    form = _auth_form(request.POST, org, context, context["providers"])
     if form.is_valid():
         mode, provider_id = form.mode_and_provider()
         try:
@@ -192,7 +226,8 @@ def org_authentication(request, org_id):
             org.refresh_from_db()
             add_domain_error(form, exc, ORG_FIELDS)
         else:
-            messages.success(request, f"Sign-in method of “{org.name}” saved.")
+            messages.success(request, f"Sign-in method of “{org.name}” saved: its users now sign in with "
+                                      f"{describe_effective(orgs.effective_sso_of(org), {}, org.id)['method'].lower()}.")
             return redirect("console:org_detail", org_id=org.id)
     context["auth_form"] = form
     return render(request, "console/orgs/detail.html", context)
