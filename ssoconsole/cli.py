@@ -31,8 +31,9 @@ commands:
   create-api-token --username U             create a REST API token; prints it
   serve [--host H] [--port N] [--base-url URL]
                                             serve the console with gunicorn
-  demo [--host H] [--port N] [--base-url URL]
-                                            seed the demo tenant, then serve it
+  demo [--configured] [--host H] [--port N] [--base-url URL]
+                                            seed the demo tenant and its dev IdP, then serve it;
+                                            --configured also does the tutorial's seven SSO steps
 
 Any other Django management command works too (e.g. `ssoconsole check`).
 Run `ssoconsole COMMAND --help` for a command's options.
@@ -104,6 +105,16 @@ def _server_parser(command: str) -> argparse.ArgumentParser:
     )
     parser.add_argument("--workers", type=count, default=2, help="worker processes (default: 2)")
     parser.add_argument("--threads", type=count, default=4, help="threads per worker (default: 4)")
+    if command == "demo":
+        parser.description = (
+            "Seed the demo tenant and the development identity provider's directory (idempotent), print the URLs "
+            "and passwords, then serve. Single sign-on is left for you to configure by following "
+            "docs/admin-guide.md, unless --configured is given."
+        )
+        parser.add_argument(
+            "--configured", action="store_true",
+            help="also do the tutorial's seven steps (dev IdP app, provider, mapping, orgs) so SSO works at once",
+        )
     return parser
 
 
@@ -151,9 +162,17 @@ def _serve(command: str, args: list[str]) -> int:
         from django.core.management import call_command
 
         from ssoconsole import demo
+        from ssoconsole.core.errors import DomainError
 
         call_command("migrate", verbosity=0)
         info = demo.seed_demo()
+        try:
+            configured = demo.configure_demo(info) if options.configured else None
+        except DomainError as exc:
+            return _fail(
+                f"--configured could not set up single sign-on ({exc.code}: {exc}). Start without --configured and "
+                "follow docs/admin-guide.md, or see docs/troubleshooting.md for this code."
+            )
     from django.conf import settings
 
     # whitenoise serves from the app directories (WHITENOISE_USE_FINDERS) and
@@ -172,11 +191,7 @@ def _serve(command: str, args: list[str]) -> int:
         flush=True,
     )
     if command == "demo":
-        print(
-            f"Demo tenant {info.tenant.id}: sign in at {info.login_url} as "
-            f"{info.admin_username} with password {info.admin_password}",
-            flush=True,
-        )
+        print(demo.banner(info, configured), flush=True)
     from ssoconsole import server
 
     server.run(host=options.host, port=options.port, workers=options.workers, threads=options.threads)

@@ -1,14 +1,25 @@
-"""The demo tenant that ``ssoconsole demo`` seeds, idempotently.
+"""The demo that ``ssoconsole demo`` seeds, idempotently: a tenant and a dev IdP directory to walk the tutorial with.
 
 A newcomer runs ``./run demo`` and gets a console with an administrator, a
 test organization and a production organization, following the tutorial's
-vocabulary. The administrator's password is generated once per data
-directory (never a fixed password in the code) and kept there with mode 0600,
-so that every later run can print it again.
+vocabulary, and beside it a development identity provider directory ("Demo
+Company directory") whose users have the same user principal names as the
+demo's SSO users. Nothing about SSO is configured: the newcomer does the
+tutorial's seven steps themselves (docs/admin-guide.md). ``--configured``
+calls :func:`configure_demo`, which does those steps through the same service
+functions the console and the dev IdP's admin pages call, so that SSO works at
+once.
+
+Every password is generated once per data directory (never a fixed password
+in the code) and kept there with mode 0600, so that every later run can print
+it again. Seeding changes nothing that exists, except to make a printed
+password true again when the data directory was replaced under a kept
+database (the banner must never show a password that does not work).
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -18,21 +29,46 @@ from django.db import transaction
 from ssoconsole.accounts import services as accounts
 from ssoconsole.accounts.models import User
 from ssoconsole.config import load_or_create_secret
-from ssoconsole.core.urls import login_url
+from ssoconsole.core.urls import absolute, login_url
+from ssoconsole.devidp import access as devidp_access
+from ssoconsole.devidp import services as devidp
+from ssoconsole.devidp.models import Directory, DirectoryUser, EnterpriseApp
 from ssoconsole.tenancy import services as tenancy
 from ssoconsole.tenancy.models import Organization, Tenant
 
-# A fixed id, so that the demo's entity ID and ACS URL stay the same across runs.
+# Fixed ids, so that the demo's entity ID, ACS URL and dev IdP URLs stay the same across runs.
 DEMO_TENANT_ID = uuid.UUID("5e5c0c0e-0000-4000-8000-00000000de30")
+DEMO_DIRECTORY_ID = uuid.UUID("5e5c0c0e-0000-4000-8000-00000000d1e0")
 DEMO_TENANT_NAME = "Demo Company"
+DEMO_DIRECTORY_NAME = "Demo Company directory"
 DEMO_ADMIN = "admin@demo.example"
-DEMO_ORGS = ("SSO Test Org", "Production")
+TEST_ORG = "SSO Test Org"
+PRODUCTION_ORG = "Production"
+DEMO_ORGS = (TEST_ORG, PRODUCTION_ORG)
 DEMO_USERS = (
-    # username, first, last, org
-    ("test.user@demo.example", "Test", "User", "SSO Test Org"),
-    ("alex.wong@demo.example", "Alex", "Wong", "Production"),
-    ("maria.garcia@demo.example", "Maria", "Garcia", "Production"),
+    # username (= the dev IdP's UPN), first, last, org
+    ("test.user@demo.example", "Test", "User", TEST_ORG),
+    ("alex.wong@demo.example", "Alex", "Wong", PRODUCTION_ORG),
+    ("maria.garcia@demo.example", "Maria", "Garcia", PRODUCTION_ORG),
 )
+# In the dev IdP only: the person the tutorial's Step 7 adds to the console.
+STEP7_USER = ("sam.lee@demo.example", "Sam", "Lee")
+DIRECTORY_USERS = tuple((u, f, l) for u, f, l, _org in DEMO_USERS) + (STEP7_USER,)
+
+# What --configured names things; the tutorial lets the administrator choose these.
+DEMO_APP_NAME = "ssoconsole"
+DEMO_PROVIDER_NAME = "Demo Company directory"
+# Step 4's attribute tags: Entra's default claims, which the dev IdP sends too.
+CLAIMS = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/"
+MAPPING = {"username": CLAIMS + "name", "first_name": CLAIMS + "givenname", "last_name": CLAIMS + "surname"}
+
+
+@dataclass(frozen=True)
+class DirectoryCredential:
+    upn: str
+    display_name: str
+    password: str
+    has_console_user: bool
 
 
 @dataclass(frozen=True)
@@ -41,6 +77,10 @@ class DemoInfo:
     admin_username: str
     admin_password: str
     login_url: str
+    directory: Directory
+    directory_users: tuple[DirectoryCredential, ...]
+    devidp_admin_url: str
+    devidp_admin_password: str
 
 
 def demo_admin_password() -> str:
@@ -48,9 +88,19 @@ def demo_admin_password() -> str:
     return load_or_create_secret(settings.SSOCONSOLE_DATA_DIR, name="demo_admin_password", nbytes=12)
 
 
+def directory_user_password(upn: str) -> str:
+    """Return the dev IdP password of the demo user ``upn``, generated on first use (one file per user, mode 0600)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", upn.lower()).strip("-")
+    return load_or_create_secret(settings.SSOCONSOLE_DATA_DIR, name=f"demo_idp_password.{slug}", nbytes=9)
+
+
 @transaction.atomic
 def seed_demo() -> DemoInfo:
-    """Create the demo tenant, its orgs and users where they are missing; change nothing else."""
+    """Create the demo tenant, its orgs and users and the dev IdP directory where they are missing.
+
+    SSO stays unconfigured: no enterprise app, no provider, every org on
+    password sign-in. Calling it again changes nothing (``tests/demo``).
+    """
     password = demo_admin_password()
     tenant = Tenant.objects.filter(id=DEMO_TENANT_ID).first()
     if tenant is None:
@@ -60,7 +110,8 @@ def seed_demo() -> DemoInfo:
     for name in DEMO_ORGS:
         org = Organization.objects.filter(tenant=tenant, parent=top, name=name).first()
         orgs[name] = org or tenancy.create_org(tenant, name, parent_id=top.id)
-    if not User.objects.filter(username__iexact=DEMO_ADMIN).exists():
+    admin = User.objects.filter(username__iexact=DEMO_ADMIN).first()
+    if admin is None:
         accounts.create_user(
             tenant,
             DEMO_ADMIN,
@@ -75,10 +126,166 @@ def seed_demo() -> DemoInfo:
         # The administrator keeps password sign-in when the top org is switched to
         # SSO ("local users", kept for troubleshooting the provider).
         User.objects.filter(username__iexact=DEMO_ADMIN).update(local_sign_in=True)
+    elif not admin.check_password(password):
+        accounts.set_password(admin, password)
     for username, first, last, org_name in DEMO_USERS:
         if not User.objects.filter(username__iexact=username).exists():
             accounts.create_user(
                 tenant, username, org=orgs[org_name], first_name=first, last_name=last, email=username,
                 actor_label="demo",
             )
-    return DemoInfo(tenant=tenant, admin_username=DEMO_ADMIN, admin_password=password, login_url=login_url())
+    directory, credentials = _seed_directory()
+    return DemoInfo(
+        tenant=tenant,
+        admin_username=DEMO_ADMIN,
+        admin_password=password,
+        login_url=login_url(),
+        directory=directory,
+        directory_users=credentials,
+        devidp_admin_url=absolute("/devidp/"),
+        devidp_admin_password=devidp_access.admin_password(),
+    )
+
+
+def _seed_directory() -> tuple[Directory, tuple[DirectoryCredential, ...]]:
+    """Create the dev IdP directory and its users (same UPNs as the demo's SSO users) where missing."""
+    directory = devidp.get_or_create_directory(DEMO_DIRECTORY_NAME, directory_id=DEMO_DIRECTORY_ID)
+    console_users = {u.lower() for u, *_ in DEMO_USERS}
+    credentials = []
+    for upn, first, last in DIRECTORY_USERS:
+        password = directory_user_password(upn)
+        user = devidp.get_or_create_user(directory, upn, first, last, password)
+        if not devidp.check_credentials(directory, upn, password):
+            _reset_directory_password(user, password)
+        credentials.append(DirectoryCredential(upn, user.display_name, password, upn.lower() in console_users))
+    return directory, tuple(credentials)
+
+
+def _reset_directory_password(user: DirectoryUser, password: str) -> None:
+    """Make the printed password work again (the data directory was replaced, the database kept)."""
+    from django.contrib.auth.hashers import make_password
+
+    user.password = make_password(password)
+    user.save(update_fields=["password"])
+
+
+# --- ssoconsole demo --configured: the tutorial's seven steps at once ------------------------
+
+
+@dataclass(frozen=True)
+class ConfiguredDemo:
+    app: EnterpriseApp
+    provider: object  # ssoconsole.sso.models.AuthProvider
+    metadata_url: str
+    orgs_in_use: int
+
+
+@transaction.atomic
+def configure_demo(info: DemoInfo) -> ConfiguredDemo:
+    """Do the tutorial's Steps 1 to 7 for the demo, reusing whatever a previous run (or the newcomer) made.
+
+    Step 1 reads the tenant's SP values; Step 2 creates (or corrects) the
+    enterprise app in the dev IdP with them, sets Properties as the tutorial
+    says and assigns the directory's users; Step 3 creates the provider from
+    the App Federation Metadata Url (answered in-process, see
+    ``ssoconsole.devidp.local_metadata``); Step 4 maps the username from the
+    ``name`` claim; Steps 5 and 6 apply the provider to the test org, then to
+    Production. Step 7's users already exist (``seed_demo``), except Sam Lee,
+    whom the guide has the newcomer add.
+    """
+    from ssoconsole.sso import org_usage, providers
+    from ssoconsole.sso.models import AuthProvider
+    from ssoconsole.sso.sp_identity import sp_urls
+
+    tenant, directory = info.tenant, info.directory
+    sp = sp_urls(tenant)  # Step 1
+    app = (
+        EnterpriseApp.objects.filter(directory=directory, identifier=sp["entityId"]).first()
+        or EnterpriseApp.objects.filter(directory=directory, name=DEMO_APP_NAME).order_by("created_at").first()
+        or devidp.create_app(directory, DEMO_APP_NAME)
+    )
+    if (app.identifier, list(app.reply_urls), app.sign_on_url) != (sp["entityId"], [sp["acsUrl"]], sp["loginUrl"]):
+        devidp.configure_saml(app, sp["entityId"], [sp["acsUrl"]], sign_on_url=sp["loginUrl"])
+    if (app.enabled_for_sign_in, app.assignment_required, app.visible_to_users) != (True, False, False):
+        devidp.set_properties(app, enabled_for_sign_in=True, assignment_required=False, visible_to_users=False)
+    for user in DirectoryUser.objects.filter(directory=directory):
+        devidp.assign(app, user)
+    metadata_url = devidp.federation_metadata_url(app)
+
+    provider = (  # Step 3
+        AuthProvider.objects.filter(tenant=tenant, entity_id=devidp.entity_id(directory)).first()
+        or AuthProvider.objects.filter(tenant=tenant, display_name__iexact=DEMO_PROVIDER_NAME).first()
+    )
+    if provider is None:
+        provider = providers.create_provider(tenant, DEMO_PROVIDER_NAME, metadata_url=metadata_url)
+    elif not _provider_matches(provider, app, metadata_url):
+        provider = providers.update_provider(provider, metadata_url=metadata_url)
+    wanted = {"use_default": False, **MAPPING}  # Step 4
+    current = {
+        "use_default": provider.use_default_mapping, "username": provider.username_attribute,
+        "first_name": provider.first_name_attribute, "last_name": provider.last_name_attribute,
+    }
+    if current != wanted:
+        provider = providers.set_attribute_mapping(provider, **wanted)
+
+    orgs = {o.name: o for o in Organization.objects.filter(tenant=tenant, name__in=DEMO_ORGS)}
+    direct = {o.id for o, directly in org_usage.orgs_in_use(provider) if directly}
+    count = org_usage.orgs_in_use_count(provider)
+    for name in (TEST_ORG, PRODUCTION_ORG):  # Step 5, then Step 6
+        if orgs[name].id not in direct:
+            direct.add(orgs[name].id)
+            count = org_usage.set_orgs_in_use(provider, sorted(direct, key=str))
+    return ConfiguredDemo(app=app, provider=provider, metadata_url=metadata_url, orgs_in_use=count)
+
+
+def _provider_matches(provider, app: EnterpriseApp, metadata_url: str) -> bool:
+    """Tell whether the provider already trusts this app: same URL, entity ID, sign-in URL and active certificate."""
+    from ssoconsole.devidp.certificates import base64_der
+
+    active = base64_der(devidp.active_certificate(app).certificate_pem)
+    return (
+        provider.metadata_url == metadata_url
+        and provider.entity_id == devidp.entity_id(app.directory)
+        and provider.sso_url_redirect == devidp.sso_url(app.directory)
+        and active in [c.replace("\n", "") for c in (provider.signing_certificates or [])]
+    )
+
+
+def banner(info: DemoInfo, configured: ConfiguredDemo | None = None) -> str:
+    """Return what ``ssoconsole demo`` prints: every URL and credential a newcomer needs, and what to do next."""
+    tenant_id = info.tenant.id
+    lines = [
+        "",
+        "=" * 72,
+        f" ssoconsole demo — tenant {info.tenant.name} ({tenant_id})",
+        "=" * 72,
+        f" Console        {absolute('/console/')}",
+        f" Login URL      {info.login_url}",
+        f" Administrator  {info.admin_username}",
+        f" Password       {info.admin_password}",
+        "",
+        f" Dev IdP admin  {info.devidp_admin_url}   (the imitation of the Entra admin center)",
+        f" Dev IdP admin password  {info.devidp_admin_password}",
+        f" Directory      {info.directory.name} ({info.directory.id})",
+        " Dev IdP users (UPN / password):",
+    ]
+    for cred in info.directory_users:
+        note = "" if cred.has_console_user else "   (no console user yet: Step 7 adds one)"
+        lines.append(f"   {cred.upn:<30} {cred.password}{note}")
+    lines.append("")
+    if configured is None:
+        lines += [
+            " Single sign-on is not configured yet.",
+            " Next: follow docs/admin-guide.md (the tutorial) from Step 1.",
+            " (Or restart with `ssoconsole demo --configured` to have all seven steps done for you.)",
+        ]
+    else:
+        lines += [
+            f" SSO is configured (--configured): provider '{configured.provider.display_name}', "
+            f"used by {configured.orgs_in_use} organization(s).",
+            f" App Federation Metadata Url  {configured.metadata_url}",
+            f" Try it: open {info.login_url}, enter {DEMO_USERS[0][0]}, and sign in at the dev IdP.",
+            " Next: follow docs/admin-guide.md (the tutorial) from Step 1 to see what was done.",
+        ]
+    lines.append("=" * 72)
+    return "\n".join(lines)
