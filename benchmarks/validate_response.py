@@ -1,4 +1,4 @@
-"""Validations per second of ssoconsole's validate_response against named peers.
+"""Validations per CPU second of ssoconsole's validate_response against named peers.
 
 Run it through ``benchmarks/run``, which builds the environment python3-saml
 and python-xmlsec need (see ``benchmarks/README.md``). Everything is measured
@@ -51,6 +51,7 @@ def pin_to_one_core(cpu: int | None) -> int:
 
 
 def ours(signer: Signer, scenario: Scenario, now: dt.datetime) -> Callable[[str], object]:
+    """Return our full validation, configured once as the application configures it per tenant."""
     from ssoconsole.saml.config import Expected, IdentityProvider, ServiceProvider, ValidationPolicy
     from ssoconsole.saml.response import validate_response
 
@@ -70,6 +71,13 @@ def ours(signer: Signer, scenario: Scenario, now: dt.datetime) -> Callable[[str]
 
 
 def python3_saml(signer: Signer, scenario: Scenario) -> Callable[[str], object]:
+    """Return python3-saml's strict validation of the same SP and IdP.
+
+    The settings object is built once, like our configuration; the Response
+    object is per message, as python3-saml's API requires. python3-saml
+    reads the system clock, so the response must be fresh (it is issued at
+    start-up and valid for an hour).
+    """
     from onelogin.saml2.response import OneLogin_Saml2_Response
     from onelogin.saml2.settings import OneLogin_Saml2_Settings
 
@@ -107,7 +115,8 @@ def python3_saml(signer: Signer, scenario: Scenario) -> Callable[[str], object]:
 
     def run(value: str) -> object:
         response = OneLogin_Saml2_Response(settings, value)
-        if not response.is_valid({**request_data, "post_data": {"SAMLResponse": value}}, request_id=scenario.request_id, raise_exceptions=True):
+        data = {**request_data, "post_data": {"SAMLResponse": value}}
+        if not response.is_valid(data, request_id=scenario.request_id, raise_exceptions=True):
             raise AssertionError(f"python3-saml refused the response: {response.get_error()}")
         return response
 
@@ -115,6 +124,7 @@ def python3_saml(signer: Signer, scenario: Scenario) -> Callable[[str], object]:
 
 
 def bare_xmlsec(signer: Signer) -> Callable[[str], object]:
+    """Return libxmlsec1's check of the assertion signature alone: the speed python-xmlsec offers."""
     import xmlsec
     from lxml import etree
 
@@ -134,6 +144,7 @@ def bare_xmlsec(signer: Signer) -> Callable[[str], object]:
 
 
 def signxml_verifier(signer: Signer) -> Callable[[str], object]:
+    """Return signxml's check of the assertion signature alone, located where SAML puts it."""
     from signxml import SignatureConfiguration, XMLVerifier
 
     config = SignatureConfiguration(location=f"./{{{SAML}}}Assertion/")
@@ -147,6 +158,7 @@ def signxml_verifier(signer: Signer) -> Callable[[str], object]:
 
 
 def parse_plus_rsa(signer: Signer) -> Callable[[str], object]:
+    """Return the floor: what any XML-signature check must at least do (decode, parse, one RSA check)."""
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding
     from lxml import etree
@@ -439,14 +451,20 @@ def main(argv: list[str] | None = None) -> int:
     import xmlsec
     from importlib.metadata import version
 
-    print(f"Python {sys.version.split()[0]}, pinned to CPU {cpu} of {os.cpu_count()}; ssoconsole at {source_revision()}")
+    print(
+        f"Python {sys.version.split()[0]}, pinned to CPU {cpu} of {os.cpu_count()}; "
+        f"ssoconsole at {source_revision()}"
+    )
     print(
         f"lxml {lxml.__version__} (libxml2 {'.'.join(map(str, lxml.etree.LIBXML_VERSION))}), "
         f"xmlsec {version('xmlsec')} (libxmlsec1 {'.'.join(map(str, xmlsec.get_libxmlsec_version()))}), "
         f"python3-saml {version('python3-saml')}, signxml {version('signxml')}, "
         f"cryptography {version('cryptography')}"
     )
-    print(f"Response: {len(xml)} bytes of XML, {len(value)} bytes posted (base64); assertion signed, RSA-2048, RSA-SHA256/SHA-256")
+    print(
+        f"Response: {len(xml)} bytes of XML, {len(value)} bytes posted (base64); "
+        "assertion signed, RSA-2048, RSA-SHA256/SHA-256"
+    )
 
     validate = ours(signer, scenario, now)
     contenders = {
@@ -470,7 +488,10 @@ def main(argv: list[str] | None = None) -> int:
 
     print("\nOversized post (a well-formed 5 MB response):")
     seconds, error, parses, size = oversized_post(signer, scenario, issued, validate)
-    print(f"  validate_response  refused in {seconds * 1e6:.0f} us with {error}; XML parses: {parses}; post: {size:,} bytes")
+    print(
+        f"  validate_response  refused in {seconds * 1e6:.0f} us with {error}; "
+        f"XML parses: {parses}; post: {size:,} bytes"
+    )
 
     print("\nMemory of one validate_response, as a multiple of the XML document's size:")
     print("  (Python heap: tracemalloc peak; all allocators incl. libxml2: peak-RSS growth in a fresh process)")

@@ -318,7 +318,7 @@ class PysamlIdP:
             protocol_binding=message_obj.protocol_binding,
             destination=message_obj.destination,
             name_id_format=policy.format if policy is not None else None,
-            allow_create=(policy.allow_create == "true") if policy is not None and policy.allow_create is not None else None,
+            allow_create=_xs_boolean(policy.allow_create if policy is not None else None),
             force_authn=message_obj.force_authn in ("true", "1"),
             requested_authn_context=tuple(
                 ref.text.strip() for ref in (requested.authn_context_class_ref if requested else [])
@@ -476,7 +476,8 @@ class PysamlIdP:
             message = f"pysaml2 refused the request: {type(exc).__name__}: {exc}"
             return _reply(start_response, "400 Bad Request", "text/plain", message.encode("utf-8"))
         acs_url, value = self.answer(request)
-        return _reply(start_response, "200 OK", "text/html; charset=utf-8", post_form(acs_url, value, request.relay_state))
+        page = post_form(acs_url, value, request.relay_state)
+        return _reply(start_response, "200 OK", "text/html; charset=utf-8", page)
 
 
 def post_form(action: str, saml_response: str, relay_state: str | None) -> bytes:
@@ -538,6 +539,11 @@ def _params(message: Mapping[str, str] | str) -> dict[str, str]:
         parsed = parse_qs(urlsplit(message).query if "?" in message else message, keep_blank_values=True)
         return {name: values[0] for name, values in parsed.items()}
     return dict(message)
+
+
+def _xs_boolean(value: str | None) -> bool | None:
+    """Read an xs:boolean attribute ("true"/"1", "false"/"0"), or None when absent."""
+    return None if value is None else value in ("true", "1")
 
 
 def _token() -> str:

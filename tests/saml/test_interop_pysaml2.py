@@ -432,7 +432,9 @@ def test_pysaml2_default_triple_des_encryption_is_refused_by_name(idp, encryptin
         encrypt_for=encrypting_sp.encryption_cert_pem, content_encryption=TRIPLE_DES_CBC,
     )
     with pytest.raises(EncryptionAlgorithmUnsupported) as raised:
-        _validate(base64.b64encode(xml).decode("ascii"), sp=encrypting_sp, trusted_idp=trusted_idp, request_id=request_id)
+        _validate(
+            base64.b64encode(xml).decode("ascii"), sp=encrypting_sp, trusted_idp=trusted_idp, request_id=request_id
+        )
     assert raised.value.actual == TRIPLE_DES_CBC
 
 
