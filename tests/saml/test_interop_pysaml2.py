@@ -48,6 +48,7 @@ from ssoconsole.saml.authn_request import build_authn_request, new_request_id  #
 from ssoconsole.saml.bindings import post_form, redirect_query, redirect_url  # noqa: E402
 from ssoconsole.saml.config import (  # noqa: E402
     NAMEID_EMAIL,
+    NAMEID_PERSISTENT,
     Expected,
     IdentityProvider,
     RequestSettings,
@@ -237,6 +238,31 @@ def test_redirect_url_with_requested_context_and_force_authn_is_accepted(idp, sp
     assert received.requested_authn_context == (AC_PASSWORD,)
     assert received.comparison == "exact"
     assert received.force_authn is True
+
+
+@pytest.mark.parametrize(
+    ("settings", "name_id_format", "allow_create", "context", "comparison"),
+    [
+        (RequestSettings(name_id_format=None), None, True, (), None),
+        (RequestSettings(name_id_format=NAMEID_PERSISTENT, allow_create=False), NAMEID_PERSISTENT, False, (), None),
+        (
+            RequestSettings(authn_context_class_ref=AC_PASSWORD, authn_context_comparison="minimum"),
+            NAMEID_EMAIL, True, (AC_PASSWORD,), "minimum",
+        ),
+    ],
+    ids=["no-format", "persistent-no-create", "context-minimum"],
+)
+def test_request_settings_reach_pysaml2_as_configured(
+    idp, sp, trusted_idp, settings, name_id_format, allow_create, context, comparison
+) -> None:
+    """Each "Set SAML attributes for SSO" choice arrives at the IdP as the administrator set it."""
+    request_id, xml = _request(sp, trusted_idp, settings)
+    received = idp.parse_authn_request(redirect_query(xml, None))
+    assert received.id == request_id
+    assert received.name_id_format == name_id_format
+    assert received.allow_create is allow_create
+    assert received.requested_authn_context == context
+    assert received.comparison == comparison
 
 
 def test_post_authn_request_is_accepted_by_pysaml2(idp, sp, trusted_idp) -> None:
