@@ -74,7 +74,9 @@ class ProviderMetadataForm(forms.Form):
             self.add_error("metadata_url", "Enter the metadata URL, or choose Upload file.")
         if source == SOURCE_FILE:
             upload = data.get("metadata_file")
-            if upload is None and not data.get("carried_metadata"):
+            if "metadata_file" in self.errors:
+                pass  # Django already said what is wrong with the file (e.g. empty)
+            elif upload is None and not data.get("carried_metadata"):
                 self.add_error("metadata_file", "Choose the metadata XML file to upload, or choose Enter URL.")
             elif upload is not None and upload.size > MAX_BYTES:
                 self.add_error("metadata_file", f"The file is larger than {MAX_BYTES // 1024} KiB, more than the "
