@@ -65,7 +65,7 @@ def _metadata_refused(form: ProviderMetadataForm, exc: DomainError, source: dict
 @require_http_methods(["GET", "POST"])
 def provider_add(request):
     """Add Authentication Provider: display name and metadata by URL or file; Create Provider."""
-    form = ProviderAddForm(request.POST or None, request.FILES or None)
+    form = ProviderAddForm(request.POST if request.method == "POST" else None, request.FILES or None)
     extra: dict = {}
     if request.method == "POST" and form.is_valid():
         source = form.metadata()
@@ -185,7 +185,7 @@ def provider_metadata(request, provider_id):
     provider = provider_or_404(request, provider_id)
     initial = {"source": SOURCE_URL if provider.metadata_source == MetadataSource.URL else SOURCE_FILE,
                "metadata_url": provider.metadata_url}
-    form = ProviderMetadataForm(request.POST or None, request.FILES or None, initial=initial)
+    form = ProviderMetadataForm(request.POST if request.method == "POST" else None, request.FILES or None, initial=initial)
     extra: dict = {}
     if request.method == "POST" and form.is_valid():
         source = form.metadata()

@@ -30,7 +30,7 @@ from ssoconsole.tenancy.services import org_tree
 @require_http_methods(["GET", "POST"])
 def provider_mapping(request, provider_id):
     provider = provider_or_404(request, provider_id)
-    form = AttributeMappingForm(request.POST or None, initial=AttributeMappingForm.initial_for(provider))
+    form = AttributeMappingForm(request.POST if request.method == "POST" else None, initial=AttributeMappingForm.initial_for(provider))
     if request.method == "POST" and form.is_valid():
         try:
             set_attribute_mapping(provider, actor=request.user, request=request, **form.service_kwargs())
@@ -92,8 +92,10 @@ def provider_orgs(request, provider_id):
         inheriting = request.POST.getlist("inherit")
         already = {str(o.id) for o, _, _ in org_tree(request.tenant) if o.sso_mode == SSOMode.INHERIT}
         try:
-            # Orgs that inherit already are left out, so an unchanged save records no switch to inherit.
-            count = set_orgs_in_use(provider, selected, inherit_org_ids=[i for i in inheriting if i not in already],
+            # Orgs that inherit already are left out (an unchanged save records no switch to inherit),
+            # unless also selected: the service explains that contradiction.
+            switch = [i for i in inheriting if i not in already or i in selected]
+            count = set_orgs_in_use(provider, selected, inherit_org_ids=switch,
                                     actor=request.user, request=request)
         except DomainError as exc:
             error = exc.message
@@ -112,7 +114,7 @@ def provider_orgs(request, provider_id):
 def provider_advanced(request, provider_id):
     """Set SAML attributes for SSO: the request settings, with the vendor's names and defaults."""
     provider = provider_or_404(request, provider_id)
-    form = AdvancedSettingsForm(request.POST or None, initial=AdvancedSettingsForm.initial_for(provider))
+    form = AdvancedSettingsForm(request.POST if request.method == "POST" else None, initial=AdvancedSettingsForm.initial_for(provider))
     if request.method == "POST" and form.is_valid():
         try:
             set_advanced_settings(provider, actor=request.user, request=request, **form.service_kwargs())
