@@ -87,11 +87,14 @@ def answer(tenant, request_id: str | None, name_id: str, *, entity_id: str = ENT
     """Return the base64 SAMLResponse the test IdP sends for ``name_id`` in answer to ``request_id``.
 
     Shaped like Entra ID's (signed assertion, default claims), addressed to the
-    tenant's ACS and entity ID as the configured base URL names them.
+    tenant's ACS and entity ID as the configured base URL names them, or to
+    ``sp`` (a ``ServiceProvider``) for a server this process does not configure.
     """
-    from ssoconsole.sso.saml_config import service_provider_config
+    sp = options.pop("sp", None)
+    if sp is None:
+        from ssoconsole.sso.saml_config import service_provider_config
 
-    sp = service_provider_config(tenant, with_keys=False)
+        sp = service_provider_config(tenant, with_keys=False)
     now = now or datetime.now(timezone.utc)
     attributes = dict(signing.DEFAULT_ATTRIBUTES)
     attributes.update(options.pop("extra_attributes", {}))
