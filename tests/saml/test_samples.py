@@ -185,3 +185,25 @@ def test_signed_metadata_verifies_with_its_own_certificate(samples, path, sha1):
     own = base64.b64decode("".join(signature.findtext(f".//{{{NS['ds']}}}X509Certificate").split()))
     verified = verify_signed_element(root, [own], policy=ValidationPolicy(insecure_allow_sha1=sha1))
     assert etree.QName(verified).localname == "EntityDescriptor"
+
+
+@pytest.mark.parametrize("sample", [s for s in RESPONSES if not s.sha1], ids=[s.name for s in RESPONSES if not s.sha1])
+def test_signxml_agrees_on_the_real_signatures_we_accept(samples, sample):
+    """An independent implementation verifies every real signature this verifier accepts."""
+    from signxml import SignatureConfiguration, XMLVerifier
+
+    now = datetime.fromisoformat(sample.issued)
+    document = (samples / sample.path).read_bytes()
+    root = parse_untrusted(document)
+    signed = [root] if root.find(f"{{{NS['ds']}}}Signature") is not None else []
+    signed += [a for a in root.iter(f"{{{NS['saml']}}}Assertion") if a.find(f"{{{NS['ds']}}}Signature") is not None]
+    assert signed
+    certs = certificates(samples, sample.certificates, now)
+    for element in signed:
+        ours = verify_signed_element(element, certs)
+        pem = x509.load_der_x509_certificate(certs[0]).public_bytes(Encoding.PEM).decode()
+        theirs = XMLVerifier().verify(
+            parse_untrusted(etree.tostring(element)), x509_cert=pem, expect_references=1,
+            expect_config=SignatureConfiguration(verification_time=now),
+        )
+        assert theirs.signed_xml.get("ID") == ours.get("ID")
