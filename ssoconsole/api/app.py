@@ -34,7 +34,7 @@ _ERROR_DESCRIPTIONS = {
     "401": "Not signed in, or the bearer token is invalid (`not_authenticated`, `invalid_token`).",
     "403": "The caller's roles lack the permission (`forbidden`), or the CSRF check failed (`csrf_failed`).",
     "404": "Nothing with this id exists in the caller's tenant.",
-    "409": "The change conflicts with existing data (e.g. `username_taken`, `org_name_taken`).",
+    "409": "The change conflicts with existing data (e.g. `username_taken`, `org_name_taken`, `sso.provider_in_use`).",
     "413": "The request body is larger than the server accepts (`payload_too_large`).",
     "415": "The request body is not `application/json` (`unsupported_media_type`).",
     "500": "A server bug; nothing was changed (`internal_error`).",

@@ -22,9 +22,8 @@ from ssoconsole.api.schemas.provider_settings import (
     OrgUsageOut,
 )
 from ssoconsole.core.errors import ValidationFailed
-from ssoconsole.sso import providers
+from ssoconsole.sso import org_usage, providers
 from ssoconsole.sso.models import AuthProvider
-from ssoconsole.sso.org_usage import orgs_in_use, set_orgs_in_use
 
 router = ApiRouter(tags=["identity"])
 IDENTITY = Capability.IDENTITY_MANAGE
@@ -36,7 +35,7 @@ def _mapping_out(provider: AuthProvider) -> AttributeMappingOut:
 
 
 def _orgs_out(provider: AuthProvider) -> OrgsInUseOut:
-    in_use = orgs_in_use(provider)
+    in_use = org_usage.orgs_in_use(provider)
     return OrgsInUseOut(
         org_ids=[org.id for org, direct in in_use if direct],
         count=len(in_use),
@@ -92,7 +91,7 @@ def get_orgs_in_use(request, id: UUID):
 
 
 @router.put("/auth-providers/{uuid:id}/orgs", response=OrgsInUseOut, auth=access(IDENTITY))
-def set_orgs_in_use_of_provider(request, id: UUID, payload: OrgsInUseUpdate):
+def set_orgs_in_use(request, id: UUID, payload: OrgsInUseUpdate):
     """Choose the organizations that use this provider (“Organizations in use”).
 
     `orgIds` are exactly the orgs that name the provider themselves: orgs that named it and are
@@ -102,7 +101,9 @@ def set_orgs_in_use_of_provider(request, id: UUID, payload: OrgsInUseUpdate):
     """
     caller = caller_of(request)
     provider = providers.get_provider(caller.tenant, id)
-    set_orgs_in_use(provider, payload.org_ids, inherit_org_ids=payload.inherit_org_ids, actor=caller.user, request=request)
+    org_usage.set_orgs_in_use(
+        provider, payload.org_ids, inherit_org_ids=payload.inherit_org_ids, actor=caller.user, request=request
+    )
     return _orgs_out(provider)
 
 

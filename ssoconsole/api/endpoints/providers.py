@@ -21,7 +21,7 @@ from ssoconsole.accounts.roles import Capability
 from ssoconsole.api.auth import access, caller_of
 from ssoconsole.api.pagination import paginate
 from ssoconsole.api.router import ApiRouter
-from ssoconsole.api.schemas.common import PageQuery
+from ssoconsole.api.schemas.common import ErrorResponse, PageQuery
 from ssoconsole.api.schemas.providers import (
     ProviderCreate,
     ProviderOut,
@@ -168,7 +168,7 @@ def update_auth_provider(request, id: UUID, payload: ProviderUpdate):
     return provider_out(provider)
 
 
-@router.delete("/auth-providers/{uuid:id}", response={204: None}, auth=access(IDENTITY))
+@router.delete("/auth-providers/{uuid:id}", response={204: None, 409: ErrorResponse}, auth=access(IDENTITY))
 def delete_auth_provider(request, id: UUID):
     """Delete a provider; refused (409 `sso.provider_in_use`, naming them) while organizations use it."""
     caller = caller_of(request)
