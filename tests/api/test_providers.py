@@ -6,6 +6,8 @@ are served by the local HTTPS server with a test CA that the sso tests use.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sso import helpers
 from sso.conftest import https_idp, test_ca  # noqa: F401 - fixtures shared with the sso tests
@@ -332,3 +334,39 @@ def test_service_provider_values_are_the_sso_apps_and_the_same_in_every_provider
 
     sp = idp.get(f"{P}/service-provider").json()
     assert sp == sp_urls(world.tenant) == created["serviceProvider"]
+
+
+def test_a_refresh_running_elsewhere_is_a_409(idp, url_provider):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    AuthProvider.objects.filter(id=url_provider["id"]).update(
+        refresh_lease_until=timezone.now() + timedelta(minutes=1), refresh_lease_owner="another process"
+    )
+    response = idp.post(f"{AP}/{url_provider['id']}/refresh")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "sso.refresh_in_progress"
+
+
+# --- size limits --------------------------------------------------------------------------------
+
+
+def test_metadata_longer_than_the_documented_limit_is_refused_before_parsing(idp):
+    from ssoconsole.sso.metadata_fetch import MAX_BYTES
+
+    response = idp.post(AP, {"displayName": "Huge", "metadataXml": "<" + "x" * MAX_BYTES})
+    assert response.status_code == 400
+    assert (response.json()["error"]["code"], response.json()["error"]["field"]) == ("too_long", "metadataXml")
+    assert AuthProvider.objects.count() == 0
+
+
+def test_metadata_within_the_character_limit_but_over_a_mebibyte_of_utf8_is_refused(idp):
+    from ssoconsole.sso.metadata_fetch import MAX_BYTES
+
+    wide = "<md:x>" + "\u00e9" * (MAX_BYTES // 2) + "</md:x>"  # two bytes a character
+    body = json.dumps({"displayName": "Wide", "metadataXml": wide}, ensure_ascii=False).encode()  # not 6 bytes per \u00e9
+    response = idp.post(AP, raw=body)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "sso.metadata_too_large"
+    assert AuthProvider.objects.count() == 0
