@@ -110,11 +110,20 @@ def test_test_org_first_then_the_top_org_with_inheritance(world, provider, acme_
     assert AuditEvent.objects.filter(action="auth_provider.orgs_changed").count() == 2
 
 
+def test_selecting_an_inheriting_org_needs_no_unticking(world, provider, acme_identity_admin):
+    """The inherit box starts ticked on inheriting orgs; selecting such an org is what the admin means."""
+    response = acme_identity_admin.post(url("orgs", provider), {"use": [str(world.child.id)],
+                                                                "inherit": [str(world.child.id), str(world.grandchild.id)]})
+    assert response.status_code == 302
+    assert Organization.objects.get(id=world.child.id).sso_mode == SSOMode.PROVIDER
+
+
 def test_an_org_that_both_uses_and_inherits_is_refused(world, provider, acme_identity_admin):
+    Organization.objects.filter(id=world.child.id).update(sso_mode=SSOMode.NONE)
     response = acme_identity_admin.post(url("orgs", provider), {"use": [str(world.child.id)],
                                                                 "inherit": [str(world.child.id)]})
     assert response.status_code == 200 and "cannot both use the provider and inherit" in response.content.decode()
-    assert Organization.objects.get(id=world.child.id).sso_mode == SSOMode.INHERIT
+    assert Organization.objects.get(id=world.child.id).sso_mode == SSOMode.NONE
     assert response.context["rows"][1]["checked"]  # the choices are kept
 
 

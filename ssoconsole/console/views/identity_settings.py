@@ -92,9 +92,10 @@ def provider_orgs(request, provider_id):
         inheriting = request.POST.getlist("inherit")
         already = {str(o.id) for o, _, _ in org_tree(request.tenant) if o.sso_mode == SSOMode.INHERIT}
         try:
-            # Orgs that inherit already are left out (an unchanged save records no switch to inherit),
-            # unless also selected: the service explains that contradiction.
-            switch = [i for i in inheriting if i not in already or i in selected]
+            # "Inherits settings" starts ticked on orgs that inherit now, so a tick there only means "switch to
+            # inherit" for the others: selecting an inheriting org is then no contradiction, and an unchanged
+            # save records no switch. Ticking both boxes of an org that did not inherit is, and is refused.
+            switch = [i for i in inheriting if i not in already]
             count = set_orgs_in_use(provider, selected, inherit_org_ids=switch,
                                     actor=request.user, request=request)
         except DomainError as exc:
