@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ssoconsole.saml.errors import _jsonable
 
 START_AT_LOGIN = "Start again from the login page."
 
@@ -55,6 +54,15 @@ class SSORefusal(Exception):
             "actual": _jsonable(self.actual),
             **{k: _jsonable(v) for k, v in self.context.items()},
         }
+
+
+def _jsonable(value: Any) -> Any:
+    """Return ``value`` as JSON can store it in the audit event (other objects as their text)."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_jsonable(v) for v in value]
+    return str(value)
 
 
 _BOOKMARK = (
@@ -254,3 +262,12 @@ class UnexpectedFailure(SSORefusal):
     code = "sso.unexpected_error"
     user_message = "Single sign-on could not be completed. " + START_AT_LOGIN + " If it keeps failing, tell your administrator."
     admin_hint = "The server log has the traceback; this is a bug or an outage (for example the database)."
+
+
+class ProviderMissing(SSORefusal):
+    """The organization's effective setting names a provider that no longer exists in the tenant."""
+
+    code = "sso.provider_missing"
+    status = 409
+    user_message = "Single sign-on for your organization is not set up correctly. Tell your administrator."
+    admin_hint = "Choose an existing provider (or local sign-in) in the organization's Authentication settings."

@@ -26,8 +26,8 @@ from ssoconsole.core.errors import ValidationFailed
 from ssoconsole.sso.idp_redirect import redirect_to_idp
 from ssoconsole.sso.models import AuthProvider
 from ssoconsole.sso.providers import providers_of
-from ssoconsole.sso.refusal_pages import record_refusal
-from ssoconsole.sso.refusals import WrongProvider
+from ssoconsole.sso.refusal_pages import record_refusal, refuse
+from ssoconsole.sso.refusals import ProviderMissing, WrongProvider
 from ssoconsole.sso.saml_config import effective_provider_for_user
 
 
@@ -51,6 +51,9 @@ class SAMLSignInFlow:
         if isinstance(step, signin.ProviderChoice):
             return _choice_page(request, step.username, step.providers, next_url)
         provider = AuthProvider.objects.filter(id=step.provider_id, tenant_id=step.user.tenant_id).first()
+        if provider is None:
+            return refuse(request, ProviderMissing(actual=str(step.provider_id)), tenant=step.user.tenant,
+                          user=step.user, username=step.username)
         return redirect_to_idp(request, tenant=step.user.tenant, provider=provider, username=step.username,
                                return_path=next_url)
 

@@ -143,3 +143,14 @@ def test_sso_redirects_are_throttled_per_address_with_a_429_page(browser_client,
     response = browser_client.client.get("/login", {"username": sso_user.username})
     assert response.status_code == 429 and int(response["Retry-After"]) > 0
     assert "Too many single sign-on attempts" in response.content.decode()
+
+
+def test_an_org_pointing_at_a_vanished_provider_gets_a_readable_page(client, sso_user, sso_org):
+    """Data from before a provider was removed: a 409 page that tells the administrator what to fix."""
+    import uuid
+
+    from ssoconsole.tenancy.models import Organization
+
+    Organization.objects.filter(id=sso_org.id).update(sso_provider_id=uuid.uuid4())
+    response = client.get("/login", {"username": sso_user.username})
+    assert response.status_code == 409 and "sso.provider_missing" in response.content.decode()
