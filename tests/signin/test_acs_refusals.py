@@ -282,5 +282,30 @@ def test_recent_sign_in_failures_lists_the_providers_refusals(browser_client, ss
     assert recent_sign_in_failures(provider, limit=1)[0].code == "sso.user_inactive"
 
 
-def test_deleting_outstanding_requests_after_a_day_keeps_expired_ones_explained(db, clock):
-    assert outstanding.purge_expired(now=clock.now() + timedelta(days=2)) == 0
+def test_expired_requests_and_replay_rows_are_purged_only_when_useless(browser_client, sso_user, tenant, started):
+    """Requests stay a day past expiry (so late answers read "expired"); replay rows until NotOnOrAfter + skew."""
+    from ssoconsole.sso import replay
+    from ssoconsole.sso.signin_models import ConsumedAssertion, SignInRequest
+
+    browser_client.post_acs(helpers.answer(tenant, started["id"], sso_user.username), started["relay_state"])
+    row = ConsumedAssertion.objects.get()
+    assert replay.purge_expired(now=row.expires_at - timedelta(seconds=1)) == 0
+    assert replay.purge_expired(now=row.expires_at + timedelta(seconds=1)) == 1
+    record = SignInRequest.objects.get(request_id=started["id"])
+    assert outstanding.purge_expired(now=record.expires_at + timedelta(hours=23)) == 0
+    assert outstanding.purge_expired(now=record.expires_at + timedelta(days=1, seconds=1)) == 1
+
+
+def test_an_unexpected_failure_is_still_a_4xx_page_and_logged(browser_client, sso_user, tenant, started, monkeypatch,
+                                                               caplog):
+    """SPEC section 3: never a 5xx; a bug (simulated after the real validator ran) is a page and a traceback."""
+    from ssoconsole.sso import signin_checks
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(signin_checks, "find_user", broken)
+    value = helpers.answer(tenant, started["id"], sso_user.username)
+    assert_refused(browser_client.post_acs(value, started["relay_state"]), "sso.unexpected_error",
+                   clients=[browser_client])
+    assert any("simulated bug" in (r.exc_text or "") or r.exc_info for r in caplog.records)
