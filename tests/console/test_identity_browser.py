@@ -124,7 +124,7 @@ def test_identity_admin_walks_tutorial_steps_1_3_4_and_6(page, app_url, settings
     assert "applies to no organization yet" in success(page)
     assert page.inner_text("#idp-entity-id") == "https://sts.windows.net/{tenantid}/"
     assert page.is_visible("#not-applied")
-    assert page.locator(".badge-cert-expired").count() == 3
+    assert page.locator(".badge-cert-expired").count() == 3 and page.is_visible("#certificates-expired")
     assert page.inner_text("#copy-entity-id") == entity_id  # the SP values are in the details too
     shot(page, "05-provider-details")
     entra = AuthProvider.objects.get(tenant=tenant, display_name="Microsoft Entra ID")

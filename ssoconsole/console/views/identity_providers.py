@@ -118,10 +118,12 @@ def _sign_in_failures(provider):
 def detail_context(request, provider, **forms) -> dict:
     """Build the details page; bound forms passed in replace the blank ones."""
     details = provider_details(provider)
+    certificates = provider_certificates(provider, timezone.now())
     return {
         "provider": provider,
         "details": details,
-        "certificates": provider_certificates(provider, timezone.now()),
+        "certificates": certificates,
+        "all_certificates_expired": bool(certificates) and all(c.status == "expired" for c in certificates),
         "sp_values": sp_values(request.tenant),
         "metadata_url": urls.sp_metadata_url(request.tenant.id),
         "advanced": _advanced_summary(provider),
