@@ -382,7 +382,7 @@ def breakdown(
         ("  exc-c14n of SignedInfo", lambda: lambda: etree.tostring(signed_info, method="c14n", exclusive=True)),
         ("  RSA-2048 verify", lambda: lambda: public_key.verify(
             raw_signature, signed_octets, padding.PKCS1v15(), hashes.SHA256())),
-        ("  KeyInfo certificate decode (hint)", lambda: lambda: d._key_info_certificates(
+        ("  KeyInfo cert decode (several certs only)", lambda: lambda: d._key_info_certificates(
             signature.find(f"{ds}KeyInfo"))),
         ("  re-parse of the signed bytes", lambda: lambda: x.parse_untrusted(canonical)),
         ("SAML rules on the verified assertion", lambda: lambda: r._read_assertion(
