@@ -20,6 +20,10 @@ from ssoconsole.tenancy.models import Tenant
 log = logging.getLogger("ssoconsole.sso")
 
 CONTENT_TYPE = "application/samlmetadata+xml"
+# Browsers save application/samlmetadata+xml as a download; the tutorial's
+# Step 1 has the administrator open the metadata URL and read it, so a client
+# that asks for HTML (a browser) gets the same bytes as displayable XML.
+BROWSER_CONTENT_TYPE = "text/xml; charset=utf-8"
 MAX_AGE = 300
 
 
@@ -49,7 +53,9 @@ def sp_metadata(request, tenant_id) -> HttpResponse:
             status=503,
             content_type="text/plain; charset=utf-8",
         )
-    response = HttpResponse(xml, content_type=CONTENT_TYPE)
+    wants_page = "text/html" in request.headers.get("Accept", "")
+    response = HttpResponse(xml, content_type=BROWSER_CONTENT_TYPE if wants_page else CONTENT_TYPE)
     response["Cache-Control"] = f"public, max-age={MAX_AGE}"
+    response["Vary"] = "Accept"
     response["Content-Disposition"] = f'inline; filename="sp-metadata-{tenant.id}.xml"'
     return response

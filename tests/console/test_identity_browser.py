@@ -98,13 +98,15 @@ def test_identity_admin_walks_tutorial_steps_1_3_4_and_6(page, app_url, settings
     assert metadata_url == f"{app_url}/sso/{tenant.id}/metadata"
     assert page.inner_text("#copy-login-url") == f"{app_url}/login"  # the server URL plus /login
     shot(page, "01-first-visit")
-    # Opening the metadata URL: Chromium saves application/samlmetadata+xml as a file rather than showing
-    # it, so the document is read through the browser context's own HTTP client (same cookies, same URL).
-    response = page.request.get(metadata_url)
-    assert response.ok
+    # Step 1.5: paste the metadata URL into a new browser window; the XML is shown, not downloaded.
+    metadata_page = page.context.new_page()
+    response = metadata_page.goto(metadata_url)
+    assert response.ok and response.headers["content-type"].startswith("text/xml")
     xml = response.text()
     assert f'entityID="{entity_id}"' in xml
     assert "AssertionConsumerService" in xml and f'Location="{acs_url}"' in xml
+    assert "AssertionConsumerService" in metadata_page.content()  # rendered in the window
+    metadata_page.close()
 
     # Step 3: Add Authentication Provider, Entra ID by uploading its metadata file.
     page.click("text=Add Authentication Provider")

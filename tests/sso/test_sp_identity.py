@@ -143,6 +143,16 @@ def metadata_of(response):
 
 
 @pytest.mark.parametrize("path", ["/sso/{id}/metadata", "/{id}"], ids=["metadata-url", "entity-id"])
+def test_sp_metadata_is_shown_as_xml_in_a_browser(client, tenant, path):
+    """Tutorial Step 1.5: pasting the metadata URL into a browser shows the document instead of a download."""
+    response = client.get(path.format(id=tenant.id), HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/xml; charset=utf-8"
+    assert "Accept" in response["Vary"]
+    assert etree.fromstring(response.content).get("entityID").endswith(f"/{tenant.id}")
+
+
+@pytest.mark.parametrize("path", ["/sso/{id}/metadata", "/{id}"], ids=["metadata-url", "entity-id"])
 def test_sp_metadata_endpoints(client, tenant, settings, path):
     settings.SSOCONSOLE_BASE_URL = "https://sso.example.com"
     root = metadata_of(client.get(path.format(id=tenant.id)))
