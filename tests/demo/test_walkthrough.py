@@ -233,7 +233,6 @@ def test_the_tutorial_from_step_1_to_step_7(fresh_demo, app_url, new_page):
     assert User.objects.filter(username__iexact=TESTER[0], org=test_org).exists()
     open_provider(admin, demo.DEMO_PROVIDER_NAME)
     admin.click("a[aria-label='Edit Organizations in use']")
-    admin.uncheck(f"#inherit-{test_org.id}")  # a new org inherits; it now gets its own setting
     admin.check(f"#use-{test_org.id}")
     shot(admin, "step5-organizations-in-use")
     admin.click("button:has-text('Save')")
