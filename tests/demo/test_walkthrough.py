@@ -325,3 +325,24 @@ def test_the_dev_idp_refusals_seen_from_the_console(fresh_demo, app_url, new_pag
     alex.wait_for_selector(".aadsts")
     assert "AADSTS50011" in alex.inner_text(".aadsts")
     assert alex.request.get(f"{base}/api/v1/me").status == 401
+
+
+def test_usernames_must_match_seen_from_the_console(fresh_demo, app_url, new_page):
+    """Someone who signs in at the IdP as a user the console does not know gets sso.unknown_user, not a session."""
+    base, info = app_url, fresh_demo
+    demo.configure_demo(info)
+    passwords = {c.upn: c.password for c in info.directory_users}
+    sam = demo.STEP7_USER[0]  # at the dev IdP only, until Step 7 adds him to the console
+    page = new_page()
+    page.goto(f"{base}/login")
+    page.fill("#id_username", "alex.wong@demo.example")
+    page.click("button:has-text('Continue')")
+    page.wait_for_url(re.compile(r".*/devidp/.*/saml2.*"))
+    page.fill("input[name=username]", sam)  # a different account at the IdP than the one typed at the console
+    page.fill("input[name=password]", passwords[sam])
+    page.click("button:has-text('Sign in')")
+    page.wait_for_selector("code[data-code]")
+    assert page.get_attribute("code[data-code]", "data-code") == "sso.unknown_user"
+    assert "no account with your username" in page.inner_text("main")
+    shot(page, "refusal-unknown-user")
+    assert page.request.get(f"{base}/api/v1/me").status == 401
