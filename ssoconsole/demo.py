@@ -24,6 +24,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from ssoconsole.accounts import services as accounts
@@ -32,7 +33,11 @@ from ssoconsole.config import load_or_create_secret
 from ssoconsole.core.urls import absolute, login_url
 from ssoconsole.devidp import access as devidp_access
 from ssoconsole.devidp import services as devidp
+from ssoconsole.devidp.certificates import base64_der
 from ssoconsole.devidp.models import Directory, DirectoryUser, EnterpriseApp
+from ssoconsole.sso import org_usage, providers
+from ssoconsole.sso.models import AuthProvider
+from ssoconsole.sso.sp_identity import sp_urls
 from ssoconsole.tenancy import services as tenancy
 from ssoconsole.tenancy.models import Organization, Tenant
 
@@ -65,6 +70,8 @@ MAPPING = {"username": CLAIMS + "name", "first_name": CLAIMS + "givenname", "las
 
 @dataclass(frozen=True)
 class DirectoryCredential:
+    """A dev IdP user as the banner prints it; ``has_console_user`` is False for Step 7's user."""
+
     upn: str
     display_name: str
     password: str
@@ -73,6 +80,8 @@ class DirectoryCredential:
 
 @dataclass(frozen=True)
 class DemoInfo:
+    """Everything the banner prints after seeding: where to go and with which passwords."""
+
     tenant: Tenant
     admin_username: str
     admin_password: str
@@ -163,8 +172,6 @@ def _seed_directory() -> tuple[Directory, tuple[DirectoryCredential, ...]]:
 
 def _reset_directory_password(user: DirectoryUser, password: str) -> None:
     """Make the printed password work again (the data directory was replaced, the database kept)."""
-    from django.contrib.auth.hashers import make_password
-
     user.password = make_password(password)
     user.save(update_fields=["password"])
 
@@ -174,8 +181,10 @@ def _reset_directory_password(user: DirectoryUser, password: str) -> None:
 
 @dataclass(frozen=True)
 class ConfiguredDemo:
+    """What ``--configured`` set up, for the banner and the tests."""
+
     app: EnterpriseApp
-    provider: object  # ssoconsole.sso.models.AuthProvider
+    provider: AuthProvider
     metadata_url: str
     orgs_in_use: int
 
@@ -193,10 +202,6 @@ def configure_demo(info: DemoInfo) -> ConfiguredDemo:
     Production. Step 7's users already exist (``seed_demo``), except Sam Lee,
     whom the guide has the newcomer add.
     """
-    from ssoconsole.sso import org_usage, providers
-    from ssoconsole.sso.models import AuthProvider
-    from ssoconsole.sso.sp_identity import sp_urls
-
     tenant, directory = info.tenant, info.directory
     sp = sp_urls(tenant)  # Step 1
     app = (
@@ -238,10 +243,8 @@ def configure_demo(info: DemoInfo) -> ConfiguredDemo:
     return ConfiguredDemo(app=app, provider=provider, metadata_url=metadata_url, orgs_in_use=count)
 
 
-def _provider_matches(provider, app: EnterpriseApp, metadata_url: str) -> bool:
+def _provider_matches(provider: AuthProvider, app: EnterpriseApp, metadata_url: str) -> bool:
     """Tell whether the provider already trusts this app: same URL, entity ID, sign-in URL and active certificate."""
-    from ssoconsole.devidp.certificates import base64_der
-
     active = base64_der(devidp.active_certificate(app).certificate_pem)
     return (
         provider.metadata_url == metadata_url
