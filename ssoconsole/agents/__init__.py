@@ -1,0 +1,1 @@
+"""Desktop agents: sign-in through the browser (a device-authorization hand-off) and agent tokens."""

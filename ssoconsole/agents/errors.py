@@ -1,0 +1,73 @@
+"""Why an agent's request was refused: one class per reason, each with a stable code.
+
+The REST API renders these like every ``DomainError``; the token endpoint adds
+the hand-off's ``status`` next to the error (docs/agents.md lists them all).
+"""
+
+from __future__ import annotations
+
+from ssoconsole.core.errors import DomainError
+
+START_AGAIN = "Start a new sign-in from the agent."
+
+
+class HandoffRefusal(DomainError):
+    """A poll of ``POST /api/v1/agents/token`` that yields no token; ``handoff_status`` goes in the body."""
+
+    handoff_status = "error"
+
+
+class AuthorizationPending(HandoffRefusal):
+    status = 400
+    code = "authorization_pending"
+    handoff_status = "pending"
+
+    def __init__(self, interval: int) -> None:
+        super().__init__(
+            f"The user has not approved this sign-in in the browser yet. Poll again in {interval} seconds.",
+            details={"interval": interval},
+        )
+
+
+class AccessDenied(HandoffRefusal):
+    status = 403
+    code = "access_denied"
+    handoff_status = "denied"
+
+
+class ExpiredToken(HandoffRefusal):
+    status = 410
+    code = "expired_token"
+    handoff_status = "expired"
+
+
+class AlreadyUsed(HandoffRefusal):
+    status = 409
+    code = "already_used"
+    handoff_status = "used"
+
+
+class HandoffNotFound(HandoffRefusal):
+    status = 404
+    code = "handoff_not_found"
+    handoff_status = "unknown"
+
+
+class AgentNotFound(DomainError):
+    status = 404
+    code = "agent_not_found"
+
+
+class AgentTokenInvalid(DomainError):
+    """An agent token that does not (or no longer) authenticate; the API answers 401 with ``WWW-Authenticate``."""
+
+    status = 401
+    code = "invalid_token"
+
+
+class AgentRevoked(AgentTokenInvalid):
+    code = "agent_revoked"
+
+
+class AgentUserInactive(AgentTokenInvalid):
+    code = "user_inactive"

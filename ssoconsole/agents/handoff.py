@@ -1,0 +1,168 @@
+"""The agent's side of the browser sign-in: start a hand-off, then poll until it yields a token.
+
+RFC 8628 (OAuth 2.0 Device Authorization Grant) in spirit, with our own
+endpoints: the agent gets an id and a poll secret, the user approves in the
+browser (``ssoconsole.agents.approval``), and the agent's next poll collects
+the agent token exactly once. The browser URL carries a separate random key,
+so someone who reads the URL from a browser's history still cannot poll.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+
+from ssoconsole.accounts import clock, throttle
+from ssoconsole.agents import credentials, errors
+from ssoconsole.agents.models import Agent, AgentSignIn, HandoffState
+from ssoconsole.audit.log import record
+from ssoconsole.core.errors import ValidationFailed
+from ssoconsole.core.request_info import client_ip
+from ssoconsole.core.urls import absolute
+
+LIFETIME = timedelta(minutes=10)
+POLL_INTERVAL_SECONDS = 5
+# Expired hand-offs are deleted a day after their expiry, so that support can
+# still look at yesterday's failed attempts.
+KEEP_EXPIRED = timedelta(days=1)
+# A software roll-out may start many agents behind one NAT address at once;
+# 60 starts per 10 minutes per address stops a flood without getting in their way.
+START_RULE = throttle.Rule("agent-signin-start", limit=60, window_seconds=10 * 60, what="from your network address")
+
+
+@dataclass(frozen=True)
+class Started:
+    """What the agent receives once; the two secrets exist nowhere else in clear text."""
+
+    record: AgentSignIn
+    poll_secret: str
+    browser_key: str
+
+    @property
+    def browser_url(self) -> str:
+        return absolute(f"/agents/authorize/{self.browser_key}")
+
+    @property
+    def expires_in(self) -> int:
+        return int((self.record.expires_at - self.record.created_at).total_seconds())
+
+
+@dataclass(frozen=True)
+class Issued:
+    agent: Agent
+    token: str
+
+
+def _clean(value, field: str, limit: int, *, required: bool = False) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValidationFailed(f"{field} must be text.", field=field, code="invalid_type")
+    value = " ".join(value.split())  # one line: the name is shown in a sentence on the approval page
+    if required and not value:
+        raise ValidationFailed(f"Send a {field} the user will recognise, e.g. the computer's name.", field=field, code="field_required")
+    if len(value) > limit:
+        raise ValidationFailed(f"{field} is at most {limit} characters long.", field=field, code="too_long")
+    return value
+
+
+def start(request, *, device_name, platform=None, agent_version=None, now: datetime | None = None) -> Started:
+    """Create a pending hand-off for an agent; raise ``throttle.Throttled`` when the address started too many."""
+    address = client_ip(request) or ""
+    throttle.check(START_RULE, address)
+    now = now or clock.now()
+    browser_key, poll_secret = credentials.new_secret(), credentials.new_secret()
+    handoff = AgentSignIn.objects.create(
+        browser_key_hash=credentials.digest(browser_key),
+        poll_secret_hash=credentials.digest(poll_secret),
+        user_code=credentials.new_user_code(),
+        device_name=_clean(device_name, "deviceName", 100, required=True),
+        platform=_clean(platform, "platform", 50),
+        agent_version=_clean(agent_version, "agentVersion", 50),
+        requested_from=address or None,
+        created_at=now,
+        expires_at=now + LIFETIME,
+    )
+    throttle.record_failure(START_RULE, address)  # counts every start, not only failures
+    purge_expired(now=now)
+    return Started(handoff, poll_secret, browser_key)
+
+
+def purge_expired(*, now: datetime) -> int:
+    """Delete hand-offs that expired more than a day ago; return how many."""
+    deleted, _ = AgentSignIn.objects.filter(expires_at__lt=now - KEEP_EXPIRED).delete()
+    return deleted
+
+
+def _find(handoff_id, poll_secret) -> AgentSignIn:
+    """Return the hand-off that ``handoff_id`` and ``poll_secret`` name together, or raise ``HandoffNotFound``."""
+    try:
+        key = uuid.UUID(str(handoff_id))
+    except ValueError:
+        key = None
+    handoff = AgentSignIn.objects.filter(id=key).first() if key else None
+    if handoff is None or not credentials.matches(poll_secret, handoff.poll_secret_hash):
+        raise errors.HandoffNotFound(
+            "No sign-in matches this handoffId and pollSecret (wrong values, or the sign-in was cleaned up). "
+            + errors.START_AGAIN
+        )
+    return handoff
+
+
+def redeem(request, handoff_id, poll_secret, *, now: datetime | None = None) -> Issued:
+    """Answer one poll: the agent token (once) when the user approved, otherwise raise why not.
+
+    The state change from approved to redeemed is a conditional UPDATE, so two
+    polls racing on two server processes cannot both collect a token.
+    """
+    now = now or clock.now()
+    handoff = _find(handoff_id, poll_secret)
+    if handoff.state == HandoffState.REDEEMED:
+        raise errors.AlreadyUsed(
+            "This sign-in already gave its agent token to an earlier poll; a token is handed out only once. "
+            "Use the token from that answer, or start a new sign-in from the agent."
+        )
+    if handoff.state == HandoffState.DENIED:
+        raise errors.AccessDenied("The user denied this sign-in in the browser. " + errors.START_AGAIN)
+    if now >= handoff.expires_at:
+        raise errors.ExpiredToken(
+            f"This sign-in expired {int(LIFETIME.total_seconds() // 60)} minutes after it started, "
+            "before the browser approval was collected. " + errors.START_AGAIN
+        )
+    if handoff.state == HandoffState.PENDING:
+        raise errors.AuthorizationPending(POLL_INTERVAL_SECONDS)
+    return _issue(request, handoff, now)
+
+
+@transaction.atomic
+def _issue(request, handoff: AgentSignIn, now: datetime) -> Issued:
+    claimed = AgentSignIn.objects.filter(id=handoff.id, state=HandoffState.APPROVED).update(
+        state=HandoffState.REDEEMED, redeemed_at=now
+    )
+    if not claimed:
+        raise errors.AlreadyUsed("Another poll collected this sign-in's agent token a moment ago. " + errors.START_AGAIN)
+    user = handoff.user
+    if user is None or not user.is_active:
+        raise errors.AccessDenied("The user who approved this sign-in has been deactivated since. " + errors.START_AGAIN)
+    token = credentials.new_agent_token()
+    agent = Agent.objects.create(
+        tenant_id=user.tenant_id,
+        user=user,
+        name=handoff.device_name,
+        platform=handoff.platform,
+        agent_version=handoff.agent_version,
+        token_prefix=token[:12],
+        token_hash=credentials.digest(token),
+        signed_in_from=client_ip(request) or None,
+        created_at=now,
+    )
+    AgentSignIn.objects.filter(id=handoff.id).update(agent=agent)
+    record(
+        "agent.created", tenant=user.tenant, actor=user, target=agent, target_label=f"{agent.name} ({user.username})",
+        data={"platform": agent.platform, "agentVersion": agent.agent_version, "handoffId": str(handoff.id)},
+        request=request,
+    )
+    return Issued(agent, token)

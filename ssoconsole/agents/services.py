@@ -1,0 +1,137 @@
+"""Agents after sign-in: authenticating their tokens, listing them, revoking them.
+
+An agent token answers to three things only, checked at every use: the
+agent is not revoked, the token is the agent's, and the user is active.
+Console sessions, SAML sessions and the identity provider play no part,
+which is what lets agents keep working when the user loses access at the
+IdP (tutorial, "Losing access to an identity provider") while an
+administrator can still stop them at once, by revoking the agent or
+deactivating the user.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Q
+
+from ssoconsole.accounts import clock
+from ssoconsole.accounts.roles import Capability, can
+from ssoconsole.agents import credentials, errors
+from ssoconsole.agents.models import Agent
+from ssoconsole.audit.log import record
+from ssoconsole.audit.models import Outcome
+from ssoconsole.core.errors import Forbidden
+
+# Writing on every call would turn each agent request into a database write.
+LAST_SEEN_INTERVAL = timedelta(minutes=1)
+# An agent of a deactivated user keeps calling; one audit event an hour says so without flooding the log.
+REFUSAL_AUDIT_INTERVAL = timedelta(hours=1)
+SIGN_IN_AGAIN = "Sign the agent in again (it opens the browser)."
+
+
+def is_agent_token(raw) -> bool:
+    return isinstance(raw, str) and raw.startswith(credentials.AGENT_TOKEN_PREFIX)
+
+
+def authenticate(raw: str, *, request=None, now: datetime | None = None) -> Agent:
+    """Return the agent of ``raw``, or raise the ``AgentTokenInvalid`` that says why it no longer works."""
+    now = now or clock.now()
+    agent = None
+    if is_agent_token(raw) and len(raw) <= 200:
+        agent = (
+            Agent.objects.select_related("user", "user__tenant", "user__org", "tenant")
+            .filter(token_hash=credentials.digest(raw))
+            .first()
+        )
+    if agent is None:
+        raise errors.AgentTokenInvalid("This agent token is not valid: it is unknown or cut short. " + SIGN_IN_AGAIN)
+    if agent.revoked_at is not None:
+        raise errors.AgentRevoked(
+            f"This agent was revoked on {agent.revoked_at:%Y-%m-%d %H:%M} UTC by {agent.revoked_by or 'an administrator'}. "
+            + SIGN_IN_AGAIN
+        )
+    if not agent.user.is_active:
+        _audit_refusal(agent, now, request)
+        raise errors.AgentUserInactive(
+            "The user of this agent is deactivated, so the agent cannot work. "
+            "An administrator of the user's organization can reactivate the user."
+        )
+    if agent.last_seen_at is None or now - agent.last_seen_at >= LAST_SEEN_INTERVAL:
+        Agent.objects.filter(id=agent.id).update(last_seen_at=now)
+        agent.last_seen_at = now
+    return agent
+
+
+def _audit_refusal(agent: Agent, now: datetime, request) -> None:
+    due = agent.refusal_audited_at is None or now - agent.refusal_audited_at >= REFUSAL_AUDIT_INTERVAL
+    if not due:
+        return
+    Agent.objects.filter(id=agent.id).update(refusal_audited_at=now)
+    record(
+        "agent.refused", tenant=agent.tenant, actor=None, actor_label=f"agent:{agent.name}"[:254], target=agent,
+        target_label=f"{agent.name} ({agent.user.username})", outcome=Outcome.FAILURE, reason_code="user_inactive",
+        data={"userId": str(agent.user_id)}, request=request,
+    )
+
+
+def active_agents():
+    return Agent.objects.filter(revoked_at__isnull=True).select_related("user", "user__org")
+
+
+def agents_of_user(user):
+    """The user's own unrevoked agents, newest first."""
+    return active_agents().filter(user=user)
+
+
+def agents_of_tenant(tenant, *, search: str = "", user_id=None):
+    """The tenant's unrevoked agents, filtered by a search over device, username, name and org."""
+    rows = active_agents().filter(tenant=tenant)
+    if user_id is not None:
+        rows = rows.filter(user_id=user_id)
+    search = (search or "").strip()
+    if search:
+        rows = rows.filter(
+            Q(name__icontains=search) | Q(platform__icontains=search) | Q(user__username__icontains=search)
+            | Q(user__first_name__icontains=search) | Q(user__last_name__icontains=search)
+            | Q(user__org__name__icontains=search)
+        )
+    return rows
+
+
+def find_revocable(actor, agent_id) -> Agent:
+    """Return the unrevoked agent ``agent_id`` that ``actor`` may revoke: their own, or any in their tenant with agents.manage.
+
+    Another tenant's agent is not found, exactly like an id that never existed.
+    """
+    try:
+        key = uuid.UUID(str(agent_id))
+    except ValueError:
+        key = None
+    agent = active_agents().filter(id=key, tenant_id=actor.tenant_id).first() if key else None
+    if agent is None:
+        raise errors.AgentNotFound("No active agent with this id in your tenant; it may have been revoked already.")
+    if agent.user_id != actor.id and not can(actor, Capability.AGENTS_MANAGE):
+        raise Forbidden(
+            f"You can revoke only your own agents; revoking another user's needs the “{Capability.AGENTS_MANAGE.value}” "
+            "permission (revoke desktop agents of any user). Ask an administrator of your organization.",
+            details={"capability": Capability.AGENTS_MANAGE.value},
+        )
+    return agent
+
+
+@transaction.atomic
+def revoke(agent: Agent, *, actor, request=None) -> Agent:
+    """Revoke ``agent``: its token fails from the next request on, on every server process."""
+    now = clock.now()
+    changed = Agent.objects.filter(id=agent.id, revoked_at__isnull=True).update(revoked_at=now, revoked_by=actor.username)
+    if changed:
+        agent.revoked_at, agent.revoked_by = now, actor.username
+        record(
+            "agent.revoked", tenant=agent.tenant, actor=actor, target=agent,
+            target_label=f"{agent.name} ({agent.user.username})",
+            data={"userId": str(agent.user_id), "own": agent.user_id == actor.id}, request=request,
+        )
+    return agent

@@ -1,0 +1,52 @@
+"""``/agents/authorize/<key>``: the page an agent opens in the system browser.
+
+Anonymous visitors go through the normal ``/login`` (username first, then a
+password or the identity provider) with ``next`` pointing back here; a
+signed-in user sees which device asks to sign in as whom, with the code the
+agent shows, and approves or denies it with a CSRF-protected POST.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_http_methods
+
+from ssoconsole.accounts.access import signed_in_user
+from ssoconsole.agents import approval
+
+
+def _page(request, template: str, context: dict, status: int = 200):
+    response = render(request, f"agents/{template}", context, status=status)
+    add_never_cache_headers(response)
+    # The URL holds the hand-off's key: keep it out of Referer headers sent from this page.
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _refused(request, exc: approval.ApprovalRefused):
+    return _page(request, "refused.html", {"title": exc.title, "message": exc.message, "code": exc.code}, exc.status)
+
+
+@require_http_methods(["GET", "POST"])
+def authorize(request, key: str):
+    """Show the approval page (GET) or record the user's decision (POST)."""
+    user = signed_in_user(request)
+    if user is None:
+        return HttpResponseRedirect("/login?" + urlencode({"next": request.path}))
+    try:
+        handoff = approval.find(key)
+        cookie = approval.browser_value(request.COOKIES)
+        if request.method == "POST":
+            approve = request.POST.get("decision") == "approve"
+            approval.decide(request, handoff, user, cookie, approve=approve)
+            return _page(request, "approved.html" if approve else "denied.html", {"handoff": handoff})
+        cookie = approval.claim(handoff, user, cookie)
+    except approval.ApprovalRefused as exc:
+        return _refused(request, exc)
+    response = _page(request, "authorize.html", {"handoff": handoff, "user": user})
+    approval.set_cookie(response, cookie)
+    return response
