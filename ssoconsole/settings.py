@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "ssoconsole.api",
     "ssoconsole.console",
     "ssoconsole.sso",
+    "ssoconsole.agents",
     # Installed everywhere so its tables exist; mounted only when SSOCONSOLE_DEVIDP is set.
     "ssoconsole.devidp",
 ]
