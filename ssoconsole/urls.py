@@ -6,6 +6,7 @@ from django.urls import include, path
 urlpatterns = [
     path("api/v1/", include("ssoconsole.api.urls")),
     path("", include("ssoconsole.accounts.urls")),
+    path("", include("ssoconsole.agents.urls")),
     path("", include("ssoconsole.console.urls")),
     path("", include("ssoconsole.sso.urls")),
 ]
