@@ -95,6 +95,25 @@ def check_role_change(actor, before, after) -> None:
         )
 
 
+def check_can_manage(actor, user: User) -> None:
+    """Refuse any change to ``user`` by an ``actor`` who could not grant all of ``user``'s roles.
+
+    Setting a password, local sign-in, the username or the active flag of a
+    more privileged user is taking over (or locking out) that account: an
+    org-admin could otherwise set an identity-admin's password and sign in as
+    them. ``actor`` of ``None`` is the CLI or the system.
+    """
+    if actor is None:
+        return
+    above = sorted(set(user.role_names) - set(grantable_roles(actor)))
+    if above:
+        raise Forbidden(
+            f"You cannot change {user.username}: they hold the role {', '.join(above)}, which carries permissions "
+            "you do not have. Ask an administrator who has that role.",
+            code="user_not_manageable",
+        )
+
+
 def validate_password(password) -> str:
     if not isinstance(password, str) or len(password) < PASSWORD_MIN:
         raise ValidationFailed(f"Passwords are at least {PASSWORD_MIN} characters long.", field="password", code="password_too_short")
@@ -194,6 +213,7 @@ def find_user_by_username(username: str) -> User | None:
 @transaction.atomic
 def update_user(user: User, *, actor=None, request=None, **changes) -> User:
     """Apply ``changes`` (username, first_name, last_name, email, org, roles, local_sign_in)."""
+    check_can_manage(actor, user)
     before = user_snapshot(user)
     if "roles" in changes:
         check_role_change(actor, user.role_names, _clean_roles(changes["roles"]))
@@ -241,6 +261,7 @@ def set_active(user: User, active: bool, *, actor=None, request=None) -> User:
     """Deactivate (or reactivate) a user; a deactivated user can no longer sign in or use tokens."""
     if actor is not None and actor.id == user.id and not active:
         raise ValidationFailed("You cannot deactivate yourself.", code="cannot_deactivate_self")
+    check_can_manage(actor, user)
     if user.is_active == active:
         return user
     user.is_active = active
@@ -258,6 +279,7 @@ def set_active(user: User, active: bool, *, actor=None, request=None) -> User:
 
 @transaction.atomic
 def set_password(user: User, password, *, actor=None, request=None) -> None:
+    check_can_manage(actor, user)
     user.password = make_password(validate_password(password))
     user.save(update_fields=["password", "updated_at"])
     record("user.password_set", tenant=user.tenant, actor=actor, target=user, request=request)
