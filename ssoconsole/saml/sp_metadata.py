@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
 from .config import BINDING_POST, ServiceProvider
+from .encryption import AES128_GCM, AES256_CBC, AES256_GCM, RSA_OAEP, RSA_OAEP_MGF1P
 from .errors import (  # noqa: F401 - re-exported: callers import them from here too
     SPCertificateMissing,
     SPCertificateUnreadable,
@@ -27,6 +28,11 @@ from .xml import NS
 MD = NS["md"]
 DS = NS["ds"]
 SAML2_PROTOCOL = "urn:oasis:names:tc:SAML:2.0:protocol"
+# SAML Metadata 2.4.1.1: the algorithms the SP decrypts, most preferred first.
+# An IdP that honours the list (Shibboleth does; Entra ID picks its own) then
+# uses authenticated AES-GCM; AES-CBC stays for IdPs without GCM. RSA
+# PKCS#1 v1.5 key transport is left out: ``encryption`` refuses it.
+ENCRYPTION_METHODS = (AES256_GCM, AES128_GCM, AES256_CBC, RSA_OAEP, RSA_OAEP_MGF1P)
 
 
 def build_sp_metadata(
@@ -71,7 +77,9 @@ def build_sp_metadata(
             )
         _key_descriptor(role, "signing", sp.signing_cert_pem)
     if sp.encryption_cert_pem:
-        _key_descriptor(role, "encryption", sp.encryption_cert_pem)
+        descriptor = _key_descriptor(role, "encryption", sp.encryption_cert_pem)
+        for algorithm in ENCRYPTION_METHODS:
+            etree.SubElement(descriptor, f"{{{MD}}}EncryptionMethod", Algorithm=algorithm)
 
     # SSODescriptorType: NameIDFormat comes after the (absent) SingleLogoutService.
     if sp.name_id_format:
@@ -89,8 +97,8 @@ def build_sp_metadata(
     return etree.tostring(entity, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def _key_descriptor(role: etree._Element, use: str, cert_pem: bytes) -> None:
-    """Add a KeyDescriptor carrying the certificate as ds:X509Certificate (XML-DSig 4.4.4)."""
+def _key_descriptor(role: etree._Element, use: str, cert_pem: bytes) -> etree._Element:
+    """Add and return a KeyDescriptor carrying the certificate as ds:X509Certificate (XML-DSig 4.4.4)."""
     try:
         cert = x509.load_pem_x509_certificate(cert_pem)
     except ValueError:
@@ -103,6 +111,7 @@ def _key_descriptor(role: etree._Element, use: str, cert_pem: bytes) -> None:
     etree.SubElement(data, f"{{{DS}}}X509Certificate").text = "\n".join(
         b64[i : i + 64] for i in range(0, len(b64), 64)
     )
+    return descriptor
 
 
 def _organization(entity: etree._Element, name: str, url: str) -> None:

@@ -131,16 +131,23 @@ class AuthProvider(models.Model):
 
 
 class SPIdentity(models.Model):
-    """The tenant's service-provider signing key pair, the private key encrypted at rest.
+    """The tenant's service-provider key pairs, the private keys encrypted at rest.
 
-    ``private_key_encrypted`` holds the output of :func:`ssoconsole.sso.keys.seal`,
-    which names the key version it was sealed with; the certificate is public
-    and kept in clear.
+    Two pairs, because they serve different parties and are replaced on
+    different occasions: the signing pair signs AuthnRequests
+    (``private_key_encrypted``/``certificate_pem``), the encryption pair lets
+    an IdP encrypt assertions to the console (``encryption_key_encrypted``/
+    ``encryption_certificate_pem``; empty on rows made before it existed,
+    filled on first use). Private keys hold the output of
+    :func:`ssoconsole.sso.keys.seal`, which names the key version it was
+    sealed with; certificates are public and kept in clear.
     """
 
     tenant = models.OneToOneField("tenancy.Tenant", on_delete=models.CASCADE, related_name="sp_identity", primary_key=True)
     private_key_encrypted = models.TextField()
     certificate_pem = models.TextField()
+    encryption_key_encrypted = models.TextField(blank=True, default="")
+    encryption_certificate_pem = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     rotated_at = models.DateTimeField(null=True, blank=True)
 

@@ -256,6 +256,22 @@ class SigningKeyUnavailable(SSORefusal):
     admin_hint = "Restore the server's secret key (the server log says more), or turn off signed requests for this provider."
 
 
+class DecryptionKeyUnavailable(SSORefusal):
+    """The IdP encrypted the assertion, but the tenant's SP encryption key cannot be decrypted at rest.
+
+    Same cause and code as :class:`SigningKeyUnavailable`, but answered by
+    the ACS, which never sends a 5xx (SPEC section 3).
+    """
+
+    code = "sso.sp_key_undecryptable"
+    status = 400
+    user_message = "Single sign-on is unavailable because of a server configuration problem. Tell your administrator."
+    admin_hint = (
+        "Restore the server's secret key (the server log says more), or turn off token encryption at the identity "
+        "provider (Entra ID: Token encryption)."
+    )
+
+
 class UnexpectedFailure(SSORefusal):
     """The sign-in answer could not be processed because of an unexpected server error (logged with a traceback)."""
 

@@ -8,16 +8,24 @@ raises the refusal that names its rule.
 
 from __future__ import annotations
 
+import logging
+from dataclasses import replace
 from datetime import datetime
 
 from ssoconsole.accounts.models import User
 from ssoconsole.saml.assertion import Assertion
-from ssoconsole.saml.config import Expected
+from ssoconsole.saml.config import Expected, ServiceProvider
+from ssoconsole.saml.encryption import EncryptionKeyMissing
 from ssoconsole.saml.response import validate_response
 from ssoconsole.sso import refusals as r
+from ssoconsole.sso.errors import KeyDecryptionFailed
 from ssoconsole.sso.mapping import MappedIdentity, map_assertion
 from ssoconsole.sso.models import AuthProvider
 from ssoconsole.sso.saml_config import identity_provider_config, mapping_config, service_provider_config, validation_policy
+from ssoconsole.sso.sp_encryption import open_private_key
+from ssoconsole.sso.sp_identity import sp_identity
+
+log = logging.getLogger("ssoconsole.sso")
 from ssoconsole.tenancy.services import effective_sso_of
 
 # The core caps the decoded XML at 512 KiB; its base64 plus a RelayState and
@@ -34,14 +42,39 @@ def validate(saml_response: str, *, record, now: datetime) -> Assertion:
     must name that request (SAML Profiles 4.1.4.3).
     """
     provider = record.provider
-    return validate_response(
-        saml_response,
-        sp=service_provider_config(record.tenant, with_keys=False),
-        idp=identity_provider_config(provider),
-        expected=Expected(request_id=record.request_id),
-        policy=validation_policy(provider),
-        now=now,
-    )
+    sp, key_failure = _decrypting_sp(record.tenant)
+    try:
+        return validate_response(
+            saml_response,
+            sp=sp,
+            idp=identity_provider_config(provider),
+            expected=Expected(request_id=record.request_id),
+            policy=validation_policy(provider),
+            now=now,
+        )
+    except EncryptionKeyMissing:
+        if key_failure is not None:
+            raise r.DecryptionKeyUnavailable(key_failure.message) from None
+        raise
+
+
+def _decrypting_sp(tenant) -> tuple[ServiceProvider, KeyDecryptionFailed | None]:
+    """Return the SP configuration with the encryption key that decrypts EncryptedAssertions.
+
+    The key is always passed, since only the IdP knows whether it encrypts
+    (Entra ID: Token encryption is switched on there, not here). A key that
+    no longer opens (the server's secret changed) must not stop the sign-ins
+    that are not encrypted, so it is left out and the failure kept: the core
+    asks for the key only for an EncryptedAssertion, and then the refusal
+    names the real cause. The signing key is not opened: answers are not signed with it.
+    """
+    sp = service_provider_config(tenant, with_keys=False)
+    identity = sp_identity(tenant)
+    try:
+        return replace(sp, encryption_key_pem=open_private_key(identity)), None
+    except KeyDecryptionFailed as exc:
+        log.error("SP encryption key of tenant %s cannot be opened: %s", tenant.id, exc.message)
+        return sp, exc
 
 
 def map_username(assertion: Assertion, provider: AuthProvider) -> MappedIdentity:

@@ -1,8 +1,11 @@
-"""Serve the tenant's SP metadata at the metadata URL and at the entity ID.
+"""Serve the tenant's SP metadata at the metadata URL and at the entity ID, and its encryption certificate.
 
-Public and unauthenticated by design: the IdP (or its administrator) reads
-it, and it holds only public values. Cacheable for a few minutes so that a
-change of "sign requests" reaches IdPs that poll it soon.
+The metadata is public and unauthenticated by design: the IdP (or its
+administrator) reads it, and it holds only public values. Cacheable for a
+few minutes so that a change of "sign requests" reaches IdPs that poll it
+soon. The encryption certificate is public too (the metadata carries it),
+but its download is a console action of the Identity Management screen,
+for IdPs such as Entra ID that take it as an uploaded file, not from metadata.
 """
 
 from __future__ import annotations
@@ -11,10 +14,13 @@ import logging
 from uuid import UUID
 
 from django.http import HttpResponse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from ssoconsole.accounts.access import console_view
+from ssoconsole.accounts.roles import Capability
 from ssoconsole.sso.errors import KeyDecryptionFailed
-from ssoconsole.sso.sp_identity import sp_metadata_xml
+from ssoconsole.sso.sp_identity import encryption_certificate_pem, sp_metadata_xml
 from ssoconsole.tenancy.models import Tenant
 
 log = logging.getLogger("ssoconsole.sso")
@@ -48,7 +54,7 @@ def sp_metadata(request, tenant_id) -> HttpResponse:
     except KeyDecryptionFailed as exc:
         log.error("SP metadata of tenant %s unavailable: %s", tenant.id, exc.message)
         return HttpResponse(
-            "The service provider metadata is unavailable because the tenant's signing key cannot be read. "
+            "The service provider metadata is unavailable because the tenant's SP keys cannot be read. "
             "An administrator must restore the server's secret key; the server log says more.\n",
             status=503,
             content_type="text/plain; charset=utf-8",
@@ -58,4 +64,19 @@ def sp_metadata(request, tenant_id) -> HttpResponse:
     response["Cache-Control"] = f"public, max-age={MAX_AGE}"
     response["Vary"] = "Accept"
     response["Content-Disposition"] = f'inline; filename="sp-metadata-{tenant.id}.xml"'
+    return response
+
+
+@never_cache
+@require_safe
+@console_view(Capability.IDENTITY_MANAGE)
+def sp_encryption_certificate(request) -> HttpResponse:
+    """Download the tenant's SP encryption certificate as a Base64 (PEM) ``.cer`` file.
+
+    Entra ID's Token encryption > Import certificate takes this file; Base64
+    rather than DER because every IdP's upload accepts it and an
+    administrator can open it to check what it is.
+    """
+    response = HttpResponse(encryption_certificate_pem(request.tenant), content_type="application/x-pem-file")
+    response["Content-Disposition"] = f'attachment; filename="ssoconsole-sp-encryption-{request.tenant.id}.cer"'
     return response
