@@ -122,6 +122,20 @@ def test_encryption_key_descriptor_only_when_an_encryption_certificate_is_set():
     assert_schema_valid(both, METADATA_XSD)
 
 
+def test_encryption_key_descriptor_lists_the_accepted_algorithms_in_preference_order():
+    """SAML Metadata 2.4.1.1: EncryptionMethod elements name what the SP decrypts, AES-GCM first, no RSA 1.5."""
+    descriptor = _root(_signed_requests()).find("md:SPSSODescriptor/md:KeyDescriptor[@use='encryption']", NS)
+    assert [m.get("Algorithm") for m in descriptor.findall("md:EncryptionMethod", NS)] == [
+        "http://www.w3.org/2009/xmlenc11#aes256-gcm",
+        "http://www.w3.org/2009/xmlenc11#aes128-gcm",
+        "http://www.w3.org/2001/04/xmlenc#aes256-cbc",
+        "http://www.w3.org/2009/xmlenc11#rsa-oaep",
+        "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p",
+    ]
+    signing = _root(_signed_requests()).find("md:SPSSODescriptor/md:KeyDescriptor[@use='signing']", NS)
+    assert signing.find("md:EncryptionMethod", NS) is None
+
+
 def test_no_single_logout_service_is_advertised():
     """The console does not do Single Logout, so the metadata must not offer it."""
     for xml in (_unsigned_requests(), _signed_requests()):
