@@ -195,7 +195,7 @@ def _single_assertion(response: etree._Element) -> etree._Element:
     Extensions or a signature), because wrapping attacks hide one there.
     """
     everywhere = sum(1 for _ in response.iter(ASSERTION, ENCRYPTED_ASSERTION))
-    children = [c for c in response if c.tag in (ASSERTION, ENCRYPTED_ASSERTION)]
+    children = list(response.iterchildren(ASSERTION, ENCRYPTED_ASSERTION))
     if everywhere != 1 or len(children) != 1:
         raise e.AssertionCountInvalid(expected=1, actual=everywhere)
     return children[0]
@@ -360,18 +360,24 @@ def _check_conditions(
     not_on_or_after = _time(conditions.get("NotOnOrAfter"), "Conditions NotOnOrAfter")
     if not_on_or_after is not None and now - policy.clock_skew >= not_on_or_after:
         raise _expired(e.AssertionExpired, not_on_or_after, now, policy)
-    unknown = [c.tag for c in conditions if isinstance(c.tag, str) and c.tag not in KNOWN_CONDITIONS]
+    # One pass over the conditions: each child element is visited once.
+    unknown: list[str] = []
+    restrictions: list[list[str]] = []
+    for condition in conditions.iterchildren(etree.Element):
+        tag = condition.tag
+        if tag == AUDIENCE_RESTRICTION:
+            restrictions.append([(a.text or "").strip() for a in condition.iterchildren(AUDIENCE)])
+        elif tag not in KNOWN_CONDITIONS:
+            unknown.append(tag)
     if unknown:
         raise e.ConditionUnsupported(actual=unknown)
-    restrictions = [[(a.text or "").strip() for a in r.iterchildren(AUDIENCE)] for r in conditions.iterchildren(AUDIENCE_RESTRICTION)]
-    received = [a for r in restrictions for a in r]
     if not restrictions or any(
         sp.entity_id not in audiences for audiences in restrictions
     ):
         raise e.AudienceMismatch(
             "The assertion is not meant for this service provider. In Entra, Basic SAML "
             f"Configuration > Identifier (Entity ID) must be {sp.entity_id}.",
-            expected=sp.entity_id, actual=received,
+            expected=sp.entity_id, actual=[a for r in restrictions for a in r],
         )
     return not_on_or_after
 
@@ -454,7 +460,8 @@ def _time(value: str | None, what: str, *, required: bool = False) -> datetime |
     if not _DATETIME.fullmatch(value):
         raise e.TimeMalformed(f"{what} is not an xs:dateTime in UTC.", actual=value)
     try:
-        parsed = datetime.fromisoformat(value if value[-1] != "Z" else value[:-1] + "+00:00")
+        # Python 3.11's fromisoformat reads "Z" itself; the pattern above has fixed the shape.
+        parsed = datetime.fromisoformat(value)
     except ValueError:  # well-shaped but impossible, such as month 13
         raise e.TimeMalformed(f"{what} is not a valid date and time.", actual=value) from None
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)

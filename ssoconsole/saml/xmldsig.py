@@ -40,6 +40,14 @@ _SIGNATURE = f"{{{DS}}}Signature"
 _SIGNED_INFO = f"{{{DS}}}SignedInfo"
 _SIGNATURE_VALUE = f"{{{DS}}}SignatureValue"
 _KEY_INFO = f"{{{DS}}}KeyInfo"
+_CANONICALIZATION_METHOD = f"{{{DS}}}CanonicalizationMethod"
+_SIGNATURE_METHOD = f"{{{DS}}}SignatureMethod"
+_REFERENCE = f"{{{DS}}}Reference"
+_TRANSFORMS = f"{{{DS}}}Transforms"
+_TRANSFORM = f"{{{DS}}}Transform"
+_DIGEST_METHOD = f"{{{DS}}}DigestMethod"
+_DIGEST_VALUE = f"{{{DS}}}DigestValue"
+_X509_CERTIFICATES = etree.ETXPath(f"{{{DS}}}X509Data/{{{DS}}}X509Certificate")
 _INCLUSIVE_NS = f"{{{EXC_C14N}}}InclusiveNamespaces"
 
 # Digest algorithms (XML-DSig 6.2, RFC 6931 2.1); the bool marks SHA-1.
@@ -189,12 +197,20 @@ def verify_signed_element(
     """
     signature = _single_signature(element)
     signed_info, signature_value, key_info = _signature_parts(signature)
-    c14n_prefixes = _canonicalization(signed_info, policy)
-    signature_method = _signature_method(signed_info, policy)
-    reference = _single_reference(signed_info, element, id_attribute)
-    inclusive_prefixes = _transforms(reference, policy)
-    digest_name = _digest_method(reference, policy)
-    expected_digest = _b64(_child_text(reference, "DigestValue"), "DigestValue")
+    # One pass over SignedInfo's and Reference's children; the checks then
+    # run in the order the XML-DSig processing rules (3.2) give.
+    signed_info_children = _children(signed_info)
+    c14n_prefixes = _canonicalization(
+        _one_algorithm(signed_info_children, _CANONICALIZATION_METHOD, "CanonicalizationMethod"), policy
+    )
+    signature_method = _signature_method(
+        _one_algorithm(signed_info_children, _SIGNATURE_METHOD, "SignatureMethod"), policy
+    )
+    reference = _single_reference(signed_info_children.get(_REFERENCE, ()), element, id_attribute)
+    transforms, digest_method, digest_value = _reference_parts(reference)
+    inclusive_prefixes = _transforms(transforms, policy)
+    digest_name = _digest_method(digest_method, policy)
+    expected_digest = _b64(_one_text(digest_value, "DigestValue"), "DigestValue")
 
     canonical = _canonical_without(element, signature, inclusive_prefixes)
     actual_digest = hashlib.new(digest_name, canonical).digest()
@@ -251,27 +267,51 @@ def _signature_parts(
     return children[0], children[1], children[2] if len(children) == 3 else None
 
 
-def _algorithm(parent: etree._Element, localname: str) -> str:
-    found = list(parent.iterchildren(f"{{{DS}}}{localname}"))
+def _children(parent: etree._Element) -> dict[str, list[etree._Element]]:
+    """Group the element children of ``parent`` by tag in one pass."""
+    found: dict[str, list[etree._Element]] = {}
+    for child in parent.iterchildren(etree.Element):
+        tag = child.tag
+        if tag in found:
+            found[tag].append(child)
+        else:
+            found[tag] = [child]
+    return found
+
+
+def _reference_parts(
+    reference: etree._Element,
+) -> tuple[list[etree._Element], Sequence[etree._Element], Sequence[etree._Element]]:
+    """Read the Transform list and the DigestMethod and DigestValue candidates of a Reference (XML-DSig 4.4.3)."""
+    children = _children(reference)
+    transforms_el = children.get(_TRANSFORMS, ())
+    transforms = list(transforms_el[0].iterchildren(_TRANSFORM)) if len(transforms_el) == 1 else []
+    digest_method = children.get(_DIGEST_METHOD, ())
+    digest_value = children.get(_DIGEST_VALUE, ())
+    return transforms, digest_method, digest_value
+
+
+def _one_algorithm(children: dict[str, list[etree._Element]], tag: str, localname: str) -> etree._Element:
+    found = children.get(tag, ())
     if len(found) != 1 or not found[0].get("Algorithm"):
         raise SignatureMalformed(f"Expected exactly one {localname} with an Algorithm.")
-    return found[0].get("Algorithm")
+    return found[0]
 
 
-def _canonicalization(signed_info: etree._Element, policy: ValidationPolicy) -> list[str] | None:
+def _canonicalization(method: etree._Element, policy: ValidationPolicy) -> list[str] | None:
     """Accept only exclusive C14N without comments for SignedInfo (SAML Core 5.4.3)."""
-    algorithm = _algorithm(signed_info, "CanonicalizationMethod")
+    algorithm = method.get("Algorithm")
     if algorithm != EXC_C14N:
         raise SignatureAlgorithmForbidden(
             "The SignedInfo canonicalization method is not accepted.",
             expected=EXC_C14N, actual=algorithm,
         )
-    return _prefix_list(next(signed_info.iterchildren(f"{{{DS}}}CanonicalizationMethod")))
+    return _prefix_list(method)
 
 
-def _signature_method(signed_info: etree._Element, policy: ValidationPolicy) -> tuple[str, str]:
+def _signature_method(method_el: etree._Element, policy: ValidationPolicy) -> tuple[str, str]:
     """Accept RSA and ECDSA with SHA-2; SHA-1 only with ``insecure_allow_sha1``."""
-    algorithm = _algorithm(signed_info, "SignatureMethod")
+    algorithm = method_el.get("Algorithm")
     method = SIGNATURE_METHODS.get(algorithm)
     if method is None:
         raise SignatureAlgorithmForbidden(
@@ -284,10 +324,9 @@ def _signature_method(signed_info: etree._Element, policy: ValidationPolicy) -> 
 
 
 def _single_reference(
-    signed_info: etree._Element, element: etree._Element, id_attribute: str
+    references: Sequence[etree._Element], element: etree._Element, id_attribute: str
 ) -> etree._Element:
     """Require one Reference to '#' + the element's own, unique ID (SAML Core 5.4.2)."""
-    references = list(signed_info.iterchildren(f"{{{DS}}}Reference"))
     if len(references) != 1:
         raise SignatureReferenceInvalid(
             "The signature must have exactly one Reference.", expected=1, actual=len(references)
@@ -309,13 +348,11 @@ def _single_reference(
     return reference
 
 
-def _transforms(reference: etree._Element, policy: ValidationPolicy) -> list[str] | None:
+def _transforms(transforms: list[etree._Element], policy: ValidationPolicy) -> list[str] | None:
     """Require enveloped-signature then exclusive C14N, nothing else (SAML Core 5.4.4).
 
     Return the InclusiveNamespaces prefix list of the C14N transform.
     """
-    transforms_el = list(reference.iterchildren(f"{{{DS}}}Transforms"))
-    transforms = list(transforms_el[0].iterchildren(f"{{{DS}}}Transform")) if len(transforms_el) == 1 else []
     algorithms = [t.get("Algorithm") for t in transforms]
     if algorithms != [ENVELOPED, EXC_C14N] or not policy.allowed_transforms.issuperset(algorithms):
         raise SignatureTransformForbidden(
@@ -336,9 +373,11 @@ def _prefix_list(parent: etree._Element) -> list[str] | None:
     return [None if p == "#default" else p for p in prefixes] or None
 
 
-def _digest_method(reference: etree._Element, policy: ValidationPolicy) -> str:
+def _digest_method(found: Sequence[etree._Element], policy: ValidationPolicy) -> str:
     """Accept SHA-2 digests; SHA-1 only with ``insecure_allow_sha1``."""
-    algorithm = _algorithm(reference, "DigestMethod")
+    if len(found) != 1 or not found[0].get("Algorithm"):
+        raise SignatureMalformed("Expected exactly one DigestMethod with an Algorithm.")
+    algorithm = found[0].get("Algorithm")
     digest = DIGESTS.get(algorithm)
     if digest is None:
         raise SignatureAlgorithmForbidden(
@@ -383,17 +422,20 @@ def _canonical_without(
             element.text = saved
 
 
-def _child_text(parent: etree._Element, localname: str) -> str | None:
-    found = list(parent.iterchildren(f"{{{DS}}}{localname}"))
+def _one_text(found: Sequence[etree._Element], localname: str) -> str | None:
     if len(found) != 1:
         raise SignatureMalformed(f"Expected exactly one {localname}.")
     return found[0].text
 
 
 def _b64(text: str | None, what: str) -> bytes:
-    """Decode a base64Binary element value; line breaks are allowed (XML Schema 3.2.16)."""
+    """Decode a base64Binary element value; line breaks are allowed (XML Schema 3.2.16).
+
+    ``a2b_base64(..., strict_mode=True)`` is exactly what
+    ``base64.b64decode(..., validate=True)`` runs, without its Python layers.
+    """
     try:
-        value = base64.b64decode("".join((text or "").split()), validate=True)
+        value = binascii.a2b_base64("".join((text or "").split()), strict_mode=True)
     except (binascii.Error, ValueError):
         raise SignatureMalformed(f"The {what} is not valid base64.") from None
     if not value:
@@ -406,7 +448,7 @@ def _key_info_certificates(key_info: etree._Element | None) -> list[bytes]:
     if key_info is None:
         return []
     found = []
-    for cert in key_info.iterfind(f"{{{DS}}}X509Data/{{{DS}}}X509Certificate"):
+    for cert in _X509_CERTIFICATES(key_info):
         try:
             found.append(base64.b64decode("".join((cert.text or "").split()), validate=True))
         except (binascii.Error, ValueError):
