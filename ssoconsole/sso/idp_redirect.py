@@ -1,11 +1,14 @@
-"""Send the browser to the identity provider with an AuthnRequest (SAML Bindings 3.4, HTTP-Redirect).
+"""Send the browser to the identity provider with an AuthnRequest (SAML Bindings 3.4 or 3.5).
 
 Used by the login page's SSO flow and by the provider test. The request is
 built by the SAML core from the provider's request settings ("Set SAML
-attributes for SSO") and, when the provider signs requests, signed over the
-query string with the tenant's SP key (SAML Bindings 3.4.4.1). Before the
-browser leaves, an outstanding request is stored and bound to it with a
-cookie (:mod:`ssoconsole.sso.outstanding`).
+attributes for SSO"). It travels by HTTP-Redirect, signed over the query
+string with the tenant's SP key when the provider signs requests (SAML
+Bindings 3.4.4.1), or, for an IdP whose metadata lists only an HTTP-POST
+endpoint, in an auto-submitting form with an enveloped signature
+(:mod:`ssoconsole.sso.post_binding`). Either way, before the browser leaves,
+an outstanding request is stored and bound to it with the same cookie
+(:mod:`ssoconsole.sso.outstanding`).
 """
 
 from __future__ import annotations
@@ -17,10 +20,12 @@ from django.http import HttpResponseRedirect
 from ssoconsole.accounts import clock, throttle
 from ssoconsole.core.request_info import client_ip
 from ssoconsole.saml.authn_request import build_authn_request, new_request_id
-from ssoconsole.saml.bindings import redirect_url
+from ssoconsole.saml.bindings import post_form, redirect_url
+from ssoconsole.saml.config import BINDING_REDIRECT
 from ssoconsole.saml.errors import SAMLError
 from ssoconsole.sso import outstanding
 from ssoconsole.sso.errors import KeyDecryptionFailed
+from ssoconsole.sso.post_binding import choose_binding, post_page
 from ssoconsole.sso.refusal_pages import refuse, throttled_page
 from ssoconsole.sso.refusals import SigningKeyUnavailable
 from ssoconsole.sso.saml_config import identity_provider_config, request_settings, service_provider_config
@@ -33,7 +38,11 @@ REDIRECT_RULE = throttle.Rule("sso-redirect-address", limit=120, window_seconds=
 
 def redirect_to_idp(request, *, tenant, provider, username: str = "", return_path: str = "/console/",
                     test_mode: bool = False, started_by=None):
-    """Return the 302 to ``provider``'s sign-in URL with SAMLRequest and RelayState, and set the binding cookie."""
+    """Return the 302 (or the POST form page) that carries SAMLRequest and RelayState to ``provider``.
+
+    The binding cookie is set on either response, so the ACS finds the
+    request the same way whichever binding carried it.
+    """
     address = client_ip(request) or ""
     try:
         throttle.check(REDIRECT_RULE, address)
@@ -45,24 +54,32 @@ def redirect_to_idp(request, *, tenant, provider, username: str = "", return_pat
     try:
         sp = service_provider_config(tenant, with_keys=settings_.sign_requests)
         idp = identity_provider_config(provider)
+        binding = choose_binding(idp)
         request_id = new_request_id(os.urandom)
-        xml = build_authn_request(sp=sp, idp=idp, settings=settings_, request_id=request_id, now=now)
+        xml = build_authn_request(sp=sp, idp=idp, settings=settings_, request_id=request_id, now=now, binding=binding)
         started = outstanding.start_request(
             tenant=tenant, provider=provider, request_id=request_id, now=now, username=username,
             return_path=return_path, test_mode=test_mode, started_by=started_by,
         )
-        location = redirect_url(
-            idp.sso_url_redirect, xml, started.relay_state,
-            sign_with=sp.signing_key_pem if settings_.sign_requests else None,
-            signature_method=settings_.signature_method,
-        )
+        sign_with = sp.signing_key_pem if settings_.sign_requests else None
+        if binding == BINDING_REDIRECT:
+            response = HttpResponseRedirect(redirect_url(
+                idp.sso_url_redirect, xml, started.relay_state,
+                sign_with=sign_with, signature_method=settings_.signature_method,
+            ))
+        else:
+            form = post_form(
+                idp.sso_url_post, xml, started.relay_state, sign_with=sign_with, certificate=sp.signing_cert_pem,
+                signature_method=settings_.signature_method, digest_method=settings_.digest_method,
+            )
+            response = post_page(request, form, provider_name=provider.display_name)
     except KeyDecryptionFailed as exc:
         return refuse(request, SigningKeyUnavailable(exc.message), tenant=tenant, provider=provider, username=username,
                       test_mode=test_mode)
     except SAMLError as exc:
-        # e.g. the metadata has no HTTP-Redirect sign-in URL: the admin sentence says which bindings it has.
+        # e.g. the metadata has no sign-in URL at all: the admin sentence says which bindings it has.
         return refuse(request, exc, tenant=tenant, provider=provider, username=username, test_mode=test_mode)
-    response = HttpResponseRedirect(location)
+    # The page or URL holds a one-time request: no cache may keep it.
     response["Cache-Control"] = "no-store"
     outstanding.set_binding_cookie(response, started)
     return response

@@ -34,9 +34,14 @@ def key(name: str = "idp-a") -> signing.KeyPair:
     return signing.keypair(name)
 
 
-def metadata(entity_id: str, sso_url: str, kp: signing.KeyPair) -> bytes:
-    """Return IdP metadata with one signing certificate and an HTTP-Redirect sign-in URL (SAML Metadata 2.4.3)."""
+BINDING_REDIRECT = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+BINDING_POST = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
+
+
+def metadata(entity_id: str, sso_url: str, kp: signing.KeyPair, *, bindings: tuple[str, ...] = (BINDING_REDIRECT,)) -> bytes:
+    """Return IdP metadata with one signing certificate and a sign-in URL per binding (SAML Metadata 2.4.3)."""
     cert = base64.b64encode(kp.cert_der).decode("ascii")
+    services = "".join(f'<md:SingleSignOnService Binding="{b}" Location="{sso_url}"/>' for b in bindings)
     return (
         f'<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
         f'xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="{entity_id}">'
@@ -44,17 +49,17 @@ def metadata(entity_id: str, sso_url: str, kp: signing.KeyPair) -> bytes:
         f'<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}'
         "</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
         "<md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat>"
-        '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" '
-        f'Location="{sso_url}"/></md:IDPSSODescriptor></md:EntityDescriptor>'
+        f"{services}</md:IDPSSODescriptor></md:EntityDescriptor>"
     ).encode()
 
 
 def make_provider(tenant, name: str = "Entra ID", *, entity_id: str = ENTITY_A, sso_url: str = SSO_URL_A,
-                  kp: signing.KeyPair | None = None):
+                  kp: signing.KeyPair | None = None, bindings: tuple[str, ...] = (BINDING_REDIRECT,)):
     """Create a provider from uploaded metadata that trusts ``kp`` (default: the "idp-a" key)."""
     from ssoconsole.sso.providers import create_provider
 
-    return create_provider(tenant, name, metadata_xml=metadata(entity_id, sso_url, kp or key()), actor=None)
+    xml = metadata(entity_id, sso_url, kp or key(), bindings=bindings)
+    return create_provider(tenant, name, metadata_xml=xml, actor=None)
 
 
 def use_provider(org, provider) -> None:
