@@ -146,6 +146,25 @@ def _database_ready() -> str | None:
     return None
 
 
+def _warn_if_devidp_enabled() -> None:
+    """Say loudly when ``serve`` mounts the development identity provider (SSOCONSOLE_DEVIDP).
+
+    It is meant for ``ssoconsole demo``; on a real deployment it is an extra
+    identity provider whose administrator can mint assertions for any user
+    of its directory, so it must never be on without the operator noticing.
+    """
+    from django.conf import settings
+
+    if settings.SSOCONSOLE_DEVIDP_ENABLED:
+        print(
+            "ssoconsole: WARNING: SSOCONSOLE_DEVIDP is set, so the development identity provider is served at "
+            f"{settings.SSOCONSOLE_BASE_URL.rstrip('/')}/devidp/. It is for the demo only: anyone with its admin "
+            "password can sign users in. Unset SSOCONSOLE_DEVIDP for production.",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
 def _serve(command: str, args: list[str]) -> int:
     options = _server_parser(command).parse_args(args)
     if options.base_url is None:
@@ -158,6 +177,8 @@ def _serve(command: str, args: list[str]) -> int:
         # The demo signs in through the built-in development identity provider.
         os.environ.setdefault("SSOCONSOLE_DEVIDP", "1")
     _setup_django()
+    if command == "serve":
+        _warn_if_devidp_enabled()
     if command == "demo":
         from django.core.management import call_command
 
