@@ -115,12 +115,15 @@ def address_is_public(address: str) -> bool:
 
     Loopback, private (RFC 1918, ULA), link-local (cloud metadata services
     live at 169.254.169.254), multicast, reserved, unspecified and shared
-    (CGNAT) ranges are all refused; an IPv4-mapped IPv6 address is judged by
-    its IPv4 part.
+    (CGNAT) ranges are all refused; an IPv4-mapped or 6to4 IPv6 address is
+    judged by its IPv4 part.
     """
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        # A 6to4 address (2002::/16) is carried to the IPv4 address it embeds by the nearest relay,
+        # and Python calls every 6to4 address global: judge it, like a mapped one, by that IPv4 part.
+        # (NAT64, IPv4-compatible and IPv4-translated forms lie in ::/8, which is_reserved refuses.)
+        ip = ip.ipv4_mapped or ip.sixtofour or ip
     return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_loopback or ip.is_link_local)
 
 
