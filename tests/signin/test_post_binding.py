@@ -146,3 +146,22 @@ def test_the_request_field_is_strict_base64(browser_client, post_user):
     """One line of the standard alphabet: no line breaks or URL escapes that a lenient IdP decoder would need."""
     value = start_post(browser_client, post_user.username)["fields"]["SAMLRequest"]
     assert re.fullmatch(r"[A-Za-z0-9+/]+={0,2}", value)
+
+
+def test_a_post_only_provider_can_be_tested_from_its_details_page(browser_client, identity_admin, password,
+                                                                 post_user, post_provider, tenant):
+    """The provider test sends its request the same way, and reports the answer as for a Redirect provider."""
+    from django.urls import reverse
+
+    signed_in = browser_client.client.post("/login", {"step": "password", "username": identity_admin.username,
+                                                      "password": password})
+    assert signed_in.status_code == 302
+    response = browser_client.client.post(reverse("sso:provider-test", args=[post_provider.id]))
+    assert response.status_code == 200
+    form = html.fromstring(response.content).xpath("//form[@id='saml-authn-request']")[0]
+    assert form.get("action") == POST_URL
+    fields = {i.get("name"): i.get("value") for i in form.xpath(".//input[@type='hidden']")}
+    request_id = etree.fromstring(base64.b64decode(fields["SAMLRequest"])).get("ID")
+    assert SignInRequest.objects.get(request_id=request_id).test_mode
+    value = helpers.answer(tenant, request_id, post_user.username)
+    assert browser_client.post_acs(value, fields["RelayState"]).status_code == 303
