@@ -1,0 +1,47 @@
+"""Agents as users and administrators see them: lists and revocation."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from ninja import Query
+from ninja.responses import Status
+
+from ssoconsole.accounts.roles import Capability
+from ssoconsole.agents import services as agents
+from ssoconsole.api.auth import access, caller_of
+from ssoconsole.api.pagination import paginate
+from ssoconsole.api.router import ApiRouter
+from ssoconsole.api.schemas.agents import AgentOut, AgentPage, AgentQuery
+from ssoconsole.api.schemas.common import PageQuery
+
+router = ApiRouter(tags=["agents"])
+
+
+def _present(rows):
+    return [AgentOut.of(agent) for agent in rows]
+
+
+@router.get("/agents", response=AgentPage, auth=access(Capability.AGENTS_MANAGE))
+def list_agents(request, query: Query[AgentQuery]):
+    """List the tenant's active desktop agents, newest first; `q` searches device, user and organization."""
+    return paginate(agents.agents_of_tenant(caller_of(request).tenant, search=query.q), query, _present)
+
+
+@router.get("/me/agents", response=AgentPage, auth=access())
+def list_own_agents(request, query: Query[PageQuery]):
+    """List the caller's own active desktop agents ("My devices")."""
+    return paginate(agents.agents_of_user(caller_of(request).user), query, _present)
+
+
+@router.delete("/agents/{uuid:id}", response={204: None}, auth=access())
+def revoke_agent(request, id: UUID):
+    """Revoke a desktop agent: its token stops working at once.
+
+    Users may revoke their own agents; revoking another user's agent needs the
+    `agents.manage` permission (403 `forbidden` otherwise).
+    """
+    caller = caller_of(request)
+    agent = agents.find_revocable(caller.user, id)
+    agents.revoke(agent, actor=caller.user, request=request)
+    return Status(204, None)
