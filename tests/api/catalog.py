@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from functools import cache
 
+from agents import helpers as agent_helpers  # tests/agents/helpers.py: hand-offs and agents through the services
 from sso import helpers  # tests/sso/helpers.py: IdP certificates and metadata made at test time
 
 from ssoconsole.accounts import services as accounts
@@ -56,6 +57,11 @@ def spare_provider_id(world, role):
     return create_provider(world.tenant, f"Spare {uuid.uuid4().hex[:8]}", metadata_xml=idp_metadata_xml()).id
 
 
+def target_agent_id(world, role):
+    """A fresh agent of the world's target user (nobody's own agent in the matrix: revoking it needs agents.manage)."""
+    return agent_helpers.make_agent(world.target, device_name="Target's laptop").agent.id
+
+
 # Each builder takes (world whose ids go into the request, role of the caller) and returns (path, body).
 CALLS = {
     ("GET", f"{P}/me"): lambda w, r: (f"{P}/me", None),
@@ -87,6 +93,24 @@ CALLS = {
     ("PUT", f"{AP}/{{id}}/orgs"): lambda w, r: (f"{AP}/{provider_of(w).id}/orgs", {"orgIds": [str(w.child.id)]}),
     ("GET", f"{AP}/{{id}}/advanced-settings"): lambda w, r: (f"{AP}/{provider_of(w).id}/advanced-settings", None),
     ("PUT", f"{AP}/{{id}}/advanced-settings"): lambda w, r: (f"{AP}/{provider_of(w).id}/advanced-settings", {"forceAuthn": True}),
+    ("POST", f"{P}/agents/sign-in"): lambda w, r: (f"{P}/agents/sign-in", {"deviceName": "Matrix laptop", "platform": "Linux"}),
+    ("POST", f"{P}/agents/token"): lambda w, r: (f"{P}/agents/token", agent_helpers.approved_body(w.users[r or "all"])),
+    ("GET", f"{P}/agents/me"): lambda w, r: (f"{P}/agents/me", None),
+    ("GET", f"{P}/agents"): lambda w, r: (f"{P}/agents", None),
+    ("GET", f"{P}/me/agents"): lambda w, r: (f"{P}/me/agents", None),
+    ("DELETE", f"{P}/agents/{{id}}"): lambda w, r: (f"{P}/agents/{target_agent_id(w, r)}", None),
+}
+
+# Operations that take an agent token, never a user's token or session: every user
+# gets 401 here, and their tenant isolation is tested per agent in tests/agents.
+AGENT_TOKEN_OPERATIONS = frozenset({("GET", f"{P}/agents/me")})
+
+# The OpenAPI ``security`` of the operations that take neither a user's token nor a
+# session (every other operation takes BearerToken or ConsoleSession).
+OTHER_SECURITY = {
+    ("POST", f"{P}/agents/sign-in"): [],
+    ("POST", f"{P}/agents/token"): [],
+    ("GET", f"{P}/agents/me"): [{"AgentToken": []}],
 }
 
 IDP, ORG, USER, ANON = "identity-admin", "org-admin", "user", None
@@ -131,6 +155,14 @@ EXPECTED = {
     ("PUT", f"{AP}/{{id}}/orgs"): _only({IDP: 200}),
     ("GET", f"{AP}/{{id}}/advanced-settings"): _only({IDP: 200}),
     ("PUT", f"{AP}/{{id}}/advanced-settings"): _only({IDP: 200}),
+    # Desktop agents. The hand-off takes no credentials (its secrets prove the caller),
+    # so every caller gets the same answer; /agents/me takes only an agent token.
+    ("POST", f"{P}/agents/sign-in"): {IDP: 201, ORG: 201, USER: 201, ANON: 201},
+    ("POST", f"{P}/agents/token"): {IDP: 200, ORG: 200, USER: 200, ANON: 200},
+    ("GET", f"{P}/agents/me"): {IDP: 401, ORG: 401, USER: 401, ANON: 401},
+    ("GET", f"{P}/agents"): _only({ORG: 200}),
+    ("GET", f"{P}/me/agents"): EVERYONE_200,
+    ("DELETE", f"{P}/agents/{{id}}"): _only({ORG: 204}),
 }
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from openapi_spec_validator import validate
 
+from .catalog import OTHER_SECURITY
 from .conftest import ApiClient
 
 # URL patterns under /api/v1/ that are not operations: the document itself, ninja's root and the JSON 404.
@@ -58,7 +59,9 @@ def test_document_has_both_security_schemes_and_every_operation_requires_one(doc
     assert schemes["ConsoleSession"] == {**schemes["ConsoleSession"], "type": "apiKey", "in": "cookie"}
     for path, item in document["paths"].items():
         for method, operation in item.items():
-            assert operation["security"] == [{"BearerToken": []}, {"ConsoleSession": []}], (method, path)
+            expected = OTHER_SECURITY.get((method.upper(), path), [{"BearerToken": []}, {"ConsoleSession": []}])
+            assert operation["security"] == expected, (method, path)
+    assert schemes["AgentToken"]["type"] == "http" and schemes["AgentToken"]["scheme"] == "bearer"
 
 
 def test_every_operation_documents_its_errors_with_the_error_schema(document):
@@ -68,7 +71,9 @@ def test_every_operation_documents_its_errors_with_the_error_schema(document):
     assert set(body["properties"]) == {"code", "message", "field", "details"}
     for path, item in document["paths"].items():
         for method, operation in item.items():
-            assert {"400", "401", "403", "500"} <= set(operation["responses"]), (method, path)
+            # Operations without credentials (the agent hand-off) cannot answer 401.
+            expected = {"400", "401", "403", "500"} if operation["security"] else {"400", "500"}
+            assert expected <= set(operation["responses"]), (method, path)
             if "{" in path:
                 assert "404" in operation["responses"], (method, path)
 
@@ -79,6 +84,8 @@ def test_every_operation_states_who_may_call_it(document):
             capability = operation.get("x-required-capability")
             if capability:
                 assert f"`{capability}`" in operation["description"]
+            elif (method.upper(), path) in OTHER_SECURITY:
+                assert "No credentials" in operation["description"] or "Only an agent token" in operation["description"]
             else:
                 assert "Any signed-in user" in operation["description"], (method, path)
 
