@@ -23,7 +23,7 @@ from .assertion import Assertion
 from .config import Expected, IdentityProvider, ServiceProvider, ValidationPolicy
 from .encryption import decrypt_assertion
 from .xml import NS, parse_untrusted
-from .xmldsig import SignatureMissing, has_signature, verify_signed_element
+from .xmldsig import SignatureMissing, has_signature, verify_signature, verify_signed_element
 
 SAMLP = NS["samlp"]
 SAML = NS["saml"]
@@ -82,11 +82,17 @@ def validate_response(
     )
     _check_is_response(root)
     _check_status(root)
-    response, assertion, response_signed = _verified_parts(root, sp, idp, policy)
+    response, verified_assertion, response_signed = _verified_parts(root, sp, idp, policy)
     encrypted = _child(response, ENCRYPTED_ASSERTION) is not None
     _check_response_issuer(response, idp, response_signed or encrypted)
     _check_destination(response, sp, response_signed)
     in_response_to = _check_in_response_to(response, expected)
+    # Let the posted tree go before the signed assertion is parsed, so that
+    # libxml2 holds one document at a time (issue 3's memory bound).
+    del root, response
+    assertion = verified_assertion()
+    # ... and the canonical bytes before the claims are copied out of the tree.
+    del verified_assertion
     return _read_assertion(assertion, sp, idp, expected, policy, now, in_response_to)
 
 
@@ -159,12 +165,14 @@ def _check_status(root: etree._Element) -> None:
 
 def _verified_parts(
     root: etree._Element, sp: ServiceProvider, idp: IdentityProvider, policy: ValidationPolicy
-) -> tuple[etree._Element, etree._Element, bool]:
-    """Verify the signatures and return (response, assertion) read from signed bytes.
+) -> tuple[etree._Element, Callable[[], etree._Element], bool]:
+    """Verify the signatures; return the response and a getter of the assertion, both from signed bytes.
 
     SAML Profiles 4.1.4.2 and 4.1.4.3: the assertion must be signed, by
     itself or by the enclosing Response; ``require_signed_assertion``
     demands its own signature. Only certificates from the metadata count.
+    The getter of a signed assertion holds only its canonical bytes, not
+    the posted tree, so the caller can drop that tree before calling it.
     """
     certificates = idp.signing_certificates
     original = _single_assertion(root)
@@ -179,12 +187,13 @@ def _verified_parts(
         # copy was canonicalized and may have dropped unused declarations.
         posted = original
     if has_signature(posted):
-        return response, verify_signed_element(posted, certificates, policy=policy), response_signed
+        return response, verify_signature(posted, certificates, policy=policy).element, response_signed
     if not response_signed:
         raise SignatureMissing("Neither the Response nor its Assertion is signed.")
     if policy.require_signed_assertion:
         raise e.AssertionSignatureRequired()
-    return response, posted, response_signed
+    # Covered by the Response signature: ``response`` is already the verified copy.
+    return response, lambda: posted, response_signed
 
 
 def _single_assertion(response: etree._Element) -> etree._Element:

@@ -30,7 +30,7 @@ from lxml import etree
 
 from .config import ValidationPolicy
 from .errors import SAMLError
-from .xml import NS, parse_untrusted
+from .xml import NS, parse_canonical
 
 DS = NS["ds"]
 EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
@@ -176,6 +176,25 @@ class SignatureUntrustedKey(SAMLError):
     )
 
 
+class VerifiedContent:
+    """The canonical bytes a verified signature covers, not parsed yet.
+
+    It keeps no reference to the tree that was verified, so a caller can let
+    that tree go (and libxml2 free it) before :meth:`element` builds the one
+    tree it is allowed to read: one document in memory at a time instead of
+    two.
+    """
+
+    __slots__ = ("_canonical",)
+
+    def __init__(self, canonical: bytes) -> None:
+        self._canonical = canonical
+
+    def element(self) -> etree._Element:
+        """Parse and return the signed element, without its signature."""
+        return parse_canonical(self._canonical)
+
+
 def verify_signed_element(
     element: etree._Element,
     certificates: Sequence[bytes],
@@ -185,15 +204,32 @@ def verify_signed_element(
 ) -> etree._Element:
     """Verify the enveloped signature of ``element`` and return only what it covers.
 
-    ``certificates`` are the DER-encoded certificates from the provider's
-    metadata, the only keys trusted; a certificate in ``KeyInfo`` only picks
-    which of them to try first. The returned element is parsed afresh from
-    the canonical bytes whose digest was verified, without the signature; the
-    caller must read from it and never from ``element``.
+    ``element`` must belong to a tree that :func:`~ssoconsole.saml.xml.parse_untrusted`
+    accepted. ``certificates`` are the DER-encoded certificates from the
+    provider's metadata, the only keys trusted; a certificate in ``KeyInfo``
+    only picks which of them to try first. The returned element is parsed
+    afresh from the canonical bytes whose digest was verified, without the
+    signature; the caller must read from it and never from ``element``.
 
     The tree of ``element`` is changed while the digest is computed (the
     signature is taken out and put back), so one tree must not be verified
     from two threads at once.
+    """
+    return verify_signature(element, certificates, policy=policy, id_attribute=id_attribute).element()
+
+
+def verify_signature(
+    element: etree._Element,
+    certificates: Sequence[bytes],
+    *,
+    policy: ValidationPolicy = ValidationPolicy(),
+    id_attribute: str = "ID",
+) -> VerifiedContent:
+    """Verify like :func:`verify_signed_element`, but hand back the covered bytes unparsed.
+
+    For callers that can drop the verified tree first; the rules checked are
+    the same, and :meth:`VerifiedContent.element` is the only way to read the
+    result.
     """
     signature = _single_signature(element)
     signed_info, signature_value, key_info = _signature_parts(signature)
@@ -227,9 +263,7 @@ def verify_signed_element(
         signed_info_bytes, _b64(signature_value.text, "SignatureValue"),
         signature_method, certificates, key_info,
     )
-    return parse_untrusted(
-        canonical, max_bytes=len(canonical), max_depth=policy.max_xml_depth
-    )
+    return VerifiedContent(canonical)
 
 
 def has_signature(element: etree._Element) -> bool:

@@ -516,3 +516,25 @@ def test_other_sp_configuration_is_honoured():
     assert validate(xml, sp=other).name_id
     with pytest.raises(errors.SAMLError):
         validate(xml)
+
+
+def test_posted_tree_is_released_before_the_signed_assertion_is_parsed(monkeypatch):
+    """Only one libxml2 document is alive at a time: no element of the posted Response survives the re-parse."""
+    import gc
+
+    from ssoconsole.saml import xmldsig
+
+    seen = []
+    original = xmldsig.parse_canonical
+
+    def checking(data):
+        gc.collect()
+        seen.append([
+            o for o in gc.get_objects()
+            if isinstance(o, etree._Element) and o.getroottree().getroot().tag == f"{{{SAMLP}}}Response"
+        ])
+        return original(data)
+
+    monkeypatch.setattr(xmldsig, "parse_canonical", checking)
+    assert validate(response()).name_id == "alice@example.com"
+    assert seen == [[]]

@@ -160,3 +160,23 @@ def test_local_external_dtd_is_forbidden_and_not_read():
     """A SYSTEM identifier naming a local file is refused like any DTD."""
     with pytest.raises(XMLForbiddenConstruct):
         parse_untrusted(b'<?xml version="1.0"?><!DOCTYPE r SYSTEM "file:///etc/passwd"><r/>')
+
+
+def test_canonical_bytes_parse_without_the_untrusted_checks_but_fail_closed():
+    """parse_canonical reads C14N output; anything that is not XML is still refused."""
+    from ssoconsole.saml.xml import parse_canonical
+
+    assert parse_canonical(b'<a xmlns="urn:x"><b>t</b></a>').find("{urn:x}b").text == "t"
+    with pytest.raises(XMLMalformed):
+        parse_canonical(b"<a><b></a>")
+
+
+def test_canonical_bytes_still_get_no_entities_resolved():
+    """The hardened parser is the same: even a DTD smuggled into the bytes cannot expand an entity."""
+    from ssoconsole.saml.xml import parse_canonical
+
+    try:
+        root = parse_canonical(INTERNAL_ENTITY)
+    except (XMLMalformed, XMLForbiddenConstruct):
+        return
+    assert "admin" not in "".join(root.itertext())

@@ -22,7 +22,9 @@ from ssoconsole.saml.xmldsig import (
     SignatureReferenceInvalid,
     SignatureTransformForbidden,
     SignatureUntrustedKey,
+    VerifiedContent,
     fingerprint,
+    verify_signature,
     verify_signed_element,
 )
 from ssoconsole.saml.xml import parse_untrusted
@@ -68,6 +70,27 @@ def test_valid_signature_returns_a_fresh_element_without_the_signature():
     assert verified.get("ID") == assertion.get("ID")
     assert verified.find(f"{{{DS}}}Signature") is None
     assert verified.getroottree() is not assertion.getroottree()
+
+
+def test_verify_signature_holds_only_the_signed_bytes():
+    """The deferred result keeps no element of the posted tree, and parses to what verify_signed_element returns."""
+    assertion = signed_assertion()
+    expected = etree.tostring(verify_signed_element(assertion, certs()))
+    content = verify_signature(assertion, certs())
+    assert isinstance(content, VerifiedContent)
+    assert [type(getattr(content, slot)) for slot in VerifiedContent.__slots__] == [bytes]
+    del assertion
+    verified = content.element()
+    assert etree.tostring(verified) == expected
+    assert verified.find(f"{{{DS}}}Signature") is None
+
+
+def test_verify_signature_refuses_what_verify_signed_element_refuses():
+    """The deferred variant runs the same checks: a changed assertion is a digest mismatch."""
+    assertion = signed_assertion()
+    assertion.find(f"{{{SAML}}}Issuer").text = "https://evil.example/"
+    with pytest.raises(DigestMismatch):
+        verify_signature(assertion, certs())
 
 
 def test_posted_tree_is_left_exactly_as_it_was():
