@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ssoconsole.console.views import account, audit, dashboard, identity, identity_providers, identity_settings, orgs, users
+from ssoconsole.console.views import account, agents, audit, dashboard, identity, identity_providers, identity_settings, orgs, users
 
 IDM = "console/administration/integrations/identity-management/"
 PROVIDER = IDM + "providers/<uuid:provider_id>/"
@@ -38,6 +38,8 @@ urlpatterns = [
     path(PROVIDER + "attribute-mapping/", identity_settings.provider_mapping, name="identity_provider_mapping"),
     path(PROVIDER + "organizations/", identity_settings.provider_orgs, name="identity_provider_orgs"),
     path(PROVIDER + "advanced/", identity_settings.provider_advanced, name="identity_provider_advanced"),
+    path("console/agents/", agents.agent_list, name="agent_list"),
+    path("console/agents/revoke/", agents.agent_revoke, name="agent_revoke"),
     path("console/audit/", audit.audit_log, name="audit"),
     path("console/account/", account.account, name="account"),
     path("console/account/tokens/new/", account.token_create, name="token_create"),
