@@ -66,6 +66,8 @@ EXPECTED = {
     "identity_provider_orgs": row(OK, FORBIDDEN, FORBIDDEN),
     "identity_provider_advanced": row(OK, FORBIDDEN, FORBIDDEN),
     "audit": row(OK, OK, FORBIDDEN),
+    "agent_list": row(FORBIDDEN, OK, FORBIDDEN),
+    "agent_revoke": row(NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
     "account": row(OK, OK, OK),
     "token_create": row(NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
     "token_revoke": row(NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),

@@ -20,7 +20,7 @@ def nav_labels(response) -> list[str]:
     "role, labels",
     [
         ("identity-admin", ["Dashboard", "Organizations", "Users", "Identity Management", "Audit log"]),
-        ("org-admin", ["Dashboard", "Organizations", "Users", "Audit log"]),
+        ("org-admin", ["Dashboard", "Organizations", "Users", "Agents", "Audit log"]),
         ("user", ["Dashboard"]),
     ],
 )
