@@ -205,9 +205,29 @@ def get_user(tenant: Tenant, user_id) -> User:
         raise NotFound("No user with this id in your tenant.", code="user_not_found") from None
 
 
+def same_username(a: str, b: str) -> bool:
+    """Tell whether two usernames differ at most in letter case.
+
+    The database's ``iexact`` alone is not enough: PostgreSQL's ``UPPER()``
+    also folds look-alike letters (``ſ`` U+017F becomes ``S``, ``ı`` U+0131
+    becomes ``I``), so ``ſupport`` would reach the account ``support``.
+    Both case mappings must agree for the names to be the same.
+    """
+    return a.lower() == b.lower() and a.upper() == b.upper()
+
+
+def match_username(queryset, username: str) -> User | None:
+    """Return the user of ``queryset`` whose username is ``username`` in any case (see :func:`same_username`)."""
+    username = username.strip()
+    for user in queryset.filter(username__iexact=username)[:10]:
+        if same_username(user.username, username):
+            return user
+    return None
+
+
 def find_user_by_username(username: str) -> User | None:
     """Return the user with ``username`` in any case, or ``None``."""
-    return User.objects.select_related("org", "tenant").filter(username__iexact=username.strip()).first()
+    return match_username(User.objects.select_related("org", "tenant"), username)
 
 
 @transaction.atomic

@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from ssoconsole.accounts.models import User
+from ssoconsole.accounts.services import match_username
 from ssoconsole.saml.assertion import Assertion
 from ssoconsole.saml.config import Expected, ServiceProvider
 from ssoconsole.saml.encryption import EncryptionKeyMissing
@@ -88,7 +89,7 @@ def find_user(tenant, username: str) -> User:
     Usernames are unique in the deployment, but only a user of the tenant
     whose ACS received the answer may sign in through it.
     """
-    user = User.objects.select_related("org", "tenant").filter(tenant=tenant, username__iexact=username).first()
+    user = match_username(User.objects.select_related("org", "tenant").filter(tenant=tenant), username)
     if user is None:
         raise r.UnknownUser(
             f"No user of this tenant has the username {username!r} that the identity provider asserted.",
