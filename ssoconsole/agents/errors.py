@@ -6,7 +6,7 @@ the hand-off's ``status`` next to the error (docs/agents.md lists them all).
 
 from __future__ import annotations
 
-from ssoconsole.core.errors import DomainError
+from ssoconsole.core.errors import DomainError, NotFound
 
 START_AGAIN = "Start a new sign-in from the agent."
 
@@ -53,8 +53,7 @@ class HandoffNotFound(HandoffRefusal):
     handoff_status = "unknown"
 
 
-class AgentNotFound(DomainError):
-    status = 404
+class AgentNotFound(NotFound):
     code = "agent_not_found"
 
 
