@@ -18,11 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.cache import cache
 from django.shortcuts import render
 
 from ssoconsole.audit.log import record
 from ssoconsole.audit.models import AuditEvent, Outcome
 from ssoconsole.core import urls
+from ssoconsole.core.request_info import client_ip
 from ssoconsole.saml.errors import SAMLError
 from ssoconsole.sso.mapping import MappingError
 from ssoconsole.sso.refusals import SSORefusal
@@ -132,12 +134,19 @@ def refuse(request, error: Exception, *, audit: bool = True, **context):
 def throttled_page(request, exc, *, tenant=None, scope: str):
     """Return the 429 page for ``exc`` (a ``throttle.Throttled``), with Retry-After, and log it."""
     minutes = max(1, -(-exc.retry_after // 60))
-    record(
-        SIGNIN_ACTION, tenant=tenant, actor_label="anonymous", outcome=Outcome.FAILURE, reason_code="sso.throttled",
-        data={"method": "saml", "scope": scope, "retryAfterSeconds": exc.retry_after,
-              "adminMessage": f"Too many single sign-on requests from one address ({scope}); refused for {minutes} min."},
-        request=request,
-    )
+    address = client_ip(request) or ""
+    security_log.info("sso throttled scope=%s address=%s retry_after=%s", scope, address, exc.retry_after)
+    # One audit event per address and throttled period, not one per request: otherwise an anonymous
+    # script that keeps posting writes the tenant's audit log without bound (the throttle's purpose).
+    if cache.add(f"sso-throttled-audited:{scope}:{address}", 1, timeout=max(60, exc.retry_after)):
+        record(
+            SIGNIN_ACTION, tenant=tenant, actor_label="anonymous", outcome=Outcome.FAILURE,
+            reason_code="sso.throttled",
+            data={"method": "saml", "scope": scope, "retryAfterSeconds": exc.retry_after,
+                  "adminMessage": f"Too many single sign-on requests from one address ({scope}); "
+                                  f"refused for {minutes} min."},
+            request=request,
+        )
     response = render(
         request, "sso/throttled.html",
         {"wait": f"{minutes} minute{'s' if minutes != 1 else ''}", "login_url": urls.login_url()}, status=429,

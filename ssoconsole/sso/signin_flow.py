@@ -19,14 +19,15 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from ssoconsole.accounts import signin
+from ssoconsole.accounts import signin, throttle
 from ssoconsole.accounts.access import signed_in_user
 from ssoconsole.accounts.redirects import safe_next
 from ssoconsole.core.errors import ValidationFailed
+from ssoconsole.core.request_info import client_ip
 from ssoconsole.sso.idp_redirect import redirect_to_idp
 from ssoconsole.sso.models import AuthProvider
 from ssoconsole.sso.providers import providers_of
-from ssoconsole.sso.refusal_pages import record_refusal, refuse
+from ssoconsole.sso.refusal_pages import record_refusal, refuse, throttled_page
 from ssoconsole.sso.refusals import ProviderMissing, WrongProvider
 from ssoconsole.sso.saml_config import effective_provider_for_user
 
@@ -67,10 +68,19 @@ def _choice_page(request, username, providers, next_url, *, error=None, error_co
     )
 
 
+# Wrong picks are audited in the user's tenant, and anyone may post this form: bound them per address.
+CHOOSE_RULE = throttle.Rule("sso-choose-address", limit=30, window_seconds=15 * 60, what="from your network address")
+
+
 @never_cache
 @require_POST
 def choose_provider(request):
     """Continue with the provider the user picked from the list, if it is their organization's."""
+    address = client_ip(request) or ""
+    try:
+        throttle.check(CHOOSE_RULE, address)
+    except throttle.Throttled as exc:
+        return throttled_page(request, exc, scope=CHOOSE_RULE.scope)
     next_url = safe_next(request.POST.get("next"))
     username = request.POST.get("username", "")
     try:
@@ -88,6 +98,7 @@ def choose_provider(request):
     options = tuple(signin.ProviderOption(p.id, p.display_name) for p in providers)
     chosen = next((p for p in providers if str(p.id) == request.POST.get("provider", "")), None)
     if chosen is None:
+        throttle.record_failure(CHOOSE_RULE, address)
         return _choice_page(request, step.username, options, next_url, status=400, error_code="sso.provider_required",
                             error="Choose one of the listed identity providers.")
     right = effective_provider_for_user(user)
@@ -98,6 +109,7 @@ def choose_provider(request):
         )
         error = WrongProvider(message, expected=right.display_name if right else None, actual=chosen.display_name)
         error.user_message = message
+        throttle.record_failure(CHOOSE_RULE, address)
         record_refusal(request, error, tenant=user.tenant, provider=chosen, user=user, username=step.username)
         return _choice_page(request, step.username, options, next_url, status=400, error=message,
                             error_code=error.code)
