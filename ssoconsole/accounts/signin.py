@@ -159,8 +159,9 @@ def password_sign_in(request, username: str, password: str) -> User:
         try:
             throttle.check(rule, key)
         except throttle.Throttled as exc:
-            user = find_user_by_username(username)
-            _refuse(request, "throttled", exc.message, username=username, user=user)
+            if throttle.first_refusal(rule, key, exc.retry_after):
+                user = find_user_by_username(username)
+                _refuse(request, "throttled", exc.message, username=username, user=user)
             raise
     step = next_step_for(username)
     if isinstance(step, Unknown):

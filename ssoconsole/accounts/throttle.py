@@ -121,3 +121,13 @@ def reset(rule: Rule, value: str, *, now: float | None = None) -> None:
         return
     window = int(_timestamp(now) // rule.window_seconds)
     cache.delete_many([_key(rule, value, window - 1), _key(rule, value, window)])
+
+
+def first_refusal(rule: Rule, value: str, retry_after: int) -> bool:
+    """Tell whether this is the first refusal of ``value`` in its throttled period (to audit it once).
+
+    Auditing every refused request would let anyone who keeps posting grow the
+    audit log without bound, which is what the throttle is there to prevent.
+    """
+    digest = hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
+    return cache.add(f"throttle-refused:{rule.scope}:{digest}", 1, timeout=max(60, retry_after))
