@@ -267,12 +267,16 @@ def _read_assertion(
     assertion_id = assertion.get("ID")
     if assertion.get("Version") != "2.0" or not assertion_id:
         raise e.ResponseMalformed("The Assertion must have Version 2.0 and an ID (SAML Core 2.3.3).")
-    _check_issuer(_child(assertion, ISSUER), idp, "Assertion")
-    subject = _child(assertion, SUBJECT)
+    # The first child of each kind, found in one pass over the assertion.
+    parts: dict[str, etree._Element] = {}
+    for child in assertion.iterchildren(ISSUER, SUBJECT, CONDITIONS, AUTHN_STATEMENT):
+        parts.setdefault(child.tag, child)
+    _check_issuer(parts.get(ISSUER), idp, "Assertion")
+    subject = parts.get(SUBJECT)
     name_id, name_id_format = _name_id(subject)
-    conditions_end = _check_conditions(_child(assertion, CONDITIONS), sp, policy, now)
+    conditions_end = _check_conditions(parts.get(CONDITIONS), sp, policy, now)
     confirmation_end = _check_bearer_confirmation(subject, sp, expected, policy, now)
-    statement = _authn_statement(assertion, policy, now)
+    statement = _authn_statement(parts.get(AUTHN_STATEMENT), policy, now)
     not_on_or_after = min(t for t in (confirmation_end, conditions_end) if t is not None)
     return Assertion(
         name_id=name_id,
@@ -416,12 +420,11 @@ def _expired(cls: Callable[..., e.SAMLError], end: datetime, now: datetime, poli
     )
 
 
-def _authn_statement(assertion: etree._Element, policy: ValidationPolicy, now: datetime) -> dict:
-    """Read the first AuthnStatement (SAML Profiles 4.1.4.2, SAML Core 2.7.2).
+def _authn_statement(statement: etree._Element | None, policy: ValidationPolicy, now: datetime) -> dict:
+    """Read the assertion's first AuthnStatement (SAML Profiles 4.1.4.2, SAML Core 2.7.2).
 
     A SessionNotOnOrAfter already in the past means the IdP session ended.
     """
-    statement = _child(assertion, AUTHN_STATEMENT)
     if statement is None:
         raise e.AuthnStatementMissing()
     session_end = _time(statement.get("SessionNotOnOrAfter"), "SessionNotOnOrAfter")

@@ -58,7 +58,9 @@ DIGESTS: dict[str, tuple[str, bool]] = {
     "http://www.w3.org/2001/04/xmlenc#sha512": ("sha512", False),
 }
 
-_HASHES = {"sha1": hashes.SHA1, "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
+# Hash and padding objects are immutable descriptions: build them once.
+_HASHES = {"sha1": hashes.SHA1(), "sha256": hashes.SHA256(), "sha384": hashes.SHA384(), "sha512": hashes.SHA512()}
+_PKCS1V15 = padding.PKCS1v15()
 
 # Signature algorithms (XML-DSig 6.4, RFC 6931 2.3): (key type, hash name).
 SIGNATURE_METHODS: dict[str, tuple[str, str]] = {
@@ -540,10 +542,10 @@ def _check_signature_value(
 
 
 def _verifies(key, key_type: str, hash_name: str, data: bytes, value: bytes) -> bool:
-    algorithm = _HASHES[hash_name]()
+    algorithm = _HASHES[hash_name]
     try:
         if key_type == "rsa" and isinstance(key, rsa.RSAPublicKey):
-            key.verify(value, data, padding.PKCS1v15(), algorithm)
+            key.verify(value, data, _PKCS1V15, algorithm)
             return True
         if key_type == "ec" and isinstance(key, ec.EllipticCurvePublicKey):
             # XML-DSig 1.1 (RFC 4050) encodes ECDSA signatures as r || s, not DER.

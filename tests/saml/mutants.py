@@ -49,7 +49,7 @@ MUTANTS = [
  ("response", "unsolicited", "    if not in_response_to:\n        raise e.UnsolicitedResponse", "    if False:\n        raise e.UnsolicitedResponse"),
  ("response", "in response to", "    if in_response_to != expected.request_id:", "    if False:"),
  ("response", "assertion version", '    if assertion.get("Version") != "2.0" or not assertion_id:', "    if False:"),
- ("response", "assertion issuer", '    _check_issuer(_child(assertion, ISSUER), idp, "Assertion")', "    pass"),
+ ("response", "assertion issuer", '    _check_issuer(parts.get(ISSUER), idp, "Assertion")', "    pass"),
  ("response", "bearer only", '    bearers = [c for c in subject.iterchildren(SUBJECT_CONFIRMATION) if c.get("Method") == BEARER]', "    bearers = list(subject.iterchildren(SUBJECT_CONFIRMATION))"),
  ("response", "any fitting bearer", "            failures.append(failure)", "            raise"),
  ("response", "recipient", "    if recipient != sp.acs_url:", "    if False:"),
