@@ -22,8 +22,9 @@ from ssoconsole.agents import approval
 def _page(request, template: str, context: dict, status: int = 200):
     response = render(request, f"agents/{template}", context, status=status)
     add_never_cache_headers(response)
-    # The URL holds the hand-off's key: keep it out of Referer headers sent from this page.
-    response["Referrer-Policy"] = "no-referrer"
+    # The URL holds the hand-off's key. The site-wide "same-origin" policy already keeps
+    # it out of Referer headers to other sites; "no-referrer" would go further but makes
+    # Chromium send "Origin: null" with the approve POST, which the CSRF check refuses.
     return response
 
 
