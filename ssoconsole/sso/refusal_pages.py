@@ -100,9 +100,14 @@ def record_refusal(
     )
     security_log.warning(
         "sso refused code=%s tenant=%s provider=%s username=%r admin=%s",
-        d.code, getattr(tenant, "id", None), getattr(provider, "id", None), username, d.admin_message,
+        d.code, getattr(tenant, "id", None), getattr(provider, "id", None), username, _one_line(d.admin_message),
     )
     return d, event
+
+
+def _one_line(text: str) -> str:
+    """Escape line breaks and other control characters: values from posted XML must not forge log lines."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in str(text))
 
 
 def refusal_page(request, d: Described, *, reference=None, test_mode: bool = False):
