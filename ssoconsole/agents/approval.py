@@ -49,6 +49,12 @@ class AlreadyDecided(ApprovalRefused):
     title = "This sign-in is already finished"
 
 
+class NotShown(ApprovalRefused):
+    status = 409
+    code = "page_not_shown"
+    title = "Check the request again"
+
+
 class OtherBrowser(ApprovalRefused):
     status = 409
     code = "other_browser"
@@ -134,9 +140,13 @@ def decide(request, handoff: AgentSignIn, user, cookie_value: str | None, *, app
         cookie_value is None
         or not handoff.browser_binding_hash
         or not credentials.matches(cookie_value, handoff.browser_binding_hash)
-        or handoff.user_id != user.id
     ):
         raise _other_browser()
+    if handoff.user_id != user.id:
+        raise NotShown(
+            "You are signed in as another user than the one this request was shown to. "
+            "Open the link again to see whom the agent would work as, then decide."
+        )
     state = HandoffState.APPROVED if approve else HandoffState.DENIED
     now = clock.now()
     changed = AgentSignIn.objects.filter(id=handoff.id, state=HandoffState.PENDING, expires_at__gt=now).update(

@@ -19,6 +19,9 @@ from ssoconsole.accounts.access import signed_in_user
 from ssoconsole.agents import approval
 
 
+DECISIONS = ("approve", "deny")
+
+
 def _page(request, template: str, context: dict, status: int = 200):
     response = render(request, f"agents/{template}", context, status=status)
     add_never_cache_headers(response)
@@ -41,13 +44,15 @@ def authorize(request, key: str):
     try:
         handoff = approval.find(key)
         cookie = approval.browser_value(request.COOKIES)
-        if request.method == "POST":
-            approve = request.POST.get("decision") == "approve"
+        if request.method == "POST" and request.POST.get("decision") in DECISIONS:
+            approve = request.POST["decision"] == "approve"
             approval.decide(request, handoff, user, cookie, approve=approve)
             return _page(request, "approved.html" if approve else "denied.html", {"handoff": handoff})
+        # A GET, or a POST without a decision: (re)show the question, nothing decided.
         cookie = approval.claim(handoff, user, cookie)
     except approval.ApprovalRefused as exc:
         return _refused(request, exc)
-    response = _page(request, "authorize.html", {"handoff": handoff, "user": user})
+    status = 400 if request.method == "POST" else 200
+    response = _page(request, "authorize.html", {"handoff": handoff, "user": user}, status)
     approval.set_cookie(response, cookie)
     return response

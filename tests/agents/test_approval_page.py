@@ -137,3 +137,23 @@ def test_a_denial_is_audited(agent, plain_user, password):
     event = AuditEvent.objects.get(action="agent.signin_denied")
     assert event.actor_id == plain_user.id and event.data["deviceName"] == "Ada's laptop"
 
+
+
+def test_a_post_without_a_decision_decides_nothing(agent, plain_user, password):
+    agent.start()
+    browser = password_browser(plain_user, password)
+    browser.get(agent.browser_path)
+    response = browser.post(agent.browser_path, {"decision": "maybe"})
+    assert response.status_code == 400 and "Approve" in response.content.decode()
+    assert AgentSignIn.objects.get(id=agent.started["handoffId"]).state == HandoffState.PENDING
+
+
+def test_deciding_as_another_user_than_the_page_was_shown_to_is_refused(agent, plain_user, make_user, password):
+    agent.start()
+    browser = password_browser(plain_user, password)
+    browser.get(agent.browser_path)
+    other = make_user()
+    browser.post("/login", {"step": "password", "username": other.username, "password": password, "next": "/console/"})
+    response = browser.post(agent.browser_path, {"decision": "approve"})
+    assert response.status_code == 409 and "page_not_shown" in response.content.decode()
+    assert agent.poll().json()["status"] == "pending"
