@@ -267,16 +267,22 @@ def _read_assertion(
     assertion_id = assertion.get("ID")
     if assertion.get("Version") != "2.0" or not assertion_id:
         raise e.ResponseMalformed("The Assertion must have Version 2.0 and an ID (SAML Core 2.3.3).")
-    # The first child of each kind, found in one pass over the assertion.
+    # Each child of interest, found in one pass over the assertion.
     parts: dict[str, etree._Element] = {}
+    statements: list[etree._Element] = []
     for child in assertion.iterchildren(ISSUER, SUBJECT, CONDITIONS, AUTHN_STATEMENT):
-        parts.setdefault(child.tag, child)
+        if child.tag == AUTHN_STATEMENT:
+            statements.append(child)
+        elif child.tag in parts:
+            raise _repeated(child.tag)
+        else:
+            parts[child.tag] = child
     _check_issuer(parts.get(ISSUER), idp, "Assertion")
     subject = parts.get(SUBJECT)
     name_id, name_id_format = _name_id(subject)
     conditions_end = _check_conditions(parts.get(CONDITIONS), sp, policy, now)
     confirmation_end = _check_bearer_confirmation(subject, sp, expected, policy, now)
-    statement = _authn_statement(parts.get(AUTHN_STATEMENT), policy, now)
+    statement = _authn_statement(statements, policy, now)
     not_on_or_after = min(t for t in (confirmation_end, conditions_end) if t is not None)
     return Assertion(
         name_id=name_id,
@@ -420,14 +426,36 @@ def _expired(cls: Callable[..., e.SAMLError], end: datetime, now: datetime, poli
     )
 
 
-def _authn_statement(statement: etree._Element | None, policy: ValidationPolicy, now: datetime) -> dict:
-    """Read the assertion's first AuthnStatement (SAML Profiles 4.1.4.2, SAML Core 2.7.2).
+def _repeated(tag: str) -> e.SAMLError:
+    """Refuse a second Issuer, Subject or Conditions: the schema allows one (SAML Core 2.3.3).
 
-    A SessionNotOnOrAfter already in the past means the IdP session ended.
+    Reading only the first copy of a repeated element would let a signed but
+    ambiguous assertion carry rules that are never checked.
     """
-    if statement is None:
+    name = etree.QName(tag).localname
+    return e.ResponseMalformed(
+        f"The Assertion has more than one {name} element; SAML Core 2.3.3 allows at most one.",
+        expected=f"one {name}", actual=f"several {name}",
+    )
+
+
+def _authn_statement(statements: list[etree._Element], policy: ValidationPolicy, now: datetime) -> dict:
+    """Read the assertion's AuthnStatements (SAML Profiles 4.1.4.2, SAML Core 2.7.2).
+
+    The session ends at the earliest SessionNotOnOrAfter of all statements,
+    since each one limits the session it describes; one already in the past
+    means the IdP session ended. The first statement supplies the instant,
+    session index and context.
+    """
+    if not statements:
         raise e.AuthnStatementMissing()
-    session_end = _time(statement.get("SessionNotOnOrAfter"), "SessionNotOnOrAfter")
+    statement = statements[0]
+    ends = [
+        end
+        for end in (_time(s.get("SessionNotOnOrAfter"), "SessionNotOnOrAfter") for s in statements)
+        if end is not None
+    ]
+    session_end = min(ends) if ends else None
     if session_end is not None and now - policy.clock_skew >= session_end:
         raise _expired(e.SessionExpired, session_end, now, policy)
     context = _child(statement, AUTHN_CONTEXT)

@@ -1,9 +1,8 @@
 """Security review of the SAML core: cases beyond the attack table, signed at test time.
 
-Most pin behaviour that held (each test says which rule). Findings that the
-review reports without fixing (the core files belong to another change in
-progress) are ``xfail(strict=True)``: they fail today for the stated reason
-and turn into an error the day the core is fixed, so the marker must go.
+Most pin behaviour that held (each test says which rule); the two findings
+(R-SAML-1 repeated Conditions, R-SAML-2 several AuthnStatements) are fixed and
+pinned here.
 """
 
 from __future__ import annotations
@@ -179,21 +178,27 @@ def test_attribute_friendly_name_is_not_its_name():
     assert assertion.attributes["urn:x:nickname"] == ("admin@example.com",)
 
 
-@pytest.mark.xfail(strict=True, reason="review finding R-SAML-1: a second Conditions element (schema-invalid) is "
-                                       "ignored instead of refused; only its first copy is checked")
 def test_duplicated_conditions_are_refused():
+    """Review finding R-SAML-1: a second (schema-invalid) Conditions element is refused, not ignored."""
     def change(a):
         conditions = a.find(q("Conditions"))
         second = copy.deepcopy(conditions)
         second.set("NotOnOrAfter", s.instant(s.NOW - timedelta(hours=1)))
         conditions.addnext(second)
-    with pytest.raises(errors.SAMLError):
+    with pytest.raises(errors.ResponseMalformed, match="more than one Conditions"):
         validate(signed_with(change))
 
 
-@pytest.mark.xfail(strict=True, reason="review finding R-SAML-2: with several AuthnStatements the first one's "
-                                       "SessionNotOnOrAfter is used, not the earliest")
+def test_duplicated_subject_is_refused():
+    def change(a):
+        subject = a.find(q("Subject"))
+        subject.addnext(copy.deepcopy(subject))
+    with pytest.raises(errors.ResponseMalformed, match="more than one Subject"):
+        validate(signed_with(change))
+
+
 def test_several_authn_statements_end_the_session_at_the_earliest_session_not_on_or_after():
+    """Review finding R-SAML-2: the earliest SessionNotOnOrAfter of all AuthnStatements ends the session."""
     def change(a):
         first = a.find(q("AuthnStatement"))
         first.set("SessionNotOnOrAfter", s.instant(s.NOW + timedelta(hours=8)))
