@@ -20,7 +20,7 @@ SAMPLES = Path(__file__).parents[2].parent / "shared" / "samples"
 
 @pytest.fixture
 def samples() -> Path:
-    """Return the real-world samples folder, skipping when the shared copy is absent."""
+    """Return the real-world samples folder; its absence is a failure, not a skip."""
     if not SAMPLES.is_dir():
-        pytest.skip(f"shared samples not found at {SAMPLES}")
+        pytest.fail(f"shared samples not found at {SAMPLES}: the checkout must sit beside shared/")
     return SAMPLES

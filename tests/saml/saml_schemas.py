@@ -50,8 +50,8 @@ def schema(file_name: str) -> etree.XMLSchema:
     dirs = _schema_dirs()
     found = [d / file_name for d in dirs if (d / file_name).is_file()]
     if not found:
-        pytest.skip(
-            f"{file_name} not found: install pysaml2 (pip) or opensaml-schemas (Debian)"
+        pytest.fail(
+            f"{file_name} not found: install pysaml2 (pip) or opensaml-schemas (Debian); ./run test does"
         )
     parser = etree.XMLParser(no_network=True, load_dtd=True, resolve_entities=True)
     parser.resolvers.add(_ByFileName(dirs))
