@@ -28,6 +28,8 @@ class Environment:
     devidp_enabled: bool
     allow_private_metadata_hosts: bool
     secret_key: str | None
+    metadata_allowed_hosts: tuple[str, ...] | None
+    metadata_ca_bundle: str | None
 
 
 def _truthy(value: str | None) -> bool:
@@ -46,6 +48,21 @@ def normalize_base_url(value: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
 
 
+def parse_host_list(value: str) -> tuple[str, ...]:
+    """Split a comma- or space-separated list of host names (``*.`` prefixes allowed), refusing junk."""
+    hosts = tuple(h.strip().lower() for h in value.replace(",", " ").split() if h.strip())
+    for host in hosts:
+        bare = host[2:] if host.startswith("*.") else host
+        if not bare or "*" in bare or "/" in bare or ":" in bare or "." not in bare:
+            raise ConfigurationError(
+                f"SSOCONSOLE_METADATA_ALLOWED_HOSTS: {host!r} is not a host name; list names such as "
+                "login.microsoftonline.com or *.okta.com, separated by commas."
+            )
+    if not hosts:
+        raise ConfigurationError("SSOCONSOLE_METADATA_ALLOWED_HOSTS is set but empty; unset it to use the shipped list.")
+    return hosts
+
+
 def read_environment(environ: dict[str, str] | None = None) -> Environment:
     """Build the deployment's configuration from ``environ`` (default: ``os.environ``)."""
     env = os.environ if environ is None else environ
@@ -62,6 +79,12 @@ def read_environment(environ: dict[str, str] | None = None) -> Environment:
         # Several hosts behind one database share a secret through the environment;
         # a single host keeps the generated one in its data directory.
         secret_key=env.get("SSOCONSOLE_SECRET_KEY") or None,
+        # The standard IdP domains that metadata may be fetched from; unset means the shipped list.
+        metadata_allowed_hosts=(
+            parse_host_list(env["SSOCONSOLE_METADATA_ALLOWED_HOSTS"])
+            if "SSOCONSOLE_METADATA_ALLOWED_HOSTS" in env else None
+        ),
+        metadata_ca_bundle=env.get("SSOCONSOLE_METADATA_CA_BUNDLE") or None,
     )
 
 

@@ -21,6 +21,10 @@ SSOCONSOLE_BASE_URL = ENV.base_url
 SSOCONSOLE_DATA_DIR = ENV.data_dir
 SSOCONSOLE_DEVIDP_ENABLED = ENV.devidp_enabled
 SSOCONSOLE_ALLOW_PRIVATE_METADATA_HOSTS = ENV.allow_private_metadata_hosts
+if ENV.metadata_allowed_hosts is not None:
+    SSOCONSOLE_METADATA_ALLOWED_HOSTS = ENV.metadata_allowed_hosts
+if ENV.metadata_ca_bundle is not None:
+    SSOCONSOLE_METADATA_CA_BUNDLE = ENV.metadata_ca_bundle
 
 SECRET_KEY = ENV.secret_key or load_or_create_secret(ENV.data_dir)
 DEBUG = ENV.debug

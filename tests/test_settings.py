@@ -70,14 +70,15 @@ def test_malformed_base_urls_are_refused_with_an_example(value):
     assert "SSOCONSOLE_BASE_URL" in str(info.value)
 
 
-def load_settings(tmp_path: Path, **env) -> dict:
+def load_settings(tmp_path: Path, *, extra_keys: tuple[str, ...] = (), **env) -> dict:
     """Import the settings in a fresh interpreter with only ``env`` configured."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SSOCONSOLE_", "DATABASE_URL", "REDIS_URL", "DJANGO_"))}
     clean.update(SSOCONSOLE_DATA_DIR=str(tmp_path), **env)
     code = (
         "import json; from ssoconsole import settings as s; print(json.dumps({k: getattr(s, k) for k in "
         "['DEBUG', 'SECRET_KEY', 'SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', 'SESSION_COOKIE_HTTPONLY', "
-        "'SESSION_COOKIE_SAMESITE', 'CSRF_TRUSTED_ORIGINS', 'SSOCONSOLE_BASE_URL', 'SESSION_ENGINE']}))"
+        "'SESSION_COOKIE_SAMESITE', 'CSRF_TRUSTED_ORIGINS', 'SSOCONSOLE_BASE_URL', 'SESSION_ENGINE'] + "
+        f"{list(extra_keys)!r}}}))"
     )
     result = subprocess.run([sys.executable, "-c", code], env=clean, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
@@ -113,3 +114,27 @@ def test_tests_never_use_the_checkouts_data_directory():
     from django.conf import settings
 
     assert settings.SSOCONSOLE_DATA_DIR != Path("./var").resolve()
+
+
+def test_the_metadata_allow_list_comes_from_the_environment():
+    """A deployment replaces the shipped list of standard IdP domains without touching code."""
+    env = read_environment({"SSOCONSOLE_METADATA_ALLOWED_HOSTS": "login.microsoftonline.com, *.okta.com idp.example.org"})
+    assert env.metadata_allowed_hosts == ("login.microsoftonline.com", "*.okta.com", "idp.example.org")
+    assert read_environment({}).metadata_allowed_hosts is None  # the shipped list applies
+
+
+@pytest.mark.parametrize("value", ["", "https://login.example.com", "*.", "localhost", "*.okta.com:443", "a*.okta.com"])
+def test_a_malformed_metadata_allow_list_is_refused_with_an_example(value):
+    with pytest.raises(ConfigurationError, match="SSOCONSOLE_METADATA_ALLOWED_HOSTS"):
+        read_environment({"SSOCONSOLE_METADATA_ALLOWED_HOSTS": value})
+
+
+def test_settings_apply_the_metadata_allow_list_and_ca_bundle(tmp_path):
+    loaded = load_settings(
+        tmp_path,
+        extra_keys=("SSOCONSOLE_METADATA_ALLOWED_HOSTS", "SSOCONSOLE_METADATA_CA_BUNDLE"),
+        SSOCONSOLE_METADATA_ALLOWED_HOSTS="*.okta.com",
+        SSOCONSOLE_METADATA_CA_BUNDLE="/etc/ssl/certs/ca-certificates.crt",
+    )
+    assert loaded["SSOCONSOLE_METADATA_ALLOWED_HOSTS"] == ["*.okta.com"]
+    assert loaded["SSOCONSOLE_METADATA_CA_BUNDLE"] == "/etc/ssl/certs/ca-certificates.crt"
