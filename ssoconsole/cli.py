@@ -34,10 +34,13 @@ commands:
   demo [--configured] [--host H] [--port N] [--base-url URL]
                                             seed the demo tenant and its dev IdP, then serve it;
                                             --configured also does the tutorial's seven SSO steps
+  refresh-metadata [--all | --provider ID]  refresh IdP metadata fetched by URL now (also scheduled)
+  reseal-sp-keys                            re-encrypt SP private keys after a secret-key rotation
 
 Any other Django management command works too (e.g. `ssoconsole check`).
 Run `ssoconsole COMMAND --help` for a command's options.
-Configuration comes from the environment: DATABASE_URL, REDIS_URL, SSOCONSOLE_BASE_URL, SSOCONSOLE_DATA_DIR.
+Configuration comes from the environment: DATABASE_URL, REDIS_URL, SSOCONSOLE_BASE_URL, SSOCONSOLE_DATA_DIR
+(README.md lists the others).
 """
 
 # Hyphenated names of SPEC section 3 and the management commands behind them.
