@@ -25,12 +25,14 @@ class Capability(models.TextChoices):
     IDENTITY_MANAGE = "identity.manage", "Manage authentication providers and attribute mapping"
     AUDIT_VIEW = "audit.view", "Read the audit log"
     AGENTS_MANAGE = "agents.manage", "Revoke desktop agents of any user"
+    LOCAL_USERS_MANAGE = "local_users.manage", "Choose the local users who keep password sign-in under SSO"
 
 
 GRANTS: dict[str, frozenset[str]] = {
     Role.IDENTITY_ADMIN: frozenset(
         {
             Capability.IDENTITY_MANAGE,
+            Capability.LOCAL_USERS_MANAGE,
             Capability.ORGS_SSO,
             Capability.ORGS_VIEW,
             Capability.USERS_VIEW,
@@ -45,6 +47,7 @@ GRANTS: dict[str, frozenset[str]] = {
             Capability.USERS_MANAGE,
             Capability.AUDIT_VIEW,
             Capability.AGENTS_MANAGE,
+            Capability.LOCAL_USERS_MANAGE,
         }
     ),
     Role.USER: frozenset(),
@@ -74,4 +77,17 @@ def grantable_roles(user) -> list[str]:
     identity-admin.
     """
     mine = capabilities_of(user.role_names) if can(user, Capability.USERS_MANAGE) else frozenset()
+    return [role for role in Role.values if GRANTS.get(role, frozenset()) <= mine]
+
+
+def roles_within(user) -> list[str]:
+    """Return the roles whose every capability ``user`` holds (whatever those capabilities are).
+
+    Unlike :func:`grantable_roles`, this does not ask for users.manage: it
+    answers "is this account no more powerful than mine?", which is what
+    decides whether an identity-admin may put a colleague on local sign-in.
+    """
+    if not can(user, Capability.LOCAL_USERS_MANAGE):
+        return []
+    mine = capabilities_of(user.role_names)
     return [role for role in Role.values if GRANTS.get(role, frozenset()) <= mine]

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ssoconsole.accounts.models import ApiToken, RoleAssignment, User
-from ssoconsole.accounts.roles import Role, grantable_roles
+from ssoconsole.accounts.roles import Capability, Role, can, grantable_roles, roles_within
 from ssoconsole.audit.log import diff, record
 from ssoconsole.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ssoconsole.tenancy.models import Organization, Tenant
@@ -303,6 +303,71 @@ def set_password(user: User, password, *, actor=None, request=None) -> None:
     user.password = make_password(validate_password(password))
     user.save(update_fields=["password", "updated_at"])
     record("user.password_set", tenant=user.tenant, actor=actor, target=user, request=request)
+
+
+NO_PASSWORD_WARNING = (
+    "{username} has no password yet, so they cannot sign in with one: ask an Organization Administrator "
+    "to set a password for them."
+)
+
+
+def check_can_set_local_sign_in(actor, user: User) -> None:
+    """Refuse local sign-in changes by an ``actor`` without the capability or facing a more powerful ``user``.
+
+    This is :func:`check_can_manage` for the one change an Identity Management
+    Administrator may make without users.manage: a user whose roles carry a
+    permission the actor lacks stays out of reach, so an identity-admin cannot
+    switch an org-admin to password sign-in (nor an org-admin an identity-admin).
+    ``actor`` of ``None`` is the CLI or the system.
+    """
+    if actor is None:
+        return
+    if not can(actor, Capability.LOCAL_USERS_MANAGE):
+        raise Forbidden(
+            f"Choosing local users needs the “{Capability.LOCAL_USERS_MANAGE.value}” permission.",
+            code="forbidden",
+            details={"capability": Capability.LOCAL_USERS_MANAGE.value},
+        )
+    if actor.tenant_id != user.tenant_id:
+        raise NotFound("No user with this id in your tenant.", code="user_not_found")
+    above = sorted(set(user.role_names) - set(roles_within(actor)))
+    if above:
+        raise Forbidden(
+            f"You cannot change {user.username}: they hold the role {', '.join(above)}, which carries permissions "
+            "you do not have. Ask an administrator who has that role.",
+            code="user_not_manageable",
+        )
+
+
+def password_warning(user: User) -> str | None:
+    """Return why a local user cannot sign in yet (no usable password), or ``None``."""
+    if user.local_sign_in and not user.has_usable_password():
+        return NO_PASSWORD_WARNING.format(username=user.username)
+    return None
+
+
+@transaction.atomic
+def set_local_sign_in(user: User, enabled: bool, *, actor=None, request=None) -> User:
+    """Make ``user`` a local user (password sign-in even under SSO) or end it; audited with before and after.
+
+    Local users are the way back in when the identity provider fails, so the
+    Identity Management Administrator may choose them (see
+    :func:`check_can_set_local_sign_in`). Enabling a user without a password is
+    allowed, since an org-admin may set one later; :func:`password_warning`
+    tells the caller to say so. An unchanged value records nothing.
+    """
+    if not isinstance(enabled, bool):
+        raise ValidationFailed("enabled must be true or false.", field="enabled", code="invalid_type")
+    check_can_set_local_sign_in(actor, user)
+    if user.local_sign_in == enabled:
+        return user
+    user.local_sign_in = enabled
+    user.save(update_fields=["local_sign_in", "updated_at"])
+    record(
+        "user.local_sign_in_changed", tenant=user.tenant, actor=actor, target=user,
+        data={"before": {"localSignIn": not enabled}, "after": {"localSignIn": enabled}}, request=request,
+    )
+    return user
 
 
 def end_sessions_of(user: User) -> None:

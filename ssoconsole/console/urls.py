@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ssoconsole.console.views import account, agents, audit, dashboard, identity, identity_providers, identity_settings, orgs, users
+from ssoconsole.console.views import account, agents, audit, dashboard, identity, identity_local_users, identity_providers, identity_settings, orgs, users
 
 IDM = "console/administration/integrations/identity-management/"
 PROVIDER = IDM + "providers/<uuid:provider_id>/"
@@ -38,6 +38,9 @@ urlpatterns = [
     path(PROVIDER + "attribute-mapping/", identity_settings.provider_mapping, name="identity_provider_mapping"),
     path(PROVIDER + "organizations/", identity_settings.provider_orgs, name="identity_provider_orgs"),
     path(PROVIDER + "advanced/", identity_settings.provider_advanced, name="identity_provider_advanced"),
+    path(IDM + "local-users/add/", identity_local_users.local_user_add, name="identity_local_user_add"),
+    path(IDM + "local-users/<uuid:user_id>/remove/", identity_local_users.local_user_remove,
+         name="identity_local_user_remove"),
     path("console/agents/", agents.agent_list, name="agent_list"),
     path("console/agents/revoke/", agents.agent_revoke, name="agent_revoke"),
     path("console/audit/", audit.audit_log, name="audit"),

@@ -65,6 +65,8 @@ EXPECTED = {
     "identity_provider_mapping": row(OK, FORBIDDEN, FORBIDDEN),
     "identity_provider_orgs": row(OK, FORBIDDEN, FORBIDDEN),
     "identity_provider_advanced": row(OK, FORBIDDEN, FORBIDDEN),
+    "identity_local_user_add": row(OK, FORBIDDEN, FORBIDDEN),
+    "identity_local_user_remove": row(OK, FORBIDDEN, FORBIDDEN),
     "audit": row(OK, OK, FORBIDDEN),
     "agent_list": row(FORBIDDEN, OK, FORBIDDEN),
     "agent_revoke": row(NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
@@ -91,6 +93,8 @@ POST_EXPECTED = {
     "identity_provider_mapping": row(REDIRECT, FORBIDDEN, FORBIDDEN),
     "identity_provider_orgs": row(REDIRECT, FORBIDDEN, FORBIDDEN),
     "identity_provider_advanced": row(OK, FORBIDDEN, FORBIDDEN),
+    "identity_local_user_add": row(OK, FORBIDDEN, FORBIDDEN),
+    "identity_local_user_remove": row(REDIRECT, FORBIDDEN, FORBIDDEN),
 }
 
 
@@ -153,13 +157,15 @@ def _post_data(name: str, world) -> dict:
         "identity_provider_mapping": {"use_default": "on"},
         "identity_provider_orgs": {},
         "identity_provider_advanced": {},
+        "identity_local_user_add": {"username": ""},
+        "identity_local_user_remove": {},
     }[name]
 
 
 def _snapshot():
     return (
         sorted(Organization.objects.values_list("id", "name", "parent_id", "sso_mode")),
-        sorted(User.objects.values_list("id", "username", "is_active")),
+        sorted(User.objects.values_list("id", "username", "is_active", "local_sign_in")),
         sorted(AuthProvider.objects.values_list("id", "display_name", "use_default_mapping", "clock_skew_seconds")),
     )
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from ssoconsole.accounts.access import console_view
 from ssoconsole.accounts.roles import Capability
+from ssoconsole.console.views.identity_local_users import card_context
 from ssoconsole.core import urls
 from ssoconsole.core.errors import ValidationFailed
 from ssoconsole.sso import errors as sso_errors
@@ -65,7 +66,8 @@ def certificate_summary(provider, now) -> dict:
 
 @console_view(Capability.IDENTITY_MANAGE)
 def identity_management(request):
-    """Show the SP values and the providers (or the first-visit empty state)."""
+    """Show the SP values, the providers (or the first-visit empty state) and the local users."""
+
     tenant = request.tenant
     providers = providers_of(tenant)
     now = timezone.now()
@@ -77,5 +79,6 @@ def identity_management(request):
     return render(
         request,
         "console/identity/index.html",
-        {"metadata_url": urls.sp_metadata_url(tenant.id), "sp_values": sp_values(tenant), "rows": rows},
+        {"metadata_url": urls.sp_metadata_url(tenant.id), "sp_values": sp_values(tenant), "rows": rows,
+         **card_context(tenant)},
     )
