@@ -15,7 +15,17 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from ssoconsole.api import validation
-from ssoconsole.api.endpoints import account, agent_protocol, agents, audit, orgs, provider_settings, providers, users
+from ssoconsole.api.endpoints import (
+    account,
+    agent_protocol,
+    agents,
+    audit,
+    local_users,
+    orgs,
+    provider_settings,
+    providers,
+    users,
+)
 from ssoconsole.api.errors import (
     MalformedJson,
     MethodNotAllowed,
@@ -144,6 +154,6 @@ def build_api() -> SsoconsoleAPI:
     api.add_exception_handler(RequestDataTooBig, _too_big)
     api.add_exception_handler(Http404, _not_found)
     api.add_exception_handler(Exception, _unexpected)
-    for module in (account, orgs, users, audit, providers, provider_settings, agent_protocol, agents):
+    for module in (account, orgs, users, audit, providers, provider_settings, local_users, agent_protocol, agents):
         api.add_router("", module.router)
     return api

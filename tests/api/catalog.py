@@ -93,6 +93,8 @@ CALLS = {
     ("PUT", f"{AP}/{{id}}/orgs"): lambda w, r: (f"{AP}/{provider_of(w).id}/orgs", {"orgIds": [str(w.child.id)]}),
     ("GET", f"{AP}/{{id}}/advanced-settings"): lambda w, r: (f"{AP}/{provider_of(w).id}/advanced-settings", None),
     ("PUT", f"{AP}/{{id}}/advanced-settings"): lambda w, r: (f"{AP}/{provider_of(w).id}/advanced-settings", {"forceAuthn": True}),
+    ("GET", f"{P}/local-users"): lambda w, r: (f"{P}/local-users", None),
+    ("PUT", f"{P}/local-users/{{userId}}"): lambda w, r: (f"{P}/local-users/{w.target.id}", {"enabled": True}),
     ("POST", f"{P}/agents/sign-in"): lambda w, r: (f"{P}/agents/sign-in", {"deviceName": "Matrix laptop", "platform": "Linux"}),
     ("POST", f"{P}/agents/token"): lambda w, r: (f"{P}/agents/token", agent_helpers.approved_body(w.users[r or "all"])),
     ("GET", f"{P}/agents/me"): lambda w, r: (f"{P}/agents/me", None),
@@ -155,6 +157,9 @@ EXPECTED = {
     ("PUT", f"{AP}/{{id}}/orgs"): _only({IDP: 200}),
     ("GET", f"{AP}/{{id}}/advanced-settings"): _only({IDP: 200}),
     ("PUT", f"{AP}/{{id}}/advanced-settings"): _only({IDP: 200}),
+    # Local users: local_users.manage, held by both administrator roles.
+    ("GET", f"{P}/local-users"): _only({IDP: 200, ORG: 200}),
+    ("PUT", f"{P}/local-users/{{userId}}"): _only({IDP: 200, ORG: 200}),
     # Desktop agents. The hand-off takes no credentials (its secrets prove the caller),
     # so every caller gets the same answer; /agents/me takes only an agent token.
     ("POST", f"{P}/agents/sign-in"): {IDP: 201, ORG: 201, USER: 201, ANON: 201},

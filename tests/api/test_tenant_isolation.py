@@ -18,9 +18,9 @@ from ssoconsole.tenancy.models import Organization
 
 from .catalog import AGENT_TOKEN_OPERATIONS, CALLS, P, documented_operations
 
-WITH_ID = sorted(op for op in CALLS if "{id}" in op[1])
+WITH_ID = sorted(op for op in CALLS if "{" in op[1])  # any path parameter: {id}, {userId}
 # Agent-token operations refuse every user's token; tests/agents/test_isolation.py covers them.
-WITHOUT_ID = sorted(op for op in CALLS if "{id}" not in op[1] and op not in AGENT_TOKEN_OPERATIONS)
+WITHOUT_ID = sorted(op for op in CALLS if "{" not in op[1] and op not in AGENT_TOKEN_OPERATIONS)
 
 # Fields in request bodies or queries that name another record: each gets the other tenant's id.
 REFERENCES = [
@@ -38,7 +38,7 @@ def fingerprint(world) -> dict:
     tenant = world.tenant
     return {
         "orgs": sorted(Organization.objects.filter(tenant=tenant).values_list("id", "name", "parent_id", "sso_mode", "sso_provider_id")),
-        "users": sorted(User.objects.filter(tenant=tenant).values_list("id", "username", "first_name", "last_name", "email", "org_id", "is_active", "password")),
+        "users": sorted(User.objects.filter(tenant=tenant).values_list("id", "username", "first_name", "last_name", "email", "org_id", "is_active", "local_sign_in", "password")),
         "roles": sorted(RoleAssignment.objects.filter(user__tenant=tenant).values_list("user_id", "role")),
         "tokens": sorted(ApiToken.objects.filter(user__tenant=tenant).values_list("id", "revoked_at")),
         "events": AuditEvent.objects.filter(tenant=tenant).count(),
