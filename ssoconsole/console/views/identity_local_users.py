@@ -43,7 +43,8 @@ def local_user_add(request):
             user = user_by_username(request.tenant, form.cleaned_data["username"])
             set_local_sign_in(user, True, actor=request.user, request=request)
         except DomainError as exc:
-            add_domain_error(form, exc, {"username": "username"})
+            # Every refusal here is about the user named, so even one without a field goes next to it.
+            add_domain_error(form, exc, {"username": "username", "": "username"})
         else:
             messages.success(request, f"{user.username} is a local user: they sign in with a password even when their "
                                       "organization uses single sign-on.")
