@@ -232,7 +232,10 @@ def find_user_by_username(username: str) -> User | None:
 
 @transaction.atomic
 def update_user(user: User, *, actor=None, request=None, **changes) -> User:
-    """Apply ``changes`` (username, first_name, last_name, email, org, roles, local_sign_in)."""
+    """Apply ``changes`` (username, first_name, last_name, email, org, roles, local_sign_in).
+
+    ``local_sign_in`` goes through :func:`set_local_sign_in` and its own audit event.
+    """
     check_can_manage(actor, user)
     before = user_snapshot(user)
     if "roles" in changes:
@@ -253,8 +256,6 @@ def update_user(user: User, *, actor=None, request=None, **changes) -> User:
         if org.tenant_id != user.tenant_id:
             raise NotFound("No organization with this id in your tenant.", field="orgId", code="org_not_found")
         user.org = org
-    if "local_sign_in" in changes:
-        user.local_sign_in = bool(changes["local_sign_in"])
     try:
         with transaction.atomic():
             user.save()
@@ -265,6 +266,9 @@ def update_user(user: User, *, actor=None, request=None, **changes) -> User:
     after = user_snapshot(user)
     if after != before:
         record("user.updated", tenant=user.tenant, actor=actor, target=user, data=diff(before, after), request=request)
+    if "local_sign_in" in changes:
+        # One audit action for every way local sign-in changes (edit form, PATCH, Local users card).
+        set_local_sign_in(user, bool(changes["local_sign_in"]), actor=actor, request=request)
     return user
 
 
