@@ -122,3 +122,11 @@ def test_a_deactivated_actor_is_refused(identity_admin, plain_user):
     identity_admin.is_active = False
     with pytest.raises(Forbidden):
         services.set_local_sign_in(plain_user, True, actor=identity_admin)
+
+
+def test_the_user_edit_path_records_the_same_action(org_admin, plain_user):
+    """update_user (edit form, PATCH /users) delegates, so auditors find every change under one action."""
+    services.update_user(plain_user, actor=org_admin, first_name="Changed", local_sign_in=True)
+    assert _events(plain_user).get().data["after"] == {"localSignIn": True}
+    updated = AuditEvent.objects.get(action="user.updated", target_id=str(plain_user.id))
+    assert "localSignIn" not in str(updated.data)
