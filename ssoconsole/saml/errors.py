@@ -17,20 +17,19 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 
-class SAMLError(Exception):
-    """Base class of every refusal raised by ``ssoconsole.saml``.
+class Refusal(Exception):
+    """A refusal that explains itself: a stable code, a user sentence and an admin sentence.
 
-    ``expected`` and ``actual`` carry the values an administrator compares;
-    ``context`` carries any further named values (for example the clock
-    difference in seconds). None of them may hold key material.
+    Shared by the core's :class:`SAMLError` and the application's own sign-in
+    refusals, so that one page, one audit format and one troubleshooting guide
+    serve both. ``expected`` and ``actual`` carry the values an administrator
+    compares; ``context`` carries any further named values (for example the
+    clock difference in seconds). None of them may hold key material.
     """
 
-    code: ClassVar[str] = "saml.error"
-    user_message: ClassVar[str] = (
-        "Single sign-on failed. Start again from the login page; if it keeps "
-        "failing, tell your administrator."
-    )
-    admin_hint: ClassVar[str] = "See the troubleshooting guide for this error code."
+    code: ClassVar[str] = "refused"
+    user_message: ClassVar[str] = "Sign-in failed. Start again from the login page."
+    admin_hint: ClassVar[str] = ""
 
     def __init__(
         self,
@@ -48,7 +47,7 @@ class SAMLError(Exception):
 
     def admin_message(self) -> str:
         """Return the sentence for the administrator: what differed and what to change."""
-        parts = [self.detail or self.__class__.__doc__.strip().splitlines()[0]]
+        parts = [self.detail or (self.__class__.__doc__ or "").strip().splitlines()[0]]
         if self.expected is not None or self.actual is not None:
             parts.append(f"Expected: {self.expected!r}; received: {self.actual!r}.")
         if self.admin_hint:
@@ -68,11 +67,23 @@ class SAMLError(Exception):
 
 
 def _jsonable(value: Any) -> Any:
+    """Return ``value`` as JSON can store it (other objects as their text)."""
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     if isinstance(value, (list, tuple, set, frozenset)):
         return [_jsonable(v) for v in value]
     return str(value)
+
+
+class SAMLError(Refusal):
+    """Base class of every refusal raised by ``ssoconsole.saml``."""
+
+    code: ClassVar[str] = "saml.error"
+    user_message: ClassVar[str] = (
+        "Single sign-on failed. Start again from the login page; if it keeps "
+        "failing, tell your administrator."
+    )
+    admin_hint: ClassVar[str] = "See the troubleshooting guide for this error code."
 
 
 # --- Response validation (ssoconsole.saml.response) -------------------------

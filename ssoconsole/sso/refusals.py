@@ -12,13 +12,15 @@ the org's provider, the replay cache. They have the same shape as the core's
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
+
+from ssoconsole.saml.errors import Refusal
 
 
 START_AT_LOGIN = "Start again from the login page."
 
 
-class SSORefusal(Exception):
+class SSORefusal(Refusal):
     """Base class of the application's sign-in refusals; ``status`` is the HTTP status of the page."""
 
     code: ClassVar[str] = "sso.refused"
@@ -27,42 +29,6 @@ class SSORefusal(Exception):
     admin_hint: ClassVar[str] = ""
     # The outstanding request the refusal concerns, when one was found (set by ``outstanding``).
     record = None
-
-    def __init__(self, detail: str | None = None, *, expected: Any = None, actual: Any = None, **context: Any) -> None:
-        self.detail = detail
-        self.expected = expected
-        self.actual = actual
-        self.context = context
-        super().__init__(self.admin_message())
-
-    def admin_message(self) -> str:
-        """Return the sentence for the administrator: what happened, what differed, what to change."""
-        parts = [self.detail or (self.__class__.__doc__ or "").strip().splitlines()[0]]
-        if self.expected is not None or self.actual is not None:
-            parts.append(f"Expected: {self.expected!r}; received: {self.actual!r}.")
-        if self.admin_hint:
-            parts.append(self.admin_hint)
-        return " ".join(p.rstrip() for p in parts if p)
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return a JSON-friendly description for the audit event."""
-        return {
-            "code": self.code,
-            "userMessage": self.user_message,
-            "adminMessage": self.admin_message(),
-            "expected": _jsonable(self.expected),
-            "actual": _jsonable(self.actual),
-            **{k: _jsonable(v) for k, v in self.context.items()},
-        }
-
-
-def _jsonable(value: Any) -> Any:
-    """Return ``value`` as JSON can store it in the audit event (other objects as their text)."""
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [_jsonable(v) for v in value]
-    return str(value)
 
 
 _BOOKMARK = (
