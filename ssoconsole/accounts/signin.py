@@ -31,7 +31,9 @@ from ssoconsole.tenancy.services import effective_sso_of
 # five tries per quarter of an hour. One address may fail more often, since
 # several people can share it (an office behind NAT).
 USERNAME_RULE = throttle.Rule("signin-username", limit=5, window_seconds=15 * 60, what="for this username")
-ADDRESS_RULE = throttle.Rule("signin-address", limit=30, window_seconds=15 * 60, what="from your network address")
+ADDRESS_RULE = throttle.Rule(
+    "signin-address", limit=30, window_seconds=15 * 60, what="from your network address", per_address=True
+)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,9 @@ POLL_INTERVAL_SECONDS = 5
 KEEP_EXPIRED = timedelta(days=1)
 # A software roll-out may start many agents behind one NAT address at once;
 # 60 starts per 10 minutes per address stops a flood without getting in their way.
-START_RULE = throttle.Rule("agent-signin-start", limit=60, window_seconds=10 * 60, what="from your network address")
+START_RULE = throttle.Rule(
+    "agent-signin-start", limit=60, window_seconds=10 * 60, what="from your network address", per_address=True
+)
 
 
 @dataclass(frozen=True)

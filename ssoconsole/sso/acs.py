@@ -45,7 +45,9 @@ log = logging.getLogger("ssoconsole.sso")
 
 # Refusals per client address: a person retries a few times, a script posting
 # forged responses is stopped after these (accounts.throttle, shared by all processes).
-ACS_RULE = throttle.Rule("sso-acs-address", limit=30, window_seconds=15 * 60, what="from your network address")
+ACS_RULE = throttle.Rule(
+    "sso-acs-address", limit=30, window_seconds=15 * 60, what="from your network address", per_address=True
+)
 
 
 class _Context:

@@ -33,7 +33,9 @@ from ssoconsole.sso.saml_config import identity_provider_config, request_setting
 # Every redirect counts (not only failures): each one stores a request row and
 # sends a request to the IdP, so a script must not be able to loop on it. A
 # person needs a handful; an office behind one address some dozens.
-REDIRECT_RULE = throttle.Rule("sso-redirect-address", limit=120, window_seconds=15 * 60, what="from your network address")
+REDIRECT_RULE = throttle.Rule(
+    "sso-redirect-address", limit=120, window_seconds=15 * 60, what="from your network address", per_address=True
+)
 
 
 def redirect_to_idp(request, *, tenant, provider, username: str = "", return_path: str = "/console/",

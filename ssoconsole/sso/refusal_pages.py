@@ -21,6 +21,7 @@ from typing import Any
 from django.core.cache import cache
 from django.shortcuts import render
 
+from ssoconsole.accounts import throttle
 from ssoconsole.audit.log import record
 from ssoconsole.audit.models import AuditEvent, Outcome
 from ssoconsole.core import urls
@@ -143,7 +144,8 @@ def throttled_page(request, exc, *, tenant=None, scope: str):
     security_log.info("sso throttled scope=%s address=%s retry_after=%s", scope, address, exc.retry_after)
     # One audit event per address and throttled period, not one per request: otherwise an anonymous
     # script that keeps posting writes the tenant's audit log without bound (the throttle's purpose).
-    if cache.add(f"sso-throttled-audited:{scope}:{address}", 1, timeout=max(60, exc.retry_after)):
+    # Keyed like the throttle itself (an IPv6 /64 is one address), or rotating inside it would evade this.
+    if cache.add(f"sso-throttled-audited:{scope}:{throttle.address_key(address)}", 1, timeout=max(60, exc.retry_after)):
         record(
             SIGNIN_ACTION, tenant=tenant, actor_label="anonymous", outcome=Outcome.FAILURE,
             reason_code="sso.throttled",

@@ -69,7 +69,9 @@ def _choice_page(request, username, providers, next_url, *, error=None, error_co
 
 
 # Wrong picks are audited in the user's tenant, and anyone may post this form: bound them per address.
-CHOOSE_RULE = throttle.Rule("sso-choose-address", limit=30, window_seconds=15 * 60, what="from your network address")
+CHOOSE_RULE = throttle.Rule(
+    "sso-choose-address", limit=30, window_seconds=15 * 60, what="from your network address", per_address=True
+)
 
 
 @never_cache
