@@ -29,6 +29,21 @@ class AuthorizationPending(HandoffRefusal):
         )
 
 
+class SlowDown(AuthorizationPending):
+    """Still pending, but the agent polled sooner than ``interval`` allowed: it must now wait longer (RFC 8628 3.5)."""
+
+    code = "slow_down"
+    handoff_status = "slow_down"
+
+    def __init__(self, interval: int) -> None:
+        HandoffRefusal.__init__(
+            self,
+            f"The agent polls too often. The user has not approved this sign-in yet; poll again in {interval} seconds, "
+            "and keep that interval for every later poll.",
+            details={"interval": interval},
+        )
+
+
 class AccessDenied(HandoffRefusal):
     status = 403
     code = "access_denied"

@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.core.cache import cache
 from django.db import transaction
 
 from ssoconsole.accounts import clock, throttle
@@ -25,6 +26,12 @@ from ssoconsole.core.urls import absolute
 
 LIFETIME = timedelta(minutes=10)
 POLL_INTERVAL_SECONDS = 5
+# RFC 8628 3.5: a pending poll that comes sooner than the interval is answered
+# ``slow_down`` and the interval of that hand-off grows by this much, up to the cap.
+# The leeway forgives network jitter to a client that does wait ``interval`` seconds.
+SLOW_DOWN_STEP_SECONDS = 5
+MAX_POLL_INTERVAL_SECONDS = 60
+POLL_LEEWAY_SECONDS = 1
 # Expired hand-offs are deleted a day after their expiry, so that support can
 # still look at yesterday's failed attempts.
 KEEP_EXPIRED = timedelta(days=1)
@@ -135,8 +142,31 @@ def redeem(request, handoff_id, poll_secret, *, now: datetime | None = None) -> 
             "before the browser approval was collected. " + errors.START_AGAIN
         )
     if handoff.state == HandoffState.PENDING:
-        raise errors.AuthorizationPending(POLL_INTERVAL_SECONDS)
+        _pace(handoff, now)
     return _issue(request, handoff, now)
+
+
+def _pace(handoff: AgentSignIn, now: datetime) -> None:
+    """Answer a pending poll: ``slow_down`` (with a longer interval) when it came too soon, else ``authorization_pending``.
+
+    The time of the last poll and the hand-off's current interval live in the
+    shared cache (Redis when configured), so every server process sees them.
+    Only polls that proved the poll secret get here: others cannot slow an agent down.
+    """
+    key = f"agent-poll:{handoff.id}"
+    t = now.timestamp()
+    last = cache.get(key)
+    timeout = int(LIFETIME.total_seconds()) + 60
+    if last is not None:
+        last_at, interval = last
+        if t - last_at < interval - POLL_LEEWAY_SECONDS:
+            interval = min(interval + SLOW_DOWN_STEP_SECONDS, MAX_POLL_INTERVAL_SECONDS)
+            cache.set(key, (t, interval), timeout=timeout)
+            raise errors.SlowDown(interval)
+    else:
+        interval = POLL_INTERVAL_SECONDS
+    cache.set(key, (t, interval), timeout=timeout)
+    raise errors.AuthorizationPending(interval)
 
 
 @transaction.atomic

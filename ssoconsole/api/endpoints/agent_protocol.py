@@ -50,7 +50,7 @@ _REFUSED_SCHEMA = {
     "type": "object",
     "required": ["status", "error"],
     "properties": {
-        "status": {"type": "string", "enum": ["pending", "denied", "expired", "used", "unknown"]},
+        "status": {"type": "string", "enum": ["pending", "slow_down", "denied", "expired", "used", "unknown"]},
         "error": {"$ref": "#/components/schemas/ErrorBody"},
     },
 }
@@ -59,7 +59,8 @@ _REFUSED_SCHEMA = {
 _REFUSALS = {
     str(status): {"description": text, "content": {"application/json": {"schema": _REFUSED_SCHEMA}}}
     for status, text in (
-        (400, "`authorization_pending` (status `pending`): poll again after `interval` seconds."),
+        (400, "`authorization_pending` (status `pending`): poll again after `interval` seconds; `slow_down` "
+              "(status `slow_down`): polled too soon, poll again after the new, longer `interval` and keep it."),
         (403, "`access_denied` (status `denied`): the user denied the sign-in."),
         (404, "`handoff_not_found` (status `unknown`): wrong handoffId or pollSecret."),
         (409, "`already_used` (status `used`): an earlier poll collected the token."),
@@ -109,7 +110,9 @@ def collect_agent_token(request, payload: TokenPoll):
     """Poll a browser sign-in; once approved, collect the agent token (only once).
 
     Until the user approves: 400 `authorization_pending` (status `pending`; poll
-    again after `interval` seconds). Then: 200 with the token; 403 `access_denied`
+    again after `interval` seconds); a poll sooner than `interval` after the
+    previous one gets 400 `slow_down` (status `slow_down`) with an `interval`
+    5 seconds longer, which holds for every later poll of this sign-in. Then: 200 with the token; 403 `access_denied`
     when the user denied it; 410 `expired_token` after 10 minutes; 409
     `already_used` for any poll after the one that got the token; 404
     `handoff_not_found` for a wrong id or secret.

@@ -86,5 +86,5 @@ class AgentQuery(PageQuery):
 class TokenRefused(ApiModel):
     """A poll that yields no token: the hand-off's status next to the usual error body."""
 
-    status: str = Field(description="`pending`, `denied`, `expired`, `used` or `unknown`.")
+    status: str = Field(description="`pending`, `slow_down`, `denied`, `expired`, `used` or `unknown`.")
     error: ErrorBody
