@@ -35,9 +35,26 @@ _SHA1 = {SignatureMethod.RSA_SHA1.value, DigestMethod.SHA1.value}
 # --- lookups -------------------------------------------------------------------------------
 
 
+def lock_provider(tenant: Tenant, provider_id: UUID) -> bool:
+    """Lock ``tenant``'s provider row ``provider_id`` until the transaction ends; tell whether it exists.
+
+    ``SELECT ... FOR UPDATE`` on PostgreSQL (SQLite writes one transaction at a
+    time anyway). Assigning a provider to an org and deleting the provider both
+    take this lock before they look, so they run one after the other and the
+    second sees what the first did: an assign cannot slip in between the
+    deletion's "no org uses it" check and the delete.
+    """
+    locked = AuthProvider.objects.select_for_update().filter(tenant=tenant, id=provider_id).values_list("id", flat=True)
+    return locked.first() is not None
+
+
 def provider_belongs_to(tenant: Tenant, provider_id: UUID) -> bool:
-    """Tell tenancy whether ``provider_id`` is one of ``tenant``'s providers (registered in AppConfig.ready)."""
-    return AuthProvider.objects.filter(tenant=tenant, id=provider_id).exists()
+    """Tell tenancy whether ``provider_id`` is one of ``tenant``'s providers (registered in AppConfig.ready).
+
+    Called inside ``set_org_sso``'s transaction: it locks the provider row (``lock_provider``),
+    so a concurrent ``delete_provider`` either waits for the assignment or has already deleted it.
+    """
+    return lock_provider(tenant, provider_id)
 
 
 def providers_of(tenant: Tenant) -> list[AuthProvider]:
@@ -228,7 +245,15 @@ def update_provider(
 
 @transaction.atomic
 def delete_provider(provider: AuthProvider, *, actor=None, request=None) -> None:
-    """Delete a provider, refused while any org names it (an org's users could no longer sign in)."""
+    """Delete a provider, refused while any org names it (an org's users could no longer sign in).
+
+    The provider row is locked first, as ``set_org_sso`` locks it before assigning it, so an
+    assignment committed meanwhile is seen by the check below and one still running waits.
+    """
+    if not lock_provider(provider.tenant, provider.id):
+        raise e.ProviderNotFound(
+            "No authentication provider with this id in your tenant (it was deleted meanwhile).", field="providerId"
+        )
     users = orgs_using_provider(provider.tenant, provider.id)
     if users:
         names = sorted(o.name for o in users)
