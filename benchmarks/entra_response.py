@@ -48,7 +48,9 @@ class Signer:
     @classmethod
     def generate(cls, bits: int = 2048) -> Signer:
         key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Microsoft Azure Federated SSO Certificate")])
+        name = x509.Name(
+            [x509.NameAttribute(NameOID.COMMON_NAME, "Microsoft Azure Federated SSO Certificate")]
+        )
         now = dt.datetime.now(dt.timezone.utc)
         cert = (
             x509.CertificateBuilder()
@@ -96,7 +98,10 @@ class Scenario:
 
 def _instant(moment: dt.datetime) -> str:
     """Format like Entra ID: UTC with milliseconds (it sends up to seven digits)."""
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return (
+        moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.")
+        + f"{moment.microsecond // 1000:03d}Z"
+    )
 
 
 def build_response(
@@ -130,11 +135,17 @@ def build_response(
     issuer = etree.SubElement(response, e(SAML, "Issuer"), nsmap={None: SAML})
     issuer.text = scenario.idp_entity_id
     status = etree.SubElement(response, e(SAMLP, "Status"))
-    etree.SubElement(status, e(SAMLP, "StatusCode"), Value="urn:oasis:names:tc:SAML:2.0:status:Success")
+    etree.SubElement(
+        status, e(SAMLP, "StatusCode"), Value="urn:oasis:names:tc:SAML:2.0:status:Success"
+    )
 
     assertion = etree.SubElement(
-        response, e(SAML, "Assertion"), nsmap={None: SAML},
-        ID=assertion_id, IssueInstant=_instant(issued), Version="2.0",
+        response,
+        e(SAML, "Assertion"),
+        nsmap={None: SAML},
+        ID=assertion_id,
+        IssueInstant=_instant(issued),
+        Version="2.0",
     )
     etree.SubElement(assertion, e(SAML, "Issuer")).text = scenario.idp_entity_id
     subject = etree.SubElement(assertion, e(SAML, "Subject"))
@@ -143,11 +154,17 @@ def build_response(
         subject, e(SAML, "SubjectConfirmation"), Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"
     )
     etree.SubElement(
-        confirmation, e(SAML, "SubjectConfirmationData"),
-        InResponseTo=scenario.request_id, NotOnOrAfter=_instant(not_after), Recipient=scenario.acs_url,
+        confirmation,
+        e(SAML, "SubjectConfirmationData"),
+        InResponseTo=scenario.request_id,
+        NotOnOrAfter=_instant(not_after),
+        Recipient=scenario.acs_url,
     )
     conditions = etree.SubElement(
-        assertion, e(SAML, "Conditions"), NotBefore=_instant(issued), NotOnOrAfter=_instant(not_after)
+        assertion,
+        e(SAML, "Conditions"),
+        NotBefore=_instant(issued),
+        NotOnOrAfter=_instant(not_after),
     )
     restriction = etree.SubElement(conditions, e(SAML, "AudienceRestriction"))
     etree.SubElement(restriction, e(SAML, "Audience")).text = scenario.sp_entity_id
@@ -158,8 +175,10 @@ def build_response(
         (MS_CLAIMS + "objectidentifier", ["0c2c5f3a-9c1e-4a59-8d0f-6f7b1c2d3e4f"]),
         (MS_CLAIMS + "displayname", ["Ada Lovelace"]),
         (MS_CLAIMS + "identityprovider", [scenario.idp_entity_id]),
-        ("http://schemas.microsoft.com/claims/authnmethodsreferences",
-         ["http://schemas.microsoft.com/ws/2008/06/identity/authenticationmethod/password"]),
+        (
+            "http://schemas.microsoft.com/claims/authnmethodsreferences",
+            ["http://schemas.microsoft.com/ws/2008/06/identity/authenticationmethod/password"],
+        ),
         (CLAIMS + "givenname", ["Ada"]),
         (CLAIMS + "surname", ["Lovelace"]),
         (CLAIMS + "emailaddress", [scenario.user]),
@@ -173,12 +192,15 @@ def build_response(
         for value in values:
             etree.SubElement(attribute, e(SAML, "AttributeValue")).text = value
     authn = etree.SubElement(
-        assertion, e(SAML, "AuthnStatement"), AuthnInstant=_instant(issued), SessionIndex=assertion_id
+        assertion,
+        e(SAML, "AuthnStatement"),
+        AuthnInstant=_instant(issued),
+        SessionIndex=assertion_id,
     )
     context = etree.SubElement(authn, e(SAML, "AuthnContext"))
-    etree.SubElement(context, e(SAML, "AuthnContextClassRef")).text = (
-        "urn:oasis:names:tc:SAML:2.0:ac:classes:Password"
-    )
+    etree.SubElement(
+        context, e(SAML, "AuthnContextClassRef")
+    ).text = "urn:oasis:names:tc:SAML:2.0:ac:classes:Password"
 
     _sign_enveloped(assertion, signer, after=assertion[0])
     return etree.tostring(response)

@@ -111,7 +111,12 @@ def python3_saml(signer: Signer, scenario: Scenario) -> Callable[[str], object]:
         sp_validation_only=True,
     )
     split = scenario.acs_url.split("/", 3)
-    request_data = {"https": "on", "http_host": split[2], "script_name": "/" + split[3], "get_data": {}}
+    request_data = {
+        "https": "on",
+        "http_host": split[2],
+        "script_name": "/" + split[3],
+        "get_data": {},
+    }
 
     def run(value: str) -> object:
         response = OneLogin_Saml2_Response(settings, value)
@@ -215,7 +220,9 @@ def measure(
             per_second, share = rate(run, value, seconds)
             results[name].append(per_second)
             shares.append(share)
-    return {name: statistics.median(rates) for name, rates in results.items()}, statistics.median(shares)
+    return {name: statistics.median(rates) for name, rates in results.items()}, statistics.median(
+        shares
+    )
 
 
 def oversized_post(
@@ -230,13 +237,20 @@ def oversized_post(
         build_response(signer, scenario, issued=issued, padding_bytes=5 * 1024 * 1024 * 3 // 4)
     ).decode("ascii")
     parses = 0
-    originals = (etree.fromstring, etree.XML, etree.parse, response_module.parse_untrusted, xml_module.parse_untrusted)
+    originals = (
+        etree.fromstring,
+        etree.XML,
+        etree.parse,
+        response_module.parse_untrusted,
+        xml_module.parse_untrusted,
+    )
 
     def counting(original):
         def wrapper(*args, **kwargs):
             nonlocal parses
             parses += 1
             return original(*args, **kwargs)
+
         return wrapper
 
     etree.fromstring, etree.XML, etree.parse = (counting(f) for f in originals[:3])
@@ -270,7 +284,9 @@ def peak_allocation(run: Callable[[str], object], value: str) -> int:
         tracemalloc.stop()
 
 
-def rss_growth(signer: Signer, scenario: Scenario, issued: dt.datetime, now: dt.datetime, xml: bytes) -> int:
+def rss_growth(
+    signer: Signer, scenario: Scenario, issued: dt.datetime, now: dt.datetime, xml: bytes
+) -> int:
     """Return how far one validation raises the peak resident memory, counting every allocator.
 
     tracemalloc sees only the Python heap, not the trees libxml2 builds with
@@ -286,14 +302,23 @@ def rss_growth(signer: Signer, scenario: Scenario, issued: dt.datetime, now: dt.
 
     with tempfile.TemporaryDirectory() as tmp:
         job = Path(tmp) / "job.json"
-        job.write_text(json.dumps({
-            "cert": signer.cert_der.hex(),
-            "warm": base64.b64encode(build_response(signer, scenario, issued=issued)).decode("ascii"),
-            "value": base64.b64encode(xml).decode("ascii"),
-            "now": now.isoformat(),
-        }))
+        job.write_text(
+            json.dumps(
+                {
+                    "cert": signer.cert_der.hex(),
+                    "warm": base64.b64encode(
+                        build_response(signer, scenario, issued=issued)
+                    ).decode("ascii"),
+                    "value": base64.b64encode(xml).decode("ascii"),
+                    "now": now.isoformat(),
+                }
+            )
+        )
         out = subprocess.run(
-            [sys.executable, __file__, "--rss-probe", str(job)], capture_output=True, text=True, check=True
+            [sys.executable, __file__, "--rss-probe", str(job)],
+            capture_output=True,
+            text=True,
+            check=True,
         )
     return int(out.stdout.strip())
 
@@ -301,6 +326,7 @@ def rss_growth(signer: Signer, scenario: Scenario, issued: dt.datetime, now: dt.
 def _rss_probe(job_path: str) -> None:
     """Child side of :func:`rss_growth`: print the peak-RSS growth of one validation in bytes."""
     import json
+
     job = json.loads(Path(job_path).read_text())
     signer_cert = bytes.fromhex(job["cert"])
     scenario = Scenario()
@@ -311,7 +337,13 @@ def _rss_probe(job_path: str) -> None:
 
     sp = ServiceProvider(entity_id=scenario.sp_entity_id, acs_url=scenario.acs_url)
     idp = IdentityProvider(entity_id=scenario.idp_entity_id, signing_certificates=(signer_cert,))
-    kwargs = dict(sp=sp, idp=idp, expected=Expected(request_id=scenario.request_id), policy=ValidationPolicy(), now=now)
+    kwargs = dict(
+        sp=sp,
+        idp=idp,
+        expected=Expected(request_id=scenario.request_id),
+        policy=ValidationPolicy(),
+        now=now,
+    )
     validate_response(job.pop("warm"), **kwargs)
     value = job.pop("value")
     gc.collect()
@@ -351,7 +383,9 @@ def breakdown(
     from ssoconsole.saml.config import Expected, IdentityProvider, ServiceProvider, ValidationPolicy
 
     sp = ServiceProvider(entity_id=scenario.sp_entity_id, acs_url=scenario.acs_url)
-    idp = IdentityProvider(entity_id=scenario.idp_entity_id, signing_certificates=(signer.cert_der,))
+    idp = IdentityProvider(
+        entity_id=scenario.idp_entity_id, signing_certificates=(signer.cert_der,)
+    )
     policy, expected = ValidationPolicy(), Expected(request_id=scenario.request_id)
     ds = "{http://www.w3.org/2000/09/xmldsig#}"
     root = x.parse_untrusted(xml)
@@ -367,27 +401,64 @@ def breakdown(
     # Each stage is looked up when it runs, so that one renamed helper
     # costs one line of the table, not the whole table.
     stages: list[tuple[str, Callable[[], Callable[[], object]]]] = [
-        ("validate_response, whole", lambda: lambda: r.validate_response(
-            value, sp=sp, idp=idp, expected=expected, policy=policy, now=now)),
+        (
+            "validate_response, whole",
+            lambda: (
+                lambda: r.validate_response(
+                    value, sp=sp, idp=idp, expected=expected, policy=policy, now=now
+                )
+            ),
+        ),
         ("base64 decode with size cap (_decode)", lambda: lambda: r._decode(value, policy)),
         ("parse_untrusted(posted XML)", lambda: lambda: x.parse_untrusted(xml)),
         ("  of which lxml parse alone", lambda: lambda: etree.fromstring(xml, x._parser())),
-        ("  of which tree checks (_check_tree)", lambda: lambda: x._check_tree(root, policy.max_xml_depth)),
+        (
+            "  of which tree checks (_check_tree)",
+            lambda: lambda: x._check_tree(root, policy.max_xml_depth),
+        ),
         ("Assertion count (_single_assertion)", lambda: lambda: r._single_assertion(root)),
-        ("verify_signed_element(assertion)", lambda: lambda: d.verify_signed_element(
-            assertion, idp.signing_certificates, policy=policy)),
-        ("  Reference + duplicate-ID check", lambda: lambda: d._single_reference(
-            signed_info.findall(f"{ds}Reference"), assertion, "ID")),
-        ("  exc-c14n of the assertion", lambda: lambda: d._canonical_without(assertion, signature, None)),
+        (
+            "verify_signed_element(assertion)",
+            lambda: (
+                lambda: d.verify_signed_element(assertion, idp.signing_certificates, policy=policy)
+            ),
+        ),
+        (
+            "  Reference + duplicate-ID check",
+            lambda: (
+                lambda: d._single_reference(signed_info.findall(f"{ds}Reference"), assertion, "ID")
+            ),
+        ),
+        (
+            "  exc-c14n of the assertion",
+            lambda: lambda: d._canonical_without(assertion, signature, None),
+        ),
         ("  SHA-256 digest", lambda: lambda: hashlib.sha256(canonical).digest()),
-        ("  exc-c14n of SignedInfo", lambda: lambda: etree.tostring(signed_info, method="c14n", exclusive=True)),
-        ("  RSA-2048 verify", lambda: lambda: public_key.verify(
-            raw_signature, signed_octets, padding.PKCS1v15(), hashes.SHA256())),
-        ("  KeyInfo cert decode (several certs only)", lambda: lambda: d._key_info_certificates(
-            signature.find(f"{ds}KeyInfo"))),
+        (
+            "  exc-c14n of SignedInfo",
+            lambda: lambda: etree.tostring(signed_info, method="c14n", exclusive=True),
+        ),
+        (
+            "  RSA-2048 verify",
+            lambda: (
+                lambda: public_key.verify(
+                    raw_signature, signed_octets, padding.PKCS1v15(), hashes.SHA256()
+                )
+            ),
+        ),
+        (
+            "  KeyInfo cert decode (several certs only)",
+            lambda: lambda: d._key_info_certificates(signature.find(f"{ds}KeyInfo")),
+        ),
         ("  re-parse of the signed bytes", lambda: lambda: x.parse_canonical(canonical)),
-        ("SAML rules on the verified assertion", lambda: lambda: r._read_assertion(
-            verified, sp, idp, expected, policy, now, scenario.request_id)),
+        (
+            "SAML rules on the verified assertion",
+            lambda: (
+                lambda: r._read_assertion(
+                    verified, sp, idp, expected, policy, now, scenario.request_id
+                )
+            ),
+        ),
         ("  of which attributes", lambda: lambda: r._attributes(verified)),
     ]
     results: list[tuple[str, float | None]] = []
@@ -411,11 +482,15 @@ def source_revision() -> str:
     try:
         commit = subprocess.run(
             ["git", "-C", str(root), "log", "-1", "--format=%h", "--", "ssoconsole/saml"],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
         dirty = subprocess.run(
             ["git", "-C", str(root), "status", "--porcelain", "--", "ssoconsole/saml"],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "an unknown revision"
@@ -429,10 +504,18 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (median kept)")
-    parser.add_argument("--seconds", type=float, default=1.0, help="seconds per contender per round")
-    parser.add_argument("--cpu", type=int, default=None, help="core to pin to (default: the last allowed)")
-    parser.add_argument("--profile", action="store_true", help="also print a cProfile of validate_response")
-    parser.add_argument("--breakdown", action="store_true", help="also time the stages of validate_response")
+    parser.add_argument(
+        "--seconds", type=float, default=1.0, help="seconds per contender per round"
+    )
+    parser.add_argument(
+        "--cpu", type=int, default=None, help="core to pin to (default: the last allowed)"
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="also print a cProfile of validate_response"
+    )
+    parser.add_argument(
+        "--breakdown", action="store_true", help="also time the stages of validate_response"
+    )
     args = parser.parse_args(argv)
 
     cpu = pin_to_one_core(args.cpu)
@@ -478,14 +561,20 @@ def main(argv: list[str] | None = None) -> int:
     assertion = validate(value)
     assert assertion.name_id == scenario.user, assertion
 
-    print(f"\nValidations per CPU second ({args.rounds} interleaved rounds of {args.seconds:g} s, median):")
+    print(
+        f"\nValidations per CPU second ({args.rounds} interleaved rounds of {args.seconds:g} s, median):"
+    )
     rates, share = measure(contenders, value, args.rounds, args.seconds)
     base = rates["python3-saml"]
     for name, per_second in rates.items():
-        print(f"  {name:<18} {per_second:>9,.0f}/s  {per_second / base:6.1f}x python3-saml  "
-              f"{1e6 / per_second:8.1f} us/call")
+        print(
+            f"  {name:<18} {per_second:>9,.0f}/s  {per_second / base:6.1f}x python3-saml  "
+            f"{1e6 / per_second:8.1f} us/call"
+        )
 
-    print(f"  (this process got {share:.0%} of its core's wall-clock time; other load on the machine shows here)")
+    print(
+        f"  (this process got {share:.0%} of its core's wall-clock time; other load on the machine shows here)"
+    )
 
     print("\nOversized post (a well-formed 5 MB response):")
     seconds, error, parses, size = oversized_post(signer, scenario, issued, validate)
@@ -495,23 +584,40 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     print("\nMemory of one validate_response, as a multiple of the XML document's size:")
-    print("  (Python heap: tracemalloc peak; all allocators incl. libxml2: peak-RSS growth in a fresh process)")
+    print(
+        "  (Python heap: tracemalloc peak; all allocators incl. libxml2: peak-RSS growth in a fresh process)"
+    )
     # One large claim value stresses the copies of the text; thousands of
     # group claims stress libxml2's per-node overhead.
-    shapes = [("Entra default", 2, 0), ("64 KiB claim", 2, 64 * 1024), ("256 KiB claim", 2, 256 * 1024),
-              ("2,000 groups", 2000, 0), ("6,000 groups", 6000, 0)]
+    shapes = [
+        ("Entra default", 2, 0),
+        ("64 KiB claim", 2, 64 * 1024),
+        ("256 KiB claim", 2, 256 * 1024),
+        ("2,000 groups", 2000, 0),
+        ("6,000 groups", 6000, 0),
+    ]
     for label, groups, pad in shapes:
         doc = build_response(signer, scenario, issued=issued, group_count=groups, padding_bytes=pad)
         peak = peak_allocation(validate, base64.b64encode(doc).decode("ascii"))
         rss = rss_growth(signer, scenario, issued, now, doc) if len(doc) > 50_000 else None
-        rss_text = f"{rss:>10,} bytes = {rss / len(doc):4.1f}x" if rss is not None else "(too small to see in RSS)"
-        print(f"  {label:<14} {len(doc):>8,} bytes: Python heap {peak:>9,} bytes = {peak / len(doc):4.1f}x;"
-              f" all allocators {rss_text}")
+        rss_text = (
+            f"{rss:>10,} bytes = {rss / len(doc):4.1f}x"
+            if rss is not None
+            else "(too small to see in RSS)"
+        )
+        print(
+            f"  {label:<14} {len(doc):>8,} bytes: Python heap {peak:>9,} bytes = {peak / len(doc):4.1f}x;"
+            f" all allocators {rss_text}"
+        )
 
     if args.breakdown:
         print("\nStages of validate_response (CPU us per call, best of 5 x 1000):")
         for name, micros in breakdown(signer, scenario, xml, value, now):
-            print(f"  {name:<44} {micros:8.1f}" if micros is not None else f"  {name:<44}      n/a (helper changed)")
+            print(
+                f"  {name:<44} {micros:8.1f}"
+                if micros is not None
+                else f"  {name:<44}      n/a (helper changed)"
+            )
 
     if args.profile:
         import cProfile

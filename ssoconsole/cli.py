@@ -74,7 +74,9 @@ def _run_management_command(command: str, args: list[str]) -> int:
     try:
         if name != command:
             # Called directly so that usage messages say "ssoconsole create-tenant".
-            load_command_class(get_commands()[name], name).run_from_argv(["ssoconsole", command, *args])
+            load_command_class(get_commands()[name], name).run_from_argv(
+                ["ssoconsole", command, *args]
+            )
         else:
             ManagementUtility(["ssoconsole", command, *args]).execute()
     except SystemExit as exc:
@@ -87,11 +89,15 @@ def _server_parser(command: str) -> argparse.ArgumentParser:
         try:
             return normalize_base_url(value)
         except ConfigurationError as exc:
-            raise argparse.ArgumentTypeError(str(exc).replace("SSOCONSOLE_BASE_URL", "--base-url")) from None
+            raise argparse.ArgumentTypeError(
+                str(exc).replace("SSOCONSOLE_BASE_URL", "--base-url")
+            ) from None
 
     def port(value: str) -> int:
         if not value.isdigit() or not 0 < int(value) < 65536:
-            raise argparse.ArgumentTypeError(f"{value!r} is not a TCP port; use a number from 1 to 65535")
+            raise argparse.ArgumentTypeError(
+                f"{value!r} is not a TCP port; use a number from 1 to 65535"
+            )
         return int(value)
 
     def count(value: str) -> int:
@@ -99,11 +105,16 @@ def _server_parser(command: str) -> argparse.ArgumentParser:
             raise argparse.ArgumentTypeError(f"{value!r} is not a number from 1 to 64")
         return int(value)
 
-    parser = argparse.ArgumentParser(prog=f"ssoconsole {command}", description="Serve the console with gunicorn.")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    parser = argparse.ArgumentParser(
+        prog=f"ssoconsole {command}", description="Serve the console with gunicorn."
+    )
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
     parser.add_argument("--port", type=port, default=8000, help="port to listen on (default: 8000)")
     parser.add_argument(
-        "--base-url", type=base_url,
+        "--base-url",
+        type=base_url,
         help="public URL of the console, used for every absolute URL (default: $SSOCONSOLE_BASE_URL, else http://HOST:PORT)",
     )
     parser.add_argument("--workers", type=count, default=2, help="worker processes (default: 2)")
@@ -115,7 +126,8 @@ def _server_parser(command: str) -> argparse.ArgumentParser:
             "docs/admin-guide.md, unless --configured is given."
         )
         parser.add_argument(
-            "--configured", action="store_true",
+            "--configured",
+            action="store_true",
             help="also do the tutorial's seven steps (dev IdP app, provider, mapping, orgs) so SSO works at once",
         )
     return parser
@@ -145,7 +157,9 @@ def _database_ready() -> str | None:
     finally:
         connections.close_all()  # never share a connection with forked workers
     if pending:
-        return f"the database is missing {len(pending)} migration(s); run `ssoconsole migrate` first."
+        return (
+            f"the database is missing {len(pending)} migration(s); run `ssoconsole migrate` first."
+        )
     return None
 
 
@@ -218,7 +232,9 @@ def _serve(command: str, args: list[str]) -> int:
         print(demo.banner(info, configured), flush=True)
     from ssoconsole import server
 
-    server.run(host=options.host, port=options.port, workers=options.workers, threads=options.threads)
+    server.run(
+        host=options.host, port=options.port, workers=options.workers, threads=options.threads
+    )
     return 0
 
 
@@ -243,7 +259,9 @@ def main(argv: list[str] | None = None) -> int:
         if not isinstance(exc, DatabaseError):
             raise
         first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        return _fail(f"the database is not reachable or not ready ({first_line}); check DATABASE_URL, then try again.")
+        return _fail(
+            f"the database is not reachable or not ready ({first_line}); check DATABASE_URL, then try again."
+        )
     except KeyboardInterrupt:
         return _fail("interrupted.", 130)
 

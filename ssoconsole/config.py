@@ -59,7 +59,9 @@ def parse_host_list(value: str) -> tuple[str, ...]:
                 "login.microsoftonline.com or *.okta.com, separated by commas."
             )
     if not hosts:
-        raise ConfigurationError("SSOCONSOLE_METADATA_ALLOWED_HOSTS is set but empty; unset it to use the shipped list.")
+        raise ConfigurationError(
+            "SSOCONSOLE_METADATA_ALLOWED_HOSTS is set but empty; unset it to use the shipped list."
+        )
     return hosts
 
 
@@ -82,7 +84,8 @@ def read_environment(environ: dict[str, str] | None = None) -> Environment:
         # The standard IdP domains that metadata may be fetched from; unset means the shipped list.
         metadata_allowed_hosts=(
             parse_host_list(env["SSOCONSOLE_METADATA_ALLOWED_HOSTS"])
-            if "SSOCONSOLE_METADATA_ALLOWED_HOSTS" in env else None
+            if "SSOCONSOLE_METADATA_ALLOWED_HOSTS" in env
+            else None
         ),
         metadata_ca_bundle=env.get("SSOCONSOLE_METADATA_CA_BUNDLE") or None,
     )
@@ -108,5 +111,7 @@ def load_or_create_secret(data_dir: Path, name: str = "secret_key", nbytes: int 
                 fh.write(value)
     value = path.read_text().strip()
     if not value:
-        raise ConfigurationError(f"The secret file {path} is empty; delete it to have a new one generated.")
+        raise ConfigurationError(
+            f"The secret file {path} is empty; delete it to have a new one generated."
+        )
     return value

@@ -65,7 +65,11 @@ DEMO_APP_NAME = "ssoconsole"
 DEMO_PROVIDER_NAME = "Demo Company directory"
 # Step 4's attribute tags: Entra's default claims, which the dev IdP sends too.
 CLAIMS = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/"
-MAPPING = {"username": CLAIMS + "name", "first_name": CLAIMS + "givenname", "last_name": CLAIMS + "surname"}
+MAPPING = {
+    "username": CLAIMS + "name",
+    "first_name": CLAIMS + "givenname",
+    "last_name": CLAIMS + "surname",
+}
 
 
 @dataclass(frozen=True)
@@ -94,13 +98,17 @@ class DemoInfo:
 
 def demo_admin_password() -> str:
     """Return the demo administrator's password, generating it on the first run."""
-    return load_or_create_secret(settings.SSOCONSOLE_DATA_DIR, name="demo_admin_password", nbytes=12)
+    return load_or_create_secret(
+        settings.SSOCONSOLE_DATA_DIR, name="demo_admin_password", nbytes=12
+    )
 
 
 def directory_user_password(upn: str) -> str:
     """Return the dev IdP password of the demo user ``upn``, generated on first use (one file per user, mode 0600)."""
     slug = re.sub(r"[^a-z0-9]+", "-", upn.lower()).strip("-")
-    return load_or_create_secret(settings.SSOCONSOLE_DATA_DIR, name=f"demo_idp_password.{slug}", nbytes=9)
+    return load_or_create_secret(
+        settings.SSOCONSOLE_DATA_DIR, name=f"demo_idp_password.{slug}", nbytes=9
+    )
 
 
 @transaction.atomic
@@ -113,7 +121,9 @@ def seed_demo() -> DemoInfo:
     password = demo_admin_password()
     tenant = Tenant.objects.filter(id=DEMO_TENANT_ID).first()
     if tenant is None:
-        tenant = tenancy.create_tenant(DEMO_TENANT_NAME, tenant_id=DEMO_TENANT_ID, actor_label="demo")
+        tenant = tenancy.create_tenant(
+            DEMO_TENANT_NAME, tenant_id=DEMO_TENANT_ID, actor_label="demo"
+        )
     top = tenancy.top_org(tenant)
     orgs = {}
     for name in DEMO_ORGS:
@@ -140,7 +150,12 @@ def seed_demo() -> DemoInfo:
     for username, first, last, org_name in DEMO_USERS:
         if not User.objects.filter(username__iexact=username).exists():
             accounts.create_user(
-                tenant, username, org=orgs[org_name], first_name=first, last_name=last, email=username,
+                tenant,
+                username,
+                org=orgs[org_name],
+                first_name=first,
+                last_name=last,
+                email=username,
                 actor_label="demo",
             )
     directory, credentials = _seed_directory()
@@ -166,7 +181,9 @@ def _seed_directory() -> tuple[Directory, tuple[DirectoryCredential, ...]]:
         user = devidp.get_or_create_user(directory, upn, first, last, password)
         if not devidp.check_credentials(directory, upn, password):
             _reset_directory_password(user, password)
-        credentials.append(DirectoryCredential(upn, user.display_name, password, upn.lower() in console_users))
+        credentials.append(
+            DirectoryCredential(upn, user.display_name, password, upn.lower() in console_users)
+        )
     return directory, tuple(credentials)
 
 
@@ -206,20 +223,34 @@ def configure_demo(info: DemoInfo) -> ConfiguredDemo:
     sp = sp_urls(tenant)  # Step 1
     app = (
         EnterpriseApp.objects.filter(directory=directory, identifier=sp["entityId"]).first()
-        or EnterpriseApp.objects.filter(directory=directory, name=DEMO_APP_NAME).order_by("created_at").first()
+        or EnterpriseApp.objects.filter(directory=directory, name=DEMO_APP_NAME)
+        .order_by("created_at")
+        .first()
         or devidp.create_app(directory, DEMO_APP_NAME)
     )
-    if (app.identifier, list(app.reply_urls), app.sign_on_url) != (sp["entityId"], [sp["acsUrl"]], sp["loginUrl"]):
+    if (app.identifier, list(app.reply_urls), app.sign_on_url) != (
+        sp["entityId"],
+        [sp["acsUrl"]],
+        sp["loginUrl"],
+    ):
         devidp.configure_saml(app, sp["entityId"], [sp["acsUrl"]], sign_on_url=sp["loginUrl"])
-    if (app.enabled_for_sign_in, app.assignment_required, app.visible_to_users) != (True, False, False):
-        devidp.set_properties(app, enabled_for_sign_in=True, assignment_required=False, visible_to_users=False)
+    if (app.enabled_for_sign_in, app.assignment_required, app.visible_to_users) != (
+        True,
+        False,
+        False,
+    ):
+        devidp.set_properties(
+            app, enabled_for_sign_in=True, assignment_required=False, visible_to_users=False
+        )
     for user in DirectoryUser.objects.filter(directory=directory):
         devidp.assign(app, user)
     metadata_url = devidp.federation_metadata_url(app)
 
     provider = (  # Step 3
         AuthProvider.objects.filter(tenant=tenant, entity_id=devidp.entity_id(directory)).first()
-        or AuthProvider.objects.filter(tenant=tenant, display_name__iexact=DEMO_PROVIDER_NAME).first()
+        or AuthProvider.objects.filter(
+            tenant=tenant, display_name__iexact=DEMO_PROVIDER_NAME
+        ).first()
     )
     if provider is None:
         provider = providers.create_provider(tenant, DEMO_PROVIDER_NAME, metadata_url=metadata_url)
@@ -227,8 +258,10 @@ def configure_demo(info: DemoInfo) -> ConfiguredDemo:
         provider = providers.update_provider(provider, metadata_url=metadata_url)
     wanted = {"use_default": False, **MAPPING}  # Step 4
     current = {
-        "use_default": provider.use_default_mapping, "username": provider.username_attribute,
-        "first_name": provider.first_name_attribute, "last_name": provider.last_name_attribute,
+        "use_default": provider.use_default_mapping,
+        "username": provider.username_attribute,
+        "first_name": provider.first_name_attribute,
+        "last_name": provider.last_name_attribute,
     }
     if current != wanted:
         provider = providers.set_attribute_mapping(provider, **wanted)

@@ -63,7 +63,11 @@ class ConsoleServer(BaseApplication):
 
 def gunicorn_options(*, host: str, port: int, workers: int, threads: int) -> dict:
     """Return the gunicorn settings of ``ssoconsole serve``."""
-    stdout_handler = {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stdout"}
+    stdout_handler = {
+        "class": "logging.StreamHandler",
+        "formatter": "plain",
+        "stream": "ext://sys.stdout",
+    }
     return {
         "bind": [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"],
         "workers": workers,
@@ -86,8 +90,18 @@ def gunicorn_options(*, host: str, port: int, workers: int, threads: int) -> dic
             "handlers": {"stdout": stdout_handler},
             "root": {"level": "INFO", "handlers": ["stdout"]},
             "loggers": {
-                "gunicorn.error": {"level": "INFO", "handlers": ["stdout"], "propagate": False, "qualname": "gunicorn.error"},
-                "gunicorn.access": {"level": "INFO", "handlers": ["stdout"], "propagate": False, "qualname": "gunicorn.access"},
+                "gunicorn.error": {
+                    "level": "INFO",
+                    "handlers": ["stdout"],
+                    "propagate": False,
+                    "qualname": "gunicorn.error",
+                },
+                "gunicorn.access": {
+                    "level": "INFO",
+                    "handlers": ["stdout"],
+                    "propagate": False,
+                    "qualname": "gunicorn.access",
+                },
             },
         },
     }

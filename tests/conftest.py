@@ -20,7 +20,9 @@ try:
     import django  # noqa: F401
 except ImportError:  # the SAML core's environment
     _here = Path(__file__).parent
-    collect_ignore = [str(p) for p in _here.iterdir() if p.name not in {"saml", "conftest.py", "__pycache__"}]
+    collect_ignore = [
+        str(p) for p in _here.iterdir() if p.name not in {"saml", "conftest.py", "__pycache__"}
+    ]
 else:
     os.environ.setdefault("SSOCONSOLE_DATA_DIR", tempfile.mkdtemp(prefix="ssoconsole-tests-"))
     # whitenoise warns about a missing STATIC_ROOT; the files come from the apps.

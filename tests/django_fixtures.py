@@ -91,7 +91,9 @@ def make_org(tenant):
 
     def make(name: str | None = None, parent=None, tenant=None):
         owner = tenant or (parent.tenant if parent is not None else default_tenant)
-        return tenancy.create_org(owner, name or _unique("Org "), parent_id=parent.id if parent is not None else None)
+        return tenancy.create_org(
+            owner, name or _unique("Org "), parent_id=parent.id if parent is not None else None
+        )
 
     return make
 
@@ -101,7 +103,14 @@ def make_user(tenant):
     """Return a factory for users; ``password=None`` makes a user without a password."""
     default_tenant = tenant
 
-    def make(username: str | None = None, roles=(Role.USER,), org=None, password=PASSWORD, tenant=None, **fields):
+    def make(
+        username: str | None = None,
+        roles=(Role.USER,),
+        org=None,
+        password=PASSWORD,
+        tenant=None,
+        **fields,
+    ):
         owner = tenant or (org.tenant if org is not None else default_tenant)
         return accounts.create_user(
             owner,
@@ -118,12 +127,16 @@ def make_user(tenant):
 
 @pytest.fixture
 def identity_admin(make_user):
-    return make_user(_unique("identity-admin") + "@example.test", roles=[Role.IDENTITY_ADMIN], first_name="Ida")
+    return make_user(
+        _unique("identity-admin") + "@example.test", roles=[Role.IDENTITY_ADMIN], first_name="Ida"
+    )
 
 
 @pytest.fixture
 def org_admin(make_user):
-    return make_user(_unique("org-admin") + "@example.test", roles=[Role.ORG_ADMIN], first_name="Otto")
+    return make_user(
+        _unique("org-admin") + "@example.test", roles=[Role.ORG_ADMIN], first_name="Otto"
+    )
 
 
 @pytest.fixture
@@ -177,8 +190,12 @@ def signed_in_client(db):
 
     def make(user, password: str = PASSWORD) -> Client:
         client = Client()
-        response = client.post("/login", {"step": "password", "username": user.username, "password": password})
-        assert response.status_code == 302, f"sign-in of {user.username} failed with {response.status_code}"
+        response = client.post(
+            "/login", {"step": "password", "username": user.username, "password": password}
+        )
+        assert response.status_code == 302, (
+            f"sign-in of {user.username} failed with {response.status_code}"
+        )
         return client
 
     return make
@@ -207,7 +224,9 @@ def other_tenant(db):
 
 @pytest.fixture
 def other_tenant_admin(make_user, other_tenant):
-    return make_user(_unique("other-admin") + "@example.test", roles=list(Role.values), tenant=other_tenant)
+    return make_user(
+        _unique("other-admin") + "@example.test", roles=list(Role.values), tenant=other_tenant
+    )
 
 
 @pytest.fixture

@@ -11,7 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from ssoconsole.config import ConfigurationError, load_or_create_secret, normalize_base_url, read_environment
+from ssoconsole.config import (
+    ConfigurationError,
+    load_or_create_secret,
+    normalize_base_url,
+    read_environment,
+)
 
 
 def test_the_secret_is_generated_with_mode_0600(tmp_path):
@@ -62,7 +67,17 @@ def test_base_urls_are_normalized(value, expected):
     assert normalize_base_url(value) == expected
 
 
-@pytest.mark.parametrize("value", ["sso.example.com", "ftp://sso.example.com", "https://", "https://x.example/?a=1", "https://x.example/#f", ""])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "sso.example.com",
+        "ftp://sso.example.com",
+        "https://",
+        "https://x.example/?a=1",
+        "https://x.example/#f",
+        "",
+    ],
+)
 def test_malformed_base_urls_are_refused_with_an_example(value):
     """Only absolute http(s) URLs without query or fragment are accepted."""
     with pytest.raises(ConfigurationError) as info:
@@ -72,7 +87,11 @@ def test_malformed_base_urls_are_refused_with_an_example(value):
 
 def load_settings(tmp_path: Path, *, extra_keys: tuple[str, ...] = (), **env) -> dict:
     """Import the settings in a fresh interpreter with only ``env`` configured."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SSOCONSOLE_", "DATABASE_URL", "REDIS_URL", "DJANGO_"))}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SSOCONSOLE_", "DATABASE_URL", "REDIS_URL", "DJANGO_"))
+    }
     clean.update(SSOCONSOLE_DATA_DIR=str(tmp_path), **env)
     code = (
         "import json; from ssoconsole import settings as s; print(json.dumps({k: getattr(s, k) for k in "
@@ -80,7 +99,9 @@ def load_settings(tmp_path: Path, *, extra_keys: tuple[str, ...] = (), **env) ->
         "'SESSION_COOKIE_SAMESITE', 'CSRF_TRUSTED_ORIGINS', 'SSOCONSOLE_BASE_URL', 'SESSION_ENGINE'] + "
         f"{list(extra_keys)!r}}}))"
     )
-    result = subprocess.run([sys.executable, "-c", code], env=clean, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=clean, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -118,12 +139,22 @@ def test_tests_never_use_the_checkouts_data_directory():
 
 def test_the_metadata_allow_list_comes_from_the_environment():
     """A deployment replaces the shipped list of standard IdP domains without touching code."""
-    env = read_environment({"SSOCONSOLE_METADATA_ALLOWED_HOSTS": "login.microsoftonline.com, *.okta.com idp.example.org"})
-    assert env.metadata_allowed_hosts == ("login.microsoftonline.com", "*.okta.com", "idp.example.org")
+    env = read_environment(
+        {
+            "SSOCONSOLE_METADATA_ALLOWED_HOSTS": "login.microsoftonline.com, *.okta.com idp.example.org"
+        }
+    )
+    assert env.metadata_allowed_hosts == (
+        "login.microsoftonline.com",
+        "*.okta.com",
+        "idp.example.org",
+    )
     assert read_environment({}).metadata_allowed_hosts is None  # the shipped list applies
 
 
-@pytest.mark.parametrize("value", ["", "https://login.example.com", "*.", "localhost", "*.okta.com:443", "a*.okta.com"])
+@pytest.mark.parametrize(
+    "value", ["", "https://login.example.com", "*.", "localhost", "*.okta.com:443", "a*.okta.com"]
+)
 def test_a_malformed_metadata_allow_list_is_refused_with_an_example(value):
     with pytest.raises(ConfigurationError, match="SSOCONSOLE_METADATA_ALLOWED_HOSTS"):
         read_environment({"SSOCONSOLE_METADATA_ALLOWED_HOSTS": value})

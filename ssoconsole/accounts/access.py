@@ -32,7 +32,9 @@ def console_view(capability: str | None = None):
         def wrapper(request, *args, **kwargs):
             user = signed_in_user(request)
             if user is None:
-                return HttpResponseRedirect("/login?" + urlencode({"next": request.get_full_path()}))
+                return HttpResponseRedirect(
+                    "/login?" + urlencode({"next": request.get_full_path()})
+                )
             if capability is not None and not can(user, capability):
                 return render(
                     request,

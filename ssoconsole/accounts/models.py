@@ -50,7 +50,9 @@ class User(AbstractBaseUser):
 
     class Meta:
         ordering = ["username"]
-        constraints = [models.UniqueConstraint(Lower("username"), name="accounts_username_unique_ci")]
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="accounts_username_unique_ci")
+        ]
         indexes = [models.Index(fields=["tenant", "org"])]
 
     def __str__(self) -> str:
@@ -75,7 +77,9 @@ class RoleAssignment(models.Model):
     role = models.CharField(max_length=32, choices=Role.choices)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "role"], name="accounts_role_once_per_user")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role"], name="accounts_role_once_per_user")
+        ]
 
 
 class ApiToken(models.Model):
@@ -88,7 +92,9 @@ class ApiToken(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100, blank=True, default="")
-    prefix = models.CharField(max_length=12, help_text="The first characters, to recognise a token in lists.")
+    prefix = models.CharField(
+        max_length=12, help_text="The first characters, to recognise a token in lists."
+    )
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)

@@ -25,7 +25,10 @@ class Capability(models.TextChoices):
     IDENTITY_MANAGE = "identity.manage", "Manage authentication providers and attribute mapping"
     AUDIT_VIEW = "audit.view", "Read the audit log"
     AGENTS_MANAGE = "agents.manage", "Revoke desktop agents of any user"
-    LOCAL_USERS_MANAGE = "local_users.manage", "Choose the local users who keep password sign-in under single sign-on"
+    LOCAL_USERS_MANAGE = (
+        "local_users.manage",
+        "Choose the local users who keep password sign-in under single sign-on",
+    )
 
 
 GRANTS: dict[str, frozenset[str]] = {

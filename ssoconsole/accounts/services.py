@@ -35,9 +35,17 @@ def normalize_username(value, field: str = "username") -> str:
         raise ValidationFailed("Enter a username.", field=field, code="username_required")
     value = value.strip()
     if len(value) > USERNAME_MAX:
-        raise ValidationFailed(f"Usernames are at most {USERNAME_MAX} characters long.", field=field, code="username_too_long")
+        raise ValidationFailed(
+            f"Usernames are at most {USERNAME_MAX} characters long.",
+            field=field,
+            code="username_too_long",
+        )
     if not _USERNAME_RE.match(value):
-        raise ValidationFailed("Usernames cannot contain spaces or control characters.", field=field, code="username_invalid")
+        raise ValidationFailed(
+            "Usernames cannot contain spaces or control characters.",
+            field=field,
+            code="username_invalid",
+        )
     return value
 
 
@@ -48,7 +56,9 @@ def _clean_text(value, field: str, limit: int = NAME_MAX) -> str:
         raise ValidationFailed(f"{field} must be text.", field=field, code="invalid_type")
     value = value.strip()
     if len(value) > limit:
-        raise ValidationFailed(f"{field} is at most {limit} characters long.", field=field, code="too_long")
+        raise ValidationFailed(
+            f"{field} is at most {limit} characters long.", field=field, code="too_long"
+        )
     return value
 
 
@@ -58,7 +68,9 @@ def _clean_email(value) -> str:
         try:
             validate_email(value)
         except DjangoValidationError:
-            raise ValidationFailed("Enter a valid email address.", field="email", code="email_invalid") from None
+            raise ValidationFailed(
+                "Enter a valid email address.", field="email", code="email_invalid"
+            ) from None
     return value
 
 
@@ -66,11 +78,15 @@ def _clean_roles(roles) -> list[str]:
     if roles is None:
         return [Role.USER]
     if not isinstance(roles, (list, tuple)) or not all(isinstance(r, str) for r in roles):
-        raise ValidationFailed("roles must be a list of role names.", field="roles", code="invalid_type")
+        raise ValidationFailed(
+            "roles must be a list of role names.", field="roles", code="invalid_type"
+        )
     unknown = sorted(set(roles) - set(Role.values))
     if unknown:
         raise ValidationFailed(
-            f"Unknown role {', '.join(unknown)}; choose from {', '.join(Role.values)}.", field="roles", code="role_unknown"
+            f"Unknown role {', '.join(unknown)}; choose from {', '.join(Role.values)}.",
+            field="roles",
+            code="role_unknown",
         )
     return sorted(set(roles)) or [Role.USER]
 
@@ -116,9 +132,17 @@ def check_can_manage(actor, user: User) -> None:
 
 def validate_password(password) -> str:
     if not isinstance(password, str) or len(password) < PASSWORD_MIN:
-        raise ValidationFailed(f"Passwords are at least {PASSWORD_MIN} characters long.", field="password", code="password_too_short")
+        raise ValidationFailed(
+            f"Passwords are at least {PASSWORD_MIN} characters long.",
+            field="password",
+            code="password_too_short",
+        )
     if len(password) > 1024:
-        raise ValidationFailed("Passwords are at most 1024 characters long.", field="password", code="password_too_long")
+        raise ValidationFailed(
+            "Passwords are at most 1024 characters long.",
+            field="password",
+            code="password_too_long",
+        )
     return password
 
 
@@ -167,7 +191,9 @@ def create_user(
 ) -> User:
     """Create a user in ``org``; the username must be free in the whole deployment, in any case."""
     if org.tenant_id != tenant.id:
-        raise NotFound("No organization with this id in your tenant.", field="orgId", code="org_not_found")
+        raise NotFound(
+            "No organization with this id in your tenant.", field="orgId", code="org_not_found"
+        )
     username = normalize_username(username)
     user = User(
         tenant=tenant,
@@ -179,7 +205,9 @@ def create_user(
     )
     role_names = _clean_roles(roles)
     check_role_change(actor, [], role_names)
-    user.password = make_password(validate_password(password)) if password is not None else make_password(None)
+    user.password = (
+        make_password(validate_password(password)) if password is not None else make_password(None)
+    )
     if username_taken(username):
         raise _taken_error()
     try:
@@ -190,8 +218,13 @@ def create_user(
     RoleAssignment.objects.bulk_create([RoleAssignment(user=user, role=r) for r in role_names])
     user._role_names = role_names
     record(
-        "user.created", tenant=tenant, actor=actor, actor_label=actor_label, target=user,
-        data={"after": user_snapshot(user)}, request=request,
+        "user.created",
+        tenant=tenant,
+        actor=actor,
+        actor_label=actor_label,
+        target=user,
+        data={"after": user_snapshot(user)},
+        request=request,
     )
     return user
 
@@ -242,7 +275,9 @@ def update_user(user: User, *, actor=None, request=None, **changes) -> User:
         check_role_change(actor, user.role_names, _clean_roles(changes["roles"]))
     if "username" in changes:
         username = normalize_username(changes["username"])
-        if username.lower() != user.username.lower() and username_taken(username, exclude_id=user.id):
+        if username.lower() != user.username.lower() and username_taken(
+            username, exclude_id=user.id
+        ):
             raise _taken_error()
         user.username = username
     if "first_name" in changes:
@@ -254,7 +289,9 @@ def update_user(user: User, *, actor=None, request=None, **changes) -> User:
     if "org" in changes:
         org = changes["org"]
         if org.tenant_id != user.tenant_id:
-            raise NotFound("No organization with this id in your tenant.", field="orgId", code="org_not_found")
+            raise NotFound(
+                "No organization with this id in your tenant.", field="orgId", code="org_not_found"
+            )
         user.org = org
     try:
         with transaction.atomic():
@@ -265,7 +302,14 @@ def update_user(user: User, *, actor=None, request=None, **changes) -> User:
         set_roles(user, changes["roles"])
     after = user_snapshot(user)
     if after != before:
-        record("user.updated", tenant=user.tenant, actor=actor, target=user, data=diff(before, after), request=request)
+        record(
+            "user.updated",
+            tenant=user.tenant,
+            actor=actor,
+            target=user,
+            data=diff(before, after),
+            request=request,
+        )
     if "local_sign_in" in changes:
         # One audit action for every way local sign-in changes (edit form, PATCH, Local users card).
         set_local_sign_in(user, bool(changes["local_sign_in"]), actor=actor, request=request)
@@ -276,7 +320,9 @@ def set_roles(user: User, roles) -> None:
     names = _clean_roles(roles)
     RoleAssignment.objects.filter(user=user).exclude(role__in=names).delete()
     have = set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
-    RoleAssignment.objects.bulk_create([RoleAssignment(user=user, role=r) for r in names if r not in have])
+    RoleAssignment.objects.bulk_create(
+        [RoleAssignment(user=user, role=r) for r in names if r not in have]
+    )
     user._role_names = names
 
 
@@ -295,7 +341,10 @@ def set_active(user: User, active: bool, *, actor=None, request=None) -> User:
         end_sessions_of(user)
     record(
         "user.reactivated" if active else "user.deactivated",
-        tenant=user.tenant, actor=actor, target=user, data={"before": {"active": not active}, "after": {"active": active}},
+        tenant=user.tenant,
+        actor=actor,
+        target=user,
+        data={"before": {"active": not active}, "after": {"active": active}},
         request=request,
     )
     return user
@@ -361,15 +410,21 @@ def set_local_sign_in(user: User, enabled: bool, *, actor=None, request=None) ->
     tells the caller to say so. An unchanged value records nothing.
     """
     if not isinstance(enabled, bool):
-        raise ValidationFailed("enabled must be true or false.", field="enabled", code="invalid_type")
+        raise ValidationFailed(
+            "enabled must be true or false.", field="enabled", code="invalid_type"
+        )
     check_can_set_local_sign_in(actor, user)
     if user.local_sign_in == enabled:
         return user
     user.local_sign_in = enabled
     user.save(update_fields=["local_sign_in", "updated_at"])
     record(
-        "user.local_sign_in_changed", tenant=user.tenant, actor=actor, target=user,
-        data={"before": {"localSignIn": not enabled}, "after": {"localSignIn": enabled}}, request=request,
+        "user.local_sign_in_changed",
+        tenant=user.tenant,
+        actor=actor,
+        target=user,
+        data={"before": {"localSignIn": not enabled}, "after": {"localSignIn": enabled}},
+        request=request,
     )
     return user
 
@@ -390,7 +445,13 @@ def _hash_token(raw: str) -> str:
 
 @transaction.atomic
 def create_api_token(
-    user: User, *, name: str = "", expires_at: datetime | None = None, actor=None, actor_label: str | None = None, request=None
+    user: User,
+    *,
+    name: str = "",
+    expires_at: datetime | None = None,
+    actor=None,
+    actor_label: str | None = None,
+    request=None,
 ) -> tuple[str, ApiToken]:
     """Create a token for ``user`` and return it in clear text once, with its record.
 
@@ -398,11 +459,20 @@ def create_api_token(
     """
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, name=_clean_text(name, "name", 100), prefix=raw[:12], token_hash=_hash_token(raw), expires_at=expires_at
+        user=user,
+        name=_clean_text(name, "name", 100),
+        prefix=raw[:12],
+        token_hash=_hash_token(raw),
+        expires_at=expires_at,
     )
     record(
-        "api_token.created", tenant=user.tenant, actor=actor, actor_label=actor_label, target=token,
-        target_label=f"{user.username} {token.prefix}…", request=request,
+        "api_token.created",
+        tenant=user.tenant,
+        actor=actor,
+        actor_label=actor_label,
+        target=token,
+        target_label=f"{user.username} {token.prefix}…",
+        request=request,
     )
     return raw, token
 
@@ -429,4 +499,10 @@ def revoke_api_token(token: ApiToken, *, actor=None, request=None) -> None:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        record("api_token.revoked", tenant=token.user.tenant, actor=actor, target=token, request=request)
+        record(
+            "api_token.revoked",
+            tenant=token.user.tenant,
+            actor=actor,
+            target=token,
+            request=request,
+        )

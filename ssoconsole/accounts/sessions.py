@@ -95,7 +95,11 @@ def start_session(
         tenant=user.tenant,
         actor=user,
         target=user,
-        data={"method": method, "expiresAt": _dt(session[DEADLINE]).isoformat(), **(audit_data or {})},
+        data={
+            "method": method,
+            "expiresAt": _dt(session[DEADLINE]).isoformat(),
+            **(audit_data or {}),
+        },
         request=request,
     )
 

@@ -30,9 +30,15 @@ from ssoconsole.tenancy.services import effective_sso_of
 # A person may mistype a password a few times; an attacker guessing it gets
 # five tries per quarter of an hour. One address may fail more often, since
 # several people can share it (an office behind NAT).
-USERNAME_RULE = throttle.Rule("signin-username", limit=5, window_seconds=15 * 60, what="for this username")
+USERNAME_RULE = throttle.Rule(
+    "signin-username", limit=5, window_seconds=15 * 60, what="for this username"
+)
 ADDRESS_RULE = throttle.Rule(
-    "signin-address", limit=30, window_seconds=15 * 60, what="from your network address", per_address=True
+    "signin-address",
+    limit=30,
+    window_seconds=15 * 60,
+    what="from your network address",
+    per_address=True,
 )
 
 
@@ -126,7 +132,9 @@ class SignInRefused(DomainError):
 BAD_CREDENTIALS = "The username or password is incorrect. Check both and try again."
 
 
-def _refuse(request, code: str, message: str, *, username: str, user: User | None, status: int = 401) -> SignInRefused:
+def _refuse(
+    request, code: str, message: str, *, username: str, user: User | None, status: int = 401
+) -> SignInRefused:
     record(
         "auth.signin",
         tenant=user.tenant if user is not None else None,

@@ -72,7 +72,9 @@ def effective(rule: Rule) -> Rule:
     limit, window_seconds = override
     limit, window_seconds = int(limit), int(window_seconds)
     if limit < 1 or window_seconds < 1:
-        raise ValueError(f"SSOCONSOLE_THROTTLE[{rule.scope!r}] needs a limit and a window of at least 1")
+        raise ValueError(
+            f"SSOCONSOLE_THROTTLE[{rule.scope!r}] needs a limit and a window of at least 1"
+        )
     return dataclasses.replace(rule, limit=limit, window_seconds=window_seconds)
 
 
@@ -179,4 +181,6 @@ def first_refusal(rule: Rule, value: str, retry_after: int) -> bool:
     Auditing every refused request would let anyone who keeps posting grow the
     audit log without bound, which is what the throttle is there to prevent.
     """
-    return cache.add(f"throttle-refused:{rule.scope}:{_digest(rule, value)}", 1, timeout=max(60, retry_after))
+    return cache.add(
+        f"throttle-refused:{rule.scope}:{_digest(rule, value)}", 1, timeout=max(60, retry_after)
+    )

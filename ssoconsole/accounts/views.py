@@ -25,16 +25,32 @@ def _expired_message(reason: str | None) -> str | None:
     return None
 
 
-def _username_page(request, next_url: str, *, username: str = "", error: str | None = None, message=None, status=200):
+def _username_page(
+    request,
+    next_url: str,
+    *,
+    username: str = "",
+    error: str | None = None,
+    message=None,
+    status=200,
+):
     return render(
         request,
         "accounts/login.html",
-        {"step": "username", "username": username, "next": next_url, "username_error": error, "message": message},
+        {
+            "step": "username",
+            "username": username,
+            "next": next_url,
+            "username_error": error,
+            "message": message,
+        },
         status=status,
     )
 
 
-def _password_page(request, next_url: str, username: str, *, error=None, password_error=None, status=200):
+def _password_page(
+    request, next_url: str, username: str, *, error=None, password_error=None, status=200
+):
     change = "/login?" + urlencode({"next": next_url})
     return render(
         request,
@@ -55,12 +71,16 @@ def _continue_after_username(request, username: str, next_url: str):
     try:
         step = signin.next_step_for(username)
     except ValidationFailed as exc:
-        return _username_page(request, next_url, username=username[:254], error=exc.message, status=400)
+        return _username_page(
+            request, next_url, username=username[:254], error=exc.message, status=400
+        )
     if isinstance(step, (signin.PasswordStep, signin.Unknown)):
         return _password_page(request, next_url, step.username)
     flow = signin.sso_flow()
     if flow is None:
-        return render(request, "accounts/sso_unavailable.html", {"username": step.username, "next": next_url})
+        return render(
+            request, "accounts/sso_unavailable.html", {"username": step.username, "next": next_url}
+        )
     return flow.start(request, step, next_url=next_url)
 
 
@@ -68,19 +88,31 @@ def _sign_in_with_password(request, next_url: str):
     username = request.POST.get("username", "")
     password = request.POST.get("password", "")
     if not password:
-        return _password_page(request, next_url, username.strip()[:254], password_error="Enter your password.", status=400)
+        return _password_page(
+            request,
+            next_url,
+            username.strip()[:254],
+            password_error="Enter your password.",
+            status=400,
+        )
     try:
         user = signin.password_sign_in(request, username, password)
     except ValidationFailed as exc:
-        return _username_page(request, next_url, username=username[:254], error=exc.message, status=400)
+        return _username_page(
+            request, next_url, username=username[:254], error=exc.message, status=400
+        )
     except throttle.Throttled as exc:
-        response = _password_page(request, next_url, username.strip(), error=exc.message, status=429)
+        response = _password_page(
+            request, next_url, username.strip(), error=exc.message, status=429
+        )
         response["Retry-After"] = str(exc.retry_after)
         return response
     except signin.SignInRefused as exc:
         if exc.code == "sso_required":
             return _continue_after_username(request, username, next_url)
-        return _password_page(request, next_url, username.strip(), error=exc.message, status=exc.status)
+        return _password_page(
+            request, next_url, username.strip(), error=exc.message, status=exc.status
+        )
     sessions.start_session(request, user, method="password")
     return HttpResponseRedirect(next_url)
 

@@ -66,18 +66,24 @@ def find(browser_key: str, *, now: datetime | None = None) -> AgentSignIn:
     now = now or clock.now()
     handoff = None
     if isinstance(browser_key, str) and 0 < len(browser_key) <= MAX_KEY_LENGTH:
-        handoff = AgentSignIn.objects.select_related("user").filter(
-            browser_key_hash=credentials.digest(browser_key)
-        ).first()
+        handoff = (
+            AgentSignIn.objects.select_related("user")
+            .filter(browser_key_hash=credentials.digest(browser_key))
+            .first()
+        )
     if handoff is None:
         raise UnknownLink(
             "This sign-in link is not valid: it may be mistyped or cut short, or the sign-in was cleaned up. "
             "Start sign-in again from the agent; it opens a new link."
         )
     if handoff.state == HandoffState.DENIED:
-        raise AlreadyDecided("This sign-in was denied. To sign the agent in after all, start sign-in again from the agent.")
+        raise AlreadyDecided(
+            "This sign-in was denied. To sign the agent in after all, start sign-in again from the agent."
+        )
     if handoff.state != HandoffState.PENDING:
-        raise AlreadyDecided("This sign-in was already approved. You can close this window; the agent continues on its own.")
+        raise AlreadyDecided(
+            "This sign-in was already approved. You can close this window; the agent continues on its own."
+        )
     if now >= handoff.expires_at:
         raise ExpiredLink(
             "Sign-in links work for 10 minutes after the agent opens them. Start sign-in again from the agent."
@@ -104,7 +110,9 @@ def claim(handoff: AgentSignIn, user, cookie_value: str | None) -> str:
         if not credentials.matches(value, handoff.browser_binding_hash):
             raise _other_browser()
     else:
-        won = AgentSignIn.objects.filter(id=handoff.id, browser_binding_hash="").update(browser_binding_hash=binding)
+        won = AgentSignIn.objects.filter(id=handoff.id, browser_binding_hash="").update(
+            browser_binding_hash=binding
+        )
         if not won:
             raise _other_browser()
         handoff.browser_binding_hash = binding
@@ -134,7 +142,9 @@ def set_cookie(response, value: str) -> None:
     )
 
 
-def decide(request, handoff: AgentSignIn, user, cookie_value: str | None, *, approve: bool) -> AgentSignIn:
+def decide(
+    request, handoff: AgentSignIn, user, cookie_value: str | None, *, approve: bool
+) -> AgentSignIn:
     """Approve or deny ``handoff`` for ``user``, from the browser that displayed it; audit the decision."""
     if (
         cookie_value is None
@@ -149,18 +159,27 @@ def decide(request, handoff: AgentSignIn, user, cookie_value: str | None, *, app
         )
     state = HandoffState.APPROVED if approve else HandoffState.DENIED
     now = clock.now()
-    changed = AgentSignIn.objects.filter(id=handoff.id, state=HandoffState.PENDING, expires_at__gt=now).update(
-        state=state, user=user, decided_at=now
-    )
+    changed = AgentSignIn.objects.filter(
+        id=handoff.id, state=HandoffState.PENDING, expires_at__gt=now
+    ).update(state=state, user=user, decided_at=now)
     if not changed:
-        raise AlreadyDecided("This sign-in was decided or expired a moment ago. Start sign-in again from the agent if needed.")
+        raise AlreadyDecided(
+            "This sign-in was decided or expired a moment ago. Start sign-in again from the agent if needed."
+        )
     handoff.state, handoff.decided_at = state, now
     record(
         "agent.signin_approved" if approve else "agent.signin_denied",
-        tenant=user.tenant, actor=user, target=handoff, target_type="agent_sign_in",
+        tenant=user.tenant,
+        actor=user,
+        target=handoff,
+        target_type="agent_sign_in",
         target_label=f"{handoff.device_name} ({user.username})",
-        data={"deviceName": handoff.device_name, "platform": handoff.platform, "userCode": handoff.user_code,
-              "requestedFrom": handoff.requested_from},
+        data={
+            "deviceName": handoff.device_name,
+            "platform": handoff.platform,
+            "userCode": handoff.user_code,
+            "requestedFrom": handoff.requested_from,
+        },
         request=request,
     )
     return handoff

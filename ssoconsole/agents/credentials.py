@@ -11,7 +11,9 @@ import hashlib
 import hmac
 import secrets
 
-AGENT_TOKEN_PREFIX = "ssoa_"  # not the API token's "ssoc_": each bearer scheme recognises only its own
+AGENT_TOKEN_PREFIX = (
+    "ssoa_"  # not the API token's "ssoc_": each bearer scheme recognises only its own
+)
 # RFC 8628 section 6.1: consonants only (no vowels, so no words), no look-alikes.
 USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
 

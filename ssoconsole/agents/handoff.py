@@ -38,7 +38,11 @@ KEEP_EXPIRED = timedelta(days=1)
 # A software roll-out may start many agents behind one NAT address at once;
 # 60 starts per 10 minutes per address stops a flood without getting in their way.
 START_RULE = throttle.Rule(
-    "agent-signin-start", limit=60, window_seconds=10 * 60, what="from your network address", per_address=True
+    "agent-signin-start",
+    limit=60,
+    window_seconds=10 * 60,
+    what="from your network address",
+    per_address=True,
 )
 
 
@@ -70,15 +74,25 @@ def _clean(value, field: str, limit: int, *, required: bool = False) -> str:
         value = ""
     if not isinstance(value, str):
         raise ValidationFailed(f"{field} must be text.", field=field, code="invalid_type")
-    value = " ".join(value.split())  # one line: the name is shown in a sentence on the approval page
+    value = " ".join(
+        value.split()
+    )  # one line: the name is shown in a sentence on the approval page
     if required and not value:
-        raise ValidationFailed(f"Send a {field} the user will recognise, e.g. the computer's name.", field=field, code="field_required")
+        raise ValidationFailed(
+            f"Send a {field} the user will recognise, e.g. the computer's name.",
+            field=field,
+            code="field_required",
+        )
     if len(value) > limit:
-        raise ValidationFailed(f"{field} is at most {limit} characters long.", field=field, code="too_long")
+        raise ValidationFailed(
+            f"{field} is at most {limit} characters long.", field=field, code="too_long"
+        )
     return value
 
 
-def start(request, *, device_name, platform=None, agent_version=None, now: datetime | None = None) -> Started:
+def start(
+    request, *, device_name, platform=None, agent_version=None, now: datetime | None = None
+) -> Started:
     """Create a pending hand-off for an agent; raise ``throttle.Throttled`` when the address started too many."""
     address = client_ip(request) or ""
     throttle.check(START_RULE, address)
@@ -135,7 +149,9 @@ def redeem(request, handoff_id, poll_secret, *, now: datetime | None = None) -> 
             "Use the token from that answer, or start a new sign-in from the agent."
         )
     if handoff.state == HandoffState.DENIED:
-        raise errors.AccessDenied("The user denied this sign-in in the browser. " + errors.START_AGAIN)
+        raise errors.AccessDenied(
+            "The user denied this sign-in in the browser. " + errors.START_AGAIN
+        )
     if now >= handoff.expires_at:
         raise errors.ExpiredToken(
             f"This sign-in expired {int(LIFETIME.total_seconds() // 60)} minutes after it started, "
@@ -175,10 +191,14 @@ def _issue(request, handoff: AgentSignIn, now: datetime) -> Issued:
         state=HandoffState.REDEEMED, redeemed_at=now
     )
     if not claimed:
-        raise errors.AlreadyUsed("Another poll collected this sign-in's agent token a moment ago. " + errors.START_AGAIN)
+        raise errors.AlreadyUsed(
+            "Another poll collected this sign-in's agent token a moment ago. " + errors.START_AGAIN
+        )
     user = handoff.user
     if user is None or not user.is_active:
-        raise errors.AccessDenied("The user who approved this sign-in has been deactivated since. " + errors.START_AGAIN)
+        raise errors.AccessDenied(
+            "The user who approved this sign-in has been deactivated since. " + errors.START_AGAIN
+        )
     token = credentials.new_agent_token()
     agent = Agent.objects.create(
         tenant_id=user.tenant_id,
@@ -193,8 +213,16 @@ def _issue(request, handoff: AgentSignIn, now: datetime) -> Issued:
     )
     AgentSignIn.objects.filter(id=handoff.id).update(agent=agent)
     record(
-        "agent.created", tenant=user.tenant, actor=user, target=agent, target_label=f"{agent.name} ({user.username})",
-        data={"platform": agent.platform, "agentVersion": agent.agent_version, "handoffId": str(handoff.id)},
+        "agent.created",
+        tenant=user.tenant,
+        actor=user,
+        target=agent,
+        target_label=f"{agent.name} ({user.username})",
+        data={
+            "platform": agent.platform,
+            "agentVersion": agent.agent_version,
+            "handoffId": str(handoff.id),
+        },
         request=request,
     )
     return Issued(agent, token)

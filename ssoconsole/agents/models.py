@@ -28,27 +28,44 @@ class HandoffState(models.TextChoices):
 class AgentSignIn(models.Model):
     """One browser sign-in of an agent, from ``POST /api/v1/agents/sign-in`` to the token's collection."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, help_text="The handoffId (random).")
-    browser_key_hash = models.CharField(max_length=64, unique=True, help_text="Hash of the key in the browser URL.")
+    id = models.UUIDField(
+        primary_key=True, default=uuid.uuid4, editable=False, help_text="The handoffId (random)."
+    )
+    browser_key_hash = models.CharField(
+        max_length=64, unique=True, help_text="Hash of the key in the browser URL."
+    )
     poll_secret_hash = models.CharField(max_length=64)
-    user_code = models.CharField(max_length=9, help_text="Shown by the agent and the browser, for the user to compare.")
+    user_code = models.CharField(
+        max_length=9, help_text="Shown by the agent and the browser, for the user to compare."
+    )
     device_name = models.CharField(max_length=100)
     platform = models.CharField(max_length=50, blank=True, default="")
     agent_version = models.CharField(max_length=50, blank=True, default="")
     requested_from = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField(db_index=True)
-    state = models.CharField(max_length=10, choices=HandoffState.choices, default=HandoffState.PENDING)
+    state = models.CharField(
+        max_length=10, choices=HandoffState.choices, default=HandoffState.PENDING
+    )
     browser_binding_hash = models.CharField(
-        max_length=64, blank=True, default="", help_text="Hash of the cookie of the browser that first showed the approval page."
+        max_length=64,
+        blank=True,
+        default="",
+        help_text="Hash of the cookie of the browser that first showed the approval page.",
     )
     user = models.ForeignKey(
-        "accounts.User", null=True, blank=True, on_delete=models.CASCADE, related_name="agent_sign_ins",
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="agent_sign_ins",
         help_text="Who was shown the approval page, then who approved or denied.",
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     redeemed_at = models.DateTimeField(null=True, blank=True)
-    agent = models.OneToOneField("Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="sign_in")
+    agent = models.OneToOneField(
+        "Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="sign_in"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -63,7 +80,9 @@ class Agent(models.Model):
     name = models.CharField(max_length=100)
     platform = models.CharField(max_length=50, blank=True, default="")
     agent_version = models.CharField(max_length=50, blank=True, default="")
-    token_prefix = models.CharField(max_length=12, help_text="The token's first characters, to recognise it in logs.")
+    token_prefix = models.CharField(
+        max_length=12, help_text="The token's first characters, to recognise it in logs."
+    )
     token_hash = models.CharField(max_length=64, unique=True)
     signed_in_from = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField()
@@ -71,12 +90,17 @@ class Agent(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.CharField(max_length=254, blank=True, default="")
     refusal_audited_at = models.DateTimeField(
-        null=True, blank=True, help_text="When a use refused for a deactivated user was last audited (at most hourly)."
+        null=True,
+        blank=True,
+        help_text="When a use refused for a deactivated user was last audited (at most hourly).",
     )
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["tenant", "revoked_at"]), models.Index(fields=["user", "revoked_at"])]
+        indexes = [
+            models.Index(fields=["tenant", "revoked_at"]),
+            models.Index(fields=["user", "revoked_at"]),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -47,7 +47,9 @@ def authenticate(raw: str, *, request=None, now: datetime | None = None) -> Agen
             .first()
         )
     if agent is None:
-        raise errors.AgentTokenInvalid("This agent token is not valid: it is unknown or cut short. " + SIGN_IN_AGAIN)
+        raise errors.AgentTokenInvalid(
+            "This agent token is not valid: it is unknown or cut short. " + SIGN_IN_AGAIN
+        )
     if agent.revoked_at is not None:
         raise errors.AgentRevoked(
             f"This agent was revoked on {agent.revoked_at:%Y-%m-%d %H:%M} UTC by {agent.revoked_by or 'an administrator'}. "
@@ -66,14 +68,23 @@ def authenticate(raw: str, *, request=None, now: datetime | None = None) -> Agen
 
 
 def _audit_refusal(agent: Agent, now: datetime, request) -> None:
-    due = agent.refusal_audited_at is None or now - agent.refusal_audited_at >= REFUSAL_AUDIT_INTERVAL
+    due = (
+        agent.refusal_audited_at is None or now - agent.refusal_audited_at >= REFUSAL_AUDIT_INTERVAL
+    )
     if not due:
         return
     Agent.objects.filter(id=agent.id).update(refusal_audited_at=now)
     record(
-        "agent.refused", tenant=agent.tenant, actor=None, actor_label=f"agent:{agent.name}"[:254], target=agent,
-        target_label=f"{agent.name} ({agent.user.username})", outcome=Outcome.FAILURE, reason_code="user_inactive",
-        data={"userId": str(agent.user_id)}, request=request,
+        "agent.refused",
+        tenant=agent.tenant,
+        actor=None,
+        actor_label=f"agent:{agent.name}"[:254],
+        target=agent,
+        target_label=f"{agent.name} ({agent.user.username})",
+        outcome=Outcome.FAILURE,
+        reason_code="user_inactive",
+        data={"userId": str(agent.user_id)},
+        request=request,
     )
 
 
@@ -94,8 +105,11 @@ def agents_of_tenant(tenant, *, search: str = "", user_id=None):
     search = (search or "").strip()
     if search:
         rows = rows.filter(
-            Q(name__icontains=search) | Q(platform__icontains=search) | Q(user__username__icontains=search)
-            | Q(user__first_name__icontains=search) | Q(user__last_name__icontains=search)
+            Q(name__icontains=search)
+            | Q(platform__icontains=search)
+            | Q(user__username__icontains=search)
+            | Q(user__first_name__icontains=search)
+            | Q(user__last_name__icontains=search)
             | Q(user__org__name__icontains=search)
         )
     return rows
@@ -112,7 +126,9 @@ def find_revocable(actor, agent_id) -> Agent:
         key = None
     agent = active_agents().filter(id=key, tenant_id=actor.tenant_id).first() if key else None
     if agent is None:
-        raise errors.AgentNotFound("No active agent with this id in your tenant; it may have been revoked already.")
+        raise errors.AgentNotFound(
+            "No active agent with this id in your tenant; it may have been revoked already."
+        )
     if agent.user_id != actor.id and not can(actor, Capability.AGENTS_MANAGE):
         raise Forbidden(
             f"You can revoke only your own agents; revoking another user's needs the “{Capability.AGENTS_MANAGE.value}” "
@@ -126,12 +142,18 @@ def find_revocable(actor, agent_id) -> Agent:
 def revoke(agent: Agent, *, actor, request=None) -> Agent:
     """Revoke ``agent``: its token fails from the next request on, on every server process."""
     now = clock.now()
-    changed = Agent.objects.filter(id=agent.id, revoked_at__isnull=True).update(revoked_at=now, revoked_by=actor.username)
+    changed = Agent.objects.filter(id=agent.id, revoked_at__isnull=True).update(
+        revoked_at=now, revoked_by=actor.username
+    )
     if changed:
         agent.revoked_at, agent.revoked_by = now, actor.username
         record(
-            "agent.revoked", tenant=agent.tenant, actor=actor, target=agent,
+            "agent.revoked",
+            tenant=agent.tenant,
+            actor=actor,
+            target=agent,
             target_label=f"{agent.name} ({agent.user.username})",
-            data={"userId": str(agent.user_id), "own": agent.user_id == actor.id}, request=request,
+            data={"userId": str(agent.user_id), "own": agent.user_id == actor.id},
+            request=request,
         )
     return agent

@@ -32,7 +32,12 @@ def _page(request, template: str, context: dict, status: int = 200):
 
 
 def _refused(request, exc: approval.ApprovalRefused):
-    return _page(request, "refused.html", {"title": exc.title, "message": exc.message, "code": exc.code}, exc.status)
+    return _page(
+        request,
+        "refused.html",
+        {"title": exc.title, "message": exc.message, "code": exc.code},
+        exc.status,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -47,7 +52,9 @@ def authorize(request, key: str):
         if request.method == "POST" and request.POST.get("decision") in DECISIONS:
             approve = request.POST["decision"] == "approve"
             approval.decide(request, handoff, user, cookie, approve=approve)
-            return _page(request, "approved.html" if approve else "denied.html", {"handoff": handoff})
+            return _page(
+                request, "approved.html" if approve else "denied.html", {"handoff": handoff}
+            )
         # A GET, or a POST without a decision: (re)show the question, nothing decided.
         cookie = approval.claim(handoff, user, cookie)
     except approval.ApprovalRefused as exc:

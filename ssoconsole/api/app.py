@@ -60,7 +60,8 @@ def not_authenticated() -> NotAuthenticated:
 def method_not_allowed(allowed) -> MethodNotAllowed:
     allowed = sorted(allowed)
     return MethodNotAllowed(
-        f"This URL does not accept this method; use {', '.join(allowed)}.", details={"allowed": allowed}
+        f"This URL does not accept this method; use {', '.join(allowed)}.",
+        details={"allowed": allowed},
     )
 
 
@@ -74,17 +75,24 @@ class SsoconsoleAPI(NinjaAPI):
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         schema["servers"] = [{"url": settings.SSOCONSOLE_BASE_URL}]
         components = schema.setdefault("components", {})
-        defs = ErrorResponse.model_json_schema(ref_template="#/components/schemas/{model}", mode="serialization")
+        defs = ErrorResponse.model_json_schema(
+            ref_template="#/components/schemas/{model}", mode="serialization"
+        )
         components.setdefault("schemas", {}).update(defs.pop("$defs", {}))
         components["schemas"]["ErrorResponse"] = defs
         components["responses"] = {
-            f"Error{status}": {"description": text, "content": {"application/json": {"schema": {"$ref": ERROR_REF}}}}
+            f"Error{status}": {
+                "description": text,
+                "content": {"application/json": {"schema": {"$ref": ERROR_REF}}},
+            }
             for status, text in _ERROR_DESCRIPTIONS.items()
         }
         for path_item in schema["paths"].values():
             for method, operation in path_item.items():
                 for status in _error_statuses(method, operation):
-                    operation["responses"].setdefault(status, {"$ref": f"#/components/responses/Error{status}"})
+                    operation["responses"].setdefault(
+                        status, {"$ref": f"#/components/responses/Error{status}"}
+                    )
         return schema
 
 
@@ -117,13 +125,23 @@ def _http_error(request, exc: HttpError):
     if isinstance(exc, AuthenticationError):
         return error_response(not_authenticated())
     if exc.status_code == 400:
-        return error_response(MalformedJson("The request body could not be read as JSON; send one JSON object."))
-    return error_response(DomainError(str(exc) or "The request was refused.", status=exc.status_code, code="http_error"))
+        return error_response(
+            MalformedJson("The request body could not be read as JSON; send one JSON object.")
+        )
+    return error_response(
+        DomainError(
+            str(exc) or "The request was refused.", status=exc.status_code, code="http_error"
+        )
+    )
 
 
 def _too_big(request, exc):
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    return error_response(PayloadTooLarge(f"The request body is larger than {limit} bytes; send less data per request."))
+    return error_response(
+        PayloadTooLarge(
+            f"The request body is larger than {limit} bytes; send less data per request."
+        )
+    )
 
 
 def _not_found(request, exc):
@@ -141,7 +159,7 @@ def build_api() -> SsoconsoleAPI:
         version="1",
         description=(
             "Manage a tenant's organizations, users and single sign-on. JSON with camelCase keys; "
-            "errors are `{\"error\": {\"code\", \"message\", \"field\", \"details\"}}` with stable codes; "
+            'errors are `{"error": {"code", "message", "field", "details"}}` with stable codes; '
             "lists take `page` and `pageSize` (at most 200) and return `{items, page, pageSize, total}`."
         ),
         urls_namespace="api-v1",
@@ -154,6 +172,16 @@ def build_api() -> SsoconsoleAPI:
     api.add_exception_handler(RequestDataTooBig, _too_big)
     api.add_exception_handler(Http404, _not_found)
     api.add_exception_handler(Exception, _unexpected)
-    for module in (account, orgs, users, audit, providers, provider_settings, local_users, agent_protocol, agents):
+    for module in (
+        account,
+        orgs,
+        users,
+        audit,
+        providers,
+        provider_settings,
+        local_users,
+        agent_protocol,
+        agents,
+    ):
         api.add_router("", module.router)
     return api

@@ -65,7 +65,9 @@ class _Authorizing:
 class BearerToken(_Authorizing, HttpBearer):
     """An API token created in the console, with ``ssoconsole create-api-token`` or ``POST /api/v1/api-tokens``."""
 
-    openapi_description = "An API token, sent as `Authorization: Bearer TOKEN`. Tokens are shown once, at creation."
+    openapi_description = (
+        "An API token, sent as `Authorization: Bearer TOKEN`. Tokens are shown once, at creation."
+    )
     openapi_bearerFormat = "opaque"
 
     def __init__(self, capability: str | None = None) -> None:
@@ -98,7 +100,9 @@ class ConsoleSession(_Authorizing, APIKeyCookie):
     def __init__(self, capability: str | None = None) -> None:
         self.capability = capability
         self.param_name = settings.SESSION_COOKIE_NAME
-        super().__init__(csrf=False)  # checked below, after authentication, so anonymous callers get 401
+        super().__init__(
+            csrf=False
+        )  # checked below, after authentication, so anonymous callers get 401
 
     def __call__(self, request):
         if "Authorization" in request.headers:

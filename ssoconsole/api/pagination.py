@@ -11,7 +11,9 @@ from ssoconsole.api.schemas.common import PageQuery
 T = TypeVar("T")
 
 
-def paginate(source: QuerySet | Sequence, query: PageQuery, present: Callable[[list], list]) -> dict:
+def paginate(
+    source: QuerySet | Sequence, query: PageQuery, present: Callable[[list], list]
+) -> dict:
     """Return ``{items, page, pageSize, total}`` for one page of ``source``.
 
     ``present`` turns the page's rows into response items, so that it can
@@ -21,4 +23,9 @@ def paginate(source: QuerySet | Sequence, query: PageQuery, present: Callable[[l
     total = source.count() if isinstance(source, QuerySet) else len(source)
     start = (query.page - 1) * query.page_size
     rows = list(source[start : start + query.page_size])
-    return {"items": present(rows), "page": query.page, "page_size": query.page_size, "total": total}
+    return {
+        "items": present(rows),
+        "page": query.page,
+        "page_size": query.page_size,
+        "total": total,
+    }

@@ -15,7 +15,14 @@ from ninja.parser import Parser
 from ssoconsole.api.errors import MalformedJson, UnsupportedMediaType
 
 JSON_TYPES = ("application/json",)
-_JSON_KINDS = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean", type(None): "null"}
+_JSON_KINDS = {
+    list: "an array",
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "a boolean",
+    type(None): "null",
+}
 
 
 def _no_duplicates(pairs):
@@ -41,12 +48,18 @@ def check_text(value: str, where: str) -> None:
     refusing them here turns what would be a server error into a 400.
     """
     if "\x00" in value:
-        raise MalformedJson(f"{where} contains a NUL character (\\u0000); remove it.", code="invalid_character", field=where)
+        raise MalformedJson(
+            f"{where} contains a NUL character (\\u0000); remove it.",
+            code="invalid_character",
+            field=where,
+        )
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise MalformedJson(
-            f"{where} contains an unpaired UTF-16 surrogate escape; send valid Unicode text.", code="invalid_character", field=where
+            f"{where} contains an unpaired UTF-16 surrogate escape; send valid Unicode text.",
+            code="invalid_character",
+            field=where,
         ) from None
 
 
@@ -79,7 +92,9 @@ class StrictJsonParser(Parser):
         try:
             text = request.body.decode(request.encoding or "utf-8")
         except (UnicodeDecodeError, LookupError):
-            raise MalformedJson("The request body is not valid UTF-8 text; send JSON encoded as UTF-8.") from None
+            raise MalformedJson(
+                "The request body is not valid UTF-8 text; send JSON encoded as UTF-8."
+            ) from None
         try:
             data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
         except json.JSONDecodeError as exc:

@@ -34,7 +34,11 @@ def _refusing_unknown_query(view, allowed: frozenset[str]):
     def checked(request, *args, **kwargs):
         unknown = sorted(set(request.GET) - allowed)
         if unknown:
-            hint = f"; this endpoint takes {', '.join(sorted(allowed))}" if allowed else "; this endpoint takes none"
+            hint = (
+                f"; this endpoint takes {', '.join(sorted(allowed))}"
+                if allowed
+                else "; this endpoint takes none"
+            )
             raise ValidationFailed(
                 f"Unknown query parameter “{unknown[0]}”{hint}.",
                 field=unknown[0],
@@ -54,9 +58,13 @@ class ApiRouter(Router):
         kwargs.setdefault("by_alias", True)
         super().__init__(**kwargs)
 
-    def add_api_operation(self, path, methods, view_func, *, auth=None, description=None, openapi_extra=None, **kwargs):
+    def add_api_operation(
+        self, path, methods, view_func, *, auth=None, description=None, openapi_extra=None, **kwargs
+    ):
         if auth is None:
-            raise TypeError(f"{view_func.__name__}: every API operation declares its access with auth=access(...)")
+            raise TypeError(
+                f"{view_func.__name__}: every API operation declares its access with auth=access(...)"
+            )
         # The docstring's first line is the summary, the rest the description (PEP 257 shape).
         first, _, rest = (inspect.getdoc(view_func) or "").partition("\n")
         kwargs["summary"] = kwargs.get("summary") or first.strip().rstrip(".") or None
@@ -69,7 +77,13 @@ class ApiRouter(Router):
         else:
             description += "\n\nAny signed-in user of the tenant may call this."
         super().add_api_operation(
-            path, methods, view_func, auth=auth, description=description.strip(), openapi_extra=extra or None, **kwargs
+            path,
+            methods,
+            view_func,
+            auth=auth,
+            description=description.strip(),
+            openapi_extra=extra or None,
+            **kwargs,
         )
         operation = self.path_operations[self._stored_path(path)].operations[-1]
         operation.view_func = _refusing_unknown_query(operation.view_func, _query_names(operation))

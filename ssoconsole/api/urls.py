@@ -26,7 +26,9 @@ def _json_edges(view):
             return unknown_url(request)
         except Exception as exc:  # the views ninja does not guard, such as the OpenAPI document
             return internal_error(exc)
-        if response.status_code == 405 and not response.get("Content-Type", "").startswith("application/json"):
+        if response.status_code == 405 and not response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
             allowed = [m.strip() for m in response.get("Allow", "").split(",") if m.strip()]
             return error_response(method_not_allowed(allowed))
         return response

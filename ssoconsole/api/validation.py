@@ -73,23 +73,45 @@ def describe(error: dict[str, Any]) -> tuple[str, str, str]:
     if kind == "string_too_long":
         return "too_long", field, f"{label} is at most {ctx.get('max_length')} characters long."
     if kind == "string_too_short":
-        return "too_short", field, f"{label} must be at least {ctx.get('min_length')} characters long."
+        return (
+            "too_short",
+            field,
+            f"{label} must be at least {ctx.get('min_length')} characters long.",
+        )
     if kind in ("too_long", "too_short"):
-        return kind, field, f"{label} must have between {ctx.get('min_length', 0)} and {ctx.get('max_length')} items."
+        return (
+            kind,
+            field,
+            f"{label} must have between {ctx.get('min_length', 0)} and {ctx.get('max_length')} items.",
+        )
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         return "out_of_range", field, f"{label} is out of range: {error.get('msg', '').lower()}."
     if kind in ("enum", "literal_error"):
-        return "invalid_choice", field, f"{label} must be {ctx.get('expected', 'one of the documented values')}."
+        return (
+            "invalid_choice",
+            field,
+            f"{label} must be {ctx.get('expected', 'one of the documented values')}.",
+        )
     if kind in _TYPE_NAMES:
         return "invalid_type", field, f"{label} must be {_TYPE_NAMES[kind]}."
-    return "validation_failed", field, f"{label} is not valid: {error.get('msg', 'check the documented format')}."
+    return (
+        "validation_failed",
+        field,
+        f"{label} is not valid: {error.get('msg', 'check the documented format')}.",
+    )
 
 
 def translate(errors: list[dict[str, Any]]) -> DomainError:
     """Return the :class:`DomainError` that stands for ninja's validation ``errors``."""
-    described = [describe(e) for e in errors] or [("validation_failed", "", "The request is not valid.")]
+    described = [describe(e) for e in errors] or [
+        ("validation_failed", "", "The request is not valid.")
+    ]
     code, field, message = described[0]
-    details = {"errors": [{"code": c, "field": f, "message": m} for c, f, m in described]} if len(described) > 1 else None
+    details = (
+        {"errors": [{"code": c, "field": f, "message": m} for c, f, m in described]}
+        if len(described) > 1
+        else None
+    )
     source = str(errors[0].get("loc", ("body",))[0]) if errors else "body"
     if source == "path":
         # A malformed id in the URL names nothing that exists, like an id of another tenant.

@@ -48,7 +48,11 @@ def record(
     )
     if outcome == Outcome.FAILURE:
         security_log.info(
-            "audit action=%s tenant=%s actor=%s reason=%s", action, getattr(tenant, "id", None), event.actor_label, reason_code
+            "audit action=%s tenant=%s actor=%s reason=%s",
+            action,
+            getattr(tenant, "id", None),
+            event.actor_label,
+            reason_code,
         )
     return event
 
@@ -56,4 +60,7 @@ def record(
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Return ``{"before": {...}, "after": {...}}`` limited to the keys whose value changed."""
     changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
-    return {"before": {k: before.get(k) for k in changed}, "after": {k: after.get(k) for k in changed}}
+    return {
+        "before": {k: before.get(k) for k in changed},
+        "after": {k: after.get(k) for k in changed},
+    }

@@ -52,11 +52,17 @@ def readable(data: Any, org_names: dict[str, str] | None = None) -> Readable:
     """Split ``data`` into before/after changes and the remaining facts."""
     org_names = org_names or {}
     if not isinstance(data, dict):
-        return Readable([], [("data", format_value("data", data, org_names) or "none")] if data else [])
+        return Readable(
+            [], [("data", format_value("data", data, org_names) or "none")] if data else []
+        )
     before = data.get("before") if isinstance(data.get("before"), dict) else {}
     after = data.get("after") if isinstance(data.get("after"), dict) else {}
     changes = [
-        Change(key, format_value(key, before.get(key), org_names), format_value(key, after.get(key), org_names))
+        Change(
+            key,
+            format_value(key, before.get(key), org_names),
+            format_value(key, after.get(key), org_names),
+        )
         for key in sorted(set(before) | set(after))
     ]
     facts = [

@@ -28,7 +28,13 @@ _NAV = (
     ("Dashboard", "console:dashboard", None, "", None),
     ("Organizations", "console:org_list", Capability.ORGS_VIEW, "", "/console/orgs/"),
     ("Users", "console:user_list", Capability.USERS_VIEW, "", "/console/users/"),
-    ("Identity Management", "console:identity", Capability.IDENTITY_MANAGE, "Administration › Integrations", "/console/administration/integrations/identity-management/"),
+    (
+        "Identity Management",
+        "console:identity",
+        Capability.IDENTITY_MANAGE,
+        "Administration › Integrations",
+        "/console/administration/integrations/identity-management/",
+    ),
     ("Agents", "console:agent_list", Capability.AGENTS_MANAGE, "", "/console/agents/"),
     ("Audit log", "console:audit", Capability.AUDIT_VIEW, "", "/console/audit/"),
 )

@@ -17,8 +17,10 @@ def search_users(tenant, *, text: str = "", org_id=None, active: bool | None = N
     qs = User.objects.filter(tenant=tenant).select_related("org")
     for word in text.split()[:8]:
         qs = qs.filter(
-            Q(username__icontains=word) | Q(first_name__icontains=word)
-            | Q(last_name__icontains=word) | Q(email__icontains=word)
+            Q(username__icontains=word)
+            | Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(email__icontains=word)
         )
     if org_id is not None:
         qs = qs.filter(org_id=org_id)
@@ -31,13 +33,17 @@ def load_roles(users) -> None:
     """Fill ``role_names`` of many users with one query instead of one per user."""
     users = list(users)
     by_user: dict = {u.id: [] for u in users}
-    for user_id, role in RoleAssignment.objects.filter(user_id__in=by_user).values_list("user_id", "role"):
+    for user_id, role in RoleAssignment.objects.filter(user_id__in=by_user).values_list(
+        "user_id", "role"
+    ):
         by_user[user_id].append(role)
     for user in users:
         user._role_names = sorted(by_user[user.id])
 
 
-def audit_events(tenant, *, actor: str = "", action: str = "", outcome: str = "", since=None, until=None):
+def audit_events(
+    tenant, *, actor: str = "", action: str = "", outcome: str = "", since=None, until=None
+):
     """Return the tenant's audit events, newest first, filtered as the audit log page asks."""
     qs = AuditEvent.objects.filter(tenant=tenant)
     if actor:
@@ -56,8 +62,17 @@ def audit_events(tenant, *, actor: str = "", action: str = "", outcome: str = ""
 def audit_actions(tenant) -> list[str]:
     """Return the distinct actions recorded in the tenant, for the action filter."""
     # order_by() drops the model's default ordering, which DISTINCT would otherwise include.
-    return sorted(AuditEvent.objects.filter(tenant=tenant).order_by().values_list("action", flat=True).distinct())
+    return sorted(
+        AuditEvent.objects.filter(tenant=tenant)
+        .order_by()
+        .values_list("action", flat=True)
+        .distinct()
+    )
 
 
 def events_about(tenant, target_id, limit: int = 10):
-    return list(AuditEvent.objects.filter(tenant=tenant, target_id=str(target_id)).order_by("-created_at")[:limit])
+    return list(
+        AuditEvent.objects.filter(tenant=tenant, target_id=str(target_id)).order_by("-created_at")[
+            :limit
+        ]
+    )

@@ -2,7 +2,18 @@
 
 from django.urls import path
 
-from ssoconsole.console.views import account, agents, audit, dashboard, identity, identity_local_users, identity_providers, identity_settings, orgs, users
+from ssoconsole.console.views import (
+    account,
+    agents,
+    audit,
+    dashboard,
+    identity,
+    identity_local_users,
+    identity_providers,
+    identity_settings,
+    orgs,
+    users,
+)
 
 IDM = "console/administration/integrations/identity-management/"
 PROVIDER = IDM + "providers/<uuid:provider_id>/"
@@ -17,7 +28,11 @@ urlpatterns = [
     path("console/orgs/<uuid:org_id>/", orgs.org_detail, name="org_detail"),
     path("console/orgs/<uuid:org_id>/rename/", orgs.org_rename, name="org_rename"),
     path("console/orgs/<uuid:org_id>/move/", orgs.org_move, name="org_move"),
-    path("console/orgs/<uuid:org_id>/authentication/", orgs.org_authentication, name="org_authentication"),
+    path(
+        "console/orgs/<uuid:org_id>/authentication/",
+        orgs.org_authentication,
+        name="org_authentication",
+    ),
     path("console/users/", users.user_list, name="user_list"),
     path("console/users/new/", users.user_create, name="user_create"),
     path("console/users/<uuid:user_id>/", users.user_detail, name="user_detail"),
@@ -32,19 +47,44 @@ urlpatterns = [
     path(IDM + "providers/new/", identity_providers.provider_add, name="identity_provider_add"),
     path(PROVIDER, identity_providers.provider_detail, name="identity_provider"),
     path(PROVIDER + "rename/", identity_providers.provider_rename, name="identity_provider_rename"),
-    path(PROVIDER + "refresh/", identity_providers.provider_refresh, name="identity_provider_refresh"),
-    path(PROVIDER + "metadata/", identity_providers.provider_metadata, name="identity_provider_metadata"),
+    path(
+        PROVIDER + "refresh/", identity_providers.provider_refresh, name="identity_provider_refresh"
+    ),
+    path(
+        PROVIDER + "metadata/",
+        identity_providers.provider_metadata,
+        name="identity_provider_metadata",
+    ),
     path(PROVIDER + "delete/", identity_providers.provider_delete, name="identity_provider_delete"),
-    path(PROVIDER + "attribute-mapping/", identity_settings.provider_mapping, name="identity_provider_mapping"),
-    path(PROVIDER + "organizations/", identity_settings.provider_orgs, name="identity_provider_orgs"),
-    path(PROVIDER + "advanced/", identity_settings.provider_advanced, name="identity_provider_advanced"),
-    path(IDM + "local-users/add/", identity_local_users.local_user_add, name="identity_local_user_add"),
-    path(IDM + "local-users/<uuid:user_id>/remove/", identity_local_users.local_user_remove,
-         name="identity_local_user_remove"),
+    path(
+        PROVIDER + "attribute-mapping/",
+        identity_settings.provider_mapping,
+        name="identity_provider_mapping",
+    ),
+    path(
+        PROVIDER + "organizations/", identity_settings.provider_orgs, name="identity_provider_orgs"
+    ),
+    path(
+        PROVIDER + "advanced/",
+        identity_settings.provider_advanced,
+        name="identity_provider_advanced",
+    ),
+    path(
+        IDM + "local-users/add/",
+        identity_local_users.local_user_add,
+        name="identity_local_user_add",
+    ),
+    path(
+        IDM + "local-users/<uuid:user_id>/remove/",
+        identity_local_users.local_user_remove,
+        name="identity_local_user_remove",
+    ),
     path("console/agents/", agents.agent_list, name="agent_list"),
     path("console/agents/revoke/", agents.agent_revoke, name="agent_revoke"),
     path("console/audit/", audit.audit_log, name="audit"),
     path("console/account/", account.account, name="account"),
     path("console/account/tokens/new/", account.token_create, name="token_create"),
-    path("console/account/tokens/<uuid:token_id>/revoke/", account.token_revoke, name="token_revoke"),
+    path(
+        "console/account/tokens/<uuid:token_id>/revoke/", account.token_revoke, name="token_revoke"
+    ),
 ]

@@ -44,7 +44,9 @@ def enabled_only(view):
 
 def admin_password() -> str:
     """Return the dev IdP's admin password, generating it on first use."""
-    return load_or_create_secret(settings.SSOCONSOLE_DATA_DIR, name="devidp_admin_password", nbytes=12)
+    return load_or_create_secret(
+        settings.SSOCONSOLE_DATA_DIR, name="devidp_admin_password", nbytes=12
+    )
 
 
 def password_matches(candidate: str) -> bool:
@@ -66,7 +68,11 @@ def sign_out(request) -> None:
 
 def safe_next(request, candidate: str | None) -> str:
     """Return ``candidate`` when it is a local dev IdP path, else the admin home."""
-    if candidate and candidate.startswith("/devidp/") and url_has_allowed_host_and_scheme(candidate, allowed_hosts=None):
+    if (
+        candidate
+        and candidate.startswith("/devidp/")
+        and url_has_allowed_host_and_scheme(candidate, allowed_hosts=None)
+    ):
         return candidate
     return reverse("devidp:home")
 
@@ -77,7 +83,9 @@ def admin_required(view):
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         if not is_admin(request):
-            return redirect(reverse("devidp:admin_signin") + "?" + urlencode({"next": request.get_full_path()}))
+            return redirect(
+                reverse("devidp:admin_signin") + "?" + urlencode({"next": request.get_full_path()})
+            )
         return view(request, *args, **kwargs)
 
     return wrapper

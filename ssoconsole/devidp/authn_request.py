@@ -51,7 +51,9 @@ def _bool(value: str | None, name: str) -> bool:
         return False
     if value in ("true", "1"):
         return True
-    raise errors.InvalidRequest(f"The attribute {name} has the value '{value}', which is not an xs:boolean.")
+    raise errors.InvalidRequest(
+        f"The attribute {name} has the value '{value}', which is not an xs:boolean."
+    )
 
 
 def parse_authn_request(xml: bytes) -> AuthnRequest:
@@ -59,22 +61,32 @@ def parse_authn_request(xml: bytes) -> AuthnRequest:
     try:
         root = parse_untrusted(xml)
     except UnsafeXml as exc:
-        raise errors.InvalidRequest(f"Invalid request: the SAML message is not acceptable XML. {exc}") from None
+        raise errors.InvalidRequest(
+            f"Invalid request: the SAML message is not acceptable XML. {exc}"
+        ) from None
     if root.tag != f"{{{SAMLP}}}AuthnRequest":
         raise errors.InvalidRequest(
             f"Invalid request: the SAML message is {root.tag!s}, not an AuthnRequest of the SAML 2.0 protocol."
         )
     if root.get("Version") != "2.0":
-        raise errors.InvalidRequest("Invalid request: the AuthnRequest's Version must be 2.0 (SAML Core 3.2.1).")
+        raise errors.InvalidRequest(
+            "Invalid request: the AuthnRequest's Version must be 2.0 (SAML Core 3.2.1)."
+        )
     request_id = root.get("ID") or ""
     if not request_id or len(request_id) > 256:
-        raise errors.InvalidRequest("Invalid request: the AuthnRequest has no ID attribute (SAML Core 3.2.1).")
+        raise errors.InvalidRequest(
+            "Invalid request: the AuthnRequest has no ID attribute (SAML Core 3.2.1)."
+        )
     if not root.get("IssueInstant"):
-        raise errors.InvalidRequest("Invalid request: the AuthnRequest has no IssueInstant (SAML Core 3.2.1).")
+        raise errors.InvalidRequest(
+            "Invalid request: the AuthnRequest has no IssueInstant (SAML Core 3.2.1)."
+        )
     issuers = root.findall(f"{{{SAML}}}Issuer")
     issuer = (issuers[0].text or "").strip() if len(issuers) == 1 else ""
     if not issuer:
-        raise errors.InvalidRequest("Invalid request: the AuthnRequest must have exactly one Issuer naming the application.")
+        raise errors.InvalidRequest(
+            "Invalid request: the AuthnRequest must have exactly one Issuer naming the application."
+        )
     if root.find(f"{{{SAML}}}Subject") is not None:
         raise errors.UnsupportedSubjectOrNameIdPolicy(
             "The SAML request contains a Subject element, which is not supported: the identity provider chooses the user."
@@ -118,7 +130,9 @@ def _requested_class_refs(root) -> tuple[str, ...]:
             f"The RequestedAuthnContext comparison '{comparison}' is not supported; only 'exact' is. "
             "Change the service provider's authentication context comparison to EXACT, or send no RequestedAuthnContext."
         )
-    refs = tuple((el.text or "").strip() for el in context.findall(f"{{{SAML}}}AuthnContextClassRef"))
+    refs = tuple(
+        (el.text or "").strip() for el in context.findall(f"{{{SAML}}}AuthnContextClassRef")
+    )
     if refs and not any(ref in SATISFIABLE_CLASSES for ref in refs):
         raise errors.AuthnContextMismatch(
             f"The user signed in with a password ('{AC_PASSWORD}'), which doesn't match the requested "

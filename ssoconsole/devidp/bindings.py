@@ -38,7 +38,9 @@ def decode_redirect(value: str) -> bytes:
     try:
         xml = inflater.decompress(compressed, MAX_XML_BYTES + 1)
     except zlib.error:
-        raise BindingError("SAMLRequest is not DEFLATE-compressed as the HTTP-Redirect binding requires.") from None
+        raise BindingError(
+            "SAMLRequest is not DEFLATE-compressed as the HTTP-Redirect binding requires."
+        ) from None
     if len(xml) > MAX_XML_BYTES or inflater.unconsumed_tail:
         raise BindingError("SAMLRequest inflates to more than the size limit.")
     return xml

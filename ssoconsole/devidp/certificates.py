@@ -48,7 +48,9 @@ def generate(now: dt.datetime) -> KeyPair:
     return KeyPair(
         certificate_pem=cert.public_bytes(serialization.Encoding.PEM).decode("ascii"),
         private_key_pem=key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
         ).decode("ascii"),
         thumbprint=thumbprint(cert),
         not_before=not_before,

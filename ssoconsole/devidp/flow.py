@@ -57,11 +57,17 @@ def resolve(directory: Directory, request: AuthnRequest) -> Target:
 
 
 def check_signature(
-    app: EnterpriseApp, xml: bytes, *, redirect: request_signature.RedirectSignature | None, post: bool
+    app: EnterpriseApp,
+    xml: bytes,
+    *,
+    redirect: request_signature.RedirectSignature | None,
+    post: bool,
 ) -> None:
     """Verify the request's signature when the app has "Require verification certificates" on."""
     if app.require_signed_requests:
-        request_signature.verify(app.name, app.verification_certificates, redirect=redirect, xml=xml, post=post)
+        request_signature.verify(
+            app.name, app.verification_certificates, redirect=redirect, xml=xml, post=post
+        )
 
 
 def authorize(app: EnterpriseApp, user: DirectoryUser) -> None:

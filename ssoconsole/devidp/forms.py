@@ -30,7 +30,10 @@ class YesNoField(forms.TypedChoiceField):
 
 
 class AdminSignInForm(forms.Form):
-    password = forms.CharField(label="Admin password", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    password = forms.CharField(
+        label="Admin password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
 
 class DirectoryForm(forms.Form):
@@ -38,19 +41,28 @@ class DirectoryForm(forms.Form):
 
 
 class UserForm(forms.Form):
-    upn = forms.CharField(label="User principal name", max_length=254, help_text="For example alex@contoso.example.")
+    upn = forms.CharField(
+        label="User principal name", max_length=254, help_text="For example alex@contoso.example."
+    )
     display_name = forms.CharField(label="Display name", max_length=200, required=False)
     given_name = forms.CharField(label="First name", max_length=100, required=False)
     surname = forms.CharField(label="Last name", max_length=100, required=False)
-    mail = forms.EmailField(label="Email", required=False, help_text="Leave empty to use the user principal name.")
+    mail = forms.EmailField(
+        label="Email", required=False, help_text="Leave empty to use the user principal name."
+    )
     password = forms.CharField(
-        label="Password", min_length=8, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label="Password",
+        min_length=8,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
 
 class NewAppForm(forms.Form):
     name = forms.CharField(
-        label="Name", max_length=200, initial="ssoconsole", required=False,
+        label="Name",
+        max_length=200,
+        initial="ssoconsole",
+        required=False,
         help_text="Optional: give this instance a unique name, e.g. when several tenants use one directory.",
     )
 
@@ -72,18 +84,26 @@ class BasicSamlForm(forms.Form):
     relay_state = forms.CharField(label="Relay State (Optional)", max_length=1024, required=False)
 
     def reply_url_list(self) -> list[str]:
-        return [line.strip() for line in self.cleaned_data["reply_urls"].splitlines() if line.strip()]
+        return [
+            line.strip() for line in self.cleaned_data["reply_urls"].splitlines() if line.strip()
+        ]
 
 
 class SigningForm(forms.Form):
     signing_option = forms.ChoiceField(label="Signing Option", choices=SigningOption.choices)
-    signing_algorithm = forms.ChoiceField(label="Signing Algorithm", choices=SigningAlgorithm.choices)
+    signing_algorithm = forms.ChoiceField(
+        label="Signing Algorithm", choices=SigningAlgorithm.choices
+    )
 
 
 class VerificationForm(forms.Form):
-    require_signed_requests = forms.BooleanField(label="Require verification certificates", required=False)
+    require_signed_requests = forms.BooleanField(
+        label="Require verification certificates", required=False
+    )
     certificates_pem = forms.CharField(
-        label="Verification certificates (PEM)", required=False, widget=forms.Textarea(attrs={"rows": 8}),
+        label="Verification certificates (PEM)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
         help_text="The service provider's request-signing certificates, one or more PEM blocks. Only RSA-SHA256 signatures are accepted.",
     )
 
@@ -101,7 +121,12 @@ class SignInForm(forms.Form):
     """The end user's sign-in at the IdP; failures get one message, whichever part was wrong."""
 
     username = forms.CharField(
-        label="Email or username", max_length=254,
+        label="Email or username",
+        max_length=254,
         widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
-    password = forms.CharField(label="Password", max_length=1024, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    password = forms.CharField(
+        label="Password",
+        max_length=1024,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

@@ -19,7 +19,9 @@ def sso_url(directory_id) -> str:
 
 
 def federation_metadata_url(directory_id, app_id) -> str:
-    return absolute(f"/devidp/{directory_id}/federationmetadata/2007-06/federationmetadata.xml?appid={app_id}")
+    return absolute(
+        f"/devidp/{directory_id}/federationmetadata/2007-06/federationmetadata.xml?appid={app_id}"
+    )
 
 
 def myapps_url(directory_id) -> str:

@@ -70,7 +70,7 @@ def app_for_url(url: str) -> EnterpriseApp | None:
     if not url.startswith(prefix):
         return None
     parts = urlsplit(url)
-    match = _PATH.fullmatch(url[len(prefix):].split("?", 1)[0])
+    match = _PATH.fullmatch(url[len(prefix) :].split("?", 1)[0])
     if match is None or parts.fragment:
         return None
     try:
@@ -82,7 +82,11 @@ def app_for_url(url: str) -> EnterpriseApp | None:
             "This dev IdP metadata URL has no valid appid. Copy the App Federation Metadata Url again from the "
             "application's Single sign-on page in the dev IdP."
         ) from None
-    app = EnterpriseApp.objects.filter(directory_id=directory_id, id=app_id).select_related("directory").first()
+    app = (
+        EnterpriseApp.objects.filter(directory_id=directory_id, id=app_id)
+        .select_related("directory")
+        .first()
+    )
     if app is None:
         raise LocalMetadataNotFound(
             "The dev IdP has no enterprise application with this directory and appid (it may have been deleted, "

@@ -66,7 +66,9 @@ def build_metadata(
     new_id: Callable[[], str] = new_saml_id,
 ) -> bytes:
     """Return the signed metadata document for an IdP with ``certificates`` (active one first)."""
-    root = etree.Element(f"{{{MD}}}EntityDescriptor", {"ID": new_id(), "entityID": entity_id}, nsmap={None: MD})
+    root = etree.Element(
+        f"{{{MD}}}EntityDescriptor", {"ID": new_id(), "entityID": entity_id}, nsmap={None: MD}
+    )
     role = etree.SubElement(
         root,
         f"{{{MD}}}RoleDescriptor",
@@ -79,12 +81,17 @@ def build_metadata(
     for uri, display in _OFFERED_CLAIMS:
         claim = etree.SubElement(offered, f"{{{AUTH}}}ClaimType", Uri=uri, nsmap={"auth": AUTH})
         etree.SubElement(claim, f"{{{AUTH}}}DisplayName").text = display
-    idp = etree.SubElement(root, f"{{{MD}}}IDPSSODescriptor", protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol")
+    idp = etree.SubElement(
+        root,
+        f"{{{MD}}}IDPSSODescriptor",
+        protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol",
+    )
     for pem in certificates:
         _key_descriptor(idp, pem)
     etree.SubElement(idp, f"{{{MD}}}SingleSignOnService", Binding=REDIRECT, Location=sso_url)
     etree.SubElement(idp, f"{{{MD}}}SingleSignOnService", Binding=POST, Location=sso_url)
     # The signature is EntityDescriptor's first child (SAML Metadata 2.3.2).
-    signed = signing.sign(root, key_pem=signing_key_pem, cert_pem=signing_cert_pem, first_child=True)
+    signed = signing.sign(
+        root, key_pem=signing_key_pem, cert_pem=signing_cert_pem, first_child=True
+    )
     return UTF8_BOM + etree.tostring(signed, encoding="utf-8", xml_declaration=True)
-

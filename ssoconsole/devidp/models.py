@@ -50,7 +50,9 @@ class DirectoryUser(models.Model):
         ordering = ["display_name", "upn"]
         constraints = [
             # Entra compares sign-in names case-insensitively; so does the sign-in page.
-            models.UniqueConstraint("directory", Lower("upn"), name="devidp_upn_unique_in_directory"),
+            models.UniqueConstraint(
+                "directory", Lower("upn"), name="devidp_upn_unique_in_directory"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -86,14 +88,24 @@ class EnterpriseApp(models.Model):
     assignment_required = models.BooleanField("Assignment required?", default=True)
     visible_to_users = models.BooleanField("Visible to users?", default=True)
     identifier = models.CharField("Identifier (Entity ID)", max_length=1024, blank=True)
-    reply_urls = models.JSONField("Reply URL (Assertion Consumer Service URL)", default=list, blank=True)
+    reply_urls = models.JSONField(
+        "Reply URL (Assertion Consumer Service URL)", default=list, blank=True
+    )
     sign_on_url = models.CharField("Sign on URL", max_length=1024, blank=True)
     relay_state = models.CharField("Relay State", max_length=1024, blank=True)
-    signing_option = models.CharField(max_length=16, choices=SigningOption.choices, default=SigningOption.SIGN_ASSERTION)
-    signing_algorithm = models.CharField(max_length=8, choices=SigningAlgorithm.choices, default=SigningAlgorithm.SHA256)
-    require_signed_requests = models.BooleanField("Require verification certificates", default=False)
+    signing_option = models.CharField(
+        max_length=16, choices=SigningOption.choices, default=SigningOption.SIGN_ASSERTION
+    )
+    signing_algorithm = models.CharField(
+        max_length=8, choices=SigningAlgorithm.choices, default=SigningAlgorithm.SHA256
+    )
+    require_signed_requests = models.BooleanField(
+        "Require verification certificates", default=False
+    )
     verification_certificates = models.TextField(
-        "Verification certificates", blank=True, help_text="PEM certificates whose keys may sign this app's requests."
+        "Verification certificates",
+        blank=True,
+        help_text="PEM certificates whose keys may sign this app's requests.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -132,7 +144,11 @@ class SigningCertificate(models.Model):
     class Meta:
         ordering = ["-active", "-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["app"], condition=models.Q(active=True), name="devidp_one_active_certificate"),
+            models.UniqueConstraint(
+                fields=["app"],
+                condition=models.Q(active=True),
+                name="devidp_one_active_certificate",
+            ),
         ]
 
 
@@ -145,7 +161,9 @@ class AppAssignment(models.Model):
 
     class Meta:
         ordering = ["user__display_name"]
-        constraints = [models.UniqueConstraint(fields=["app", "user"], name="devidp_assignment_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["app", "user"], name="devidp_assignment_unique")
+        ]
 
 
 class IdpSession(models.Model):
@@ -172,8 +190,12 @@ class SignInEvent(models.Model):
     """
 
     directory = models.ForeignKey(Directory, on_delete=models.CASCADE, related_name="sign_ins")
-    app = models.ForeignKey(EnterpriseApp, null=True, blank=True, on_delete=models.SET_NULL, related_name="sign_ins")
-    user = models.ForeignKey(DirectoryUser, null=True, blank=True, on_delete=models.SET_NULL, related_name="sign_ins")
+    app = models.ForeignKey(
+        EnterpriseApp, null=True, blank=True, on_delete=models.SET_NULL, related_name="sign_ins"
+    )
+    user = models.ForeignKey(
+        DirectoryUser, null=True, blank=True, on_delete=models.SET_NULL, related_name="sign_ins"
+    )
     username = models.CharField(max_length=254, blank=True)
     issuer = models.CharField("Requested Identifier", max_length=1024, blank=True)
     result = models.CharField(max_length=8, choices=SignInResult.choices)

@@ -52,7 +52,9 @@ def redirect_signature(raw_query: str) -> RedirectSignature | None:
     if "Signature" not in raw:
         return None
     if "SigAlg" not in raw or "SAMLRequest" not in raw:
-        raise errors.InvalidRequest("Invalid request: a signed HTTP-Redirect request needs SAMLRequest and SigAlg.")
+        raise errors.InvalidRequest(
+            "Invalid request: a signed HTTP-Redirect request needs SAMLRequest and SigAlg."
+        )
     covered = [f"SAMLRequest={raw['SAMLRequest']}"]
     if "RelayState" in raw:
         covered.append(f"RelayState={raw['RelayState']}")
@@ -60,7 +62,9 @@ def redirect_signature(raw_query: str) -> RedirectSignature | None:
     try:
         signature = base64.b64decode(unquote_to_bytes(raw["Signature"]), validate=True)
     except (binascii.Error, ValueError):
-        raise errors.InvalidRequest("Invalid request: the Signature parameter is not base64.") from None
+        raise errors.InvalidRequest(
+            "Invalid request: the Signature parameter is not base64."
+        ) from None
     return RedirectSignature(
         signed_octets="&".join(covered).encode("ascii", "replace"),
         sig_alg=unquote_to_bytes(raw["SigAlg"]).decode("utf-8", "replace"),
@@ -79,10 +83,19 @@ def load_certificates(pem: str) -> list[x509.Certificate]:
 
 
 def _refuse(reason: str) -> errors.InvalidRequest:
-    return errors.InvalidRequest(f"Invalid request: the request signature was not accepted: {reason}")
+    return errors.InvalidRequest(
+        f"Invalid request: the request signature was not accepted: {reason}"
+    )
 
 
-def verify(app_name: str, certificates_pem: str, *, redirect: RedirectSignature | None, xml: bytes, post: bool) -> None:
+def verify(
+    app_name: str,
+    certificates_pem: str,
+    *,
+    redirect: RedirectSignature | None,
+    xml: bytes,
+    post: bool,
+) -> None:
     """Accept a request signed with one of the certificates, or raise AADSTS76021 / AADSTS75005."""
     certificates = load_certificates(certificates_pem)
     if post:
@@ -94,7 +107,9 @@ def verify(app_name: str, certificates_pem: str, *, redirect: RedirectSignature 
             "By HTTP-Redirect the signature goes in the SigAlg and Signature query parameters."
         )
     if redirect.sig_alg != RSA_SHA256:
-        raise _refuse(f"the signature algorithm {redirect.sig_alg} is not supported; only RSA-SHA256 is.")
+        raise _refuse(
+            f"the signature algorithm {redirect.sig_alg} is not supported; only RSA-SHA256 is."
+        )
     for certificate in certificates:
         try:
             certificate.public_key().verify(
@@ -107,7 +122,9 @@ def verify(app_name: str, certificates_pem: str, *, redirect: RedirectSignature 
 
 
 def _verify_post(app_name: str, certificates: list[x509.Certificate], xml: bytes) -> None:
-    root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
+    root = etree.fromstring(
+        xml, etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    )
     if root.find(f"{{{DS}}}Signature") is None:
         raise errors.RequestNotSigned(
             f"The request sent by the client is not signed, but the application {app_name} requires signed requests. "
@@ -121,10 +138,18 @@ def _verify_post(app_name: str, certificates: list[x509.Certificate], xml: bytes
     for certificate in certificates:
         try:
             # A new verifier per call: signxml keeps per-call state.
-            result = XMLVerifier().verify(xml, x509_cert=certificate, id_attribute="ID", expect_config=config)
+            result = XMLVerifier().verify(
+                xml, x509_cert=certificate, id_attribute="ID", expect_config=config
+            )
         except SignXMLException:
             continue
         signed = result.signed_xml
-        if signed is not None and signed.tag == f"{{{SAMLP}}}AuthnRequest" and signed.get("ID") == root.get("ID"):
+        if (
+            signed is not None
+            and signed.tag == f"{{{SAMLP}}}AuthnRequest"
+            and signed.get("ID") == root.get("ID")
+        ):
             return
-    raise _refuse("its XML signature does not cover the AuthnRequest or does not verify with any verification certificate.")
+    raise _refuse(
+        "its XML signature does not cover the AuthnRequest or does not verify with any verification certificate."
+    )

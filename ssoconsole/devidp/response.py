@@ -101,8 +101,13 @@ def build_response(
     issued = saml_time(now)
     response = etree.Element(
         f"{{{SAMLP}}}Response",
-        {"ID": new_id(), "Version": "2.0", "IssueInstant": issued, "Destination": params.acs_url,
-         "InResponseTo": params.in_response_to},
+        {
+            "ID": new_id(),
+            "Version": "2.0",
+            "IssueInstant": issued,
+            "Destination": params.acs_url,
+            "InResponseTo": params.in_response_to,
+        },
         nsmap={"samlp": SAMLP},
     )
     etree.SubElement(response, f"{a}Issuer", nsmap={None: SAML}).text = params.idp_entity_id
@@ -110,7 +115,10 @@ def build_response(
     _sub(status, f"{{{SAMLP}}}StatusCode", Value=SUCCESS)
 
     assertion = etree.SubElement(
-        response, f"{a}Assertion", {"ID": new_id(), "IssueInstant": issued, "Version": "2.0"}, nsmap={None: SAML}
+        response,
+        f"{a}Assertion",
+        {"ID": new_id(), "IssueInstant": issued, "Version": "2.0"},
+        nsmap={None: SAML},
     )
     _sub(assertion, f"{a}Issuer", params.idp_entity_id)
     subject = _sub(assertion, f"{a}Subject")
@@ -121,7 +129,12 @@ def build_response(
         name_id_format = NAMEID_EMAIL
     if name_id_format == NAMEID_TRANSIENT:
         # A transient identifier is opaque and new for each session (SAML Core 8.3.8).
-        _sub(subject, f"{a}NameID", f"_{uuid.uuid5(uuid.NAMESPACE_OID, params.session_index)}", Format=NAMEID_TRANSIENT)
+        _sub(
+            subject,
+            f"{a}NameID",
+            f"_{uuid.uuid5(uuid.NAMESPACE_OID, params.session_index)}",
+            Format=NAMEID_TRANSIENT,
+        )
     else:
         _sub(subject, f"{a}NameID", params.subject.upn, Format=name_id_format)
     confirmation = _sub(subject, f"{a}SubjectConfirmation", Method=BEARER)
@@ -132,7 +145,12 @@ def build_response(
         NotOnOrAfter=saml_time(now + SUBJECT_CONFIRMATION_LIFETIME),
         Recipient=params.acs_url,
     )
-    conditions = _sub(assertion, f"{a}Conditions", NotBefore=issued, NotOnOrAfter=saml_time(now + ASSERTION_LIFETIME))
+    conditions = _sub(
+        assertion,
+        f"{a}Conditions",
+        NotBefore=issued,
+        NotOnOrAfter=saml_time(now + ASSERTION_LIFETIME),
+    )
     restriction = _sub(conditions, f"{a}AudienceRestriction")
     _sub(restriction, f"{a}Audience", params.audience)
     _attribute_statement(assertion, params)
@@ -170,7 +188,9 @@ def _attribute_statement(assertion, params: ResponseParams) -> None:
         _sub(attribute, f"{a}AttributeValue", value)
 
 
-def sign_response(response: etree._Element, *, option: str, key_pem: str, cert_pem: str, algorithm: str) -> bytes:
+def sign_response(
+    response: etree._Element, *, option: str, key_pem: str, cert_pem: str, algorithm: str
+) -> bytes:
     """Return the serialized response signed as the app's Signing Option says.
 
     ``assertion`` signs the assertion only (Entra's default), ``response`` the
@@ -178,7 +198,9 @@ def sign_response(response: etree._Element, *, option: str, key_pem: str, cert_p
     """
     assertion = response.find(f"{{{SAML}}}Assertion")
     if option in ("assertion", "both"):
-        signed_assertion = signing.sign(assertion, key_pem=key_pem, cert_pem=cert_pem, algorithm=algorithm)
+        signed_assertion = signing.sign(
+            assertion, key_pem=key_pem, cert_pem=cert_pem, algorithm=algorithm
+        )
         response.replace(assertion, signed_assertion)
     if option in ("response", "both"):
         response = signing.sign(response, key_pem=key_pem, cert_pem=cert_pem, algorithm=algorithm)

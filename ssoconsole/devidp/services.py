@@ -36,6 +36,7 @@ MAX_REPLY_URLS = 256  # Entra's limit per app
 
 # Directories -----------------------------------------------------------------
 
+
 def create_directory(name: str, *, directory_id: uuid.UUID | str | None = None) -> Directory:
     """Create a directory (an Entra tenant); ``directory_id`` fixes its tenant id."""
     name = name.strip()
@@ -47,12 +48,15 @@ def create_directory(name: str, *, directory_id: uuid.UUID | str | None = None) 
 def get_or_create_directory(name: str, *, directory_id: uuid.UUID | str | None = None) -> Directory:
     """Return the directory with ``directory_id`` (or, without one, named ``name``), creating it if missing."""
     existing = (
-        Directory.objects.filter(id=directory_id) if directory_id else Directory.objects.filter(name=name.strip())
+        Directory.objects.filter(id=directory_id)
+        if directory_id
+        else Directory.objects.filter(name=name.strip())
     ).first()
     return existing or create_directory(name, directory_id=directory_id)
 
 
 # Users -------------------------------------------------------------------------
+
 
 def create_user(
     directory: Directory,
@@ -86,7 +90,14 @@ def create_user(
     )
 
 
-def get_or_create_user(directory: Directory, upn: str, given_name: str = "", surname: str = "", password: str = "", **kwargs) -> DirectoryUser:
+def get_or_create_user(
+    directory: Directory,
+    upn: str,
+    given_name: str = "",
+    surname: str = "",
+    password: str = "",
+    **kwargs,
+) -> DirectoryUser:
     """Return the directory's user with this UPN (unchanged), or create it."""
     existing = DirectoryUser.objects.filter(directory=directory, upn__iexact=upn.strip()).first()
     return existing or create_user(directory, upn, given_name, surname, password, **kwargs)
@@ -105,18 +116,23 @@ def check_credentials(directory: Directory, username: str, password: str) -> Dir
     """Return the user whose UPN (case-insensitive) and password match, else ``None``."""
     user = DirectoryUser.objects.filter(directory=directory, upn__iexact=username.strip()).first()
     if user is None:
-        make_password(password)  # same cost as a real check, so timing does not reveal which UPNs exist
+        make_password(
+            password
+        )  # same cost as a real check, so timing does not reveal which UPNs exist
         return None
     return user if _check_hash(password, user.password) else None
 
 
 # Enterprise applications -----------------------------------------------------
 
+
 def _validate_url(value: str, field: str, label: str) -> str:
     value = value.strip()
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValidationFailed(f"{label} must be an absolute http(s) URL, not '{value}'.", field=field)
+        raise ValidationFailed(
+            f"{label} must be an absolute http(s) URL, not '{value}'.", field=field
+        )
     if parts.fragment:
         raise ValidationFailed(f"{label} must not contain a fragment (#...).", field=field)
     return value
@@ -127,7 +143,10 @@ def _validate_identifier(directory: Directory, identifier: str, app: EnterpriseA
     if not identifier:
         return ""
     if ":" not in identifier or any(c.isspace() for c in identifier):
-        raise ValidationFailed("The Identifier (Entity ID) must be a URI, such as https://sso.example.com/<tenant-id>.", field="identifier")
+        raise ValidationFailed(
+            "The Identifier (Entity ID) must be a URI, such as https://sso.example.com/<tenant-id>.",
+            field="identifier",
+        )
     clash = EnterpriseApp.objects.filter(directory=directory, identifier=identifier)
     if app is not None:
         clash = clash.exclude(pk=app.pk)
@@ -146,7 +165,9 @@ def _validate_reply_urls(reply_urls: Iterable[str]) -> list[str]:
         if url.strip() and url.strip() not in cleaned:
             cleaned.append(_validate_url(url, "reply_urls", "A Reply URL"))
     if len(cleaned) > MAX_REPLY_URLS:
-        raise ValidationFailed(f"An application can have at most {MAX_REPLY_URLS} Reply URLs.", field="reply_urls")
+        raise ValidationFailed(
+            f"An application can have at most {MAX_REPLY_URLS} Reply URLs.", field="reply_urls"
+        )
     return cleaned
 
 
@@ -169,7 +190,9 @@ def create_app(
 ) -> EnterpriseApp:
     """Add the ssoconsole gallery app, with its SAML settings and a new active signing certificate."""
     name = name.strip() or "ssoconsole"
-    app = EnterpriseApp(id=app_id or uuid.uuid4(), directory=directory, gallery_app=GALLERY_SSOCONSOLE, name=name)
+    app = EnterpriseApp(
+        id=app_id or uuid.uuid4(), directory=directory, gallery_app=GALLERY_SSOCONSOLE, name=name
+    )
     app.enabled_for_sign_in = enabled_for_sign_in
     app.assignment_required = assignment_required
     app.visible_to_users = visible_to_users
@@ -181,28 +204,64 @@ def create_app(
     return app
 
 
-def get_or_create_app(directory: Directory, name: str = "ssoconsole", identifier: str = "", reply_urls: Iterable[str] = (), sign_on_url: str = "", relay_state: str = "", **kwargs) -> EnterpriseApp:
+def get_or_create_app(
+    directory: Directory,
+    name: str = "ssoconsole",
+    identifier: str = "",
+    reply_urls: Iterable[str] = (),
+    sign_on_url: str = "",
+    relay_state: str = "",
+    **kwargs,
+) -> EnterpriseApp:
     """Return the app with this Identifier (or, without one, this name) unchanged, or create it."""
-    query = {"identifier": identifier.strip()} if identifier.strip() else {"name": name.strip() or "ssoconsole"}
+    query = (
+        {"identifier": identifier.strip()}
+        if identifier.strip()
+        else {"name": name.strip() or "ssoconsole"}
+    )
     existing = EnterpriseApp.objects.filter(directory=directory, **query).first()
-    return existing or create_app(directory, name, identifier, reply_urls, sign_on_url, relay_state, **kwargs)
+    return existing or create_app(
+        directory, name, identifier, reply_urls, sign_on_url, relay_state, **kwargs
+    )
 
 
-def _apply_saml(app: EnterpriseApp, identifier: str, reply_urls: Iterable[str], sign_on_url: str, relay_state: str) -> None:
-    app.identifier = _validate_identifier(app.directory, identifier, app if app.pk and not app._state.adding else None)
+def _apply_saml(
+    app: EnterpriseApp,
+    identifier: str,
+    reply_urls: Iterable[str],
+    sign_on_url: str,
+    relay_state: str,
+) -> None:
+    app.identifier = _validate_identifier(
+        app.directory, identifier, app if app.pk and not app._state.adding else None
+    )
     app.reply_urls = _validate_reply_urls(reply_urls)
-    app.sign_on_url = _validate_url(sign_on_url, "sign_on_url", "The Sign on URL") if sign_on_url.strip() else ""
+    app.sign_on_url = (
+        _validate_url(sign_on_url, "sign_on_url", "The Sign on URL") if sign_on_url.strip() else ""
+    )
     app.relay_state = relay_state.strip()
 
 
-def configure_saml(app: EnterpriseApp, identifier: str, reply_urls: Iterable[str], sign_on_url: str = "", relay_state: str = "") -> EnterpriseApp:
+def configure_saml(
+    app: EnterpriseApp,
+    identifier: str,
+    reply_urls: Iterable[str],
+    sign_on_url: str = "",
+    relay_state: str = "",
+) -> EnterpriseApp:
     """Save the Basic SAML Configuration (Identifier, Reply URLs, Sign on URL, Relay State)."""
     _apply_saml(app, identifier, reply_urls, sign_on_url, relay_state)
     app.save(update_fields=["identifier", "reply_urls", "sign_on_url", "relay_state"])
     return app
 
 
-def set_properties(app: EnterpriseApp, *, enabled_for_sign_in: bool, assignment_required: bool, visible_to_users: bool) -> EnterpriseApp:
+def set_properties(
+    app: EnterpriseApp,
+    *,
+    enabled_for_sign_in: bool,
+    assignment_required: bool,
+    visible_to_users: bool,
+) -> EnterpriseApp:
     """Save the app's Properties page."""
     app.enabled_for_sign_in = enabled_for_sign_in
     app.assignment_required = assignment_required
@@ -211,7 +270,9 @@ def set_properties(app: EnterpriseApp, *, enabled_for_sign_in: bool, assignment_
     return app
 
 
-def set_signing(app: EnterpriseApp, *, signing_option: str, signing_algorithm: str) -> EnterpriseApp:
+def set_signing(
+    app: EnterpriseApp, *, signing_option: str, signing_algorithm: str
+) -> EnterpriseApp:
     """Save the SAML Signing Certificate panel's Signing Option and Signing Algorithm."""
     app.signing_option = SigningOption(signing_option)
     app.signing_algorithm = SigningAlgorithm(signing_algorithm)
@@ -219,14 +280,21 @@ def set_signing(app: EnterpriseApp, *, signing_option: str, signing_algorithm: s
     return app
 
 
-def set_request_verification(app: EnterpriseApp, *, require_signed_requests: bool, certificates_pem: str) -> EnterpriseApp:
+def set_request_verification(
+    app: EnterpriseApp, *, require_signed_requests: bool, certificates_pem: str
+) -> EnterpriseApp:
     """Save "Verification certificates": the PEM certificates, and whether unsigned requests are refused."""
     try:
         certificates = request_signature.load_certificates(certificates_pem)
     except ValueError as exc:
-        raise ValidationFailed(f"The verification certificates could not be read: {exc}", field="certificates_pem") from None
+        raise ValidationFailed(
+            f"The verification certificates could not be read: {exc}", field="certificates_pem"
+        ) from None
     if require_signed_requests and not certificates:
-        raise ValidationFailed("Add at least one verification certificate before requiring signed requests.", field="certificates_pem")
+        raise ValidationFailed(
+            "Add at least one verification certificate before requiring signed requests.",
+            field="certificates_pem",
+        )
     app.require_signed_requests = require_signed_requests
     app.verification_certificates = certificates_pem.strip()
     app.save(update_fields=["require_signed_requests", "verification_certificates"])
@@ -235,8 +303,11 @@ def set_request_verification(app: EnterpriseApp, *, require_signed_requests: boo
 
 # Certificates ----------------------------------------------------------------
 
+
 @transaction.atomic
-def add_certificate(app: EnterpriseApp, *, active: bool = False, now: dt.datetime | None = None) -> SigningCertificate:
+def add_certificate(
+    app: EnterpriseApp, *, active: bool = False, now: dt.datetime | None = None
+) -> SigningCertificate:
     """Create a new signing certificate; like Entra's "New Certificate" it is inactive unless asked."""
     pair = certificates.generate(now or timezone.now())
     if active:
@@ -267,20 +338,29 @@ def active_certificate(app: EnterpriseApp) -> SigningCertificate:
     Every app gets one when it is created, as in Entra; an app that lost it
     (rows edited by hand) gets a new one rather than a server error.
     """
-    return SigningCertificate.objects.filter(app=app, active=True).first() or add_certificate(app, active=True)
+    return SigningCertificate.objects.filter(app=app, active=True).first() or add_certificate(
+        app, active=True
+    )
 
 
 def published_certificates(app: EnterpriseApp, now: dt.datetime) -> list[SigningCertificate]:
     """Return the certificates the metadata lists: the active one first, then unexpired inactive ones."""
-    return list(SigningCertificate.objects.filter(app=app, not_after__gt=now).order_by("-active", "-created_at"))
+    return list(
+        SigningCertificate.objects.filter(app=app, not_after__gt=now).order_by(
+            "-active", "-created_at"
+        )
+    )
 
 
 # Users and groups --------------------------------------------------------------
 
+
 def assign(app: EnterpriseApp, user: DirectoryUser) -> AppAssignment:
     """Assign ``user`` to ``app`` (idempotent)."""
     if user.directory_id != app.directory_id:
-        raise ValidationFailed("Only users of the application's directory can be assigned.", field="user")
+        raise ValidationFailed(
+            "Only users of the application's directory can be assigned.", field="user"
+        )
     assignment, _ = AppAssignment.objects.get_or_create(app=app, user=user)
     return assignment
 
@@ -294,6 +374,7 @@ def is_assigned(app: EnterpriseApp, user: DirectoryUser) -> bool:
 
 
 # URLs ----------------------------------------------------------------------------
+
 
 def federation_metadata_url(app: EnterpriseApp) -> str:
     """Return the app's App Federation Metadata Url, as Entra's SAML page shows it."""

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ssoconsole.devidp.models import Directory, DirectoryUser, EnterpriseApp, SignInEvent, SignInResult
+from ssoconsole.devidp.models import (
+    Directory,
+    DirectoryUser,
+    EnterpriseApp,
+    SignInEvent,
+    SignInResult,
+)
 
 WRONG_PASSWORD = "AADSTS50126"
 

@@ -44,7 +44,9 @@ def load(token: str | None, directory_id: str) -> SignInState:
     """Return the state in ``token`` if it was issued for ``directory_id``; raise AADSTS75005 if not, or if edited or too old."""
     try:
         payload = signing.loads(token or "", salt=SALT, max_age=MAX_AGE_SECONDS)
-        state = SignInState(str(payload["d"]), base64.b64decode(payload["x"]), str(payload["r"]), str(payload["c"]))
+        state = SignInState(
+            str(payload["d"]), base64.b64decode(payload["x"]), str(payload["r"]), str(payload["c"])
+        )
     except signing.SignatureExpired:
         raise errors.InvalidRequest(
             "Invalid request: the sign-in page was open for too long. Start again from the application."
@@ -55,5 +57,7 @@ def load(token: str | None, directory_id: str) -> SignInState:
             "Start again from the application."
         ) from None
     if state.directory_id != directory_id:
-        raise errors.InvalidRequest("Invalid request: the sign-in form belongs to another directory.")
+        raise errors.InvalidRequest(
+            "Invalid request: the sign-in form belongs to another directory."
+        )
     return state

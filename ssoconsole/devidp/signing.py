@@ -30,7 +30,12 @@ class _EntraSigner(XMLSigner):
 
 
 def sign(
-    element: etree._Element, *, key_pem: str, cert_pem: str, algorithm: str = "sha256", first_child: bool = False
+    element: etree._Element,
+    *,
+    key_pem: str,
+    cert_pem: str,
+    algorithm: str = "sha256",
+    first_child: bool = False,
 ) -> etree._Element:
     """Return a signed copy of ``element``, whose ``ID`` the signature's only Reference names.
 
@@ -56,7 +61,11 @@ def sign(
     )
     try:
         return signer.sign(
-            element, key=key_pem.encode(), cert=cert_pem, reference_uri=f"#{element_id}", id_attribute="ID"
+            element,
+            key=key_pem.encode(),
+            cert=cert_pem,
+            reference_uri=f"#{element_id}",
+            id_attribute="ID",
         )
     finally:
         # The caller's element stays as it was; signxml signed a copy.

@@ -35,7 +35,11 @@ urlpatterns = [
     # End users and service providers
     _route("<uuid:tenant_id>/saml2", protocol.saml2, "saml2"),
     _route("<uuid:tenant_id>/saml2/signin", protocol.sign_in, "saml2_signin"),
-    _route("<uuid:tenant_id>/federationmetadata/2007-06/federationmetadata.xml", metadata.federation_metadata, "federation_metadata"),
+    _route(
+        "<uuid:tenant_id>/federationmetadata/2007-06/federationmetadata.xml",
+        metadata.federation_metadata,
+        "federation_metadata",
+    ),
     _route("<uuid:tenant_id>/myapps", myapps.my_apps, "myapps"),
     _route("<uuid:tenant_id>/signout", myapps.sign_out, "signout"),
     # Administrators
@@ -45,7 +49,11 @@ urlpatterns = [
     _route("portal/<uuid:tenant_id>/", directories.overview, "directory"),
     _route("portal/<uuid:tenant_id>/users", users.user_list, "users"),
     _route("portal/<uuid:tenant_id>/users/new", users.user_new, "user_new"),
-    _route("portal/<uuid:tenant_id>/users/<uuid:user_id>/account-enabled", users.user_account_enabled, "user_account_enabled"),
+    _route(
+        "portal/<uuid:tenant_id>/users/<uuid:user_id>/account-enabled",
+        users.user_account_enabled,
+        "user_account_enabled",
+    ),
     _route("portal/<uuid:tenant_id>/sign-ins", sign_ins.sign_in_logs, "sign_ins"),
     _route("portal/<uuid:tenant_id>/apps", apps.app_list, "apps"),
     _route("portal/<uuid:tenant_id>/apps/new", apps.app_new, "app_new"),
@@ -56,8 +64,16 @@ urlpatterns = [
     _route(_APP + "sso/signing", sso_config.signing, "app_sso_signing"),
     _route(_APP + "sso/verification", sso_config.verification, "app_sso_verification"),
     _route(_APP + "sso/certificates/new", sso_config.new_certificate, "app_cert_new"),
-    _route(_APP + "sso/certificates/<int:cert_id>/activate", sso_config.activate_certificate, "app_cert_activate"),
-    _route(_APP + "sso/certificates/<int:cert_id>/download", sso_config.download_certificate, "app_cert_download"),
+    _route(
+        _APP + "sso/certificates/<int:cert_id>/activate",
+        sso_config.activate_certificate,
+        "app_cert_activate",
+    ),
+    _route(
+        _APP + "sso/certificates/<int:cert_id>/download",
+        sso_config.download_certificate,
+        "app_cert_download",
+    ),
     _route(_APP + "users", assignments.app_users, "app_users"),
     _route(_APP + "users/<uuid:user_id>/remove", assignments.app_user_remove, "app_user_remove"),
 ]

@@ -152,7 +152,9 @@ def redirect_url(
     query = redirect_query(
         request_xml, relay_state, sign_with=sign_with, signature_method=signature_method
     )
-    return urlunsplit((scheme, netloc, path, f"{existing}&{query}" if existing else query, fragment))
+    return urlunsplit(
+        (scheme, netloc, path, f"{existing}&{query}" if existing else query, fragment)
+    )
 
 
 def post_form(
@@ -174,8 +176,11 @@ def post_form(
     check_relay_state(relay_state)
     if sign_with is not None:
         request_xml = sign_request_xml(
-            request_xml, sign_with, certificate,
-            signature_method=signature_method, digest_method=digest_method,
+            request_xml,
+            sign_with,
+            certificate,
+            signature_method=signature_method,
+            digest_method=digest_method,
         )
     fields = {"SAMLRequest": base64.b64encode(request_xml).decode("ascii")}
     if relay_state is not None:
@@ -203,9 +208,12 @@ def sign_request_xml(
     if digest_method not in DIGEST_HASHES:
         raise UnsupportedSignatureMethod(
             "The configured digest method is not supported.",
-            expected=sorted(DIGEST_HASHES), actual=digest_method,
+            expected=sorted(DIGEST_HASHES),
+            actual=digest_method,
         )
-    root = etree.fromstring(request_xml, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+    root = etree.fromstring(
+        request_xml, parser=etree.XMLParser(resolve_entities=False, no_network=True)
+    )
     request_id = root.get("ID")
     if not request_id:
         raise ValueError("the request has no ID to reference")
@@ -227,13 +235,19 @@ def sign_request_xml(
     ).decode("ascii")
     value = etree.SubElement(signature, f"{{{DS}}}SignatureValue")
     if certificate_pem is not None:
-        x509_data = etree.SubElement(etree.SubElement(signature, f"{{{DS}}}KeyInfo"), f"{{{DS}}}X509Data")
-        etree.SubElement(x509_data, f"{{{DS}}}X509Certificate").text = _certificate_b64(certificate_pem)
+        x509_data = etree.SubElement(
+            etree.SubElement(signature, f"{{{DS}}}KeyInfo"), f"{{{DS}}}X509Data"
+        )
+        etree.SubElement(x509_data, f"{{{DS}}}X509Certificate").text = _certificate_b64(
+            certificate_pem
+        )
 
     issuer = root.find(f"{{{NS['saml']}}}Issuer")
     root.insert(0 if issuer is None else root.index(issuer) + 1, signature)
     # SignedInfo is canonicalised where it sits, as the verifier will (XML-DSig 3.1.2).
-    value.text = base64.b64encode(_sign(_exc_c14n(signed_info), key_pem, signature_method)).decode("ascii")
+    value.text = base64.b64encode(_sign(_exc_c14n(signed_info), key_pem, signature_method)).decode(
+        "ascii"
+    )
     return etree.tostring(root, encoding="utf-8")
 
 

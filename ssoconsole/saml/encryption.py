@@ -39,8 +39,12 @@ AES256_GCM = "http://www.w3.org/2009/xmlenc11#aes256-gcm"
 
 # Content algorithms: (mode, key length in bytes).
 CONTENT_ALGORITHMS = {
-    AES128_CBC: ("cbc", 16), AES192_CBC: ("cbc", 24), AES256_CBC: ("cbc", 32),
-    AES128_GCM: ("gcm", 16), AES192_GCM: ("gcm", 24), AES256_GCM: ("gcm", 32),
+    AES128_CBC: ("cbc", 16),
+    AES192_CBC: ("cbc", 24),
+    AES256_CBC: ("cbc", 32),
+    AES128_GCM: ("gcm", 16),
+    AES192_GCM: ("gcm", 24),
+    AES256_GCM: ("gcm", 32),
 }
 OAEP_DIGESTS = {
     "http://www.w3.org/2000/09/xmldsig#sha1": hashes.SHA1,
@@ -74,7 +78,9 @@ class EncryptionAlgorithmUnsupported(SAMLError):
     """The EncryptedAssertion uses an algorithm that is not accepted."""
 
     code = "saml.encryption_algorithm_unsupported"
-    user_message = "The sign-in message was encrypted in a way that is not accepted. Tell your administrator."
+    user_message = (
+        "The sign-in message was encrypted in a way that is not accepted. Tell your administrator."
+    )
     admin_hint = "Accepted: RSA-OAEP key transport with AES-GCM or AES-CBC content encryption."
 
 
@@ -114,7 +120,8 @@ def decrypt_assertion(
     if content_alg not in CONTENT_ALGORITHMS:
         raise EncryptionAlgorithmUnsupported(
             "The content encryption algorithm is not accepted.",
-            actual=content_alg, expected=sorted(CONTENT_ALGORITHMS),
+            actual=content_alg,
+            expected=sorted(CONTENT_ALGORITHMS),
         )
     mode, key_length = CONTENT_ALGORITHMS[content_alg]
     cek = _unwrap_key(encrypted_key, _private_key(key_pem))
@@ -152,7 +159,9 @@ def _encrypted_key(encrypted_assertion: etree._Element, data: etree._Element) ->
 def _cipher_value(parent: etree._Element) -> bytes:
     value = parent.find(f"{{{XENC}}}CipherData/{{{XENC}}}CipherValue")
     if value is None:
-        raise EncryptedAssertionMalformed("CipherData/CipherValue is missing (CipherReference is not supported).")
+        raise EncryptedAssertionMalformed(
+            "CipherData/CipherValue is missing (CipherReference is not supported)."
+        )
     try:
         return base64.b64decode("".join((value.text or "").split()), validate=True)
     except (binascii.Error, ValueError):
@@ -176,7 +185,8 @@ def _unwrap_key(encrypted_key: etree._Element, key: rsa.RSAPrivateKey) -> bytes:
     if algorithm not in (RSA_OAEP_MGF1P, RSA_OAEP):
         raise EncryptionAlgorithmUnsupported(
             "The key transport algorithm is not accepted.",
-            actual=algorithm, expected=[RSA_OAEP_MGF1P, RSA_OAEP],
+            actual=algorithm,
+            expected=[RSA_OAEP_MGF1P, RSA_OAEP],
         )
     digest_el = method.find(f"{{{DS}}}DigestMethod")
     digest_uri = digest_el.get("Algorithm") if digest_el is not None else _SHA1_URI
@@ -193,7 +203,11 @@ def _unwrap_key(encrypted_key: etree._Element, key: rsa.RSAPrivateKey) -> bytes:
         )
     params = method.find(f"{{{XENC}}}OAEPparams")
     try:
-        label = base64.b64decode("".join(params.text.split()), validate=True) if params is not None and params.text else None
+        label = (
+            base64.b64decode("".join(params.text.split()), validate=True)
+            if params is not None and params.text
+            else None
+        )
     except (binascii.Error, ValueError):
         raise EncryptedAssertionMalformed("OAEPparams is not base64.") from None
     try:
@@ -229,7 +243,7 @@ def _parse_plaintext(plaintext: bytes, context: etree._Element, max_depth: int) 
     """Parse the plaintext inside a wrapper that declares the context's namespaces."""
     if plaintext.startswith(b"<?xml"):
         end = plaintext.find(b"?>")
-        plaintext = plaintext[end + 2:] if end > 0 else plaintext
+        plaintext = plaintext[end + 2 :] if end > 0 else plaintext
     declarations = b"".join(
         (b' xmlns:%s="%s"' % (p.encode(), _escape(u)) if p else b' xmlns="%s"' % _escape(u))
         for p, u in context.nsmap.items()
@@ -240,7 +254,12 @@ def _parse_plaintext(plaintext: bytes, context: etree._Element, max_depth: int) 
         max_depth=max_depth + 1,
     )
     children = list(wrapper)
-    if len(children) != 1 or children[0].tag != _ASSERTION or (wrapper.text or "").strip() or (children[0].tail or "").strip():
+    if (
+        len(children) != 1
+        or children[0].tag != _ASSERTION
+        or (wrapper.text or "").strip()
+        or (children[0].tail or "").strip()
+    ):
         raise EncryptedAssertionMalformed("The decrypted content is not exactly one Assertion.")
     return children[0]
 

@@ -219,7 +219,9 @@ class SubjectConfirmationExpired(SAMLError):
     """The bearer confirmation's NotOnOrAfter has passed."""
 
     code = "saml.subject_confirmation_expired"
-    user_message = "The sign-in took too long or the answer was replayed. Start again from the login page."
+    user_message = (
+        "The sign-in took too long or the answer was replayed. Start again from the login page."
+    )
     admin_hint = "If this happens to everyone, the identity provider's clock or the console server's clock is wrong."
 
 
@@ -243,7 +245,9 @@ class AudienceMismatch(SAMLError):
     """The Assertion is meant for another service provider."""
 
     code = "saml.audience_mismatch"
-    user_message = "Your identity provider is configured for another application. Tell your administrator."
+    user_message = (
+        "Your identity provider is configured for another application. Tell your administrator."
+    )
     admin_hint = "The identity provider must use the console's entity ID as the audience."
 
 
@@ -315,8 +319,7 @@ class MetadataNotXML(MetadataError):
 
     code = "saml.metadata_not_xml"
     admin_hint = (
-        "The file is not XML (a web page or a sign-in page is a common mistake). "
-        + _UPLOAD_HINT
+        "The file is not XML (a web page or a sign-in page is a common mistake). " + _UPLOAD_HINT
     )
 
 

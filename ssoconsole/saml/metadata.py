@@ -310,7 +310,9 @@ def _no_idp(entities: list[etree._Element]) -> MetadataNoIdP:
         - {"ds:Signature", "md:Extensions", "md:Organization", "md:ContactPerson"}
     )
     if any(e.find(f"{{{MD}}}SPSSODescriptor") is not None for e in entities):
-        detail = "The metadata describes a service provider (SPSSODescriptor), not an identity provider."
+        detail = (
+            "The metadata describes a service provider (SPSSODescriptor), not an identity provider."
+        )
     else:
         detail = "The metadata contains no SAML 2.0 identity provider (IDPSSODescriptor)."
     return MetadataNoIdP(detail, expected="md:IDPSSODescriptor", actual=roles)
@@ -409,9 +411,7 @@ def _scopes(entity: etree._Element, idp: etree._Element) -> list[etree._Element]
     return [idp, entity, *entity.iterancestors(f"{{{MD}}}EntitiesDescriptor")]
 
 
-_DATETIME = re.compile(
-    r"-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?"
-)
+_DATETIME = re.compile(r"-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?")
 
 
 def parse_datetime(value: str) -> datetime:

@@ -37,19 +37,37 @@ def _q(ns: str, name: str) -> str:
 
 
 RESPONSE, STATUS, STATUS_CODE, STATUS_MESSAGE = (
-    _q("samlp", "Response"), _q("samlp", "Status"), _q("samlp", "StatusCode"), _q("samlp", "StatusMessage"),
+    _q("samlp", "Response"),
+    _q("samlp", "Status"),
+    _q("samlp", "StatusCode"),
+    _q("samlp", "StatusMessage"),
 )
-ASSERTION, ENCRYPTED_ASSERTION, ISSUER = _q("saml", "Assertion"), _q("saml", "EncryptedAssertion"), _q("saml", "Issuer")
+ASSERTION, ENCRYPTED_ASSERTION, ISSUER = (
+    _q("saml", "Assertion"),
+    _q("saml", "EncryptedAssertion"),
+    _q("saml", "Issuer"),
+)
 SUBJECT, NAME_ID, SUBJECT_CONFIRMATION, SUBJECT_CONFIRMATION_DATA = (
-    _q("saml", "Subject"), _q("saml", "NameID"), _q("saml", "SubjectConfirmation"), _q("saml", "SubjectConfirmationData"),
+    _q("saml", "Subject"),
+    _q("saml", "NameID"),
+    _q("saml", "SubjectConfirmation"),
+    _q("saml", "SubjectConfirmationData"),
 )
-CONDITIONS, AUDIENCE_RESTRICTION, AUDIENCE = _q("saml", "Conditions"), _q("saml", "AudienceRestriction"), _q("saml", "Audience")
+CONDITIONS, AUDIENCE_RESTRICTION, AUDIENCE = (
+    _q("saml", "Conditions"),
+    _q("saml", "AudienceRestriction"),
+    _q("saml", "Audience"),
+)
 KNOWN_CONDITIONS = {AUDIENCE_RESTRICTION, _q("saml", "OneTimeUse"), _q("saml", "ProxyRestriction")}
 AUTHN_STATEMENT, AUTHN_CONTEXT, AUTHN_CONTEXT_CLASS_REF = (
-    _q("saml", "AuthnStatement"), _q("saml", "AuthnContext"), _q("saml", "AuthnContextClassRef"),
+    _q("saml", "AuthnStatement"),
+    _q("saml", "AuthnContext"),
+    _q("saml", "AuthnContextClassRef"),
 )
 ATTRIBUTE_STATEMENT, ATTRIBUTE, ATTRIBUTE_VALUE = (
-    _q("saml", "AttributeStatement"), _q("saml", "Attribute"), _q("saml", "AttributeValue"),
+    _q("saml", "AttributeStatement"),
+    _q("saml", "Attribute"),
+    _q("saml", "AttributeValue"),
 )
 XSI_NIL = f"{{{NS['xsi']}}}nil"
 
@@ -135,7 +153,9 @@ def _check_is_response(root: etree._Element) -> None:
         )
     if root.get("Version") != "2.0" or not root.get("ID"):
         raise e.ResponseMalformed(
-            "The Response must have Version 2.0 and an ID.", expected="2.0", actual=root.get("Version")
+            "The Response must have Version 2.0 and an ID.",
+            expected="2.0",
+            actual=root.get("Version"),
         )
 
 
@@ -156,10 +176,16 @@ def _check_status(root: etree._Element) -> None:
     message = message_el.text if message_el is not None else None
     second_value = second.get("Value") if second is not None else None
     detail = "The identity provider answered with status {}{}{}.".format(
-        value, f" / {second_value}" if second_value else "", f": {message.strip()}" if message else ""
+        value,
+        f" / {second_value}" if second_value else "",
+        f": {message.strip()}" if message else "",
     )
     raise e.StatusNotSuccess(
-        detail, expected=SUCCESS, actual=value, second_level_status=second_value, status_message=message
+        detail,
+        expected=SUCCESS,
+        actual=value,
+        second_level_status=second_value,
+        status_message=message,
     )
 
 
@@ -187,7 +213,11 @@ def _verified_parts(
         # copy was canonicalized and may have dropped unused declarations.
         posted = original
     if has_signature(posted):
-        return response, verify_signature(posted, certificates, policy=policy).element, response_signed
+        return (
+            response,
+            verify_signature(posted, certificates, policy=policy).element,
+            response_signed,
+        )
     if not response_signed:
         raise SignatureMissing("Neither the Response nor its Assertion is signed.")
     if policy.require_signed_assertion:
@@ -216,7 +246,9 @@ def _check_issuer(element: etree._Element | None, idp: IdentityProvider, what: s
     fmt = element.get("Format") if element is not None else None
     if issuer != idp.entity_id or fmt not in (None, ENTITY_FORMAT):
         raise e.IssuerMismatch(
-            f"The {what} Issuer is not the provider's entity ID.", expected=idp.entity_id, actual=issuer
+            f"The {what} Issuer is not the provider's entity ID.",
+            expected=idp.entity_id,
+            actual=issuer,
         )
 
 
@@ -260,13 +292,20 @@ def _check_in_response_to(response: etree._Element, expected: Expected) -> str:
 
 
 def _read_assertion(
-    assertion: etree._Element, sp: ServiceProvider, idp: IdentityProvider, expected: Expected,
-    policy: ValidationPolicy, now: datetime, in_response_to: str,
+    assertion: etree._Element,
+    sp: ServiceProvider,
+    idp: IdentityProvider,
+    expected: Expected,
+    policy: ValidationPolicy,
+    now: datetime,
+    in_response_to: str,
 ) -> Assertion:
     """Check the verified assertion's rules and build the typed result."""
     assertion_id = assertion.get("ID")
     if assertion.get("Version") != "2.0" or not assertion_id:
-        raise e.ResponseMalformed("The Assertion must have Version 2.0 and an ID (SAML Core 2.3.3).")
+        raise e.ResponseMalformed(
+            "The Assertion must have Version 2.0 and an ID (SAML Core 2.3.3)."
+        )
     # Each child of interest, found in one pass over the assertion.
     parts: dict[str, etree._Element] = {}
     statements: list[etree._Element] = []
@@ -316,7 +355,11 @@ def _name_id(subject: etree._Element | None) -> tuple[str, str | None]:
 
 
 def _check_bearer_confirmation(
-    subject: etree._Element, sp: ServiceProvider, expected: Expected, policy: ValidationPolicy, now: datetime
+    subject: etree._Element,
+    sp: ServiceProvider,
+    expected: Expected,
+    policy: ValidationPolicy,
+    now: datetime,
 ) -> datetime:
     """Require one bearer SubjectConfirmation that fits (SAML Profiles 4.1.4.2, 4.1.4.3).
 
@@ -331,31 +374,44 @@ def _check_bearer_confirmation(
     failures: list[e.SAMLError] = []
     for confirmation in bearers:
         try:
-            return _check_confirmation_data(_child(confirmation, SUBJECT_CONFIRMATION_DATA), sp, expected, policy, now)
+            return _check_confirmation_data(
+                _child(confirmation, SUBJECT_CONFIRMATION_DATA), sp, expected, policy, now
+            )
         except e.SAMLError as failure:
             failures.append(failure)
     raise failures[0]
 
 
 def _check_confirmation_data(
-    data: etree._Element | None, sp: ServiceProvider, expected: Expected, policy: ValidationPolicy, now: datetime
+    data: etree._Element | None,
+    sp: ServiceProvider,
+    expected: Expected,
+    policy: ValidationPolicy,
+    now: datetime,
 ) -> datetime:
     """Check one bearer SubjectConfirmationData and return its NotOnOrAfter (SAML Core 2.4.1.2)."""
     if data is None:
-        raise e.SubjectConfirmationMissing("The bearer SubjectConfirmation has no SubjectConfirmationData.")
+        raise e.SubjectConfirmationMissing(
+            "The bearer SubjectConfirmation has no SubjectConfirmationData."
+        )
     recipient = data.get("Recipient")
     if recipient != sp.acs_url:
         raise e.RecipientMismatch(
-            "The bearer confirmation names another Recipient.", expected=sp.acs_url, actual=recipient
+            "The bearer confirmation names another Recipient.",
+            expected=sp.acs_url,
+            actual=recipient,
         )
-    not_on_or_after = _time(data.get("NotOnOrAfter"), "SubjectConfirmationData NotOnOrAfter", required=True)
+    not_on_or_after = _time(
+        data.get("NotOnOrAfter"), "SubjectConfirmationData NotOnOrAfter", required=True
+    )
     if now - policy.clock_skew >= not_on_or_after:
         raise _expired(e.SubjectConfirmationExpired, not_on_or_after, now, policy)
     _check_not_before(data.get("NotBefore"), policy, now)
     if data.get("InResponseTo") != expected.request_id:
         raise e.InResponseToMismatch(
             "The bearer confirmation answers another request.",
-            expected=expected.request_id, actual=data.get("InResponseTo"),
+            expected=expected.request_id,
+            actual=data.get("InResponseTo"),
         )
     return not_on_or_after
 
@@ -373,7 +429,8 @@ def _check_conditions(
     if conditions is None:
         raise e.AudienceMismatch(
             "The assertion has no Conditions and so no AudienceRestriction.",
-            expected=sp.entity_id, actual=[],
+            expected=sp.entity_id,
+            actual=[],
         )
     _check_not_before(conditions.get("NotBefore"), policy, now)
     not_on_or_after = _time(conditions.get("NotOnOrAfter"), "Conditions NotOnOrAfter")
@@ -390,13 +447,12 @@ def _check_conditions(
             unknown.append(tag)
     if unknown:
         raise e.ConditionUnsupported(actual=unknown)
-    if not restrictions or any(
-        sp.entity_id not in audiences for audiences in restrictions
-    ):
+    if not restrictions or any(sp.entity_id not in audiences for audiences in restrictions):
         raise e.AudienceMismatch(
             "The assertion is not meant for this service provider. In Entra, Basic SAML "
             f"Configuration > Identifier (Entity ID) must be {sp.entity_id}.",
-            expected=sp.entity_id, actual=[a for r in restrictions for a in r],
+            expected=sp.entity_id,
+            actual=[a for r in restrictions for a in r],
         )
     return not_on_or_after
 
@@ -409,19 +465,23 @@ def _check_not_before(value: str | None, policy: ValidationPolicy, now: datetime
         raise e.AssertionNotYetValid(
             f"The assertion is not valid yet: the identity provider's clock is {ahead:.0f} s ahead "
             f"of the console's (allowed clock skew: {policy.clock_skew.total_seconds():.0f} s).",
-            expected=f"NotBefore <= {(now + policy.clock_skew).isoformat()}", actual=value,
+            expected=f"NotBefore <= {(now + policy.clock_skew).isoformat()}",
+            actual=value,
             clock_difference_seconds=round(ahead),
         )
 
 
-def _expired(cls: Callable[..., e.SAMLError], end: datetime, now: datetime, policy: ValidationPolicy) -> e.SAMLError:
+def _expired(
+    cls: Callable[..., e.SAMLError], end: datetime, now: datetime, policy: ValidationPolicy
+) -> e.SAMLError:
     """Build an expiry error that says how many seconds late the answer is."""
     behind = (now - end).total_seconds()
     return cls(
         f"It expired {behind:.0f} s ago: the identity provider's clock is at least {behind:.0f} s "
         f"behind the console's, or the answer was delayed or replayed "
         f"(allowed clock skew: {policy.clock_skew.total_seconds():.0f} s).",
-        expected=f"NotOnOrAfter > {(now - policy.clock_skew).isoformat()}", actual=end.isoformat(),
+        expected=f"NotOnOrAfter > {(now - policy.clock_skew).isoformat()}",
+        actual=end.isoformat(),
         clock_difference_seconds=round(behind),
     )
 
@@ -435,11 +495,14 @@ def _repeated(tag: str) -> e.SAMLError:
     name = etree.QName(tag).localname
     return e.ResponseMalformed(
         f"The Assertion has more than one {name} element; SAML Core 2.3.3 allows at most one.",
-        expected=f"one {name}", actual=f"several {name}",
+        expected=f"one {name}",
+        actual=f"several {name}",
     )
 
 
-def _authn_statement(statements: list[etree._Element], policy: ValidationPolicy, now: datetime) -> dict:
+def _authn_statement(
+    statements: list[etree._Element], policy: ValidationPolicy, now: datetime
+) -> dict:
     """Read the assertion's AuthnStatements (SAML Profiles 4.1.4.2, SAML Core 2.7.2).
 
     The session ends at the earliest SessionNotOnOrAfter of all statements,

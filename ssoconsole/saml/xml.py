@@ -51,7 +51,9 @@ class XMLForbiddenConstruct(SAMLError):
 
     code = "saml.xml_forbidden"
     user_message = "The sign-in message was refused for security reasons."
-    admin_hint = "Document type declarations and entities are refused in SAML messages and metadata."
+    admin_hint = (
+        "Document type declarations and entities are refused in SAML messages and metadata."
+    )
 
 
 class XMLTooDeep(SAMLError):
@@ -114,7 +116,9 @@ def parse_untrusted(
         if _declares_doctype(data):
             # libxml2 may fail on the DTD itself (a refused network load, an
             # entity amplification limit) before the check below can run.
-            raise XMLForbiddenConstruct("The document has a document type declaration (DTD).") from None
+            raise XMLForbiddenConstruct(
+                "The document has a document type declaration (DTD)."
+            ) from None
         raise XMLMalformed(f"The document is not well-formed XML: {exc.msg}.") from None
     except ValueError as exc:  # e.g. an encoding declaration lxml refuses
         raise XMLMalformed(f"The document could not be decoded: {exc}.") from None
@@ -152,9 +156,12 @@ def parse_canonical(data: bytes) -> etree._Element:
 
 
 _BOMS = (
-    (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
-    (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"),
-    (b"<\x00", "utf-16-le"), (b"\x00<", "utf-16-be"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+    (b"<\x00", "utf-16-le"),
+    (b"\x00<", "utf-16-be"),
 )
 
 

@@ -59,7 +59,12 @@ DIGESTS: dict[str, tuple[str, bool]] = {
 }
 
 # Hash and padding objects are immutable descriptions: build them once.
-_HASHES = {"sha1": hashes.SHA1(), "sha256": hashes.SHA256(), "sha384": hashes.SHA384(), "sha512": hashes.SHA512()}
+_HASHES = {
+    "sha1": hashes.SHA1(),
+    "sha256": hashes.SHA256(),
+    "sha384": hashes.SHA384(),
+    "sha512": hashes.SHA512(),
+}
 _PKCS1V15 = padding.PKCS1v15()
 
 # Signature algorithms (XML-DSig 6.4, RFC 6931 2.3): (key type, hash name).
@@ -112,7 +117,9 @@ class SignatureReferenceInvalid(SAMLError):
 
     code = "saml.signature_reference_invalid"
     user_message = "The sign-in message was refused for security reasons."
-    admin_hint = "A signature must have one Reference whose URI is '#' plus the signed element's ID."
+    admin_hint = (
+        "A signature must have one Reference whose URI is '#' plus the signed element's ID."
+    )
 
 
 class DuplicateID(SAMLError):
@@ -135,7 +142,9 @@ class SignatureAlgorithmForbidden(SAMLError):
     """The signature names a canonicalization, digest or signature algorithm that is not accepted."""
 
     code = "saml.signature_algorithm_forbidden"
-    user_message = "The sign-in message was signed in a way that is not accepted. Tell your administrator."
+    user_message = (
+        "The sign-in message was signed in a way that is not accepted. Tell your administrator."
+    )
     admin_hint = "Accepted: exclusive C14N, RSA or ECDSA with SHA-256, SHA-384 or SHA-512."
 
 
@@ -143,7 +152,9 @@ class SHA1Refused(SAMLError):
     """The signature or its digest uses SHA-1, which is refused by default."""
 
     code = "saml.sha1_refused"
-    user_message = "The sign-in message was signed with an outdated algorithm. Tell your administrator."
+    user_message = (
+        "The sign-in message was signed with an outdated algorithm. Tell your administrator."
+    )
     admin_hint = SHA1_HINT
 
 
@@ -170,7 +181,9 @@ class SignatureUntrustedKey(SAMLError):
     """The message was signed with a certificate that is not in the provider's metadata."""
 
     code = "saml.signature_untrusted_key"
-    user_message = "The sign-in message was signed by an unknown certificate. Tell your administrator."
+    user_message = (
+        "The sign-in message was signed by an unknown certificate. Tell your administrator."
+    )
     admin_hint = (
         "The certificate in the message is not one of the provider's metadata signing "
         "certificates. After a certificate rollover in Entra ID ('SAML Signing Certificate'), "
@@ -217,7 +230,9 @@ def verify_signed_element(
     signature is taken out and put back), so one tree must not be verified
     from two threads at once.
     """
-    return verify_signature(element, certificates, policy=policy, id_attribute=id_attribute).element()
+    return verify_signature(
+        element, certificates, policy=policy, id_attribute=id_attribute
+    ).element()
 
 
 def verify_signature(
@@ -239,7 +254,8 @@ def verify_signature(
     # run in the order the XML-DSig processing rules (3.2) give.
     signed_info_children = _children(signed_info)
     c14n_prefixes = _canonicalization(
-        _one_algorithm(signed_info_children, _CANONICALIZATION_METHOD, "CanonicalizationMethod"), policy
+        _one_algorithm(signed_info_children, _CANONICALIZATION_METHOD, "CanonicalizationMethod"),
+        policy,
     )
     signature_method = _signature_method(
         _one_algorithm(signed_info_children, _SIGNATURE_METHOD, "SignatureMethod"), policy
@@ -253,17 +269,21 @@ def verify_signature(
     canonical = _canonical_without(element, signature, inclusive_prefixes)
     actual_digest = hashlib.new(digest_name, canonical).digest()
     if not hmac.compare_digest(actual_digest, expected_digest):
-        raise DigestMismatch(
-            element=etree.QName(element).localname, reference=reference.get("URI")
-        )
+        raise DigestMismatch(element=etree.QName(element).localname, reference=reference.get("URI"))
 
     signed_info_bytes = etree.tostring(
-        signed_info, method="c14n", exclusive=True, with_comments=False,
+        signed_info,
+        method="c14n",
+        exclusive=True,
+        with_comments=False,
         inclusive_ns_prefixes=c14n_prefixes,
     )
     _check_signature_value(
-        signed_info_bytes, _b64(signature_value.text, "SignatureValue"),
-        signature_method, certificates, key_info,
+        signed_info_bytes,
+        _b64(signature_value.text, "SignatureValue"),
+        signature_method,
+        certificates,
+        key_info,
     )
     return VerifiedContent(canonical)
 
@@ -295,7 +315,11 @@ def _signature_parts(
     """
     children = [c for c in signature if isinstance(c.tag, str)]
     tags = [c.tag for c in children]
-    if tags[:2] != [_SIGNED_INFO, _SIGNATURE_VALUE] or any(t != _KEY_INFO for t in tags[2:]) or len(tags) > 3:
+    if (
+        tags[:2] != [_SIGNED_INFO, _SIGNATURE_VALUE]
+        or any(t != _KEY_INFO for t in tags[2:])
+        or len(tags) > 3
+    ):
         raise SignatureMalformed(
             "The signature must hold SignedInfo, SignatureValue and at most a KeyInfo.",
             actual=[etree.QName(t).localname for t in tags],
@@ -327,7 +351,9 @@ def _reference_parts(
     return transforms, digest_method, digest_value
 
 
-def _one_algorithm(children: dict[str, list[etree._Element]], tag: str, localname: str) -> etree._Element:
+def _one_algorithm(
+    children: dict[str, list[etree._Element]], tag: str, localname: str
+) -> etree._Element:
     found = children.get(tag, ())
     if len(found) != 1 or not found[0].get("Algorithm"):
         raise SignatureMalformed(f"Expected exactly one {localname} with an Algorithm.")
@@ -340,7 +366,8 @@ def _canonicalization(method: etree._Element, policy: ValidationPolicy) -> list[
     if algorithm != EXC_C14N:
         raise SignatureAlgorithmForbidden(
             "The SignedInfo canonicalization method is not accepted.",
-            expected=EXC_C14N, actual=algorithm,
+            expected=EXC_C14N,
+            actual=algorithm,
         )
     return _prefix_list(method)
 
@@ -351,7 +378,8 @@ def _signature_method(method_el: etree._Element, policy: ValidationPolicy) -> tu
     method = SIGNATURE_METHODS.get(algorithm)
     if method is None:
         raise SignatureAlgorithmForbidden(
-            "The signature method is not accepted.", actual=algorithm,
+            "The signature method is not accepted.",
+            actual=algorithm,
             expected=sorted(u for u, m in SIGNATURE_METHODS.items() if m[1] != "sha1"),
         )
     if method[1] == "sha1" and not policy.insecure_allow_sha1:
@@ -373,13 +401,16 @@ def _single_reference(
     if not element_id or uri != "#" + element_id:
         raise SignatureReferenceInvalid(
             "The signature's Reference does not point at the element it is attached to.",
-            expected="#" + (element_id or "<missing ID>"), actual=uri,
+            expected="#" + (element_id or "<missing ID>"),
+            actual=uri,
         )
     same = int(_SAME_ID(element, value=element_id))
     if same != 1:
         raise DuplicateID(
             "The signed element's ID is not unique in the document.",
-            expected=1, actual=same, id=element_id,
+            expected=1,
+            actual=same,
+            id=element_id,
         )
     return reference
 
@@ -393,7 +424,8 @@ def _transforms(transforms: list[etree._Element], policy: ValidationPolicy) -> l
     if algorithms != [ENVELOPED, EXC_C14N] or not policy.allowed_transforms.issuperset(algorithms):
         raise SignatureTransformForbidden(
             "The transforms must be exactly enveloped-signature followed by exclusive C14N.",
-            expected=[ENVELOPED, EXC_C14N], actual=algorithms,
+            expected=[ENVELOPED, EXC_C14N],
+            actual=algorithms,
         )
     return _prefix_list(transforms[1])
 
@@ -417,7 +449,8 @@ def _digest_method(found: Sequence[etree._Element], policy: ValidationPolicy) ->
     digest = DIGESTS.get(algorithm)
     if digest is None:
         raise SignatureAlgorithmForbidden(
-            "The digest method is not accepted.", actual=algorithm,
+            "The digest method is not accepted.",
+            actual=algorithm,
             expected=sorted(u for u, d in DIGESTS.items() if not d[1]),
         )
     if digest[1] and not policy.insecure_allow_sha1:
@@ -446,7 +479,10 @@ def _canonical_without(
     element.remove(signature)
     try:
         return etree.tostring(
-            element, method="c14n", exclusive=True, with_comments=False,
+            element,
+            method="c14n",
+            exclusive=True,
+            with_comments=False,
             inclusive_ns_prefixes=prefixes,
         )
     finally:

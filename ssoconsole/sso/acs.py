@@ -46,7 +46,11 @@ log = logging.getLogger("ssoconsole.sso")
 # Refusals per client address: a person retries a few times, a script posting
 # forged responses is stopped after these (accounts.throttle, shared by all processes).
 ACS_RULE = throttle.Rule(
-    "sso-acs-address", limit=30, window_seconds=15 * 60, what="from your network address", per_address=True
+    "sso-acs-address",
+    limit=30,
+    window_seconds=15 * 60,
+    what="from your network address",
+    per_address=True,
 )
 
 
@@ -102,8 +106,14 @@ def acs(request, tenant_id):
 def _refused(request, exc, ctx: _Context):
     throttle.record_failure(ACS_RULE, client_ip(request) or "")
     return refuse(
-        request, exc, tenant=ctx.tenant, provider=ctx.provider, user=ctx.user, username=ctx.username,
-        test_mode=bool(ctx.record is not None and ctx.record.test_mode), extra=ctx.extra,
+        request,
+        exc,
+        tenant=ctx.tenant,
+        provider=ctx.provider,
+        user=ctx.user,
+        username=ctx.username,
+        test_mode=bool(ctx.record is not None and ctx.record.test_mode),
+        extra=ctx.extra,
     )
 
 
@@ -121,14 +131,21 @@ def _form(request) -> tuple[str, str | None]:
     except ValueError:
         length = 0
     if length > signin_checks.MAX_POST_BYTES:
-        raise r.RequestTooLarge(expected=f"at most {signin_checks.MAX_POST_BYTES} bytes", actual=f"{length} bytes")
+        raise r.RequestTooLarge(
+            expected=f"at most {signin_checks.MAX_POST_BYTES} bytes", actual=f"{length} bytes"
+        )
     try:
         form = request.POST
-    except (SuspiciousOperation, UnreadablePostError) as exc:  # RequestDataTooBig, TooManyFieldsSent, ...
+    except (
+        SuspiciousOperation,
+        UnreadablePostError,
+    ) as exc:  # RequestDataTooBig, TooManyFieldsSent, ...
         raise r.RequestTooLarge(f"The POST could not be read: {type(exc).__name__}.") from None
     saml_response = form.get("SAMLResponse")
     if not saml_response:
-        raise r.ResponseMissing(expected="a SAMLResponse form field", actual=sorted(form.keys())[:20])
+        raise r.ResponseMissing(
+            expected="a SAMLResponse form field", actual=sorted(form.keys())[:20]
+        )
     return saml_response, form.get("RelayState") or None
 
 
@@ -157,16 +174,24 @@ def _sign_in(request, ctx: _Context, saml_response: str, now):
         outstanding.consume(ctx.record, now=now)
         _update_names(request, user, identity, ctx.provider)
         sessions.start_session(
-            request, user, method="saml", expires_at=expires_at,
-            audit_data={"providerId": str(ctx.provider.id), "provider": ctx.provider.display_name,
-                        "assertionId": assertion.assertion_id,
-                        "sessionNotOnOrAfter": expires_at.isoformat() if expires_at else None},
+            request,
+            user,
+            method="saml",
+            expires_at=expires_at,
+            audit_data={
+                "providerId": str(ctx.provider.id),
+                "provider": ctx.provider.display_name,
+                "assertionId": assertion.assertion_id,
+                "sessionNotOnOrAfter": expires_at.isoformat() if expires_at else None,
+            },
         )
     replay.purge_expired(now=now)
     outstanding.purge_expired(now=now)
     throttle.reset(ACS_RULE, client_ip(request) or "")
     response = HttpResponseRedirect(ctx.record.return_path)
-    response.status_code = 303  # SAML Bindings 3.5.5.2 leaves it open; 303 makes the browser GET the next page
+    response.status_code = (
+        303  # SAML Bindings 3.5.5.2 leaves it open; 303 makes the browser GET the next page
+    )
     return response
 
 
@@ -181,5 +206,11 @@ def _update_names(request, user, identity, provider) -> None:
     if after == before:
         return
     user.save(update_fields=["first_name", "last_name", "updated_at"])
-    record("user.updated", tenant=user.tenant, actor_label=f"sso:{provider.display_name}"[:254], target=user,
-           data={**diff(before, after), "source": "saml", "providerId": str(provider.id)}, request=request)
+    record(
+        "user.updated",
+        tenant=user.tenant,
+        actor_label=f"sso:{provider.display_name}"[:254],
+        target=user,
+        data={**diff(before, after), "source": "saml", "providerId": str(provider.id)},
+        request=request,
+    )

@@ -72,4 +72,6 @@ def certificate_status(info: CertificateInfo, now: datetime) -> CertificateStatu
 
 def provider_certificates(provider: AuthProvider, now: datetime) -> list[CertificateStatus]:
     """Return the provider's trusted signing certificates in metadata order, with their status."""
-    return [certificate_status(CertificateInfo.from_der(der), now) for der in certificate_ders(provider)]
+    return [
+        certificate_status(CertificateInfo.from_der(der), now) for der in certificate_ders(provider)
+    ]

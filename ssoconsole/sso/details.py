@@ -23,7 +23,9 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def provider_details(provider: AuthProvider, *, now: datetime | None = None, with_orgs: bool = True) -> dict:
+def provider_details(
+    provider: AuthProvider, *, now: datetime | None = None, with_orgs: bool = True
+) -> dict:
     """Describe ``provider`` for display: metadata, certificates with status, refresh state, mapping, settings, orgs.
 
     ``ssoUrl`` is the HTTP-Redirect endpoint when there is one (what sign-in
@@ -62,5 +64,7 @@ def provider_details(provider: AuthProvider, *, now: datetime | None = None, wit
     if with_orgs:
         in_use = orgs_in_use(provider)
         details["orgsInUse"] = len(in_use)
-        details["orgs"] = [{"id": str(o.id), "name": o.name, "direct": direct} for o, direct in in_use]
+        details["orgs"] = [
+            {"id": str(o.id), "name": o.name, "direct": direct} for o, direct in in_use
+        ]
     return details

@@ -28,18 +28,34 @@ from ssoconsole.sso.errors import KeyDecryptionFailed
 from ssoconsole.sso.post_binding import choose_binding, post_page
 from ssoconsole.sso.refusal_pages import refuse, throttled_page
 from ssoconsole.sso.refusals import SigningKeyUnavailable
-from ssoconsole.sso.saml_config import identity_provider_config, request_settings, service_provider_config
+from ssoconsole.sso.saml_config import (
+    identity_provider_config,
+    request_settings,
+    service_provider_config,
+)
 
 # Every redirect counts (not only failures): each one stores a request row and
 # sends a request to the IdP, so a script must not be able to loop on it. A
 # person needs a handful; an office behind one address some dozens.
 REDIRECT_RULE = throttle.Rule(
-    "sso-redirect-address", limit=120, window_seconds=15 * 60, what="from your network address", per_address=True
+    "sso-redirect-address",
+    limit=120,
+    window_seconds=15 * 60,
+    what="from your network address",
+    per_address=True,
 )
 
 
-def redirect_to_idp(request, *, tenant, provider, username: str = "", return_path: str = "/console/",
-                    test_mode: bool = False, started_by=None):
+def redirect_to_idp(
+    request,
+    *,
+    tenant,
+    provider,
+    username: str = "",
+    return_path: str = "/console/",
+    test_mode: bool = False,
+    started_by=None,
+):
     """Return the 302 (or the POST form page) that carries SAMLRequest and RelayState to ``provider``.
 
     The binding cookie is set on either response, so the ACS finds the
@@ -58,29 +74,55 @@ def redirect_to_idp(request, *, tenant, provider, username: str = "", return_pat
         idp = identity_provider_config(provider)
         binding = choose_binding(idp)
         request_id = new_request_id(os.urandom)
-        xml = build_authn_request(sp=sp, idp=idp, settings=settings_, request_id=request_id, now=now, binding=binding)
+        xml = build_authn_request(
+            sp=sp, idp=idp, settings=settings_, request_id=request_id, now=now, binding=binding
+        )
         started = outstanding.start_request(
-            tenant=tenant, provider=provider, request_id=request_id, now=now, username=username,
-            return_path=return_path, test_mode=test_mode, started_by=started_by,
+            tenant=tenant,
+            provider=provider,
+            request_id=request_id,
+            now=now,
+            username=username,
+            return_path=return_path,
+            test_mode=test_mode,
+            started_by=started_by,
         )
         sign_with = sp.signing_key_pem if settings_.sign_requests else None
         if binding == BINDING_REDIRECT:
-            response = HttpResponseRedirect(redirect_url(
-                idp.sso_url_redirect, xml, started.relay_state,
-                sign_with=sign_with, signature_method=settings_.signature_method,
-            ))
+            response = HttpResponseRedirect(
+                redirect_url(
+                    idp.sso_url_redirect,
+                    xml,
+                    started.relay_state,
+                    sign_with=sign_with,
+                    signature_method=settings_.signature_method,
+                )
+            )
         else:
             form = post_form(
-                idp.sso_url_post, xml, started.relay_state, sign_with=sign_with, certificate=sp.signing_cert_pem,
-                signature_method=settings_.signature_method, digest_method=settings_.digest_method,
+                idp.sso_url_post,
+                xml,
+                started.relay_state,
+                sign_with=sign_with,
+                certificate=sp.signing_cert_pem,
+                signature_method=settings_.signature_method,
+                digest_method=settings_.digest_method,
             )
             response = post_page(request, form, provider_name=provider.display_name)
     except KeyDecryptionFailed as exc:
-        return refuse(request, SigningKeyUnavailable(exc.message), tenant=tenant, provider=provider, username=username,
-                      test_mode=test_mode)
+        return refuse(
+            request,
+            SigningKeyUnavailable(exc.message),
+            tenant=tenant,
+            provider=provider,
+            username=username,
+            test_mode=test_mode,
+        )
     except SAMLError as exc:
         # e.g. the metadata has no sign-in URL at all: the admin sentence says which bindings it has.
-        return refuse(request, exc, tenant=tenant, provider=provider, username=username, test_mode=test_mode)
+        return refuse(
+            request, exc, tenant=tenant, provider=provider, username=username, test_mode=test_mode
+        )
     # The page or URL holds a one-time request: no cache may keep it.
     response["Cache-Control"] = "no-store"
     outstanding.set_binding_cookie(response, started)

@@ -42,7 +42,9 @@ CERT_VALIDITY = timedelta(days=3650)
 
 
 def _derive(secret: str) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=_HKDF_SALT, info=_HKDF_INFO).derive(secret.encode())
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=_HKDF_SALT, info=_HKDF_INFO).derive(
+        secret.encode()
+    )
 
 
 def _key_id(key: bytes) -> str:
@@ -74,7 +76,9 @@ def open_sealed(sealed: str, *, context: str) -> bytes:
             "Generate a new SP key pair for the tenant."
         ) from None
     if version != FORMAT:
-        raise KeyDecryptionFailed(f"The stored SP private key uses format {version!r}; this version reads {FORMAT}.")
+        raise KeyDecryptionFailed(
+            f"The stored SP private key uses format {version!r}; this version reads {FORMAT}."
+        )
     for key in _keys():
         if _key_id(key) == key_id:
             try:
@@ -123,7 +127,9 @@ def generate_key_pair(common_name: str, *, now: datetime) -> KeyPair:
     )
     return KeyPair(
         private_key_pem=key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
         ),
         certificate_pem=cert.public_bytes(serialization.Encoding.PEM),
     )

@@ -22,8 +22,25 @@ OID_SURNAME = "urn:oid:2.5.4.4"
 # Where the names are looked for when no attribute is configured, most specific first:
 # the WS-Federation claim URIs (Entra ID, AD FS), the X.500 OIDs (Shibboleth, SAML2 URI
 # profile), and the plain names Google, Okta and others emit.
-DEFAULT_FIRST_NAME = (CLAIM_GIVENNAME, OID_GIVENNAME, "firstName", "givenName", "first_name", "FirstName", "User.FirstName")
-DEFAULT_LAST_NAME = (CLAIM_SURNAME, OID_SURNAME, "lastName", "sn", "surname", "last_name", "LastName", "User.LastName")
+DEFAULT_FIRST_NAME = (
+    CLAIM_GIVENNAME,
+    OID_GIVENNAME,
+    "firstName",
+    "givenName",
+    "first_name",
+    "FirstName",
+    "User.FirstName",
+)
+DEFAULT_LAST_NAME = (
+    CLAIM_SURNAME,
+    OID_SURNAME,
+    "lastName",
+    "sn",
+    "surname",
+    "last_name",
+    "LastName",
+    "User.LastName",
+)
 NAME_MAX = 150
 USERNAME_MAX = 254
 _LISTED = 30
@@ -64,7 +81,11 @@ class MappingError(Exception):
         self.received = tuple(received)
 
     def as_dict(self) -> dict:
-        return {"code": self.code, "message": self.message, "receivedAttributes": list(self.received)}
+        return {
+            "code": self.code,
+            "message": self.message,
+            "receivedAttributes": list(self.received),
+        }
 
 
 class UsernameAttributeMissing(MappingError):
@@ -118,7 +139,9 @@ def map_identity(
         )
     first = _first(attributes, _lookup(config, config.first_name_attribute, DEFAULT_FIRST_NAME))
     last = _first(attributes, _lookup(config, config.last_name_attribute, DEFAULT_LAST_NAME))
-    return MappedIdentity(username=username, first_name=_name(first), last_name=_name(last), username_source=source)
+    return MappedIdentity(
+        username=username, first_name=_name(first), last_name=_name(last), username_source=source
+    )
 
 
 def map_assertion(assertion, config: MappingConfig) -> MappedIdentity:
@@ -126,7 +149,9 @@ def map_assertion(assertion, config: MappingConfig) -> MappedIdentity:
     return map_identity(assertion.name_id, assertion.attributes, config)
 
 
-def _lookup(config: MappingConfig, configured: str | None, defaults: tuple[str, ...]) -> tuple[str, ...]:
+def _lookup(
+    config: MappingConfig, configured: str | None, defaults: tuple[str, ...]
+) -> tuple[str, ...]:
     if not config.use_default and configured:
         return (configured,)
     return defaults

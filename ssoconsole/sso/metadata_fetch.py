@@ -85,7 +85,9 @@ def default_ssl_context() -> ssl.SSLContext:
     The setting exists for deployments whose outbound traffic passes a
     TLS-inspecting proxy with its own CA; it replaces, not extends, the bundle.
     """
-    return ssl.create_default_context(cafile=getattr(settings, "SSOCONSOLE_METADATA_CA_BUNDLE", None) or certifi.where())
+    return ssl.create_default_context(
+        cafile=getattr(settings, "SSOCONSOLE_METADATA_CA_BUNDLE", None) or certifi.where()
+    )
 
 
 def allowed_hosts() -> tuple[str, ...]:
@@ -124,7 +126,9 @@ def address_is_public(address: str) -> bool:
         # and Python calls every 6to4 address global: judge it, like a mapped one, by that IPv4 part.
         # (NAT64, IPv4-compatible and IPv4-translated forms lie in ::/8, which is_reserved refuses.)
         ip = ip.ipv4_mapped or ip.sixtofour or ip
-    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_loopback or ip.is_link_local)
+    return ip.is_global and not (
+        ip.is_multicast or ip.is_reserved or ip.is_loopback or ip.is_link_local
+    )
 
 
 @dataclass(frozen=True)
@@ -160,7 +164,9 @@ class MetadataFetcher:
 
     def __post_init__(self) -> None:
         if self.allow_private is None:
-            self.allow_private = bool(getattr(settings, "SSOCONSOLE_ALLOW_PRIVATE_METADATA_HOSTS", False))
+            self.allow_private = bool(
+                getattr(settings, "SSOCONSOLE_ALLOW_PRIVATE_METADATA_HOSTS", False)
+            )
         if self.allowed_hosts is None:
             self.allowed_hosts = allowed_hosts()
         if self.local_source is None and getattr(settings, "SSOCONSOLE_DEVIDP_ENABLED", False):
@@ -169,13 +175,17 @@ class MetadataFetcher:
     def check_url(self, url: str) -> Target:
         """Validate ``url`` and resolve its host, or raise the error that says what to change."""
         if not isinstance(url, str) or not url.strip() or len(url) > 2000:
-            raise e.MetadataURLInvalid("Enter the metadata URL (at most 2000 characters), starting with https://.")
+            raise e.MetadataURLInvalid(
+                "Enter the metadata URL (at most 2000 characters), starting with https://."
+            )
         url = url.strip()
         try:
             parts = urlsplit(url)
             port = parts.port
         except ValueError:
-            raise e.MetadataURLInvalid("The metadata URL is not a valid URL. Copy it again from your identity provider.") from None
+            raise e.MetadataURLInvalid(
+                "The metadata URL is not a valid URL. Copy it again from your identity provider."
+            ) from None
         if parts.scheme.lower() != "https":
             raise e.MetadataURLNotHttps(
                 "The metadata URL must start with https:// so that the metadata cannot be altered on the way. "
@@ -183,7 +193,9 @@ class MetadataFetcher:
             )
         host = _ascii_host(parts.hostname or "")
         if parts.username is not None or parts.password is not None:
-            raise e.MetadataURLInvalid("The metadata URL must not contain a user name or password. Remove them.")
+            raise e.MetadataURLInvalid(
+                "The metadata URL must not contain a user name or password. Remove them."
+            )
         port = 443 if port is None else port
         if not self.allow_private:
             if not host_allowed(host, self.allowed_hosts or ()):
@@ -193,8 +205,16 @@ class MetadataFetcher:
                     details={"host": host},
                 )
             if port != 443:
-                raise e.MetadataURLInvalid("The metadata URL must use the standard https port (443). Remove the port.")
-        return Target(url=url, host=host, port=port, path=_path_and_query(parts), address=self._resolve(host, port))
+                raise e.MetadataURLInvalid(
+                    "The metadata URL must use the standard https port (443). Remove the port."
+                )
+        return Target(
+            url=url,
+            host=host,
+            port=port,
+            path=_path_and_query(parts),
+            address=self._resolve(host, port),
+        )
 
     def _resolve(self, host: str, port: int) -> str:
         try:
@@ -236,7 +256,12 @@ class MetadataFetcher:
         )
 
     def _client(self) -> httpx.Client:
-        timeout = httpx.Timeout(connect=self.connect_timeout, read=self.read_timeout, write=self.read_timeout, pool=self.connect_timeout)
+        timeout = httpx.Timeout(
+            connect=self.connect_timeout,
+            read=self.read_timeout,
+            write=self.read_timeout,
+            pool=self.connect_timeout,
+        )
         return httpx.Client(
             verify=self.ssl_context or default_ssl_context(),
             timeout=timeout,
@@ -245,7 +270,9 @@ class MetadataFetcher:
             transport=self.transport,
         )
 
-    def _get(self, client: httpx.Client, target: Target, started: float) -> tuple[str | None, bytes]:
+    def _get(
+        self, client: httpx.Client, target: Target, started: float
+    ) -> tuple[str | None, bytes]:
         """Request one hop; return a redirect's Location, or ``None`` and the body."""
         address = f"[{target.address}]" if ":" in target.address else target.address
         host_header = target.host if target.port == 443 else f"{target.host}:{target.port}"
@@ -324,7 +351,11 @@ class MetadataFetcher:
             new_port = parts.port or 443
         except ValueError:
             new_port = -1
-        if parts.scheme != "https" or (parts.hostname or "").rstrip(".").lower() != current.host.lower() or new_port != current.port:
+        if (
+            parts.scheme != "https"
+            or (parts.hostname or "").rstrip(".").lower() != current.host.lower()
+            or new_port != current.port
+        ):
             raise e.MetadataRedirectRefused(
                 f"The metadata URL redirects to another host ({parts.hostname or new_url[:100]}), which is refused. "
                 "Use the final metadata URL on the identity provider's own domain, or upload the metadata file instead.",
@@ -362,7 +393,11 @@ def _ascii_host(host: str) -> str:
         ascii_host = host.encode("idna").decode("ascii")
     except UnicodeError:
         ascii_host = ""
-    if not ascii_host or len(ascii_host) > 253 or not all(_LABEL.fullmatch(label) for label in ascii_host.split(".")):
+    if (
+        not ascii_host
+        or len(ascii_host) > 253
+        or not all(_LABEL.fullmatch(label) for label in ascii_host.split("."))
+    ):
         raise e.MetadataURLInvalid(
             "The metadata URL has no valid host name. Copy it again from your identity provider."
         )

@@ -32,7 +32,9 @@ class LoadedMetadata:
     parsed: IdPMetadata
 
 
-def read_metadata(data: bytes | str, *, now: datetime, entity_id: str | None = None) -> LoadedMetadata:
+def read_metadata(
+    data: bytes | str, *, now: datetime, entity_id: str | None = None
+) -> LoadedMetadata:
     """Parse metadata for storage, refusing what sign-in could not use.
 
     Beyond the core's checks, metadata whose signing certificates have all
@@ -42,8 +44,12 @@ def read_metadata(data: bytes | str, *, now: datetime, entity_id: str | None = N
     if isinstance(data, str):
         data = data.encode("utf-8")
     if not isinstance(data, (bytes, bytearray)) or not data.strip():
-        raise e.MetadataRejected("The metadata file is empty. Upload the federation metadata XML file of your "
-                                 "identity provider.", code="sso.metadata_empty", field="metadataXml")
+        raise e.MetadataRejected(
+            "The metadata file is empty. Upload the federation metadata XML file of your "
+            "identity provider.",
+            code="sso.metadata_empty",
+            field="metadataXml",
+        )
     if len(data) > MAX_BYTES:
         raise e.MetadataTooLarge(
             f"The metadata file is larger than {MAX_BYTES // 1024} KiB, more than any single identity provider "
@@ -51,10 +57,14 @@ def read_metadata(data: bytes | str, *, now: datetime, entity_id: str | None = N
             field="metadataXml",
         )
     try:
-        parsed = parse_idp_metadata(bytes(data), entity_id=entity_id or None, now=now, max_bytes=MAX_BYTES)
+        parsed = parse_idp_metadata(
+            bytes(data), entity_id=entity_id or None, now=now, max_bytes=MAX_BYTES
+        )
         infos = parsed.certificates
     except SAMLError as exc:
-        raise e.MetadataRejected(exc.admin_message(), code=exc.code, field="metadata", details=exc.as_dict()) from None
+        raise e.MetadataRejected(
+            exc.admin_message(), code=exc.code, field="metadata", details=exc.as_dict()
+        ) from None
     if infos and all(info.is_expired(now) for info in infos):
         latest = max(info.not_after for info in infos)
         raise e.MetadataCertificatesExpired(
@@ -87,8 +97,16 @@ def obtain_metadata(
 
 # The model fields apply_metadata writes, for save(update_fields=...).
 METADATA_FIELDS = [
-    "metadata_xml", "metadata_sha256", "entity_id", "sso_url_redirect", "sso_url_post", "signing_certificates",
-    "name_id_formats", "want_authn_requests_signed", "valid_until", "cache_duration",
+    "metadata_xml",
+    "metadata_sha256",
+    "entity_id",
+    "sso_url_redirect",
+    "sso_url_post",
+    "signing_certificates",
+    "name_id_formats",
+    "want_authn_requests_signed",
+    "valid_until",
+    "cache_duration",
 ]
 
 
@@ -104,7 +122,9 @@ def apply_metadata(provider: AuthProvider, loaded: LoadedMetadata) -> None:
     provider.entity_id = parsed.entity_id
     provider.sso_url_redirect = parsed.sso_url_redirect or ""
     provider.sso_url_post = parsed.sso_url_post or ""
-    provider.signing_certificates = [base64.b64encode(der).decode("ascii") for der in parsed.signing_certificates]
+    provider.signing_certificates = [
+        base64.b64encode(der).decode("ascii") for der in parsed.signing_certificates
+    ]
     provider.name_id_formats = list(parsed.name_id_formats)
     provider.want_authn_requests_signed = parsed.want_authn_requests_signed
     provider.valid_until = parsed.valid_until
@@ -116,7 +136,9 @@ def certificate_ders(provider: AuthProvider) -> tuple[bytes, ...]:
     return tuple(base64.b64decode(c) for c in provider.signing_certificates)
 
 
-def next_refresh(now: datetime, *, cache_duration: timedelta | None, valid_until: datetime | None) -> datetime:
+def next_refresh(
+    now: datetime, *, cache_duration: timedelta | None, valid_until: datetime | None
+) -> datetime:
     """Return when to fetch URL-sourced metadata again.
 
     SAML Metadata 4.3 lets cacheDuration and validUntil bound how long a copy
@@ -136,11 +158,17 @@ def metadata_snapshot(provider: AuthProvider) -> dict:
         "entityId": provider.entity_id,
         "ssoUrlRedirect": provider.sso_url_redirect,
         "ssoUrlPost": provider.sso_url_post,
-        "signingCertificates": [CertificateInfo.from_der(d).sha256_fingerprint for d in certificate_ders(provider)],
+        "signingCertificates": [
+            CertificateInfo.from_der(d).sha256_fingerprint for d in certificate_ders(provider)
+        ],
         "validUntil": provider.valid_until.isoformat() if provider.valid_until else None,
         "metadataSha256": provider.metadata_sha256,
     }
 
 
 def _cert_summary(info: CertificateInfo) -> dict:
-    return {"subject": info.subject, "sha256Fingerprint": info.sha256_fingerprint, "notAfter": info.not_after.isoformat()}
+    return {
+        "subject": info.subject,
+        "sha256Fingerprint": info.sha256_fingerprint,
+        "notAfter": info.not_after.isoformat(),
+    }

@@ -63,14 +63,18 @@ class AuthProvider(models.Model):
     """One SAML identity provider connection of a tenant."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    tenant = models.ForeignKey("tenancy.Tenant", on_delete=models.CASCADE, related_name="auth_providers")
+    tenant = models.ForeignKey(
+        "tenancy.Tenant", on_delete=models.CASCADE, related_name="auth_providers"
+    )
     display_name = models.CharField(max_length=100)
 
     # Where the metadata comes from, and the last good copy of it.
     metadata_source = models.CharField(max_length=8, choices=MetadataSource.choices)
     metadata_url = models.URLField(max_length=2000, blank=True, default="")
     entity_selector = models.CharField(
-        max_length=1024, blank=True, default="",
+        max_length=1024,
+        blank=True,
+        default="",
         help_text="The entity ID chosen out of an EntitiesDescriptor; empty when the document names one IdP.",
     )
     metadata_xml = models.BinaryField()
@@ -80,7 +84,9 @@ class AuthProvider(models.Model):
     entity_id = models.CharField(max_length=1024)
     sso_url_redirect = models.URLField(max_length=2000, blank=True, default="")
     sso_url_post = models.URLField(max_length=2000, blank=True, default="")
-    signing_certificates = models.JSONField(default=list, help_text="Base64 DER X.509 certificates, in metadata order.")
+    signing_certificates = models.JSONField(
+        default=list, help_text="Base64 DER X.509 certificates, in metadata order."
+    )
     name_id_formats = models.JSONField(default=list)
     want_authn_requests_signed = models.BooleanField(default=False)
     valid_until = models.DateTimeField(null=True, blank=True)
@@ -88,7 +94,9 @@ class AuthProvider(models.Model):
 
     # Refresh bookkeeping; the lease lets one of several processes refresh at a time.
     last_refresh_at = models.DateTimeField(null=True, blank=True)
-    last_refresh_result = models.CharField(max_length=8, choices=RefreshResult.choices, blank=True, default="")
+    last_refresh_result = models.CharField(
+        max_length=8, choices=RefreshResult.choices, blank=True, default=""
+    )
     last_refresh_error_code = models.CharField(max_length=64, blank=True, default="")
     last_refresh_error_message = models.TextField(blank=True, default="")
     next_refresh_at = models.DateTimeField(null=True, blank=True, db_index=True)
@@ -103,11 +111,19 @@ class AuthProvider(models.Model):
 
     # Advanced SAML settings ("Set SAML attributes for SSO"); empty class ref = none requested.
     authn_context_class_ref = models.CharField(max_length=512, blank=True, default="")
-    authn_context_comparison = models.CharField(max_length=8, choices=Comparison.choices, default=Comparison.EXACT)
-    digest_method = models.CharField(max_length=128, choices=DigestMethod.choices, default=DigestMethod.SHA256)
-    signature_method = models.CharField(max_length=128, choices=SignatureMethod.choices, default=SignatureMethod.RSA_SHA256)
+    authn_context_comparison = models.CharField(
+        max_length=8, choices=Comparison.choices, default=Comparison.EXACT
+    )
+    digest_method = models.CharField(
+        max_length=128, choices=DigestMethod.choices, default=DigestMethod.SHA256
+    )
+    signature_method = models.CharField(
+        max_length=128, choices=SignatureMethod.choices, default=SignatureMethod.RSA_SHA256
+    )
     sign_requests = models.BooleanField(default=False)
-    name_id_format = models.CharField(max_length=128, choices=NameIDFormat.choices, blank=True, default=NameIDFormat.UNSPECIFIED)
+    name_id_format = models.CharField(
+        max_length=128, choices=NameIDFormat.choices, blank=True, default=NameIDFormat.UNSPECIFIED
+    )
     force_authn = models.BooleanField(default=False)
     clock_skew_seconds = models.PositiveIntegerField(default=180)
     insecure_allow_sha1 = models.BooleanField(default=False)
@@ -118,7 +134,9 @@ class AuthProvider(models.Model):
     class Meta:
         ordering = ["display_name"]
         constraints = [
-            models.UniqueConstraint("tenant", Lower("display_name"), name="sso_provider_display_name_unique_ci"),
+            models.UniqueConstraint(
+                "tenant", Lower("display_name"), name="sso_provider_display_name_unique_ci"
+            ),
             models.CheckConstraint(
                 condition=~models.Q(metadata_source="url") | ~models.Q(metadata_url=""),
                 name="sso_provider_url_source_has_url",
@@ -143,7 +161,9 @@ class SPIdentity(models.Model):
     sealed with; certificates are public and kept in clear.
     """
 
-    tenant = models.OneToOneField("tenancy.Tenant", on_delete=models.CASCADE, related_name="sp_identity", primary_key=True)
+    tenant = models.OneToOneField(
+        "tenancy.Tenant", on_delete=models.CASCADE, related_name="sp_identity", primary_key=True
+    )
     private_key_encrypted = models.TextField()
     certificate_pem = models.TextField()
     encryption_key_encrypted = models.TextField(blank=True, default="")

@@ -59,14 +59,18 @@ def set_orgs_in_use(
     if both:
         raise ValidationFailed(
             "An organization cannot both use the provider and inherit its setting: "
-            + ", ".join(sorted(selected[i].name for i in both)) + ". Choose one for each.",
-            field="inheritOrgIds", code="sso.orgs_conflicting_choice",
+            + ", ".join(sorted(selected[i].name for i in both))
+            + ". Choose one for each.",
+            field="inheritOrgIds",
+            code="sso.orgs_conflicting_choice",
         )
     top = [o for o in inheriting.values() if o.is_top]
     if top:
         raise ValidationFailed(
             f"The top organization “{top[0].name}” has no parent to inherit from. Select it to use the provider for "
-            "everyone, or leave it out.", field="inheritOrgIds", code="org_top_cannot_inherit",
+            "everyone, or leave it out.",
+            field="inheritOrgIds",
+            code="org_top_cannot_inherit",
         )
     before = sorted(str(o.id) for o in orgs_using_provider(tenant, provider.id))
     for org in selected.values():
@@ -74,14 +78,28 @@ def set_orgs_in_use(
             set_org_sso(org, SSOMode.PROVIDER, provider.id, actor=actor, request=request)
     for org in orgs_using_provider(tenant, provider.id):
         if org.id not in selected and org.id not in inheriting:
-            set_org_sso(org, SSOMode.NONE if org.is_top else SSOMode.INHERIT, actor=actor, request=request)
+            set_org_sso(
+                org, SSOMode.NONE if org.is_top else SSOMode.INHERIT, actor=actor, request=request
+            )
     for org in inheriting.values():
         if org.sso_mode != SSOMode.INHERIT:
             set_org_sso(org, SSOMode.INHERIT, actor=actor, request=request)
     after = sorted(str(o.id) for o in orgs_using_provider(tenant, provider.id))
     count = orgs_in_use_count(provider)
     if before != after or inheriting:
-        record("auth_provider.orgs_changed", tenant=tenant, actor=actor, target=provider,
-               data={"before": {"orgIds": before}, "after": {"orgIds": after, "inheritOrgIds": sorted(map(str, inheriting)),
-                                                              "orgsInUse": count}}, request=request)
+        record(
+            "auth_provider.orgs_changed",
+            tenant=tenant,
+            actor=actor,
+            target=provider,
+            data={
+                "before": {"orgIds": before},
+                "after": {
+                    "orgIds": after,
+                    "inheritOrgIds": sorted(map(str, inheriting)),
+                    "orgsInUse": count,
+                },
+            },
+            request=request,
+        )
     return count

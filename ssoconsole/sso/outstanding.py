@@ -67,8 +67,15 @@ class Started:
 
 
 def start_request(
-    *, tenant, provider, request_id: str, now: datetime, username: str = "", return_path: str = "/console/",
-    test_mode: bool = False, started_by=None,
+    *,
+    tenant,
+    provider,
+    request_id: str,
+    now: datetime,
+    username: str = "",
+    return_path: str = "/console/",
+    test_mode: bool = False,
+    started_by=None,
 ) -> Started:
     """Store an outstanding request for ``request_id`` and return it with its RelayState and cookie value.
 
@@ -134,7 +141,9 @@ def find_request(tenant, relay_state: str | None, cookies, *, now: datetime) -> 
     if not relay_state:
         raise r.UnsolicitedResponse(expected="a RelayState issued by this console", actual=None)
     if len(relay_state) > 80:
-        raise r.RequestNotFound("The RelayState is longer than any this console issues.", actual=relay_state[:80] + "…")
+        raise r.RequestNotFound(
+            "The RelayState is longer than any this console issues.", actual=relay_state[:80] + "…"
+        )
     record = (
         SignInRequest.objects.select_related("provider", "tenant", "started_by")
         .filter(relay_state_hash=_digest(relay_state), tenant=tenant)
@@ -144,14 +153,23 @@ def find_request(tenant, relay_state: str | None, cookies, *, now: datetime) -> 
         raise r.RequestNotFound(actual=relay_state)
     value = cookies.get(cookie_name(relay_state))
     if not value:
-        raise _about(r.RequestCookieMissing(expected=f"cookie {cookie_name(relay_state)}", actual="no cookie"), record)
+        raise _about(
+            r.RequestCookieMissing(
+                expected=f"cookie {cookie_name(relay_state)}", actual="no cookie"
+            ),
+            record,
+        )
     if not hmac.compare_digest(_digest(value), record.binding_hash):
         raise _about(r.RequestCookieMismatch(), record)
     if now >= record.expires_at:
-        raise _about(r.RequestExpired(
-            expected=f"before {record.expires_at.isoformat()}", actual=now.isoformat(),
-            secondsLate=int((now - record.expires_at).total_seconds()),
-        ), record)
+        raise _about(
+            r.RequestExpired(
+                expected=f"before {record.expires_at.isoformat()}",
+                actual=now.isoformat(),
+                secondsLate=int((now - record.expires_at).total_seconds()),
+            ),
+            record,
+        )
     return record
 
 
@@ -160,7 +178,9 @@ def consume(record: SignInRequest, *, now: datetime) -> None:
 
     One conditional UPDATE: concurrent processes cannot both see one row updated.
     """
-    if not SignInRequest.objects.filter(pk=record.pk, consumed_at__isnull=True).update(consumed_at=now):
+    if not SignInRequest.objects.filter(pk=record.pk, consumed_at__isnull=True).update(
+        consumed_at=now
+    ):
         raise _about(r.RequestAlreadyUsed(), record)
 
 

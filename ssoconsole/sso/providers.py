@@ -19,8 +19,22 @@ from ssoconsole.audit.log import diff, record
 from ssoconsole.core.errors import Conflict, ValidationFailed
 from ssoconsole.sso import errors as e
 from ssoconsole.sso.metadata_fetch import MetadataFetcher
-from ssoconsole.sso.metadata_store import METADATA_FIELDS, apply_metadata, metadata_snapshot, next_refresh, obtain_metadata
-from ssoconsole.sso.models import AuthProvider, Comparison, DigestMethod, MetadataSource, NameIDFormat, RefreshResult, SignatureMethod
+from ssoconsole.sso.metadata_store import (
+    METADATA_FIELDS,
+    apply_metadata,
+    metadata_snapshot,
+    next_refresh,
+    obtain_metadata,
+)
+from ssoconsole.sso.models import (
+    AuthProvider,
+    Comparison,
+    DigestMethod,
+    MetadataSource,
+    NameIDFormat,
+    RefreshResult,
+    SignatureMethod,
+)
 from ssoconsole.tenancy.models import Tenant
 from ssoconsole.tenancy.services import orgs_using_provider
 
@@ -44,7 +58,11 @@ def lock_provider(tenant: Tenant, provider_id: UUID) -> bool:
     second sees what the first did: an assign cannot slip in between the
     deletion's "no org uses it" check and the delete.
     """
-    locked = AuthProvider.objects.select_for_update().filter(tenant=tenant, id=provider_id).values_list("id", flat=True)
+    locked = (
+        AuthProvider.objects.select_for_update()
+        .filter(tenant=tenant, id=provider_id)
+        .values_list("id", flat=True)
+    )
     return locked.first() is not None
 
 
@@ -67,7 +85,9 @@ def get_provider(tenant: Tenant, provider_id) -> AuthProvider:
     try:
         pid = provider_id if isinstance(provider_id, UUID) else UUID(str(provider_id))
     except (TypeError, ValueError, AttributeError):
-        raise ValidationFailed("providerId must be an id (UUID).", field="providerId", code="invalid_id") from None
+        raise ValidationFailed(
+            "providerId must be an id (UUID).", field="providerId", code="invalid_id"
+        ) from None
     try:
         return AuthProvider.objects.get(tenant=tenant, id=pid)
     except AuthProvider.DoesNotExist:
@@ -117,12 +137,18 @@ def provider_snapshot(p: AuthProvider) -> dict:
 
 def _clean_display_name(tenant: Tenant, value, *, exclude_id=None) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ValidationFailed("Enter a display name; users see it when they choose a provider.",
-                               field="displayName", code="sso.display_name_required")
+        raise ValidationFailed(
+            "Enter a display name; users see it when they choose a provider.",
+            field="displayName",
+            code="sso.display_name_required",
+        )
     value = " ".join(value.split())
     if len(value) > DISPLAY_NAME_MAX:
-        raise ValidationFailed(f"Display names are at most {DISPLAY_NAME_MAX} characters long.",
-                               field="displayName", code="sso.display_name_too_long")
+        raise ValidationFailed(
+            f"Display names are at most {DISPLAY_NAME_MAX} characters long.",
+            field="displayName",
+            code="sso.display_name_too_long",
+        )
     taken = AuthProvider.objects.filter(tenant=tenant, display_name__iexact=value)
     if exclude_id is not None:
         taken = taken.exclude(id=exclude_id)
@@ -132,8 +158,12 @@ def _clean_display_name(tenant: Tenant, value, *, exclude_id=None) -> str:
 
 
 def _name_taken(value: str) -> Conflict:
-    return Conflict(f"A provider named “{value}” already exists in your tenant (names are compared without regard "
-                    "to case). Choose another display name.", field="displayName", code="sso.display_name_taken")
+    return Conflict(
+        f"A provider named “{value}” already exists in your tenant (names are compared without regard "
+        "to case). Choose another display name.",
+        field="displayName",
+        code="sso.display_name_taken",
+    )
 
 
 def _save(provider: AuthProvider, fields: list[str] | None = None) -> None:
@@ -168,8 +198,13 @@ def create_provider(
     """
     now = now or timezone.now()
     name = _clean_display_name(tenant, display_name)
-    loaded = obtain_metadata(metadata_xml=metadata_xml, metadata_url=metadata_url, entity_id=entity_id, now=now,
-                             fetcher=fetcher)
+    loaded = obtain_metadata(
+        metadata_xml=metadata_xml,
+        metadata_url=metadata_url,
+        entity_id=entity_id,
+        now=now,
+        fetcher=fetcher,
+    )
     provider = AuthProvider(
         tenant=tenant,
         display_name=name,
@@ -181,11 +216,19 @@ def create_provider(
     )
     apply_metadata(provider, loaded)
     if provider.metadata_source == MetadataSource.URL:
-        provider.next_refresh_at = next_refresh(now, cache_duration=provider.cache_duration, valid_until=provider.valid_until)
+        provider.next_refresh_at = next_refresh(
+            now, cache_duration=provider.cache_duration, valid_until=provider.valid_until
+        )
     with transaction.atomic():
         _save(provider)
-        record("auth_provider.created", tenant=tenant, actor=actor, target=provider,
-               data={"after": provider_snapshot(provider)}, request=request)
+        record(
+            "auth_provider.created",
+            tenant=tenant,
+            actor=actor,
+            target=provider,
+            data={"after": provider_snapshot(provider)},
+            request=request,
+        )
     return provider
 
 
@@ -213,33 +256,56 @@ def update_provider(
         name = _clean_display_name(provider.tenant, display_name, exclude_id=provider.id)
     loaded = None
     if metadata_xml is not None or metadata_url is not None:
-        loaded = obtain_metadata(metadata_xml=metadata_xml, metadata_url=metadata_url, entity_id=entity_id, now=now,
-                                 fetcher=fetcher)
+        loaded = obtain_metadata(
+            metadata_xml=metadata_xml,
+            metadata_url=metadata_url,
+            entity_id=entity_id,
+            now=now,
+            fetcher=fetcher,
+        )
     # Nothing is assigned until everything was accepted, so a refusal leaves the instance untouched.
     fields: list[str] = []
     if name is not None:
         provider.display_name = name
         fields.append("display_name")
     if loaded is not None:
-        fields += METADATA_FIELDS + ["metadata_source", "metadata_url", "entity_selector", "last_refresh_at",
-                                     "last_refresh_result", "last_refresh_error_code", "last_refresh_error_message",
-                                     "next_refresh_at"]
+        fields += METADATA_FIELDS + [
+            "metadata_source",
+            "metadata_url",
+            "entity_selector",
+            "last_refresh_at",
+            "last_refresh_result",
+            "last_refresh_error_code",
+            "last_refresh_error_message",
+            "next_refresh_at",
+        ]
         apply_metadata(provider, loaded)
-        provider.metadata_source = MetadataSource.URL if metadata_url is not None else MetadataSource.FILE
+        provider.metadata_source = (
+            MetadataSource.URL if metadata_url is not None else MetadataSource.FILE
+        )
         provider.metadata_url = (metadata_url or "").strip()
         provider.entity_selector = entity_id or ""
         provider.last_refresh_at, provider.last_refresh_result = now, RefreshResult.OK
         provider.last_refresh_error_code = provider.last_refresh_error_message = ""
         provider.next_refresh_at = (
-            next_refresh(now, cache_duration=provider.cache_duration, valid_until=provider.valid_until)
-            if metadata_url is not None else None
+            next_refresh(
+                now, cache_duration=provider.cache_duration, valid_until=provider.valid_until
+            )
+            if metadata_url is not None
+            else None
         )
     with transaction.atomic():
         _save(provider, fields)
         changes = diff(before, provider_snapshot(provider))
         if changes["after"]:
-            record("auth_provider.updated", tenant=provider.tenant, actor=actor, target=provider, data=changes,
-                   request=request)
+            record(
+                "auth_provider.updated",
+                tenant=provider.tenant,
+                actor=actor,
+                target=provider,
+                data=changes,
+                request=request,
+            )
     return provider
 
 
@@ -252,7 +318,8 @@ def delete_provider(provider: AuthProvider, *, actor=None, request=None) -> None
     """
     if not lock_provider(provider.tenant, provider.id):
         raise e.ProviderNotFound(
-            "No authentication provider with this id in your tenant (it was deleted meanwhile).", field="providerId"
+            "No authentication provider with this id in your tenant (it was deleted meanwhile).",
+            field="providerId",
         )
     users = orgs_using_provider(provider.tenant, provider.id)
     if users:
@@ -260,11 +327,21 @@ def delete_provider(provider: AuthProvider, *, actor=None, request=None) -> None
         raise e.ProviderInUse(
             f"“{provider.display_name}” is used by {len(names)} organization{'s' if len(names) != 1 else ''}: "
             f"{', '.join(names)}. Switch them to another provider, local sign-in or inherit first, then delete it.",
-            details={"orgs": [{"id": str(o.id), "name": o.name} for o in sorted(users, key=lambda o: o.name)]},
+            details={
+                "orgs": [
+                    {"id": str(o.id), "name": o.name} for o in sorted(users, key=lambda o: o.name)
+                ]
+            },
         )
     snapshot = provider_snapshot(provider)
-    record("auth_provider.deleted", tenant=provider.tenant, actor=actor, target=provider,
-           data={"before": snapshot}, request=request)
+    record(
+        "auth_provider.deleted",
+        tenant=provider.tenant,
+        actor=actor,
+        target=provider,
+        data={"before": snapshot},
+        request=request,
+    )
     provider.delete()
 
 
@@ -275,7 +352,9 @@ def _clean_attribute(value, field: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ValidationFailed(f"{field} must be an attribute name (text) or null.", field=field, code="invalid_type")
+        raise ValidationFailed(
+            f"{field} must be an attribute name (text) or null.", field=field, code="invalid_type"
+        )
     value = value.strip()
     if not value:
         return ""
@@ -283,14 +362,21 @@ def _clean_attribute(value, field: str) -> str:
         raise ValidationFailed(
             f"{field} must be an attribute name or claim URI without spaces, at most {ATTRIBUTE_MAX} characters, "
             "such as http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name.",
-            field=field, code="sso.attribute_name_invalid",
+            field=field,
+            code="sso.attribute_name_invalid",
         )
     return value
 
 
 @transaction.atomic
 def set_attribute_mapping(
-    provider: AuthProvider, *, use_default: bool, username=None, first_name=None, last_name=None, actor=None,
+    provider: AuthProvider,
+    *,
+    use_default: bool,
+    username=None,
+    first_name=None,
+    last_name=None,
+    actor=None,
     request=None,
 ) -> AuthProvider:
     """Set how assertions become usernames; ``username=None`` means the NameID.
@@ -299,21 +385,38 @@ def set_attribute_mapping(
     mapping ignores them, and keeping them would show settings that do nothing.
     """
     if not isinstance(use_default, bool):
-        raise ValidationFailed("useDefault must be true or false.", field="useDefault", code="invalid_type")
+        raise ValidationFailed(
+            "useDefault must be true or false.", field="useDefault", code="invalid_type"
+        )
     before = mapping_snapshot(provider)
     provider.use_default_mapping = use_default
     if use_default:
-        provider.username_attribute = provider.first_name_attribute = provider.last_name_attribute = ""
+        provider.username_attribute = provider.first_name_attribute = (
+            provider.last_name_attribute
+        ) = ""
     else:
         provider.username_attribute = _clean_attribute(username, "username")
         provider.first_name_attribute = _clean_attribute(first_name, "firstName")
         provider.last_name_attribute = _clean_attribute(last_name, "lastName")
-    provider.save(update_fields=["use_default_mapping", "username_attribute", "first_name_attribute",
-                                 "last_name_attribute", "updated_at"])
+    provider.save(
+        update_fields=[
+            "use_default_mapping",
+            "username_attribute",
+            "first_name_attribute",
+            "last_name_attribute",
+            "updated_at",
+        ]
+    )
     changes = diff(before, mapping_snapshot(provider))
     if changes["after"]:
-        record("auth_provider.mapping_changed", tenant=provider.tenant, actor=actor, target=provider, data=changes,
-               request=request)
+        record(
+            "auth_provider.mapping_changed",
+            tenant=provider.tenant,
+            actor=actor,
+            target=provider,
+            data=changes,
+            request=request,
+        )
     return provider
 
 
@@ -335,8 +438,11 @@ _FIELDS = {
 
 def _choice(value, field: str, choices) -> str:
     if value not in choices.values:
-        raise ValidationFailed(f"{field} must be one of: {', '.join(choices.values)}.", field=field,
-                               code="sso.setting_invalid")
+        raise ValidationFailed(
+            f"{field} must be one of: {', '.join(choices.values)}.",
+            field=field,
+            code="sso.setting_invalid",
+        )
     return value
 
 
@@ -344,20 +450,36 @@ def _clean_setting(name: str, value):
     field = _FIELDS[name]
     if name in ("sign_requests", "force_authn", "insecure_allow_sha1"):
         if not isinstance(value, bool):
-            raise ValidationFailed(f"{field} must be true or false.", field=field, code="invalid_type")
+            raise ValidationFailed(
+                f"{field} must be true or false.", field=field, code="invalid_type"
+            )
         return value
     if name == "clock_skew_seconds":
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_CLOCK_SKEW:
-            raise ValidationFailed(f"{field} must be a whole number of seconds from 0 to {MAX_CLOCK_SKEW}.",
-                                   field=field, code="sso.setting_invalid")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not 0 <= value <= MAX_CLOCK_SKEW
+        ):
+            raise ValidationFailed(
+                f"{field} must be a whole number of seconds from 0 to {MAX_CLOCK_SKEW}.",
+                field=field,
+                code="sso.setting_invalid",
+            )
         return value
     if name == "authn_context_class_ref":
         if value is None or (isinstance(value, str) and not value.strip()):
             return ""
-        if not isinstance(value, str) or len(value.strip()) > ATTRIBUTE_MAX or not _URI.fullmatch(value.strip()):
+        if (
+            not isinstance(value, str)
+            or len(value.strip()) > ATTRIBUTE_MAX
+            or not _URI.fullmatch(value.strip())
+        ):
             raise ValidationFailed(
                 f"{field} must be a URI such as urn:oasis:names:tc:SAML:2.0:ac:classes:Password, or empty to "
-                "request no authentication context.", field=field, code="sso.setting_invalid")
+                "request no authentication context.",
+                field=field,
+                code="sso.setting_invalid",
+            )
         return value.strip()
     if name == "name_id_format":
         return "" if value in (None, "") else _choice(value, field, NameIDFormat)
@@ -369,7 +491,9 @@ def _clean_setting(name: str, value):
 
 
 @transaction.atomic
-def set_advanced_settings(provider: AuthProvider, *, actor=None, request=None, **changes) -> AuthProvider:
+def set_advanced_settings(
+    provider: AuthProvider, *, actor=None, request=None, **changes
+) -> AuthProvider:
     """Change any of the advanced SAML settings (python names, see ``_FIELDS``); audited with before/after.
 
     SHA-1 for signed requests is refused unless ``insecure_allow_sha1`` is on
@@ -377,21 +501,34 @@ def set_advanced_settings(provider: AuthProvider, *, actor=None, request=None, *
     """
     unknown = sorted(set(changes) - set(_FIELDS))
     if unknown:
-        raise ValidationFailed(f"Unknown setting {', '.join(unknown)}; the settings are {', '.join(_FIELDS.values())}.",
-                               code="sso.setting_unknown")
+        raise ValidationFailed(
+            f"Unknown setting {', '.join(unknown)}; the settings are {', '.join(_FIELDS.values())}.",
+            code="sso.setting_unknown",
+        )
     cleaned = {name: _clean_setting(name, value) for name, value in changes.items()}
     merged = {name: cleaned.get(name, getattr(provider, name)) for name in _FIELDS}
-    if not merged["insecure_allow_sha1"] and {merged["digest_method"], merged["signature_method"]} & _SHA1:
+    if (
+        not merged["insecure_allow_sha1"]
+        and {merged["digest_method"], merged["signature_method"]} & _SHA1
+    ):
         raise ValidationFailed(
             "SHA-1 is not accepted for signed requests. Choose SHA-256, or turn on insecureAllowSha1 if your identity "
             "provider cannot do better (it weakens every signature it allows).",
-            field="signatureMethod", code="sso.sha1_not_allowed")
+            field="signatureMethod",
+            code="sso.sha1_not_allowed",
+        )
     before = advanced_snapshot(provider)
     for name, value in cleaned.items():
         setattr(provider, name, value)
     provider.save(update_fields=[*cleaned, "updated_at"])
     changes_ = diff(before, advanced_snapshot(provider))
     if changes_["after"]:
-        record("auth_provider.settings_changed", tenant=provider.tenant, actor=actor, target=provider, data=changes_,
-               request=request)
+        record(
+            "auth_provider.settings_changed",
+            tenant=provider.tenant,
+            actor=actor,
+            target=provider,
+            data=changes_,
+            request=request,
+        )
     return provider

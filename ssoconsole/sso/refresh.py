@@ -67,7 +67,9 @@ def claim(provider_id, *, now: datetime, owner: str, due_only: bool = True) -> b
     condition = Q(id=provider_id, metadata_source=MetadataSource.URL) & free
     if due_only:
         condition &= Q(next_refresh_at__lte=now)
-    updated = AuthProvider.objects.filter(condition).update(refresh_lease_until=now + LEASE, refresh_lease_owner=owner)
+    updated = AuthProvider.objects.filter(condition).update(
+        refresh_lease_until=now + LEASE, refresh_lease_owner=owner
+    )
     return updated == 1
 
 
@@ -101,9 +103,18 @@ def refresh_metadata(
     now = now or timezone.now()
     owner = secrets.token_hex(8)
     if not claim(provider.id, now=now, owner=owner, due_only=False):
-        raise e.RefreshInProgress("The metadata of this provider is being refreshed right now. Wait a minute and look again.")
+        raise e.RefreshInProgress(
+            "The metadata of this provider is being refreshed right now. Wait a minute and look again."
+        )
     try:
-        return _refresh_claimed(provider, actor=actor, actor_label=actor_label, request=request, fetcher=fetcher, now=now)
+        return _refresh_claimed(
+            provider,
+            actor=actor,
+            actor_label=actor_label,
+            request=request,
+            fetcher=fetcher,
+            now=now,
+        )
     finally:
         release(provider.id, owner=owner)
 
@@ -126,59 +137,107 @@ def _superseded(provider) -> RefreshOutcome:
 
 def _refresh_claimed(provider, *, actor, actor_label, request, fetcher, now) -> RefreshOutcome:
     provider.refresh_from_db()
-    started = (provider.metadata_source, provider.metadata_url, provider.entity_selector, provider.metadata_sha256)
+    started = (
+        provider.metadata_source,
+        provider.metadata_url,
+        provider.entity_selector,
+        provider.metadata_sha256,
+    )
     before = metadata_snapshot(provider)
     try:
         loaded = obtain_metadata(
-            metadata_xml=None, metadata_url=provider.metadata_url, entity_id=provider.entity_selector or None,
-            now=now, fetcher=fetcher,
+            metadata_xml=None,
+            metadata_url=provider.metadata_url,
+            entity_id=provider.entity_selector or None,
+            now=now,
+            fetcher=fetcher,
         )
     except DomainError as exc:
-        return _record_failure(provider, exc, started, actor=actor, actor_label=actor_label, request=request, now=now)
+        return _record_failure(
+            provider, exc, started, actor=actor, actor_label=actor_label, request=request, now=now
+        )
     with transaction.atomic():
         if _source(provider.id) != started:
             return _superseded(provider)
         apply_metadata(provider, loaded)
         provider.last_refresh_at, provider.last_refresh_result = now, RefreshResult.OK
         provider.last_refresh_error_code = provider.last_refresh_error_message = ""
-        provider.next_refresh_at = next_refresh(now, cache_duration=provider.cache_duration, valid_until=provider.valid_until)
+        provider.next_refresh_at = next_refresh(
+            now, cache_duration=provider.cache_duration, valid_until=provider.valid_until
+        )
         provider.save(update_fields=METADATA_FIELDS + _REFRESH_FIELDS)
         changes = diff(before, metadata_snapshot(provider))
         # An unchanged scheduled refresh is routine and would flood the log hourly;
         # a change, or a refresh someone asked for, is recorded.
         if changes["after"] or actor is not None or actor_label not in (None, "system"):
-            record("auth_provider.metadata_refreshed", tenant=provider.tenant, actor=actor, actor_label=actor_label,
-                   target=provider, data=changes, request=request)
-    return RefreshOutcome(str(provider.id), provider.display_name, ok=True, changed=bool(changes["after"]))
+            record(
+                "auth_provider.metadata_refreshed",
+                tenant=provider.tenant,
+                actor=actor,
+                actor_label=actor_label,
+                target=provider,
+                data=changes,
+                request=request,
+            )
+    return RefreshOutcome(
+        str(provider.id), provider.display_name, ok=True, changed=bool(changes["after"])
+    )
 
 
-_REFRESH_FIELDS = ["last_refresh_at", "last_refresh_result", "last_refresh_error_code", "last_refresh_error_message",
-                   "next_refresh_at", "updated_at"]
+_REFRESH_FIELDS = [
+    "last_refresh_at",
+    "last_refresh_result",
+    "last_refresh_error_code",
+    "last_refresh_error_message",
+    "next_refresh_at",
+    "updated_at",
+]
 
 
-def _record_failure(provider, exc: DomainError, started, *, actor, actor_label, request, now) -> RefreshOutcome:
+def _record_failure(
+    provider, exc: DomainError, started, *, actor, actor_label, request, now
+) -> RefreshOutcome:
     """Keep the last good metadata; note the failure, retry in an hour, audit it."""
     with transaction.atomic():
         if _source(provider.id) != started:
             return _superseded(provider)
         provider.last_refresh_at, provider.last_refresh_result = now, RefreshResult.FAILED
-        provider.last_refresh_error_code, provider.last_refresh_error_message = exc.code, exc.message[:2000]
+        provider.last_refresh_error_code, provider.last_refresh_error_message = (
+            exc.code,
+            exc.message[:2000],
+        )
         provider.next_refresh_at = now + RETRY_AFTER_FAILURE
         provider.save(update_fields=_REFRESH_FIELDS)
-        record("auth_provider.metadata_refreshed", tenant=provider.tenant, actor=actor, actor_label=actor_label,
-               target=provider, outcome=Outcome.FAILURE, reason_code=exc.code,
-               data={"error": exc.as_dict(), "url": provider.metadata_url}, request=request)
+        record(
+            "auth_provider.metadata_refreshed",
+            tenant=provider.tenant,
+            actor=actor,
+            actor_label=actor_label,
+            target=provider,
+            outcome=Outcome.FAILURE,
+            reason_code=exc.code,
+            data={"error": exc.as_dict(), "url": provider.metadata_url},
+            request=request,
+        )
     log.warning("metadata refresh failed provider=%s code=%s", provider.id, exc.code)
-    return RefreshOutcome(str(provider.id), provider.display_name, ok=False, error_code=exc.code,
-                          error_message=exc.message)
+    return RefreshOutcome(
+        str(provider.id),
+        provider.display_name,
+        ok=False,
+        error_code=exc.code,
+        error_message=exc.message,
+    )
 
 
 def due_provider_ids(now: datetime, *, limit: int = BATCH) -> list:
     """Return ids of URL-sourced providers whose refresh is due and whose lease is free."""
     free = Q(refresh_lease_until__isnull=True) | Q(refresh_lease_until__lte=now)
     return list(
-        AuthProvider.objects.filter(free, metadata_source=MetadataSource.URL, next_refresh_at__lte=now)
-        .order_by("next_refresh_at").values_list("id", flat=True)[:limit]
+        AuthProvider.objects.filter(
+            free, metadata_source=MetadataSource.URL, next_refresh_at__lte=now
+        )
+        .order_by("next_refresh_at")
+        .values_list("id", flat=True)[:limit]
     )
 
 
@@ -203,7 +262,9 @@ def refresh_due_providers(
             continue
         try:
             provider = AuthProvider.objects.select_related("tenant").get(id=provider_id)
-            outcome = _refresh_claimed(provider, actor=None, actor_label="system", request=None, fetcher=fetcher, now=now)
+            outcome = _refresh_claimed(
+                provider, actor=None, actor_label="system", request=None, fetcher=fetcher, now=now
+            )
         except Exception:  # one broken provider must not stop the others; the log has the trace
             log.exception("metadata refresh crashed provider=%s", provider_id)
             continue

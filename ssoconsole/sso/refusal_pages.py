@@ -33,9 +33,7 @@ from ssoconsole.sso.refusals import SSORefusal
 security_log = logging.getLogger("ssoconsole.security")
 
 SIGNIN_ACTION = "auth.signin"
-MAPPING_USER_MESSAGE = (
-    "Your identity provider did not send your username in the form this console expects. Tell your administrator."
-)
+MAPPING_USER_MESSAGE = "Your identity provider did not send your username in the form this console expects. Tell your administrator."
 
 
 @dataclass(frozen=True)
@@ -52,9 +50,13 @@ class Described:
 def describe(error: Exception) -> Described:
     """Return the code, status and sentences of any refusal the sign-in flow raises."""
     if isinstance(error, SSORefusal):
-        return Described(error.code, error.status, error.user_message, error.admin_message(), error.as_dict())
+        return Described(
+            error.code, error.status, error.user_message, error.admin_message(), error.as_dict()
+        )
     if isinstance(error, SAMLError):
-        return Described(error.code, 400, error.user_message, error.admin_message(), error.as_dict())
+        return Described(
+            error.code, 400, error.user_message, error.admin_message(), error.as_dict()
+        )
     if isinstance(error, MappingError):
         details = {k: v for k, v in error.as_dict().items() if k != "message"}
         details.update(userMessage=MAPPING_USER_MESSAGE, adminMessage=error.message)
@@ -92,7 +94,9 @@ def record_refusal(
         actor=user,
         actor_label=None if user is not None else (username or "anonymous")[:254],
         target=user if user is not None else provider,
-        target_type="user" if user is not None else ("authprovider" if provider is not None else ""),
+        target_type="user"
+        if user is not None
+        else ("authprovider" if provider is not None else ""),
         target_label="" if user is not None or provider is not None else (username or "")[:254],
         outcome=Outcome.FAILURE,
         reason_code=d.code[:64],
@@ -101,14 +105,20 @@ def record_refusal(
     )
     security_log.warning(
         "sso refused code=%s tenant=%s provider=%s username=%r admin=%s",
-        d.code, getattr(tenant, "id", None), getattr(provider, "id", None), username, _one_line(d.admin_message),
+        d.code,
+        getattr(tenant, "id", None),
+        getattr(provider, "id", None),
+        username,
+        _one_line(d.admin_message),
     )
     return d, event
 
 
 def _one_line(text: str) -> str:
     """Escape line breaks and other control characters: values from posted XML must not forge log lines."""
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in str(text))
+    return "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in str(text)
+    )
 
 
 def refusal_page(request, d: Described, *, reference=None, test_mode: bool = False):
@@ -141,22 +151,37 @@ def throttled_page(request, exc, *, tenant=None, scope: str):
     """Return the 429 page for ``exc`` (a ``throttle.Throttled``), with Retry-After, and log it."""
     minutes = max(1, -(-exc.retry_after // 60))
     address = client_ip(request) or ""
-    security_log.info("sso throttled scope=%s address=%s retry_after=%s", scope, address, exc.retry_after)
+    security_log.info(
+        "sso throttled scope=%s address=%s retry_after=%s", scope, address, exc.retry_after
+    )
     # One audit event per address and throttled period, not one per request: otherwise an anonymous
     # script that keeps posting writes the tenant's audit log without bound (the throttle's purpose).
     # Keyed like the throttle itself (an IPv6 /64 is one address), or rotating inside it would evade this.
-    if cache.add(f"sso-throttled-audited:{scope}:{throttle.address_key(address)}", 1, timeout=max(60, exc.retry_after)):
+    if cache.add(
+        f"sso-throttled-audited:{scope}:{throttle.address_key(address)}",
+        1,
+        timeout=max(60, exc.retry_after),
+    ):
         record(
-            SIGNIN_ACTION, tenant=tenant, actor_label="anonymous", outcome=Outcome.FAILURE,
+            SIGNIN_ACTION,
+            tenant=tenant,
+            actor_label="anonymous",
+            outcome=Outcome.FAILURE,
             reason_code="sso.throttled",
-            data={"method": "saml", "scope": scope, "retryAfterSeconds": exc.retry_after,
-                  "adminMessage": f"Too many single sign-on requests from one address ({scope}); "
-                                  f"refused for {minutes} min."},
+            data={
+                "method": "saml",
+                "scope": scope,
+                "retryAfterSeconds": exc.retry_after,
+                "adminMessage": f"Too many single sign-on requests from one address ({scope}); "
+                f"refused for {minutes} min.",
+            },
             request=request,
         )
     response = render(
-        request, "sso/throttled.html",
-        {"wait": f"{minutes} minute{'s' if minutes != 1 else ''}", "login_url": urls.login_url()}, status=429,
+        request,
+        "sso/throttled.html",
+        {"wait": f"{minutes} minute{'s' if minutes != 1 else ''}", "login_url": urls.login_url()},
+        status=429,
     )
     response["Retry-After"] = str(exc.retry_after)
     response["Cache-Control"] = "no-store"
@@ -179,13 +204,12 @@ class SignInFailure:
 
 def recent_sign_in_failures(provider, limit: int = 20) -> list[SignInFailure]:
     """Return the latest refused sign-ins through ``provider``, newest first (the details page's list)."""
-    events = (
-        AuditEvent.objects.filter(
-            tenant_id=provider.tenant_id, action=SIGNIN_ACTION, outcome=Outcome.FAILURE,
-            data__providerId=str(provider.id),
-        )
-        .order_by("-created_at")[:limit]
-    )
+    events = AuditEvent.objects.filter(
+        tenant_id=provider.tenant_id,
+        action=SIGNIN_ACTION,
+        outcome=Outcome.FAILURE,
+        data__providerId=str(provider.id),
+    ).order_by("-created_at")[:limit]
     return [
         SignInFailure(
             at=e.created_at,

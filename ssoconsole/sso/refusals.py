@@ -72,7 +72,9 @@ class RequestAlreadyUsed(SSORefusal):
 
     code = "sso.request_already_used"
     user_message = "This sign-in was already completed or refused. " + START_AT_LOGIN
-    admin_hint = "A second answer to one request (a reloaded or resubmitted page, or a replay) is refused."
+    admin_hint = (
+        "A second answer to one request (a reloaded or resubmitted page, or a replay) is refused."
+    )
 
 
 class RequestCookieMissing(SSORefusal):
@@ -105,7 +107,9 @@ class ResponseMissing(SSORefusal):
 
     code = "sso.response_missing"
     user_message = "No sign-in answer arrived from your identity provider. " + START_AT_LOGIN
-    admin_hint = "The assertion consumer service expects an HTTP-POST form with a SAMLResponse field."
+    admin_hint = (
+        "The assertion consumer service expects an HTTP-POST form with a SAMLResponse field."
+    )
 
 
 class RequestTooLarge(SSORefusal):
@@ -122,7 +126,9 @@ class NotAPost(SSORefusal):
 
     code = "sso.acs_method_not_allowed"
     status = 405
-    user_message = "This address receives sign-in answers from identity providers. " + START_AT_LOGIN
+    user_message = (
+        "This address receives sign-in answers from identity providers. " + START_AT_LOGIN
+    )
 
 
 class TenantNotFound(SSORefusal):
@@ -154,7 +160,9 @@ class UserInactive(SSORefusal):
 
     code = "sso.user_inactive"
     status = 403
-    user_message = "Your account is deactivated. Ask an administrator of your organization to reactivate it."
+    user_message = (
+        "Your account is deactivated. Ask an administrator of your organization to reactivate it."
+    )
     admin_hint = "Reactivate the user to allow sign-in."
 
 
@@ -179,7 +187,9 @@ class OrgUsesOtherProvider(SSORefusal):
         "You signed in at an identity provider that your organization does not use. Go to the login page, "
         "enter your username and sign in with your organization's provider."
     )
-    admin_hint = "Check Organizations in use of both providers, or the org's Authentication setting."
+    admin_hint = (
+        "Check Organizations in use of both providers, or the org's Authentication setting."
+    )
 
 
 class AssertionReplayed(SSORefusal):
@@ -187,7 +197,9 @@ class AssertionReplayed(SSORefusal):
 
     code = "sso.assertion_replayed"
     user_message = "This sign-in answer was already used. " + START_AT_LOGIN
-    admin_hint = "A second POST of an accepted response (a resubmitted page, or a replay attack) is refused."
+    admin_hint = (
+        "A second POST of an accepted response (a resubmitted page, or a replay attack) is refused."
+    )
 
 
 class IdPSessionEnded(SSORefusal):
@@ -196,7 +208,9 @@ class IdPSessionEnded(SSORefusal):
     code = "sso.idp_session_ended"
     status = 403
     user_message = "Your identity provider's session has ended. Sign in at your identity provider again from the login page."
-    admin_hint = "SessionNotOnOrAfter in the assertion is not in the future; check the server clocks."
+    admin_hint = (
+        "SessionNotOnOrAfter in the assertion is not in the future; check the server clocks."
+    )
 
 
 class WrongProvider(SSORefusal):
@@ -242,8 +256,14 @@ class UnexpectedFailure(SSORefusal):
     """The sign-in answer could not be processed because of an unexpected server error (logged with a traceback)."""
 
     code = "sso.unexpected_error"
-    user_message = "Single sign-on could not be completed. " + START_AT_LOGIN + " If it keeps failing, tell your administrator."
-    admin_hint = "The server log has the traceback; this is a bug or an outage (for example the database)."
+    user_message = (
+        "Single sign-on could not be completed. "
+        + START_AT_LOGIN
+        + " If it keeps failing, tell your administrator."
+    )
+    admin_hint = (
+        "The server log has the traceback; this is a bug or an outage (for example the database)."
+    )
 
 
 class ProviderMissing(SSORefusal):
@@ -251,5 +271,7 @@ class ProviderMissing(SSORefusal):
 
     code = "sso.provider_missing"
     status = 409
-    user_message = "Single sign-on for your organization is not set up correctly. Tell your administrator."
+    user_message = (
+        "Single sign-on for your organization is not set up correctly. Tell your administrator."
+    )
     admin_hint = "Choose an existing provider (or local sign-in) in the organization's Authentication settings."

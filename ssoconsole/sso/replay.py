@@ -38,7 +38,9 @@ def record_consumed(assertion: Assertion, *, tenant, now: datetime) -> None:
             )
     except IntegrityError:
         first = (
-            ConsumedAssertion.objects.filter(issuer=assertion.issuer[:1024], assertion_id=assertion.assertion_id[:256])
+            ConsumedAssertion.objects.filter(
+                issuer=assertion.issuer[:1024], assertion_id=assertion.assertion_id[:256]
+            )
             .values_list("consumed_at", flat=True)
             .first()
         )

@@ -35,8 +35,13 @@ def _run(stop: threading.Event, interval: float) -> None:
         try:
             close_old_connections()
             for outcome in refresh_due_providers():
-                log.info("metadata refreshed provider=%s ok=%s changed=%s code=%s", outcome.provider_id, outcome.ok,
-                         outcome.changed, outcome.error_code)
+                log.info(
+                    "metadata refreshed provider=%s ok=%s changed=%s code=%s",
+                    outcome.provider_id,
+                    outcome.ok,
+                    outcome.changed,
+                    outcome.error_code,
+                )
         except Exception:  # the scheduler must outlive a database hiccup; the next round retries
             log.exception("metadata refresh round failed")
         finally:
@@ -50,7 +55,9 @@ def start_scheduler(interval: float = INTERVAL_SECONDS) -> bool:
         if thread is not None and thread.is_alive() and _state["pid"] == os.getpid():
             return False
         stop = threading.Event()
-        thread = threading.Thread(target=_run, args=(stop, interval), name="ssoconsole-metadata-refresh", daemon=True)
+        thread = threading.Thread(
+            target=_run, args=(stop, interval), name="ssoconsole-metadata-refresh", daemon=True
+        )
         _state.update(thread=thread, pid=os.getpid(), stop=stop)
         thread.start()
         return True

@@ -22,7 +22,12 @@ from ssoconsole.sso import refusals as r
 from ssoconsole.sso.errors import KeyDecryptionFailed
 from ssoconsole.sso.mapping import MappedIdentity, map_assertion
 from ssoconsole.sso.models import AuthProvider
-from ssoconsole.sso.saml_config import identity_provider_config, mapping_config, service_provider_config, validation_policy
+from ssoconsole.sso.saml_config import (
+    identity_provider_config,
+    mapping_config,
+    service_provider_config,
+    validation_policy,
+)
 from ssoconsole.sso.sp_encryption import open_private_key
 from ssoconsole.sso.sp_identity import sp_identity
 
@@ -89,14 +94,21 @@ def find_user(tenant, username: str) -> User:
     Usernames are unique in the deployment, but only a user of the tenant
     whose ACS received the answer may sign in through it.
     """
-    user = match_username(User.objects.select_related("org", "tenant").filter(tenant=tenant), username)
+    user = match_username(
+        User.objects.select_related("org", "tenant").filter(tenant=tenant), username
+    )
     if user is None:
         raise r.UnknownUser(
             f"No user of this tenant has the username {username!r} that the identity provider asserted.",
-            expected="an existing user with this username", actual=username,
+            expected="an existing user with this username",
+            actual=username,
         )
     if not user.is_active:
-        raise r.UserInactive(f"The user {user.username} is deactivated.", expected="an active user", actual="deactivated")
+        raise r.UserInactive(
+            f"The user {user.username} is deactivated.",
+            expected="an active user",
+            actual="deactivated",
+        )
     return user
 
 
@@ -106,10 +118,13 @@ def check_org_provider(user: User, provider: AuthProvider) -> AuthProvider:
     if not effective.uses_sso:
         raise r.OrgNotUsingSSO(
             f"The organization {user.org.name} of {user.username} signs in with passwords.",
-            expected=provider.display_name, actual="password sign-in",
+            expected=provider.display_name,
+            actual="password sign-in",
         )
     if effective.provider_id != provider.id:
-        other = AuthProvider.objects.filter(id=effective.provider_id, tenant_id=user.tenant_id).first()
+        other = AuthProvider.objects.filter(
+            id=effective.provider_id, tenant_id=user.tenant_id
+        ).first()
         raise r.OrgUsesOtherProvider(
             f"The organization {user.org.name} of {user.username} signs in with another provider.",
             expected=other.display_name if other is not None else str(effective.provider_id),

@@ -41,7 +41,9 @@ class SAMLSignInFlow:
         if len(providers) <= 1:
             return step
         return signin.ProviderChoice(
-            step.username, step.user, tuple(signin.ProviderOption(p.id, p.display_name) for p in providers)
+            step.username,
+            step.user,
+            tuple(signin.ProviderOption(p.id, p.display_name) for p in providers),
         )
 
     def start(self, request, step, *, next_url: str):
@@ -51,26 +53,50 @@ class SAMLSignInFlow:
             return HttpResponseRedirect(next_url)
         if isinstance(step, signin.ProviderChoice):
             return _choice_page(request, step.username, step.providers, next_url)
-        provider = AuthProvider.objects.filter(id=step.provider_id, tenant_id=step.user.tenant_id).first()
+        provider = AuthProvider.objects.filter(
+            id=step.provider_id, tenant_id=step.user.tenant_id
+        ).first()
         if provider is None:
-            return refuse(request, ProviderMissing(actual=str(step.provider_id)), tenant=step.user.tenant,
-                          user=step.user, username=step.username)
-        return redirect_to_idp(request, tenant=step.user.tenant, provider=provider, username=step.username,
-                               return_path=next_url)
+            return refuse(
+                request,
+                ProviderMissing(actual=str(step.provider_id)),
+                tenant=step.user.tenant,
+                user=step.user,
+                username=step.username,
+            )
+        return redirect_to_idp(
+            request,
+            tenant=step.user.tenant,
+            provider=provider,
+            username=step.username,
+            return_path=next_url,
+        )
 
 
-def _choice_page(request, username, providers, next_url, *, error=None, error_code=None, status=200):
+def _choice_page(
+    request, username, providers, next_url, *, error=None, error_code=None, status=200
+):
     return render(
         request,
         "sso/choose_provider.html",
-        {"username": username, "providers": providers, "next": next_url, "error": error, "error_code": error_code},
+        {
+            "username": username,
+            "providers": providers,
+            "next": next_url,
+            "error": error,
+            "error_code": error_code,
+        },
         status=status,
     )
 
 
 # Wrong picks are audited in the user's tenant, and anyone may post this form: bound them per address.
 CHOOSE_RULE = throttle.Rule(
-    "sso-choose-address", limit=30, window_seconds=15 * 60, what="from your network address", per_address=True
+    "sso-choose-address",
+    limit=30,
+    window_seconds=15 * 60,
+    what="from your network address",
+    per_address=True,
 )
 
 
@@ -101,21 +127,42 @@ def choose_provider(request):
     chosen = next((p for p in providers if str(p.id) == request.POST.get("provider", "")), None)
     if chosen is None:
         throttle.record_failure(CHOOSE_RULE, address)
-        return _choice_page(request, step.username, options, next_url, status=400, error_code="sso.provider_required",
-                            error="Choose one of the listed identity providers.")
+        return _choice_page(
+            request,
+            step.username,
+            options,
+            next_url,
+            status=400,
+            error_code="sso.provider_required",
+            error="Choose one of the listed identity providers.",
+        )
     right = effective_provider_for_user(user)
     if right is None or right.id != chosen.id:
-        message = (
-            f"“{chosen.display_name}” is not your organization's identity provider. "
-            + (f"Choose “{right.display_name}”." if right is not None else "Ask your administrator which one to use.")
+        message = f"“{chosen.display_name}” is not your organization's identity provider. " + (
+            f"Choose “{right.display_name}”."
+            if right is not None
+            else "Ask your administrator which one to use."
         )
-        error = WrongProvider(message, expected=right.display_name if right else None, actual=chosen.display_name)
+        error = WrongProvider(
+            message, expected=right.display_name if right else None, actual=chosen.display_name
+        )
         error.user_message = message
         throttle.record_failure(CHOOSE_RULE, address)
-        record_refusal(request, error, tenant=user.tenant, provider=chosen, user=user, username=step.username)
-        return _choice_page(request, step.username, options, next_url, status=400, error=message,
-                            error_code=error.code)
-    return redirect_to_idp(request, tenant=user.tenant, provider=chosen, username=step.username, return_path=next_url)
+        record_refusal(
+            request, error, tenant=user.tenant, provider=chosen, user=user, username=step.username
+        )
+        return _choice_page(
+            request,
+            step.username,
+            options,
+            next_url,
+            status=400,
+            error=message,
+            error_code=error.code,
+        )
+    return redirect_to_idp(
+        request, tenant=user.tenant, provider=chosen, username=step.username, return_path=next_url
+    )
 
 
 def signin_redirect(username: str, next_url: str):

@@ -23,16 +23,26 @@ class SignInRequest(models.Model):
     use: it is set by one conditional UPDATE, which exactly one process wins.
     """
 
-    request_id = models.CharField(max_length=64, unique=True, help_text="The AuthnRequest ID (SAML Core 3.2.1).")
+    request_id = models.CharField(
+        max_length=64, unique=True, help_text="The AuthnRequest ID (SAML Core 3.2.1)."
+    )
     relay_state_hash = models.CharField(max_length=64, unique=True)
-    binding_hash = models.CharField(max_length=64, help_text="SHA-256 of the browser-binding cookie's value.")
+    binding_hash = models.CharField(
+        max_length=64, help_text="SHA-256 of the browser-binding cookie's value."
+    )
     tenant = models.ForeignKey("tenancy.Tenant", on_delete=models.CASCADE, related_name="+")
     provider = models.ForeignKey("sso.AuthProvider", on_delete=models.CASCADE, related_name="+")
-    username = models.CharField(max_length=254, blank=True, default="", help_text="What was typed at /login.")
+    username = models.CharField(
+        max_length=254, blank=True, default="", help_text="What was typed at /login."
+    )
     return_path = models.CharField(max_length=2000, default="/console/")
     test_mode = models.BooleanField(default=False)
     started_by = models.ForeignKey(
-        "accounts.User", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
         help_text="The administrator who started a test-mode sign-in.",
     )
     created_at = models.DateTimeField()
@@ -59,7 +69,9 @@ class ConsumedAssertion(models.Model):
     expires_at = models.DateTimeField(db_index=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint("issuer", "assertion_id", name="sso_consumed_assertion_unique")]
+        constraints = [
+            models.UniqueConstraint("issuer", "assertion_id", name="sso_consumed_assertion_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.issuer} {self.assertion_id}"
@@ -71,7 +83,9 @@ class SignInTestResult(models.Model):
     id = models.UUIDField(primary_key=True)
     tenant = models.ForeignKey("tenancy.Tenant", on_delete=models.CASCADE, related_name="+")
     provider = models.ForeignKey("sso.AuthProvider", on_delete=models.CASCADE, related_name="+")
-    started_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    started_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(db_index=True)
     passed = models.BooleanField()
     report = models.JSONField(default=dict)

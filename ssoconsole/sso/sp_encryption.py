@@ -45,8 +45,10 @@ class SealedPair:
     encryption_certificate_pem: str
 
     def fields(self) -> dict[str, str]:
-        return {"encryption_key_encrypted": self.encryption_key_encrypted,
-                "encryption_certificate_pem": self.encryption_certificate_pem}
+        return {
+            "encryption_key_encrypted": self.encryption_key_encrypted,
+            "encryption_certificate_pem": self.encryption_certificate_pem,
+        }
 
 
 def new_sealed_pair(tenant_id) -> SealedPair:
@@ -67,11 +69,19 @@ def ensure_pair(identity: SPIdentity) -> SPIdentity:
     if identity.encryption_key_encrypted:
         return identity
     sealed = new_sealed_pair(identity.tenant_id)
-    won = SPIdentity.objects.filter(pk=identity.pk, encryption_key_encrypted="").update(**sealed.fields())
+    won = SPIdentity.objects.filter(pk=identity.pk, encryption_key_encrypted="").update(
+        **sealed.fields()
+    )
     identity.refresh_from_db()
     if won:
-        record("sp_identity.encryption_key_generated", tenant=identity.tenant, actor_label="system",
-               target=identity, target_type="spidentity", target_label=str(identity.tenant))
+        record(
+            "sp_identity.encryption_key_generated",
+            tenant=identity.tenant,
+            actor_label="system",
+            target=identity,
+            target_type="spidentity",
+            target_label=str(identity.tenant),
+        )
     return identity
 
 
@@ -84,5 +94,11 @@ def sealed_columns(identity: SPIdentity) -> list[tuple[str, str, str]]:
     """Return ``(field, sealed text, context)`` of every private key of ``identity``, for resealing."""
     columns = [("private_key_encrypted", identity.private_key_encrypted, str(identity.tenant_id))]
     if identity.encryption_key_encrypted:
-        columns.append(("encryption_key_encrypted", identity.encryption_key_encrypted, context(identity.tenant_id)))
+        columns.append(
+            (
+                "encryption_key_encrypted",
+                identity.encryption_key_encrypted,
+                context(identity.tenant_id),
+            )
+        )
     return columns

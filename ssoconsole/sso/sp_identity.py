@@ -49,8 +49,14 @@ def sp_identity(tenant: Tenant) -> SPIdentity:
                 certificate_pem=pair.certificate_pem.decode("ascii"),
                 **encryption.fields(),
             )
-            record("sp_identity.key_generated", tenant=tenant, actor_label="system", target=identity,
-                   target_type="spidentity", target_label=str(tenant))
+            record(
+                "sp_identity.key_generated",
+                tenant=tenant,
+                actor_label="system",
+                target=identity,
+                target_type="spidentity",
+                target_label=str(tenant),
+            )
     except IntegrityError:
         return sp_encryption.ensure_pair(SPIdentity.objects.get(tenant=tenant))
     return identity
@@ -66,8 +72,15 @@ def rotate_sp_signing_key(tenant: Tenant, *, actor=None, request=None) -> SPIden
     identity.certificate_pem = pair.certificate_pem.decode("ascii")
     identity.rotated_at = timezone.now()
     identity.save()
-    record("sp_identity.key_rotated", tenant=tenant, actor=actor, target=identity, target_type="spidentity",
-           target_label=str(tenant), request=request)
+    record(
+        "sp_identity.key_rotated",
+        tenant=tenant,
+        actor=actor,
+        target=identity,
+        target_type="spidentity",
+        target_label=str(tenant),
+        request=request,
+    )
     return identity
 
 
@@ -86,8 +99,15 @@ def rotate_sp_encryption_key(tenant: Tenant, *, actor=None, request=None) -> SPI
         setattr(identity, field, value)
     identity.rotated_at = timezone.now()
     identity.save()
-    record("sp_identity.encryption_key_rotated", tenant=tenant, actor=actor, target=identity,
-           target_type="spidentity", target_label=str(tenant), request=request)
+    record(
+        "sp_identity.encryption_key_rotated",
+        tenant=tenant,
+        actor=actor,
+        target=identity,
+        target_type="spidentity",
+        target_label=str(tenant),
+        request=request,
+    )
     return identity
 
 
@@ -102,7 +122,9 @@ def reseal_sp_keys() -> int:
         updates = {}
         for field, sealed, context in sp_encryption.sealed_columns(identity):
             if not keys.is_current(sealed):
-                updates[field] = keys.seal(keys.open_sealed(sealed, context=context), context=context)
+                updates[field] = keys.seal(
+                    keys.open_sealed(sealed, context=context), context=context
+                )
         if updates:
             SPIdentity.objects.filter(pk=identity.pk).update(**updates)
             changed += len(updates)
@@ -130,7 +152,9 @@ def service_provider_config(tenant: Tenant, *, with_keys: bool = True) -> Servic
 
 def _urls_only(tenant: Tenant) -> ServiceProvider:
     return ServiceProvider(
-        entity_id=urls.sp_entity_id(tenant.id), acs_url=urls.sp_acs_url(tenant.id), organization_name=None,
+        entity_id=urls.sp_entity_id(tenant.id),
+        acs_url=urls.sp_acs_url(tenant.id),
+        organization_name=None,
     )
 
 

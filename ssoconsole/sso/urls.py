@@ -11,9 +11,16 @@ urlpatterns = [
     # The ACS takes any string: an unknown or malformed tenant id gets the readable refusal page, not a bare 404.
     path("sso/<str:tenant_id>/acs", acs.acs, name="acs"),
     path("sso/choose-provider", signin_flow.choose_provider, name="choose-provider"),
-    path("console/administration/integrations/identity-management/sp-encryption-certificate.cer", views.sp_encryption_certificate,
-         name="sp-encryption-certificate"),
-    path("console/identity-management/providers/<uuid:provider_id>/test", test_mode.provider_test, name="provider-test"),
+    path(
+        "console/administration/integrations/identity-management/sp-encryption-certificate.cer",
+        views.sp_encryption_certificate,
+        name="sp-encryption-certificate",
+    ),
+    path(
+        "console/identity-management/providers/<uuid:provider_id>/test",
+        test_mode.provider_test,
+        name="provider-test",
+    ),
     path(
         "console/identity-management/providers/<uuid:provider_id>/test/results/<uuid:result_id>",
         test_mode.provider_test_result,

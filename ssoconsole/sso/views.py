@@ -77,6 +77,10 @@ def sp_encryption_certificate(request) -> HttpResponse:
     rather than DER because every IdP's upload accepts it and an
     administrator can open it to check what it is.
     """
-    response = HttpResponse(encryption_certificate_pem(request.tenant), content_type="application/x-pem-file")
-    response["Content-Disposition"] = f'attachment; filename="ssoconsole-sp-encryption-{request.tenant.id}.cer"'
+    response = HttpResponse(
+        encryption_certificate_pem(request.tenant), content_type="application/x-pem-file"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="ssoconsole-sp-encryption-{request.tenant.id}.cer"'
+    )
     return response

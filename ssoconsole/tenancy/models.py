@@ -14,7 +14,8 @@ class Tenant(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=200)
     max_session_hours = models.PositiveSmallIntegerField(
-        default=12, help_text="Upper bound of a console session, whatever the identity provider allows."
+        default=12,
+        help_text="Upper bound of a console session, whatever the identity provider allows.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -40,7 +41,9 @@ class Organization(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="organizations")
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     name = models.CharField(max_length=200)
     sso_mode = models.CharField(max_length=16, choices=SSOMode.choices, default=SSOMode.INHERIT)
     sso_provider_id = models.UUIDField(null=True, blank=True)
@@ -51,9 +54,13 @@ class Organization(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["tenant"], condition=models.Q(parent__isnull=True), name="tenancy_one_top_org_per_tenant"
+                fields=["tenant"],
+                condition=models.Q(parent__isnull=True),
+                name="tenancy_one_top_org_per_tenant",
             ),
-            models.UniqueConstraint(Lower("name"), "parent", name="tenancy_org_name_unique_among_siblings"),
+            models.UniqueConstraint(
+                Lower("name"), "parent", name="tenancy_org_name_unique_among_siblings"
+            ),
             models.CheckConstraint(
                 condition=(
                     models.Q(sso_mode="provider", sso_provider_id__isnull=False)

@@ -13,7 +13,12 @@ from django.db import IntegrityError, connection, transaction
 
 from ssoconsole.audit.log import diff, record
 from ssoconsole.core.errors import Conflict, NotFound, ValidationFailed
-from ssoconsole.tenancy.inheritance import EffectiveSSO, OrgSetting, effective_sso, effective_sso_for_all
+from ssoconsole.tenancy.inheritance import (
+    EffectiveSSO,
+    OrgSetting,
+    effective_sso,
+    effective_sso_for_all,
+)
 from ssoconsole.tenancy.models import Organization, SSOMode, Tenant
 
 MAX_NAME = 200
@@ -34,7 +39,9 @@ def _clean_name(name, field: str = "name") -> str:
         raise ValidationFailed("Enter a name.", field=field, code="name_required")
     name = " ".join(name.split())
     if len(name) > MAX_NAME:
-        raise ValidationFailed(f"Names are at most {MAX_NAME} characters long.", field=field, code="name_too_long")
+        raise ValidationFailed(
+            f"Names are at most {MAX_NAME} characters long.", field=field, code="name_too_long"
+        )
     return name
 
 
@@ -56,7 +63,13 @@ def create_tenant(name: str, *, tenant_id: UUID | None = None, actor_label: str 
         raise Conflict(f"A tenant with id {tenant_id} already exists.", code="tenant_exists")
     tenant = Tenant.objects.create(id=tenant_id, name=name)
     top = Organization.objects.create(tenant=tenant, name=name, sso_mode=SSOMode.NONE)
-    record("tenant.created", tenant=tenant, actor_label=actor_label, target=tenant, data={"name": name, "topOrgId": str(top.id)})
+    record(
+        "tenant.created",
+        tenant=tenant,
+        actor_label=actor_label,
+        target=tenant,
+        data={"name": name, "topOrgId": str(top.id)},
+    )
     return tenant
 
 
@@ -69,7 +82,9 @@ def get_org(tenant: Tenant, org_id) -> Organization:
     try:
         return Organization.objects.get(tenant=tenant, id=_uuid(org_id, "orgId"))
     except Organization.DoesNotExist:
-        raise NotFound("No organization with this id in your tenant.", code="org_not_found") from None
+        raise NotFound(
+            "No organization with this id in your tenant.", code="org_not_found"
+        ) from None
 
 
 def _uuid(value, field: str) -> UUID:
@@ -78,7 +93,9 @@ def _uuid(value, field: str) -> UUID:
     try:
         return UUID(str(value))
     except (TypeError, ValueError, AttributeError):
-        raise ValidationFailed(f"{field} must be an id (UUID).", field=field, code="invalid_id") from None
+        raise ValidationFailed(
+            f"{field} must be an id (UUID).", field=field, code="invalid_id"
+        ) from None
 
 
 def _save(org: Organization) -> None:
@@ -87,7 +104,9 @@ def _save(org: Organization) -> None:
             org.save()
     except IntegrityError:
         raise Conflict(
-            "An organization with this name already exists under the same parent.", field="name", code="org_name_taken"
+            "An organization with this name already exists under the same parent.",
+            field="name",
+            code="org_name_taken",
         ) from None
 
 
@@ -98,7 +117,14 @@ def create_org(tenant: Tenant, name, *, parent_id=None, actor=None, request=None
     parent = get_org(tenant, parent_id) if parent_id is not None else top_org(tenant)
     org = Organization(tenant=tenant, parent=parent, name=name, sso_mode=SSOMode.INHERIT)
     _save(org)
-    record("org.created", tenant=tenant, actor=actor, target=org, data={"after": org_snapshot(org)}, request=request)
+    record(
+        "org.created",
+        tenant=tenant,
+        actor=actor,
+        target=org,
+        data={"after": org_snapshot(org)},
+        request=request,
+    )
     return org
 
 
@@ -107,7 +133,14 @@ def rename_org(org: Organization, name, *, actor=None, request=None) -> Organiza
     before = org_snapshot(org)
     org.name = _clean_name(name)
     _save(org)
-    record("org.renamed", tenant=org.tenant, actor=actor, target=org, data=diff(before, org_snapshot(org)), request=request)
+    record(
+        "org.renamed",
+        tenant=org.tenant,
+        actor=actor,
+        target=org,
+        data=diff(before, org_snapshot(org)),
+        request=request,
+    )
     return org
 
 
@@ -115,7 +148,9 @@ def rename_org(org: Organization, name, *, actor=None, request=None) -> Organiza
 def move_org(org: Organization, new_parent_id, *, actor=None, request=None) -> Organization:
     """Move ``org`` under another org of the same tenant, refusing cycles and moving the top org."""
     if org.parent_id is None:
-        raise ValidationFailed("The top organization cannot be moved.", field="parentId", code="org_top_immovable")
+        raise ValidationFailed(
+            "The top organization cannot be moved.", field="parentId", code="org_top_immovable"
+        )
     new_parent = get_org(org.tenant, new_parent_id)
     if new_parent.id == org.id or org.id in ancestor_ids(new_parent):
         raise ValidationFailed(
@@ -126,15 +161,26 @@ def move_org(org: Organization, new_parent_id, *, actor=None, request=None) -> O
     before = org_snapshot(org)
     org.parent = new_parent
     _save(org)
-    record("org.moved", tenant=org.tenant, actor=actor, target=org, data=diff(before, org_snapshot(org)), request=request)
+    record(
+        "org.moved",
+        tenant=org.tenant,
+        actor=actor,
+        target=org,
+        data=diff(before, org_snapshot(org)),
+        request=request,
+    )
     return org
 
 
 @transaction.atomic
-def set_org_sso(org: Organization, mode, provider_id=None, *, actor=None, request=None) -> Organization:
+def set_org_sso(
+    org: Organization, mode, provider_id=None, *, actor=None, request=None
+) -> Organization:
     """Set an org's own SSO setting: ``inherit``, ``none`` or ``provider`` with a provider of the tenant."""
     if mode not in SSOMode.values:
-        raise ValidationFailed("mode must be one of inherit, provider, none.", field="mode", code="invalid_sso_mode")
+        raise ValidationFailed(
+            "mode must be one of inherit, provider, none.", field="mode", code="invalid_sso_mode"
+        )
     if mode == SSOMode.INHERIT and org.parent_id is None:
         raise ValidationFailed(
             "The top organization has no parent to inherit from; choose a provider or local sign-in.",
@@ -144,16 +190,35 @@ def set_org_sso(org: Organization, mode, provider_id=None, *, actor=None, reques
     pid = None
     if mode == SSOMode.PROVIDER:
         if provider_id is None:
-            raise ValidationFailed("Choose the authentication provider to use.", field="providerId", code="provider_required")
+            raise ValidationFailed(
+                "Choose the authentication provider to use.",
+                field="providerId",
+                code="provider_required",
+            )
         pid = _uuid(provider_id, "providerId")
         if not any(check(org.tenant, pid) for check in _provider_checkers):
-            raise NotFound("No authentication provider with this id in your tenant.", field="providerId", code="provider_not_found")
+            raise NotFound(
+                "No authentication provider with this id in your tenant.",
+                field="providerId",
+                code="provider_not_found",
+            )
     elif provider_id is not None:
-        raise ValidationFailed("providerId is only allowed with mode “provider”.", field="providerId", code="provider_not_allowed")
+        raise ValidationFailed(
+            "providerId is only allowed with mode “provider”.",
+            field="providerId",
+            code="provider_not_allowed",
+        )
     before = org_snapshot(org)
     org.sso_mode, org.sso_provider_id = mode, pid
     _save(org)
-    record("org.sso_changed", tenant=org.tenant, actor=actor, target=org, data=diff(before, org_snapshot(org)), request=request)
+    record(
+        "org.sso_changed",
+        tenant=org.tenant,
+        actor=actor,
+        target=org,
+        data=diff(before, org_snapshot(org)),
+        request=request,
+    )
     return org
 
 
@@ -202,7 +267,9 @@ def effective_sso_of(org: Organization | UUID) -> EffectiveSSO:
 def org_tree(tenant: Tenant) -> list[tuple[Organization, int, EffectiveSSO]]:
     """Return every org of the tenant in tree order with its depth and effective setting (one query)."""
     orgs = list(Organization.objects.filter(tenant=tenant).order_by("name"))
-    settings_by_id = {o.id: OrgSetting(o.id, o.parent_id, o.sso_mode, o.sso_provider_id) for o in orgs}
+    settings_by_id = {
+        o.id: OrgSetting(o.id, o.parent_id, o.sso_mode, o.sso_provider_id) for o in orgs
+    }
     effective = effective_sso_for_all(settings_by_id)
     children: dict[UUID | None, list[Organization]] = {}
     for o in orgs:
@@ -218,7 +285,11 @@ def org_tree(tenant: Tenant) -> list[tuple[Organization, int, EffectiveSSO]]:
 
 def orgs_using_provider(tenant: Tenant, provider_id: UUID) -> list[Organization]:
     """Return the orgs whose own setting names ``provider_id`` (not those that inherit it)."""
-    return list(Organization.objects.filter(tenant=tenant, sso_mode=SSOMode.PROVIDER, sso_provider_id=provider_id))
+    return list(
+        Organization.objects.filter(
+            tenant=tenant, sso_mode=SSOMode.PROVIDER, sso_provider_id=provider_id
+        )
+    )
 
 
 def orgs_by_ids(tenant: Tenant, ids: Iterable) -> list[Organization]:
@@ -227,7 +298,8 @@ def orgs_by_ids(tenant: Tenant, ids: Iterable) -> list[Organization]:
     missing = wanted - {o.id for o in found}
     if missing:
         raise NotFound(
-            "No organization with these ids in your tenant: " + ", ".join(sorted(map(str, missing))),
+            "No organization with these ids in your tenant: "
+            + ", ".join(sorted(map(str, missing))),
             field="orgIds",
             code="org_not_found",
         )

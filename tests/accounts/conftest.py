@@ -20,7 +20,9 @@ def sso_provider_id() -> uuid.UUID:
 def sso_org(make_org, sso_provider_id):
     """An org whose own setting is a provider (set directly: providers belong to the sso app)."""
     org = make_org("Uses SSO")
-    Organization.objects.filter(id=org.id).update(sso_mode="provider", sso_provider_id=sso_provider_id)
+    Organization.objects.filter(id=org.id).update(
+        sso_mode="provider", sso_provider_id=sso_provider_id
+    )
     org.refresh_from_db()
     return org
 
@@ -48,7 +50,11 @@ class RecordingFlow:
 
     def start(self, request, step, *, next_url):
         self.started.append((step, next_url))
-        return HttpResponse(f"to the IdP of {step.username}", status=302, headers={"Location": "https://idp.example/sso"})
+        return HttpResponse(
+            f"to the IdP of {step.username}",
+            status=302,
+            headers={"Location": "https://idp.example/sso"},
+        )
 
 
 @pytest.fixture

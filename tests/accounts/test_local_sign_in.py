@@ -44,12 +44,17 @@ def test_disabling_is_audited_and_an_unchanged_value_records_nothing(identity_ad
     assert _events(plain_user).count() == 2
 
 
-def test_an_identity_admin_may_keep_themselves_and_colleagues_on_password_sign_in(identity_admin, make_user):
+def test_an_identity_admin_may_keep_themselves_and_colleagues_on_password_sign_in(
+    identity_admin, make_user
+):
     """The troubleshooting case: the people fixing the IdP need a way in that does not depend on it."""
     colleague = make_user(roles=[Role.IDENTITY_ADMIN])
     services.set_local_sign_in(identity_admin, True, actor=identity_admin)
     services.set_local_sign_in(colleague, True, actor=identity_admin)
-    assert User.objects.filter(id__in=[identity_admin.id, colleague.id], local_sign_in=True).count() == 2
+    assert (
+        User.objects.filter(id__in=[identity_admin.id, colleague.id], local_sign_in=True).count()
+        == 2
+    )
 
 
 def test_an_identity_admin_cannot_change_an_org_admin(identity_admin, org_admin):
@@ -61,7 +66,9 @@ def test_an_identity_admin_cannot_change_an_org_admin(identity_admin, org_admin)
     assert not _events(org_admin).exists()
 
 
-def test_an_org_admin_cannot_change_an_identity_admin_but_may_change_users_and_org_admins(org_admin, identity_admin, make_user):
+def test_an_org_admin_cannot_change_an_identity_admin_but_may_change_users_and_org_admins(
+    org_admin, identity_admin, make_user
+):
     with pytest.raises(Forbidden):
         services.set_local_sign_in(identity_admin, True, actor=org_admin)
     peer = make_user(roles=[Role.ORG_ADMIN])

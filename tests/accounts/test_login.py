@@ -14,7 +14,9 @@ BAD_CREDENTIALS = "The username or password is incorrect."
 
 
 def sign_in(client, username, password, **extra):
-    return client.post("/login", {"step": "password", "username": username, "password": password, **extra})
+    return client.post(
+        "/login", {"step": "password", "username": username, "password": password, **extra}
+    )
 
 
 def test_the_login_page_asks_for_the_username_only(client, db):
@@ -23,7 +25,9 @@ def test_the_login_page_asks_for_the_username_only(client, db):
     assert 'name="username"' in body and 'type="password"' not in body
 
 
-def test_a_local_user_gets_a_password_field_with_the_username_carried_over(client, plain_user, no_sso_flow):
+def test_a_local_user_gets_a_password_field_with_the_username_carried_over(
+    client, plain_user, no_sso_flow
+):
     """Step 2 shows who is signing in and asks for the password."""
     response = client.post("/login", {"step": "username", "username": plain_user.username})
     body = response.content.decode()
@@ -31,7 +35,9 @@ def test_a_local_user_gets_a_password_field_with_the_username_carried_over(clien
     assert f'name="username" value="{plain_user.username}"' in body
 
 
-def test_login_with_a_username_in_the_query_goes_straight_to_the_password(client, plain_user, no_sso_flow):
+def test_login_with_a_username_in_the_query_goes_straight_to_the_password(
+    client, plain_user, no_sso_flow
+):
     """GET /login?username=U is step 2 for local users (bookmarks and agents use it)."""
     body = client.get("/login", {"username": plain_user.username}).content.decode()
     assert 'type="password"' in body and plain_user.username in body
@@ -55,7 +61,7 @@ def test_an_sso_user_is_handed_to_the_registered_sso_flow(client, sso_user, sso_
     """With a flow registered, the login page returns whatever the flow answers, with the safe next."""
     response = client.get("/login", {"username": sso_user.username, "next": "/console/users"})
     assert response.status_code == 302 and response["Location"] == "https://idp.example/sso"
-    (step, next_url), = sso_flow.started
+    ((step, next_url),) = sso_flow.started
     assert step.user == sso_user and next_url == "/console/users"
 
 

@@ -65,7 +65,9 @@ def test_the_tenants_maximum_session_length_caps_sessions(signed_in_client, plai
     assert not is_signed_in(client)
 
 
-def test_an_ended_session_makes_api_calls_anonymous_instead_of_redirecting(signed_in_client, plain_user, clock):
+def test_an_ended_session_makes_api_calls_anonymous_instead_of_redirecting(
+    signed_in_client, plain_user, clock
+):
     """API clients get the API's 401, not a login page they cannot follow."""
     client = signed_in_client(plain_user)
     clock.advance(seconds=IDLE + 1)
@@ -95,7 +97,9 @@ def test_start_session_applies_expires_at_and_audits_the_method(rf, plain_user, 
 
     request = make_request(rf)
     expires = clock.now() + timedelta(minutes=5)
-    sessions.start_session(request, plain_user, method="saml", expires_at=expires, audit_data={"providerId": "p1"})
+    sessions.start_session(
+        request, plain_user, method="saml", expires_at=expires, audit_data={"providerId": "p1"}
+    )
     assert request.session[sessions.DEADLINE] == expires.timestamp()
     assert request.session[sessions.METHOD] == "saml"
     event = AuditEvent.objects.get(action="auth.signin", actor_id=plain_user.id)
@@ -106,7 +110,9 @@ def test_start_session_refuses_an_expiry_in_the_past(rf, plain_user, clock):
     """An expired IdP session must be refused before any session starts."""
     request = make_request(rf)
     with pytest.raises(ValueError):
-        sessions.start_session(request, plain_user, method="saml", expires_at=clock.now() - timedelta(seconds=1))
+        sessions.start_session(
+            request, plain_user, method="saml", expires_at=clock.now() - timedelta(seconds=1)
+        )
     assert "_auth_user_id" not in request.session
 
 
@@ -127,9 +133,15 @@ def test_a_session_from_force_login_gets_the_same_limits(plain_user, clock):
     assert not is_signed_in(client)
 
 
-def test_deactivating_a_user_ends_all_their_sessions_at_once(signed_in_client, plain_user, org_admin):
+def test_deactivating_a_user_ends_all_their_sessions_at_once(
+    signed_in_client, plain_user, org_admin
+):
     """Every browser of the user is signed out; other users stay signed in."""
-    laptop, phone, admin = signed_in_client(plain_user), signed_in_client(plain_user), signed_in_client(org_admin)
+    laptop, phone, admin = (
+        signed_in_client(plain_user),
+        signed_in_client(plain_user),
+        signed_in_client(org_admin),
+    )
     accounts.set_active(plain_user, False, actor=org_admin)
     assert not ConsoleSession.objects.filter(user_id=plain_user.id).exists()
     assert not is_signed_in(laptop) and not is_signed_in(phone)

@@ -21,20 +21,26 @@ def test_a_user_of_a_password_org_gets_the_password_step(plain_user, no_sso_flow
     assert isinstance(step, signin.PasswordStep) and step.user == plain_user
 
 
-def test_a_user_of_an_sso_org_gets_the_sso_step_with_the_orgs_provider(sso_user, sso_provider_id, no_sso_flow):
+def test_a_user_of_an_sso_org_gets_the_sso_step_with_the_orgs_provider(
+    sso_user, sso_provider_id, no_sso_flow
+):
     """No password field for SSO users: the step names the provider to send them to."""
     step = signin.next_step_for(sso_user.username)
     assert step == signin.SSOStep(sso_user.username, sso_user, sso_provider_id)
 
 
-def test_a_provider_is_inherited_by_child_orgs(make_org, make_user, sso_org, sso_provider_id, no_sso_flow):
+def test_a_provider_is_inherited_by_child_orgs(
+    make_org, make_user, sso_org, sso_provider_id, no_sso_flow
+):
     """A child org that inherits from an SSO org uses SSO too."""
     child = make_org("Child", parent=sso_org)
     user = make_user(org=child)
     assert signin.next_step_for(user.username).provider_id == sso_provider_id
 
 
-def test_an_org_set_to_none_below_an_sso_org_keeps_passwords(make_org, make_user, sso_org, no_sso_flow):
+def test_an_org_set_to_none_below_an_sso_org_keeps_passwords(
+    make_org, make_user, sso_org, no_sso_flow
+):
     """``none`` stops inheritance."""
     child = make_org("Local", parent=sso_org)
     Organization.objects.filter(id=child.id).update(sso_mode="none")
@@ -49,7 +55,9 @@ def test_local_sign_in_keeps_the_password_step_in_an_sso_org(sso_user, no_sso_fl
 
 def test_a_registered_sso_flow_may_turn_the_step_into_a_provider_choice(sso_user, monkeypatch):
     """The sso app decides whether the user picks from a list of providers."""
-    choice = signin.ProviderChoice(sso_user.username, sso_user, (signin.ProviderOption(sso_user.org.sso_provider_id, "Entra"),))
+    choice = signin.ProviderChoice(
+        sso_user.username, sso_user, (signin.ProviderOption(sso_user.org.sso_provider_id, "Entra"),)
+    )
 
     class ChoosingFlow:
         def step_for(self, step):

@@ -79,7 +79,9 @@ def attempt(client, username, password="wrong-password-123"):
     return client.post("/login", {"step": "password", "username": username, "password": password})
 
 
-def test_a_username_is_locked_after_five_failures_even_for_the_right_password(client, plain_user, password, clock):
+def test_a_username_is_locked_after_five_failures_even_for_the_right_password(
+    client, plain_user, password, clock
+):
     """The sixth attempt is refused with 429 and Retry-After, whatever the password."""
     for _ in range(signin.USERNAME_RULE.limit):
         assert attempt(client, plain_user.username).status_code == 401
@@ -87,7 +89,9 @@ def test_a_username_is_locked_after_five_failures_even_for_the_right_password(cl
     assert response.status_code == 429 and int(response["Retry-After"]) > 0
     assert "Too many failed attempts for this username" in response.content.decode()
     assert "_auth_user_id" not in client.session
-    assert AuditEvent.objects.filter(action="auth.signin", reason_code="throttled", actor_id=plain_user.id).exists()
+    assert AuditEvent.objects.filter(
+        action="auth.signin", reason_code="throttled", actor_id=plain_user.id
+    ).exists()
 
 
 def test_a_locked_username_may_try_again_after_the_wait(client, plain_user, password, clock):
@@ -122,4 +126,7 @@ def test_one_address_is_throttled_across_usernames(db, plain_user, password, clo
         assert attempt(sprayer, f"victim{n}@example.test").status_code == 401
     refused = attempt(sprayer, plain_user.username, password)
     assert refused.status_code == 429 and "from your network address" in refused.content.decode()
-    assert attempt(Client(REMOTE_ADDR="198.51.100.1"), plain_user.username, password).status_code == 302
+    assert (
+        attempt(Client(REMOTE_ADDR="198.51.100.1"), plain_user.username, password).status_code
+        == 302
+    )

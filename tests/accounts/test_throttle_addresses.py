@@ -7,7 +7,9 @@ from django.test import Client
 
 from ssoconsole.accounts import signin, throttle
 
-RULE = throttle.Rule("test-address", limit=3, window_seconds=600, what="from your network address", per_address=True)
+RULE = throttle.Rule(
+    "test-address", limit=3, window_seconds=600, what="from your network address", per_address=True
+)
 T0 = 1_800_000_000.0 - (1_800_000_000.0 % 600)
 
 
@@ -104,11 +106,21 @@ def attempt(client, username, password="wrong-password-123"):
     return client.post("/login", {"step": "password", "username": username, "password": password})
 
 
-def test_password_sign_in_throttles_an_ipv6_64_across_addresses(db, plain_user, password, clock, settings):
+def test_password_sign_in_throttles_an_ipv6_64_across_addresses(
+    db, plain_user, password, clock, settings
+):
     """Spraying from a new address of one /64 for every attempt hits the (overridden) address limit."""
     settings.SSOCONSOLE_THROTTLE = {"signin-address": (3, 900)}
     for n in range(3):
-        assert attempt(Client(REMOTE_ADDR=f"2001:db8:5:6::{n + 1}"), f"victim{n}@example.test").status_code == 401
+        assert (
+            attempt(
+                Client(REMOTE_ADDR=f"2001:db8:5:6::{n + 1}"), f"victim{n}@example.test"
+            ).status_code
+            == 401
+        )
     refused = attempt(Client(REMOTE_ADDR="2001:db8:5:6::99"), plain_user.username, password)
     assert refused.status_code == 429 and "from your network address" in refused.content.decode()
-    assert attempt(Client(REMOTE_ADDR="2001:db8:5:7::1"), plain_user.username, password).status_code == 302
+    assert (
+        attempt(Client(REMOTE_ADDR="2001:db8:5:7::1"), plain_user.username, password).status_code
+        == 302
+    )

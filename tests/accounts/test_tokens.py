@@ -17,7 +17,9 @@ def test_a_token_is_stored_only_as_its_hash(plain_user):
     assert raw.startswith("ssoc_") and len(raw) > 40
     stored = ApiToken.objects.get(id=token.id)
     assert stored.token_hash == hashlib.sha256(raw.encode()).hexdigest()
-    assert raw not in {stored.token_hash, stored.prefix, stored.name} and raw.startswith(stored.prefix)
+    assert raw not in {stored.token_hash, stored.prefix, stored.name} and raw.startswith(
+        stored.prefix
+    )
 
 
 def test_a_valid_token_identifies_its_user(plain_user, plain_user_token):
@@ -53,7 +55,9 @@ def test_tokens_of_deactivated_users_are_rejected(plain_user, plain_user_token):
     assert accounts.user_for_token(plain_user_token) is None
 
 
-def test_malformed_tokens_are_rejected_without_a_lookup(plain_user_token, django_assert_num_queries):
+def test_malformed_tokens_are_rejected_without_a_lookup(
+    plain_user_token, django_assert_num_queries
+):
     """Wrong prefix, empty and absurdly long tokens are refused before touching the database."""
     with django_assert_num_queries(0):
         for raw in ("", "Bearer x", plain_user_token[5:], "ssoc_" + "a" * 300):

@@ -45,7 +45,15 @@ def test_the_username_keeps_the_case_it_was_typed_in(make_user):
     assert make_user("Dave.Smith@Example.test").username == "Dave.Smith@Example.test"
 
 
-@pytest.mark.parametrize("username, code", [("", "username_required"), ("a b", "username_invalid"), ("x\x00y", "username_invalid"), ("u" * 255, "username_too_long")])
+@pytest.mark.parametrize(
+    "username, code",
+    [
+        ("", "username_required"),
+        ("a b", "username_invalid"),
+        ("x\x00y", "username_invalid"),
+        ("u" * 255, "username_too_long"),
+    ],
+)
 def test_malformed_usernames_are_refused(make_user, username, code):
     """Empty, whitespace-bearing, control-character and over-long usernames fail with a code."""
     with pytest.raises(ValidationFailed) as info:
@@ -53,7 +61,14 @@ def test_malformed_usernames_are_refused(make_user, username, code):
     assert info.value.code == code
 
 
-@pytest.mark.parametrize("password, code", [("short", "password_too_short"), ("x" * 11, "password_too_short"), ("x" * 1025, "password_too_long")])
+@pytest.mark.parametrize(
+    "password, code",
+    [
+        ("short", "password_too_short"),
+        ("x" * 11, "password_too_short"),
+        ("x" * 1025, "password_too_long"),
+    ],
+)
 def test_passwords_must_have_a_sensible_length(make_user, password, code):
     """At least 12 characters; at most 1024, so hashing cannot be used to exhaust the server."""
     with pytest.raises(ValidationFailed) as info:

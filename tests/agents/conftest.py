@@ -8,7 +8,9 @@ import re
 import pytest
 from django.test import Client
 
-from signin import helpers as signin_helpers  # tests/signin/helpers.py: the test IdP and its signed answers
+from signin import (
+    helpers as signin_helpers,
+)  # tests/signin/helpers.py: the test IdP and its signed answers
 
 API = "/api/v1"
 
@@ -22,10 +24,16 @@ class Agent:
         self.token: str | None = None
 
     def post(self, path: str, body: dict, **headers):
-        return self.client.post(f"{API}{path}", data=json.dumps(body), content_type="application/json", headers=headers)
+        return self.client.post(
+            f"{API}{path}", data=json.dumps(body), content_type="application/json", headers=headers
+        )
 
-    def start(self, device_name: str = "Ada's laptop", platform: str = "Windows 11", **extra) -> dict:
-        response = self.post("/agents/sign-in", {"deviceName": device_name, "platform": platform, **extra})
+    def start(
+        self, device_name: str = "Ada's laptop", platform: str = "Windows 11", **extra
+    ) -> dict:
+        response = self.post(
+            "/agents/sign-in", {"deviceName": device_name, "platform": platform, **extra}
+        )
         assert response.status_code == 201, response.content
         self.started = response.json()
         return self.started
@@ -36,13 +44,18 @@ class Agent:
         return re.sub(r"^https?://[^/]+", "", self.started["browserUrl"])
 
     def poll(self):
-        response = self.post("/agents/token", {"handoffId": self.started["handoffId"], "pollSecret": self.started["pollSecret"]})
+        response = self.post(
+            "/agents/token",
+            {"handoffId": self.started["handoffId"], "pollSecret": self.started["pollSecret"]},
+        )
         if response.status_code == 200:
             self.token = response.json()["agentToken"]
         return response
 
     def me(self, token: str | None = None):
-        return self.client.get(f"{API}/agents/me", headers={"Authorization": f"Bearer {token or self.token}"})
+        return self.client.get(
+            f"{API}/agents/me", headers={"Authorization": f"Bearer {token or self.token}"}
+        )
 
 
 @pytest.fixture
@@ -60,7 +73,10 @@ def approve_in_browser(browser: Client, agent: Agent, *, decision: str = "approv
 def password_browser(user, password: str) -> Client:
     """A browser signed in through /login with a password."""
     browser = Client()
-    response = browser.post("/login", {"step": "password", "username": user.username, "password": password, "next": "/console/"})
+    response = browser.post(
+        "/login",
+        {"step": "password", "username": user.username, "password": password, "next": "/console/"},
+    )
     assert response.status_code == 302, response.content[:500]
     return browser
 
@@ -81,11 +97,21 @@ def sso_org(make_org, provider):
 @pytest.fixture
 def sso_user(make_user, sso_org):
     """A user of the SSO org, without a password (SSO users need none)."""
-    return make_user("Ada.Lovelace@example.org", org=sso_org, password=None, first_name="Ada", last_name="Lovelace")
+    return make_user(
+        "Ada.Lovelace@example.org",
+        org=sso_org,
+        password=None,
+        first_name="Ada",
+        last_name="Lovelace",
+    )
 
 
 def sso_sign_in(browser: Client, tenant, user, next_path: str, **answer_options):
     """Walk /login → (simulated IdP) → ACS in ``browser`` and return the ACS's response."""
-    started = signin_helpers.parse_redirect(browser.get("/login", {"username": user.username, "next": next_path})["Location"])
+    started = signin_helpers.parse_redirect(
+        browser.get("/login", {"username": user.username, "next": next_path})["Location"]
+    )
     value = signin_helpers.answer(tenant, started["id"], user.username, **answer_options)
-    return browser.post(f"/sso/{tenant.id}/acs", {"SAMLResponse": value, "RelayState": started["relay_state"]})
+    return browser.post(
+        f"/sso/{tenant.id}/acs", {"SAMLResponse": value, "RelayState": started["relay_state"]}
+    )

@@ -13,9 +13,13 @@ from ssoconsole.agents import approval, handoff
 FACTORY = RequestFactory()
 
 
-def started(device_name: str = "Ada's laptop", platform: str = "Windows 11", **fields) -> handoff.Started:
+def started(
+    device_name: str = "Ada's laptop", platform: str = "Windows 11", **fields
+) -> handoff.Started:
     """Start a hand-off as an agent at 127.0.0.1 would."""
-    return handoff.start(FACTORY.post("/api/v1/agents/sign-in"), device_name=device_name, platform=platform, **fields)
+    return handoff.start(
+        FACTORY.post("/api/v1/agents/sign-in"), device_name=device_name, platform=platform, **fields
+    )
 
 
 def poll_body(start: handoff.Started) -> dict:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from api.conftest import session_client  # tests/api/conftest.py: a console session that enforces CSRF
+from api.conftest import (
+    session_client,
+)  # tests/api/conftest.py: a console session that enforces CSRF
 from ssoconsole.accounts.services import set_active
 from ssoconsole.agents.services import revoke
 from ssoconsole.agents.models import Agent as AgentRecord
@@ -23,13 +25,19 @@ def bearer(token: str) -> Client:
 
 @pytest.fixture
 def issued(plain_user):
-    return helpers.make_agent(plain_user, device_name="Ada's laptop", platform="macOS 15", agent_version="2.4.1")
+    return helpers.make_agent(
+        plain_user, device_name="Ada's laptop", platform="macOS 15", agent_version="2.4.1"
+    )
 
 
 def test_me_returns_the_agent_and_its_user(issued, plain_user):
     body = bearer(issued.token).get(ME).json()
     assert body["agentId"] == str(issued.agent.id)
-    assert (body["name"], body["platform"], body["agentVersion"]) == ("Ada's laptop", "macOS 15", "2.4.1")
+    assert (body["name"], body["platform"], body["agentVersion"]) == (
+        "Ada's laptop",
+        "macOS 15",
+        "2.4.1",
+    )
     assert body["user"] == {"username": plain_user.username, "tenantId": str(plain_user.tenant_id)}
     assert body["lastSeenAt"] is not None
 
@@ -47,8 +55,17 @@ def test_last_seen_is_written_at_most_once_a_minute(issued, clock):
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/v1/me", "/api/v1/users", "/api/v1/orgs", "/api/v1/agents", "/api/v1/me/agents", "/api/v1/api-tokens",
-             "/api/v1/audit-events", "/api/v1/auth-providers"],
+    "path",
+    [
+        "/api/v1/me",
+        "/api/v1/users",
+        "/api/v1/orgs",
+        "/api/v1/agents",
+        "/api/v1/me/agents",
+        "/api/v1/api-tokens",
+        "/api/v1/audit-events",
+        "/api/v1/auth-providers",
+    ],
 )
 def test_agent_tokens_are_refused_on_user_endpoints(make_user, path):
     """An agent of an administrator still cannot act as the administrator."""
@@ -77,7 +94,9 @@ def test_user_tokens_and_sessions_are_refused_at_the_agent_endpoint(plain_user, 
     assert Client().get(ME)["WWW-Authenticate"].startswith("Bearer")
 
 
-@pytest.mark.parametrize("header", ["Bearer ssoa_unknown", "Bearer ssoa_" + "x" * 300, "Basic abc", "Bearer"])
+@pytest.mark.parametrize(
+    "header", ["Bearer ssoa_unknown", "Bearer ssoa_" + "x" * 300, "Basic abc", "Bearer"]
+)
 def test_unknown_and_malformed_agent_tokens_are_401(header):
     response = Client(headers={"Authorization": header}).get(ME)
     assert response.status_code == 401
@@ -101,12 +120,16 @@ def test_revoking_through_the_console_session_needs_the_csrf_token(issued, plain
     assert client.delete(path, headers={"X-CSRFToken": csrf}).status_code == 204
 
 
-def test_a_deactivated_users_agent_is_refused_at_once_and_audited_hourly(issued, plain_user, org_admin, clock):
+def test_a_deactivated_users_agent_is_refused_at_once_and_audited_hourly(
+    issued, plain_user, org_admin, clock
+):
     set_active(plain_user, False, actor=org_admin)
     for _ in range(3):
         refused = bearer(issued.token).get(ME)
         assert refused.status_code == 401 and refused.json()["error"]["code"] == "user_inactive"
-    events = AuditEvent.objects.filter(action="agent.refused", reason_code="user_inactive", target_id=str(issued.agent.id))
+    events = AuditEvent.objects.filter(
+        action="agent.refused", reason_code="user_inactive", target_id=str(issued.agent.id)
+    )
     assert events.count() == 1
     clock.advance(hours=1)
     bearer(issued.token).get(ME)
@@ -137,11 +160,21 @@ def test_an_administrator_with_agents_manage_revokes_it(issued, org_admin, org_a
     assert bearer(issued.token).get(ME).json()["error"]["code"] == "agent_revoked"
 
 
-def test_lists_show_the_tenants_agents_to_admins_and_own_agents_to_users(issued, plain_user_token, org_admin_token, org_admin):
+def test_lists_show_the_tenants_agents_to_admins_and_own_agents_to_users(
+    issued, plain_user_token, org_admin_token, org_admin
+):
     helpers.make_agent(org_admin, device_name="Admin desktop")
     everyone = bearer(org_admin_token).get("/api/v1/agents").json()
     assert {a["name"] for a in everyone["items"]} == {"Ada's laptop", "Admin desktop"}
     assert bearer(org_admin_token).get("/api/v1/agents?q=desktop").json()["total"] == 1
     mine = bearer(plain_user_token).get("/api/v1/me/agents").json()
     assert [a["name"] for a in mine["items"]] == ["Ada's laptop"]
-    assert set(mine["items"][0]) >= {"id", "name", "platform", "username", "orgName", "createdAt", "lastSeenAt"}
+    assert set(mine["items"][0]) >= {
+        "id",
+        "name",
+        "platform",
+        "username",
+        "orgName",
+        "createdAt",
+        "lastSeenAt",
+    }

@@ -26,7 +26,13 @@ def test_an_anonymous_browser_goes_to_the_login_page_and_comes_back(agent, plain
     login = browser.get(response["Location"])
     assert login.status_code == 200 and 'name="username"' in login.content.decode()
     signed_in = browser.post(
-        "/login", {"step": "password", "username": plain_user.username, "password": password, "next": agent.browser_path}
+        "/login",
+        {
+            "step": "password",
+            "username": plain_user.username,
+            "password": password,
+            "next": agent.browser_path,
+        },
     )
     assert signed_in.status_code == 302 and signed_in["Location"] == agent.browser_path
     page = browser.get(agent.browser_path).content.decode()
@@ -35,9 +41,14 @@ def test_an_anonymous_browser_goes_to_the_login_page_and_comes_back(agent, plain
     assert agent.poll().json()["status"] == "pending"
     done = browser.post(agent.browser_path, {"decision": "approve"})
     assert done.status_code == 200
-    assert "The agent can continue" in done.content.decode() and "close this window" in done.content.decode()
+    assert (
+        "The agent can continue" in done.content.decode()
+        and "close this window" in done.content.decode()
+    )
     assert agent.poll().status_code == 200
-    assert AuditEvent.objects.filter(action="agent.signin_approved", actor_id=plain_user.id).exists()
+    assert AuditEvent.objects.filter(
+        action="agent.signin_approved", actor_id=plain_user.id
+    ).exists()
     assert AuditEvent.objects.filter(action="agent.created", actor_id=plain_user.id).exists()
 
 
@@ -58,7 +69,9 @@ def test_approving_needs_the_csrf_token(agent, plain_user, password):
     assert refused.status_code == 403
     assert AgentSignIn.objects.get(id=agent.started["handoffId"]).state == HandoffState.PENDING
     token = page.context["csrf_token"]
-    accepted = browser.post(agent.browser_path, {"decision": "approve", "csrfmiddlewaretoken": str(token)})
+    accepted = browser.post(
+        agent.browser_path, {"decision": "approve", "csrfmiddlewaretoken": str(token)}
+    )
     assert accepted.status_code == 200
     assert AgentSignIn.objects.get(id=agent.started["handoffId"]).state == HandoffState.APPROVED
 
@@ -69,17 +82,23 @@ def test_the_page_sets_a_binding_cookie_and_is_not_cached(agent, plain_user, pas
     cookie = response.cookies[approval.COOKIE_NAME]
     assert cookie["httponly"] and cookie["samesite"] == "Lax" and cookie["path"] == "/agents/"
     assert "no-store" in response["Cache-Control"]
-    assert response["Referrer-Policy"] == "same-origin"  # the key in the URL never reaches another site
+    assert (
+        response["Referrer-Policy"] == "same-origin"
+    )  # the key in the URL never reaches another site
 
 
-def test_a_second_browser_cannot_use_a_link_another_browser_opened(agent, plain_user, make_user, password):
+def test_a_second_browser_cannot_use_a_link_another_browser_opened(
+    agent, plain_user, make_user, password
+):
     """STYLE 12: the hand-off is tied to the browser that displayed it first."""
     agent.start()
     first = password_browser(plain_user, password)
     assert first.get(agent.browser_path).status_code == 200
     intruder = password_browser(make_user(), password)
     page = intruder.get(agent.browser_path)
-    assert page.status_code == 409 and "opened in another browser" in html.unescape(page.content.decode())
+    assert page.status_code == 409 and "opened in another browser" in html.unescape(
+        page.content.decode()
+    )
     assert intruder.post(agent.browser_path, {"decision": "approve"}).status_code == 409
     assert AgentSignIn.objects.get(id=agent.started["handoffId"]).state == HandoffState.PENDING
 
@@ -92,12 +111,17 @@ def test_an_approve_post_without_the_page_being_shown_is_refused(agent, plain_us
     assert agent.poll().status_code == 400
 
 
-def test_switching_user_in_the_same_browser_rebinds_to_the_user_who_sees_the_page(agent, plain_user, make_user, password):
+def test_switching_user_in_the_same_browser_rebinds_to_the_user_who_sees_the_page(
+    agent, plain_user, make_user, password
+):
     agent.start()
     browser = password_browser(plain_user, password)
     browser.get(agent.browser_path)
     other = make_user()
-    browser.post("/login", {"step": "password", "username": other.username, "password": password, "next": "/console/"})
+    browser.post(
+        "/login",
+        {"step": "password", "username": other.username, "password": password, "next": "/console/"},
+    )
     approve_in_browser(browser, agent)
     assert agent.poll().json()["user"]["username"] == other.username
 
@@ -138,7 +162,6 @@ def test_a_denial_is_audited(agent, plain_user, password):
     assert event.actor_id == plain_user.id and event.data["deviceName"] == "Ada's laptop"
 
 
-
 def test_a_post_without_a_decision_decides_nothing(agent, plain_user, password):
     agent.start()
     browser = password_browser(plain_user, password)
@@ -148,12 +171,17 @@ def test_a_post_without_a_decision_decides_nothing(agent, plain_user, password):
     assert AgentSignIn.objects.get(id=agent.started["handoffId"]).state == HandoffState.PENDING
 
 
-def test_deciding_as_another_user_than_the_page_was_shown_to_is_refused(agent, plain_user, make_user, password):
+def test_deciding_as_another_user_than_the_page_was_shown_to_is_refused(
+    agent, plain_user, make_user, password
+):
     agent.start()
     browser = password_browser(plain_user, password)
     browser.get(agent.browser_path)
     other = make_user()
-    browser.post("/login", {"step": "password", "username": other.username, "password": password, "next": "/console/"})
+    browser.post(
+        "/login",
+        {"step": "password", "username": other.username, "password": password, "next": "/console/"},
+    )
     response = browser.post(agent.browser_path, {"decision": "approve"})
     assert response.status_code == 409 and "page_not_shown" in response.content.decode()
     assert agent.poll().json()["status"] == "pending"

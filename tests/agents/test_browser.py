@@ -28,12 +28,16 @@ class HttpAgent:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
 
-    def call(self, method: str, path: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict]:
+    def call(
+        self, method: str, path: str, body: dict | None = None, token: str | None = None
+    ) -> tuple[int, dict]:
         headers = {"Content-Type": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.base_url + path, data=data, headers=headers, method=method)
+        request = urllib.request.Request(
+            self.base_url + path, data=data, headers=headers, method=method
+        )
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
                 return response.status, json.loads(response.read())
@@ -57,13 +61,23 @@ class HttpAgent:
 
 def test_an_agent_signs_in_through_the_browser_with_a_password(page, app_url):
     tenant = tenancy.create_tenant("Acme Corporation")
-    accounts.create_user(tenant, "pat@acme.example", org=tenancy.top_org(tenant), first_name="Pat", password=PASSWORD)
+    accounts.create_user(
+        tenant, "pat@acme.example", org=tenancy.top_org(tenant), first_name="Pat", password=PASSWORD
+    )
     agent = HttpAgent(app_url)
 
-    status, started = agent.call("POST", "/api/v1/agents/sign-in", {"deviceName": "Pat's <laptop>", "platform": "Windows 11"})
+    status, started = agent.call(
+        "POST", "/api/v1/agents/sign-in", {"deviceName": "Pat's <laptop>", "platform": "Windows 11"}
+    )
     assert status == 201 and started["browserUrl"].startswith(app_url + "/agents/authorize/")
-    assert agent.call("POST", "/api/v1/agents/token", {"handoffId": started["handoffId"],
-                                                       "pollSecret": started["pollSecret"]})[1]["status"] == "pending"
+    assert (
+        agent.call(
+            "POST",
+            "/api/v1/agents/token",
+            {"handoffId": started["handoffId"], "pollSecret": started["pollSecret"]},
+        )[1]["status"]
+        == "pending"
+    )
 
     page.goto(started["browserUrl"])
     page.wait_for_url("**/login?next=*")
@@ -72,7 +86,10 @@ def test_an_agent_signs_in_through_the_browser_with_a_password(page, app_url):
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(started["browserUrl"])
-    assert page.locator("h1").inner_text() == "Sign in Pat's <laptop> (Windows 11) as pat@acme.example?"
+    assert (
+        page.locator("h1").inner_text()
+        == "Sign in Pat's <laptop> (Windows 11) as pat@acme.example?"
+    )
     assert page.locator("#user-code").inner_text() == started["userCode"]
 
     page.click("#approve")

@@ -31,7 +31,10 @@ def test_my_devices_lists_the_users_own_agents(plain_user, org_admin):
 
 
 def test_my_devices_says_when_there_are_none(plain_user):
-    assert "No agents are signed in as you." in signed_in(plain_user).get(reverse("console:account")).content.decode()
+    assert (
+        "No agents are signed in as you."
+        in signed_in(plain_user).get(reverse("console:account")).content.decode()
+    )
 
 
 def test_revoking_from_my_devices_asks_first_then_revokes(plain_user):
@@ -41,7 +44,9 @@ def test_revoking_from_my_devices_asks_first_then_revokes(plain_user):
     assert confirm.status_code == 200
     assert "Revoke the agent “Old laptop”?" in confirm.content.decode()
     assert AgentRecord.objects.get(id=issued.agent.id).revoked_at is None
-    done = client.post(REVOKE, {"agent": str(issued.agent.id), "next": "account", "confirm": "yes"}, follow=True)
+    done = client.post(
+        REVOKE, {"agent": str(issued.agent.id), "next": "account", "confirm": "yes"}, follow=True
+    )
     assert done.redirect_chain[-1][0] == reverse("console:account")
     assert "revoked" in done.content.decode()
     assert AgentRecord.objects.get(id=issued.agent.id).revoked_at is not None
@@ -65,7 +70,9 @@ def test_the_agents_page_lists_the_tenant_with_search(org_admin, plain_user, mak
 def test_an_admin_revokes_another_users_agent_with_confirmation(org_admin, plain_user):
     issued = helpers.make_agent(plain_user, device_name="Ada's laptop")
     client = signed_in(org_admin)
-    confirm = client.post(REVOKE, {"agent": str(issued.agent.id), "next": "agents"}).content.decode()
+    confirm = client.post(
+        REVOKE, {"agent": str(issued.agent.id), "next": "agents"}
+    ).content.decode()
     assert f"of {plain_user.username}?" in confirm and 'name="confirm" value="yes"' in confirm
     done = client.post(REVOKE, {"agent": str(issued.agent.id), "next": "agents", "confirm": "yes"})
     assert done.status_code == 302 and done["Location"] == reverse("console:agent_list")
@@ -86,7 +93,9 @@ def test_revoking_an_unknown_agent_is_a_404(plain_user, value):
 
 def test_the_return_address_is_one_of_three_pages_only(plain_user):
     issued = helpers.make_agent(plain_user)
-    response = signed_in(plain_user).post(REVOKE, {"agent": str(issued.agent.id), "confirm": "yes", "next": "https://evil.example/"})
+    response = signed_in(plain_user).post(
+        REVOKE, {"agent": str(issued.agent.id), "confirm": "yes", "next": "https://evil.example/"}
+    )
     assert response["Location"] == reverse("console:account")
 
 
@@ -94,7 +103,11 @@ def test_the_user_page_lists_the_users_agents(org_admin, identity_admin, plain_u
     helpers.make_agent(plain_user, device_name="Ada's laptop")
     url = reverse("console:user_detail", args=[plain_user.id])
     admin_page = signed_in(org_admin).get(url).content.decode()
-    assert "Desktop agents" in admin_page and "Ada&#x27;s laptop" in admin_page and "Revoke" in admin_page
+    assert (
+        "Desktop agents" in admin_page
+        and "Ada&#x27;s laptop" in admin_page
+        and "Revoke" in admin_page
+    )
     viewer_page = signed_in(identity_admin).get(url).content.decode()
     assert "Ada&#x27;s laptop" in viewer_page and 'aria-label="Revoke agent' not in viewer_page
 

@@ -16,7 +16,14 @@ pytestmark = pytest.mark.django_db
 def test_starting_returns_the_secrets_once_and_stores_only_their_hashes(agent, settings):
     settings.SSOCONSOLE_BASE_URL = "https://console.example.com"
     body = agent.start()
-    assert set(body) == {"handoffId", "pollSecret", "browserUrl", "userCode", "expiresIn", "interval"}
+    assert set(body) == {
+        "handoffId",
+        "pollSecret",
+        "browserUrl",
+        "userCode",
+        "expiresIn",
+        "interval",
+    }
     assert body["browserUrl"].startswith("https://console.example.com/agents/authorize/")
     assert body["expiresIn"] == 600 and body["interval"] == handoff.POLL_INTERVAL_SECONDS
     record = AgentSignIn.objects.get(id=body["handoffId"])
@@ -88,7 +95,10 @@ def test_a_wrong_poll_secret_finds_nothing_and_does_not_leak_the_state(agent, pl
     ):
         response = agent.post("/agents/token", body)
         assert response.status_code == 404
-        assert response.json()["status"] == "unknown" and response.json()["error"]["code"] == "handoff_not_found"
+        assert (
+            response.json()["status"] == "unknown"
+            and response.json()["error"]["code"] == "handoff_not_found"
+        )
     assert agent.poll().status_code == 200  # the wrong guesses did not spend it
 
 
@@ -115,7 +125,10 @@ def test_a_denied_sign_in_answers_access_denied(agent, plain_user, password):
     assert "Sign-in denied" in page.content.decode()
     response = agent.poll()
     assert response.status_code == 403
-    assert response.json()["status"] == "denied" and response.json()["error"]["code"] == "access_denied"
+    assert (
+        response.json()["status"] == "denied"
+        and response.json()["error"]["code"] == "access_denied"
+    )
     assert AgentRecord.objects.count() == 0
 
 
@@ -124,7 +137,10 @@ def test_an_expired_sign_in_answers_expired_token(agent, clock):
     clock.advance(minutes=10, seconds=1)
     response = agent.poll()
     assert response.status_code == 410
-    assert response.json()["status"] == "expired" and response.json()["error"]["code"] == "expired_token"
+    assert (
+        response.json()["status"] == "expired"
+        and response.json()["error"]["code"] == "expired_token"
+    )
     assert "Start a new sign-in" in response.json()["error"]["message"]
 
 

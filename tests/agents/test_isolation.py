@@ -28,8 +28,11 @@ def bearer(token):
 
 
 def test_lists_never_show_another_tenants_agents(foreign, own, org_admin_token, plain_user_token):
-    for client, path in ((bearer(org_admin_token), "/api/v1/agents"), (bearer(org_admin_token), "/api/v1/agents?q=Globex"),
-                         (bearer(plain_user_token), "/api/v1/me/agents")):
+    for client, path in (
+        (bearer(org_admin_token), "/api/v1/agents"),
+        (bearer(org_admin_token), "/api/v1/agents?q=Globex"),
+        (bearer(plain_user_token), "/api/v1/me/agents"),
+    ):
         text = client.get(path).content.decode()
         assert "Globex" not in text and str(foreign.agent.id) not in text
 
@@ -55,6 +58,8 @@ def test_the_console_shows_and_revokes_only_the_own_tenants_agents(foreign, own,
     client.force_login(org_admin)
     page = client.get(reverse("console:agent_list")).content.decode()
     assert "Acme laptop" in page and "Globex" not in page
-    response = client.post(reverse("console:agent_revoke"), {"agent": str(foreign.agent.id), "confirm": "yes"})
+    response = client.post(
+        reverse("console:agent_revoke"), {"agent": str(foreign.agent.id), "confirm": "yes"}
+    )
     assert response.status_code == 404
     assert AgentRecord.objects.get(id=foreign.agent.id).revoked_at is None

@@ -14,7 +14,12 @@ INTERVAL = handoff.POLL_INTERVAL_SECONDS
 
 def answer(response) -> tuple[int, str, str, int | None]:
     body = response.json()
-    return response.status_code, body["status"], body["error"]["code"], body["error"]["details"].get("interval")
+    return (
+        response.status_code,
+        body["status"],
+        body["error"]["code"],
+        body["error"]["details"].get("interval"),
+    )
 
 
 def test_a_poll_sooner_than_the_interval_is_told_to_slow_down(agent, clock):
@@ -74,11 +79,18 @@ def test_a_poll_with_a_wrong_secret_does_not_slow_the_agent_down(agent, clock):
     agent.start()
     agent.poll()
     clock.advance(seconds=INTERVAL)
-    assert agent.post("/agents/token", {"handoffId": agent.started["handoffId"], "pollSecret": "wrong"}).status_code == 404
+    assert (
+        agent.post(
+            "/agents/token", {"handoffId": agent.started["handoffId"], "pollSecret": "wrong"}
+        ).status_code
+        == 404
+    )
     assert answer(agent.poll())[1] == "pending"
 
 
-def test_an_approved_sign_in_gives_its_token_even_to_a_fast_poll(agent, plain_user, password, clock):
+def test_an_approved_sign_in_gives_its_token_even_to_a_fast_poll(
+    agent, plain_user, password, clock
+):
     """slow_down is a kind of pending: once the user approved, the next poll gets the token."""
     agent.start()
     agent.poll()

@@ -62,11 +62,17 @@ def test_the_token_survives_the_end_of_the_sso_session(agent, tenant, sso_user, 
     assert agent.me().status_code == 200
 
 
-def test_the_token_keeps_working_when_the_idp_certificate_is_replaced(agent, tenant, sso_user, provider):
+def test_the_token_keeps_working_when_the_idp_certificate_is_replaced(
+    agent, tenant, sso_user, provider
+):
     """The provider now trusts another key: the user's browser sign-in is refused, the agent carries on."""
     _sso_hand_off(agent, tenant, sso_user)
-    update_provider(provider, metadata_xml=signin_helpers.metadata(signin_helpers.ENTITY_A, signin_helpers.SSO_URL_A,
-                                                                    signin_helpers.key("idp-rotated")))
+    update_provider(
+        provider,
+        metadata_xml=signin_helpers.metadata(
+            signin_helpers.ENTITY_A, signin_helpers.SSO_URL_A, signin_helpers.key("idp-rotated")
+        ),
+    )
     refused = sso_sign_in(Client(), tenant, sso_user, "/console/")
     assert refused.status_code >= 400 and b"saml.signature_untrusted_key" in refused.content
     assert agent.me().status_code == 200
@@ -76,7 +82,11 @@ def test_the_token_keeps_working_when_the_user_is_removed_at_the_idp(agent, tena
     """The IdP now answers the user's sign-in with an error (Entra's AADSTS50105: user not assigned)."""
     _sso_hand_off(agent, tenant, sso_user)
     refused = sso_sign_in(
-        Client(), tenant, sso_user, "/console/", include_assertion=False,
+        Client(),
+        tenant,
+        sso_user,
+        "/console/",
+        include_assertion=False,
         status="urn:oasis:names:tc:SAML:2.0:status:Responder",
         second_status="urn:oasis:names:tc:SAML:2.0:status:RequestDenied",
         status_message="AADSTS50105: The signed in user is not assigned to a role for the application.",

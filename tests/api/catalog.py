@@ -10,7 +10,9 @@ from __future__ import annotations
 import uuid
 from functools import cache
 
-from agents import helpers as agent_helpers  # tests/agents/helpers.py: hand-offs and agents through the services
+from agents import (
+    helpers as agent_helpers,
+)  # tests/agents/helpers.py: hand-offs and agents through the services
 from sso import helpers  # tests/sso/helpers.py: IdP certificates and metadata made at test time
 
 from ssoconsole.accounts import services as accounts
@@ -54,7 +56,9 @@ def spare_provider_id(world, role):
     """A fresh provider that no org uses, for the delete call."""
     from ssoconsole.sso.providers import create_provider
 
-    return create_provider(world.tenant, f"Spare {uuid.uuid4().hex[:8]}", metadata_xml=idp_metadata_xml()).id
+    return create_provider(
+        world.tenant, f"Spare {uuid.uuid4().hex[:8]}", metadata_xml=idp_metadata_xml()
+    ).id
 
 
 def target_agent_id(world, role):
@@ -67,36 +71,84 @@ CALLS = {
     ("GET", f"{P}/me"): lambda w, r: (f"{P}/me", None),
     ("GET", f"{P}/service-provider"): lambda w, r: (f"{P}/service-provider", None),
     ("GET", f"{P}/orgs"): lambda w, r: (f"{P}/orgs", None),
-    ("POST", f"{P}/orgs"): lambda w, r: (f"{P}/orgs", {"name": "Matrix", "parentId": str(w.child.id)}),
+    ("POST", f"{P}/orgs"): lambda w, r: (
+        f"{P}/orgs",
+        {"name": "Matrix", "parentId": str(w.child.id)},
+    ),
     ("GET", f"{P}/orgs/{{id}}"): lambda w, r: (f"{P}/orgs/{w.child.id}", None),
     ("PATCH", f"{P}/orgs/{{id}}"): lambda w, r: (f"{P}/orgs/{w.child.id}", {"name": "Renamed"}),
     ("PUT", f"{P}/orgs/{{id}}/sso"): lambda w, r: (f"{P}/orgs/{w.child.id}/sso", {"mode": "none"}),
     ("GET", f"{P}/users"): lambda w, r: (f"{P}/users", None),
-    ("POST", f"{P}/users"): lambda w, r: (f"{P}/users", {"username": "matrix@new.example", "orgId": str(w.child.id)}),
+    ("POST", f"{P}/users"): lambda w, r: (
+        f"{P}/users",
+        {"username": "matrix@new.example", "orgId": str(w.child.id)},
+    ),
     ("GET", f"{P}/users/{{id}}"): lambda w, r: (f"{P}/users/{w.target.id}", None),
-    ("PATCH", f"{P}/users/{{id}}"): lambda w, r: (f"{P}/users/{w.target.id}", {"firstName": "Changed"}),
-    ("POST", f"{P}/users/{{id}}/deactivate"): lambda w, r: (f"{P}/users/{w.target.id}/deactivate", None),
-    ("POST", f"{P}/users/{{id}}/reactivate"): lambda w, r: (f"{P}/users/{w.target.id}/reactivate", None),
+    ("PATCH", f"{P}/users/{{id}}"): lambda w, r: (
+        f"{P}/users/{w.target.id}",
+        {"firstName": "Changed"},
+    ),
+    ("POST", f"{P}/users/{{id}}/deactivate"): lambda w, r: (
+        f"{P}/users/{w.target.id}/deactivate",
+        None,
+    ),
+    ("POST", f"{P}/users/{{id}}/reactivate"): lambda w, r: (
+        f"{P}/users/{w.target.id}/reactivate",
+        None,
+    ),
     ("GET", f"{P}/audit-events"): lambda w, r: (f"{P}/audit-events", None),
     ("GET", f"{P}/api-tokens"): lambda w, r: (f"{P}/api-tokens", None),
     ("POST", f"{P}/api-tokens"): lambda w, r: (f"{P}/api-tokens", {"name": "matrix"}),
-    ("DELETE", f"{P}/api-tokens/{{id}}"): lambda w, r: (f"{P}/api-tokens/{own_token_id(w, r)}", None),
+    ("DELETE", f"{P}/api-tokens/{{id}}"): lambda w, r: (
+        f"{P}/api-tokens/{own_token_id(w, r)}",
+        None,
+    ),
     ("GET", AP): lambda w, r: (AP, None),
-    ("POST", AP): lambda w, r: (AP, {"displayName": f"New {uuid.uuid4().hex[:8]}", "metadataXml": idp_metadata_xml()}),
+    ("POST", AP): lambda w, r: (
+        AP,
+        {"displayName": f"New {uuid.uuid4().hex[:8]}", "metadataXml": idp_metadata_xml()},
+    ),
     ("GET", f"{AP}/{{id}}"): lambda w, r: (f"{AP}/{provider_of(w).id}", None),
-    ("PATCH", f"{AP}/{{id}}"): lambda w, r: (f"{AP}/{provider_of(w).id}", {"displayName": "Matrix IdP renamed"}),
+    ("PATCH", f"{AP}/{{id}}"): lambda w, r: (
+        f"{AP}/{provider_of(w).id}",
+        {"displayName": "Matrix IdP renamed"},
+    ),
     ("DELETE", f"{AP}/{{id}}"): lambda w, r: (f"{AP}/{spare_provider_id(w, r)}", None),
     ("POST", f"{AP}/{{id}}/refresh"): lambda w, r: (f"{AP}/{provider_of(w).id}/refresh", None),
-    ("GET", f"{AP}/{{id}}/attribute-mapping"): lambda w, r: (f"{AP}/{provider_of(w).id}/attribute-mapping", None),
-    ("PUT", f"{AP}/{{id}}/attribute-mapping"): lambda w, r: (f"{AP}/{provider_of(w).id}/attribute-mapping", {"useDefault": True}),
+    ("GET", f"{AP}/{{id}}/attribute-mapping"): lambda w, r: (
+        f"{AP}/{provider_of(w).id}/attribute-mapping",
+        None,
+    ),
+    ("PUT", f"{AP}/{{id}}/attribute-mapping"): lambda w, r: (
+        f"{AP}/{provider_of(w).id}/attribute-mapping",
+        {"useDefault": True},
+    ),
     ("GET", f"{AP}/{{id}}/orgs"): lambda w, r: (f"{AP}/{provider_of(w).id}/orgs", None),
-    ("PUT", f"{AP}/{{id}}/orgs"): lambda w, r: (f"{AP}/{provider_of(w).id}/orgs", {"orgIds": [str(w.child.id)]}),
-    ("GET", f"{AP}/{{id}}/advanced-settings"): lambda w, r: (f"{AP}/{provider_of(w).id}/advanced-settings", None),
-    ("PUT", f"{AP}/{{id}}/advanced-settings"): lambda w, r: (f"{AP}/{provider_of(w).id}/advanced-settings", {"forceAuthn": True}),
+    ("PUT", f"{AP}/{{id}}/orgs"): lambda w, r: (
+        f"{AP}/{provider_of(w).id}/orgs",
+        {"orgIds": [str(w.child.id)]},
+    ),
+    ("GET", f"{AP}/{{id}}/advanced-settings"): lambda w, r: (
+        f"{AP}/{provider_of(w).id}/advanced-settings",
+        None,
+    ),
+    ("PUT", f"{AP}/{{id}}/advanced-settings"): lambda w, r: (
+        f"{AP}/{provider_of(w).id}/advanced-settings",
+        {"forceAuthn": True},
+    ),
     ("GET", f"{P}/local-users"): lambda w, r: (f"{P}/local-users", None),
-    ("PUT", f"{P}/local-users/{{userId}}"): lambda w, r: (f"{P}/local-users/{w.target.id}", {"enabled": True}),
-    ("POST", f"{P}/agents/sign-in"): lambda w, r: (f"{P}/agents/sign-in", {"deviceName": "Matrix laptop", "platform": "Linux"}),
-    ("POST", f"{P}/agents/token"): lambda w, r: (f"{P}/agents/token", agent_helpers.approved_body(w.users[r or "all"])),
+    ("PUT", f"{P}/local-users/{{userId}}"): lambda w, r: (
+        f"{P}/local-users/{w.target.id}",
+        {"enabled": True},
+    ),
+    ("POST", f"{P}/agents/sign-in"): lambda w, r: (
+        f"{P}/agents/sign-in",
+        {"deviceName": "Matrix laptop", "platform": "Linux"},
+    ),
+    ("POST", f"{P}/agents/token"): lambda w, r: (
+        f"{P}/agents/token",
+        agent_helpers.approved_body(w.users[r or "all"]),
+    ),
     ("GET", f"{P}/agents/me"): lambda w, r: (f"{P}/agents/me", None),
     ("GET", f"{P}/agents"): lambda w, r: (f"{P}/agents", None),
     ("GET", f"{P}/me/agents"): lambda w, r: (f"{P}/me/agents", None),

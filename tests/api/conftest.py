@@ -28,7 +28,16 @@ class ApiClient:
         self.client = client or Client()
         self.token = token
 
-    def request(self, method: str, path: str, body=None, *, raw: bytes | str | None = None, content_type="application/json", headers=None):
+    def request(
+        self,
+        method: str,
+        path: str,
+        body=None,
+        *,
+        raw: bytes | str | None = None,
+        content_type="application/json",
+        headers=None,
+    ):
         headers = dict(headers or {})
         if self.token is not None:
             headers.setdefault("Authorization", f"Bearer {self.token}")
@@ -89,10 +98,14 @@ def build_world(name: str) -> World:
         user = accounts.create_user(tenant, f"{role}@{name}.example", org=top, roles=[role])
         world.users[role] = user
         world.tokens[role] = accounts.create_api_token(user)[0]
-    all_roles = accounts.create_user(tenant, f"all@{name}.example", org=top, roles=list(Role.values))
+    all_roles = accounts.create_user(
+        tenant, f"all@{name}.example", org=top, roles=list(Role.values)
+    )
     world.users["all"] = all_roles
     world.tokens["all"] = accounts.create_api_token(all_roles)[0]
-    world.target = accounts.create_user(tenant, f"target@{name}.example", org=child, first_name="Tess", last_name="Target")
+    world.target = accounts.create_user(
+        tenant, f"target@{name}.example", org=child, first_name="Tess", last_name="Target"
+    )
     return world
 
 

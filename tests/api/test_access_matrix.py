@@ -18,7 +18,9 @@ def test_every_documented_operation_has_a_matrix_entry_and_a_call():
     assert set(CALLS) == set(EXPECTED)
 
 
-@pytest.mark.parametrize(("operation", "role"), CASES, ids=[f"{m} {p} as {r or 'anonymous'}" for (m, p), r in CASES])
+@pytest.mark.parametrize(
+    ("operation", "role"), CASES, ids=[f"{m} {p} as {r or 'anonymous'}" for (m, p), r in CASES]
+)
 def test_role_gets_the_expected_status(world, operation, role):
     method, _ = operation
     path, body = CALLS[operation](world, role)
@@ -34,7 +36,9 @@ def test_role_gets_the_expected_status(world, operation, role):
         assert error["details"]["capability"] in error["message"]
 
 
-@pytest.mark.parametrize("operation", sorted(EXPECTED), ids=[f"{m} {p}" for m, p in sorted(EXPECTED)])
+@pytest.mark.parametrize(
+    "operation", sorted(EXPECTED), ids=[f"{m} {p}" for m, p in sorted(EXPECTED)]
+)
 def test_forbidden_callers_change_nothing(world, operation):
     """A refused write leaves no trace: no new rows, no audit event from the refused caller."""
     from ssoconsole.audit.models import AuditEvent
@@ -49,10 +53,14 @@ def test_forbidden_callers_change_nothing(world, operation):
         assert AuditEvent.objects.count() == before
 
 
-ALLOWED = [(op, role) for op in sorted(EXPECTED) for role in ROLES if role and EXPECTED[op][role] < 400]
+ALLOWED = [
+    (op, role) for op in sorted(EXPECTED) for role in ROLES if role and EXPECTED[op][role] < 400
+]
 
 
-@pytest.mark.parametrize(("operation", "role"), ALLOWED, ids=[f"{m} {p} as {r}" for (m, p), r in ALLOWED])
+@pytest.mark.parametrize(
+    ("operation", "role"), ALLOWED, ids=[f"{m} {p} as {r}" for (m, p), r in ALLOWED]
+)
 def test_console_session_gets_the_same_access_as_a_bearer_token(world, operation, role):
     """The session cookie (with its CSRF token on writes) reaches every operation the role may call."""
     method, _ = operation

@@ -12,7 +12,9 @@ from .conftest import ApiClient
 def test_me_returns_the_contract_fields(world):
     user = world.users["org-admin"]
     body = world.client("org-admin").get(f"{P}/me").json()
-    assert {k: body[k] for k in ("username", "firstName", "lastName", "tenantId", "orgId", "roles")} == {
+    assert {
+        k: body[k] for k in ("username", "firstName", "lastName", "tenantId", "orgId", "roles")
+    } == {
         "username": user.username,
         "firstName": "",
         "lastName": "",
@@ -25,7 +27,11 @@ def test_me_returns_the_contract_fields(world):
 
 def test_service_provider_urls_come_from_the_base_url(world, settings):
     settings.SSOCONSOLE_BASE_URL = "https://sso.example.com"
-    body = world.client("user").get(f"{P}/service-provider", headers={"Host": "attacker.example"}).json()
+    body = (
+        world.client("user")
+        .get(f"{P}/service-provider", headers={"Host": "attacker.example"})
+        .json()
+    )
     tid = world.tenant.id
     assert body == {
         "entityId": f"https://sso.example.com/{tid}",
@@ -41,7 +47,10 @@ def test_created_token_is_shown_once_and_works(world):
     assert response.status_code == 201
     created = response.json()
     assert created["token"].startswith(created["prefix"]) and created["name"] == "backup script"
-    assert ApiClient(created["token"]).get(f"{P}/me").json()["username"] == world.users["user"].username
+    assert (
+        ApiClient(created["token"]).get(f"{P}/me").json()["username"]
+        == world.users["user"].username
+    )
     listed = client.get(f"{P}/api-tokens").json()["items"]
     assert created["id"] in [t["id"] for t in listed]
     assert all("token" not in t for t in listed)
@@ -53,7 +62,9 @@ def test_token_can_expire_by_itself(world):
 
     from django.utils import timezone
 
-    created = world.client("user").post(f"{P}/api-tokens", {"name": "ci", "expiresInDays": 30}).json()
+    created = (
+        world.client("user").post(f"{P}/api-tokens", {"name": "ci", "expiresInDays": 30}).json()
+    )
     expires = ApiToken.objects.get(id=created["id"]).expires_at
     assert timedelta(days=29) < expires - timezone.now() <= timedelta(days=30)
     assert created["expiresAt"] is not None

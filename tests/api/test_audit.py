@@ -17,7 +17,15 @@ def test_events_are_newest_first_with_camel_case_fields(world, admin):
     first = body["items"][0]
     assert first["action"] == "org.created" and first["actorLabel"] == world.users["all"].username
     assert first["data"]["after"]["name"] == "Audited"
-    assert {"createdAt", "actorId", "targetType", "targetId", "reasonCode", "ipAddress", "userAgent"} <= set(first)
+    assert {
+        "createdAt",
+        "actorId",
+        "targetType",
+        "targetId",
+        "reasonCode",
+        "ipAddress",
+        "userAgent",
+    } <= set(first)
     stamps = [e["createdAt"] for e in body["items"]]
     assert stamps == sorted(stamps, reverse=True)
 
@@ -56,4 +64,8 @@ def test_since_after_until_is_refused(admin):
 def test_unparseable_date_is_refused(admin):
     response = admin.get(f"{P}/audit-events?since=yesterday")
     assert response.status_code == 400
-    assert response.json()["error"] == {**response.json()["error"], "code": "invalid_type", "field": "since"}
+    assert response.json()["error"] == {
+        **response.json()["error"],
+        "code": "invalid_type",
+        "field": "since",
+    }

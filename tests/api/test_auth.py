@@ -32,7 +32,10 @@ def test_no_credentials_is_401_not_authenticated_with_a_bearer_challenge(anon):
     assert "Bearer" in response.json()["error"]["message"]
 
 
-@pytest.mark.parametrize("header", ["Bearer ssoc_wrong", "Bearer", "Basic dXNlcjpwYXNz", "ssoc_only", "Bearer " + "x" * 500])
+@pytest.mark.parametrize(
+    "header",
+    ["Bearer ssoc_wrong", "Bearer", "Basic dXNlcjpwYXNz", "ssoc_only", "Bearer " + "x" * 500],
+)
 def test_bad_authorization_headers_are_401_invalid_token(world, header):
     response = ApiClient().get(f"{P}/me", headers={"Authorization": header})
     assert_401(response, "invalid_token")

@@ -14,7 +14,11 @@ from .catalog import P
 @pytest.fixture
 def unchanged(world):
     """Assert after the test that no org, user or audit event was written."""
-    counts = lambda: (Organization.objects.count(), User.objects.count(), AuditEvent.objects.count())  # noqa: E731
+    counts = lambda: (
+        Organization.objects.count(),
+        User.objects.count(),
+        AuditEvent.objects.count(),
+    )  # noqa: E731
     before = counts()
     yield
     assert counts() == before
@@ -51,7 +55,9 @@ def test_a_body_that_is_not_an_object_is_refused(admin, unchanged, raw):
 
 
 def test_duplicate_keys_are_refused_rather_than_one_silently_winning(admin, unchanged):
-    error = error_of(admin.post(f"{P}/orgs", raw='{"name": "A", "name": "B"}'), 400, "malformed_json")
+    error = error_of(
+        admin.post(f"{P}/orgs", raw='{"name": "A", "name": "B"}'), 400, "malformed_json"
+    )
     assert error["details"] == {"key": "name"}
 
 
@@ -70,14 +76,23 @@ def test_invalid_utf8_is_refused(admin, unchanged):
     error_of(admin.post(f"{P}/orgs", raw=b'{"name": "\xff\xfe"}'), 400, "malformed_json")
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"])
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"],
+)
 def test_bodies_that_are_not_json_get_415(admin, unchanged, content_type):
-    error = error_of(admin.post(f"{P}/orgs", raw='{"name": "X"}', content_type=content_type), 415, "unsupported_media_type")
+    error = error_of(
+        admin.post(f"{P}/orgs", raw='{"name": "X"}', content_type=content_type),
+        415,
+        "unsupported_media_type",
+    )
     assert "application/json" in error["message"]
 
 
 def test_json_with_a_charset_parameter_is_accepted(admin):
-    response = admin.post(f"{P}/orgs", raw='{"name": "Charset"}', content_type="application/json; charset=utf-8")
+    response = admin.post(
+        f"{P}/orgs", raw='{"name": "Charset"}', content_type="application/json; charset=utf-8"
+    )
     assert response.status_code == 201
 
 
@@ -86,7 +101,15 @@ def test_json_with_a_charset_parameter_is_accepted(admin):
     [
         (f"{P}/orgs", {"name": "X", "colour": "red"}, "colour"),
         (f"{P}/orgs", {"name": "X", "parent_id": None}, "parent_id"),
-        (f"{P}/users", {"username": "u@x.example", "orgId": "00000000-0000-0000-0000-000000000000", "isAdmin": True}, "isAdmin"),
+        (
+            f"{P}/users",
+            {
+                "username": "u@x.example",
+                "orgId": "00000000-0000-0000-0000-000000000000",
+                "isAdmin": True,
+            },
+            "isAdmin",
+        ),
         (f"{P}/api-tokens", {"name": "t", "expires": 3}, "expires"),
     ],
 )
@@ -110,7 +133,11 @@ def test_unknown_query_parameters_are_refused_and_named(admin):
         (f"{P}/orgs", {"name": ["A"]}, "name"),
         (f"{P}/orgs", {"name": "X", "parentId": 7}, "parentId"),
         (f"{P}/orgs", {"name": "X", "parentId": "not-a-uuid"}, "parentId"),
-        (f"{P}/users", {"username": "u@x.example", "orgId": "{top}", "roles": "org-admin"}, "roles"),
+        (
+            f"{P}/users",
+            {"username": "u@x.example", "orgId": "{top}", "roles": "org-admin"},
+            "roles",
+        ),
         (f"{P}/users", {"username": True, "orgId": "{top}"}, "username"),
         (f"{P}/users", {"username": "u@x.example", "orgId": "{top}", "firstName": 1}, "firstName"),
     ],
@@ -122,7 +149,9 @@ def test_wrong_types_are_refused_with_invalid_type(admin, world, unchanged, path
 
 
 def test_wrong_type_in_patch_is_refused(admin, world, unchanged):
-    error = error_of(admin.patch(f"{P}/users/{world.target.id}", {"localSignIn": "yes"}), 400, "invalid_type")
+    error = error_of(
+        admin.patch(f"{P}/users/{world.target.id}", {"localSignIn": "yes"}), 400, "invalid_type"
+    )
     assert error["field"] == "localSignIn"
 
 
@@ -136,11 +165,18 @@ def test_null_for_a_required_patch_field_is_refused(admin, world, unchanged):
     [
         (f"{P}/orgs", {"name": "x" * 201}, "name", 200),
         (f"{P}/users", {"username": "u" * 255, "orgId": "{top}"}, "username", 254),
-        (f"{P}/users", {"username": "u@x.example", "orgId": "{top}", "lastName": "l" * 151}, "lastName", 150),
+        (
+            f"{P}/users",
+            {"username": "u@x.example", "orgId": "{top}", "lastName": "l" * 151},
+            "lastName",
+            150,
+        ),
         (f"{P}/api-tokens", {"name": "n" * 101}, "name", 100),
     ],
 )
-def test_over_long_strings_are_refused_with_the_limit(admin, world, unchanged, path, body, field, limit):
+def test_over_long_strings_are_refused_with_the_limit(
+    admin, world, unchanged, path, body, field, limit
+):
     body = {k: (str(world.top.id) if v == "{top}" else v) for k, v in body.items()}
     error = error_of(admin.post(path, body), 400, "too_long")
     assert error["field"] == field
@@ -153,17 +189,27 @@ def test_missing_required_field_is_named(admin, unchanged):
 
 
 def test_several_problems_are_all_listed(admin, unchanged):
-    error = error_of(admin.post(f"{P}/users", {"username": 1, "orgId": 2, "extra": 3}), 400, "invalid_type")
+    error = error_of(
+        admin.post(f"{P}/users", {"username": 1, "orgId": 2, "extra": 3}), 400, "invalid_type"
+    )
     codes = {(e["field"], e["code"]) for e in error["details"]["errors"]}
-    assert {("username", "invalid_type"), ("orgId", "invalid_type"), ("extra", "unknown_field")} <= codes
+    assert {
+        ("username", "invalid_type"),
+        ("orgId", "invalid_type"),
+        ("extra", "unknown_field"),
+    } <= codes
 
 
 def test_invalid_choice_names_the_allowed_values(admin, world, unchanged):
-    error = error_of(admin.put(f"{P}/orgs/{world.child.id}/sso", {"mode": "sometimes"}), 400, "invalid_choice")
+    error = error_of(
+        admin.put(f"{P}/orgs/{world.child.id}/sso", {"mode": "sometimes"}), 400, "invalid_choice"
+    )
     assert "inherit" in error["message"] and error["field"] == "mode"
 
 
-@pytest.mark.parametrize("query", ["page=0", "pageSize=201", "pageSize=0", "page=x", "active=maybe"])
+@pytest.mark.parametrize(
+    "query", ["page=0", "pageSize=201", "pageSize=0", "page=x", "active=maybe"]
+)
 def test_bad_pagination_and_filters_are_refused(admin, query):
     response = admin.get(f"{P}/users?{query}")
     assert response.status_code == 400

@@ -18,7 +18,9 @@ from .catalog import AP, P
 
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
 OKTA_ENTITY_ID = "http://www.okta.com/exkppsa1qwuFV4D7z0h7"
-OKTA_SSO_URL = "https://dev-513394.oktapreview.com/app/rstudioincdev513394_dev_1/exkppsa1qwuFV4D7z0h7/sso/saml"
+OKTA_SSO_URL = (
+    "https://dev-513394.oktapreview.com/app/rstudioincdev513394_dev_1/exkppsa1qwuFV4D7z0h7/sso/saml"
+)
 MD = "{urn:oasis:names:tc:SAML:2.0:metadata}"
 
 
@@ -61,7 +63,12 @@ def test_tutorial_steps_1_3_4_and_6_through_the_api(world, settings):
     assert set(effective(idp).values()) == {("none", None)}
 
     # Step 3: usernames from the NameID, names from Okta's attribute tags.
-    mapping = {"useDefault": False, "username": None, "firstName": "firstName", "lastName": "lastName"}
+    mapping = {
+        "useDefault": False,
+        "username": None,
+        "firstName": "firstName",
+        "lastName": "lastName",
+    }
     assert idp.put(f"{AP}/{pid}/attribute-mapping", mapping).json() == mapping
 
     # Step 6a: a test org (with a child org that inherits) first.
@@ -80,7 +87,9 @@ def test_tutorial_steps_1_3_4_and_6_through_the_api(world, settings):
     }
 
     # Step 6b: the top org for everyone; the test org goes back to inheriting.
-    used = idp.put(f"{AP}/{pid}/orgs", {"orgIds": [str(world.top.id)], "inheritOrgIds": [test_org["id"]]}).json()
+    used = idp.put(
+        f"{AP}/{pid}/orgs", {"orgIds": [str(world.top.id)], "inheritOrgIds": [test_org["id"]]}
+    ).json()
     assert used["orgIds"] == [str(world.top.id)] and used["count"] == 4
     assert effective(idp) == {
         "acme": ("provider", pid),
@@ -89,12 +98,17 @@ def test_tutorial_steps_1_3_4_and_6_through_the_api(world, settings):
         "SSO pilot": ("provider", pid),
         "Pilot team": ("provider", pid),
     }
-    sources = {o["name"]: o["effectiveSso"]["sourceOrgId"] for o in idp.get(f"{P}/orgs").json()["items"]}
+    sources = {
+        o["name"]: o["effectiveSso"]["sourceOrgId"] for o in idp.get(f"{P}/orgs").json()["items"]
+    }
     assert sources["Pilot team"] == sources["SSO pilot"] == str(world.top.id)
 
     # The details page's view agrees with the orgs list.
     details = idp.get(f"{AP}/{pid}").json()
     assert details["orgsInUse"] == 4
     assert {o["name"]: o["direct"] for o in details["orgs"]} == {
-        "acme": True, "Engineering": False, "SSO pilot": False, "Pilot team": False,
+        "acme": True,
+        "Engineering": False,
+        "SSO pilot": False,
+        "Pilot team": False,
     }

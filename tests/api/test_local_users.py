@@ -31,7 +31,11 @@ def test_enabling_returns_the_user_with_hasPassword_and_a_warning(world):
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["id"] == str(world.target.id) and body["localSignIn"] is True
-    assert body["username"] == "target@acme.example" and body["firstName"] == "Tess" and body["lastName"] == "Target"
+    assert (
+        body["username"] == "target@acme.example"
+        and body["firstName"] == "Tess"
+        and body["lastName"] == "Target"
+    )
     assert body["orgId"] == str(world.child.id) and body["orgName"] == "Engineering"
     assert body["hasPassword"] is False and "has no password yet" in body["warning"]
     assert body["lastSignInAt"] is None and body["active"] is True
@@ -61,7 +65,9 @@ def test_disabling_removes_the_user_from_the_list(world):
 
 
 def test_an_identity_admin_cannot_change_an_org_admin(world):
-    response = world.client("identity-admin").put(f"{LU}/{world.users['org-admin'].id}", {"enabled": True})
+    response = world.client("identity-admin").put(
+        f"{LU}/{world.users['org-admin'].id}", {"enabled": True}
+    )
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "user_not_manageable"
     assert not local(world.users["org-admin"])
@@ -72,8 +78,17 @@ def test_a_plain_user_is_refused(world):
     assert response.status_code == 403 and not local(world.users["user"])
 
 
-@pytest.mark.parametrize("body", [{}, {"enabled": "true"}, {"enabled": 1}, {"enabled": None},
-                                  {"enabled": True, "extra": 1}, {"local_sign_in": True}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"enabled": "true"},
+        {"enabled": 1},
+        {"enabled": None},
+        {"enabled": True, "extra": 1},
+        {"local_sign_in": True},
+    ],
+)
 def test_the_body_is_strict(world, body):
     response = world.client("identity-admin").put(f"{LU}/{world.target.id}", body)
     assert response.status_code == 400, response.content

@@ -56,10 +56,16 @@ def test_every_url_pattern_under_api_v1_is_in_the_document(document):
 def test_document_has_both_security_schemes_and_every_operation_requires_one(document):
     schemes = document["components"]["securitySchemes"]
     assert schemes["BearerToken"]["type"] == "http" and schemes["BearerToken"]["scheme"] == "bearer"
-    assert schemes["ConsoleSession"] == {**schemes["ConsoleSession"], "type": "apiKey", "in": "cookie"}
+    assert schemes["ConsoleSession"] == {
+        **schemes["ConsoleSession"],
+        "type": "apiKey",
+        "in": "cookie",
+    }
     for path, item in document["paths"].items():
         for method, operation in item.items():
-            expected = OTHER_SECURITY.get((method.upper(), path), [{"BearerToken": []}, {"ConsoleSession": []}])
+            expected = OTHER_SECURITY.get(
+                (method.upper(), path), [{"BearerToken": []}, {"ConsoleSession": []}]
+            )
             assert operation["security"] == expected, (method, path)
     assert schemes["AgentToken"]["type"] == "http" and schemes["AgentToken"]["scheme"] == "bearer"
 
@@ -85,7 +91,10 @@ def test_every_operation_states_who_may_call_it(document):
             if capability:
                 assert f"`{capability}`" in operation["description"]
             elif (method.upper(), path) in OTHER_SECURITY:
-                assert "No credentials" in operation["description"] or "Only an agent token" in operation["description"]
+                assert (
+                    "No credentials" in operation["description"]
+                    or "Only an agent token" in operation["description"]
+                )
             else:
                 assert "Any signed-in user" in operation["description"], (method, path)
 
@@ -102,7 +111,14 @@ def test_every_property_and_parameter_is_camel_case(document):
 
 
 def test_request_bodies_refuse_unknown_fields_in_the_document_too(document):
-    for name in ("OrgCreate", "OrgUpdate", "OrgSsoUpdate", "UserCreate", "UserUpdate", "ApiTokenCreate"):
+    for name in (
+        "OrgCreate",
+        "OrgUpdate",
+        "OrgSsoUpdate",
+        "UserCreate",
+        "UserUpdate",
+        "ApiTokenCreate",
+    ):
         assert document["components"]["schemas"][name]["additionalProperties"] is False, name
 
 

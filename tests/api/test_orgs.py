@@ -18,8 +18,14 @@ def test_create_org_returns_201_with_id_and_inherited_effective_setting(world, a
     assert uuid.UUID(body["id"])
     assert body["parentId"] == str(world.top.id)
     assert body["ssoMode"] == "inherit" and body["providerId"] is None
-    assert body["effectiveSso"] == {"mode": "none", "providerId": None, "sourceOrgId": str(world.top.id)}
-    assert AuditEvent.objects.filter(action="org.created", target_id=body["id"], actor_id=world.users["all"].id).exists()
+    assert body["effectiveSso"] == {
+        "mode": "none",
+        "providerId": None,
+        "sourceOrgId": str(world.top.id),
+    }
+    assert AuditEvent.objects.filter(
+        action="org.created", target_id=body["id"], actor_id=world.users["all"].id
+    ).exists()
 
 
 def test_create_org_under_a_parent(world, admin):
@@ -30,7 +36,11 @@ def test_create_org_under_a_parent(world, admin):
 def test_sibling_names_are_unique_in_any_case(world, admin):
     response = admin.post(f"{P}/orgs", {"name": "ENGINEERING"})
     assert response.status_code == 409
-    assert response.json()["error"] == {**response.json()["error"], "code": "org_name_taken", "field": "name"}
+    assert response.json()["error"] == {
+        **response.json()["error"],
+        "code": "org_name_taken",
+        "field": "name",
+    }
 
 
 def test_blank_name_is_refused(admin):
@@ -43,7 +53,12 @@ def test_list_is_in_tree_order_with_depth_and_pagination(world, admin):
     backend = tenancy.create_org(world.tenant, "Backend", parent_id=world.child.id)
     tenancy.create_org(world.tenant, "Apps")
     body = admin.get(f"{P}/orgs").json()
-    assert [(o["name"], o["depth"]) for o in body["items"]] == [("acme", 0), ("Apps", 1), ("Engineering", 1), ("Backend", 2)]
+    assert [(o["name"], o["depth"]) for o in body["items"]] == [
+        ("acme", 0),
+        ("Apps", 1),
+        ("Engineering", 1),
+        ("Backend", 2),
+    ]
     assert (body["page"], body["pageSize"], body["total"]) == (1, 50, 4)
     page2 = admin.get(f"{P}/orgs?page=2&pageSize=3").json()
     assert [o["id"] for o in page2["items"]] == [str(backend.id)]
@@ -81,12 +96,17 @@ def test_patch_moves(world, admin):
 def test_moving_an_org_under_its_own_descendant_is_refused_and_nothing_changes(world, admin):
     backend = tenancy.create_org(world.tenant, "Backend", parent_id=world.child.id)
     events = AuditEvent.objects.count()
-    response = admin.patch(f"{P}/orgs/{world.child.id}", {"name": "Renamed too", "parentId": str(backend.id)})
+    response = admin.patch(
+        f"{P}/orgs/{world.child.id}", {"name": "Renamed too", "parentId": str(backend.id)}
+    )
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["code"] == "org_move_cycle" and error["field"] == "parentId"
     child = Organization.objects.get(id=world.child.id)
-    assert (child.name, child.parent_id) == ("Engineering", world.top.id)  # the rename was rolled back too
+    assert (child.name, child.parent_id) == (
+        "Engineering",
+        world.top.id,
+    )  # the rename was rolled back too
     assert AuditEvent.objects.count() == events
 
 
@@ -112,7 +132,10 @@ def test_set_sso_none_then_inherit(world, admin):
     assert body["ssoMode"] == "none" and body["effectiveSso"]["sourceOrgId"] == str(world.child.id)
     body = admin.put(f"{P}/orgs/{world.child.id}/sso", {"mode": "inherit"}).json()
     assert body["ssoMode"] == "inherit" and body["effectiveSso"]["sourceOrgId"] == str(world.top.id)
-    assert AuditEvent.objects.filter(action="org.sso_changed", target_id=str(world.child.id)).count() == 2
+    assert (
+        AuditEvent.objects.filter(action="org.sso_changed", target_id=str(world.child.id)).count()
+        == 2
+    )
 
 
 def test_the_top_org_cannot_inherit(world, admin):
@@ -124,21 +147,37 @@ def test_the_top_org_cannot_inherit(world, admin):
 def test_provider_mode_needs_a_provider_of_the_tenant(world, admin):
     response = admin.put(f"{P}/orgs/{world.child.id}/sso", {"mode": "provider"})
     assert response.json()["error"]["code"] == "provider_required"
-    response = admin.put(f"{P}/orgs/{world.child.id}/sso", {"mode": "provider", "providerId": str(uuid.uuid4())})
+    response = admin.put(
+        f"{P}/orgs/{world.child.id}/sso", {"mode": "provider", "providerId": str(uuid.uuid4())}
+    )
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "provider_not_found"
     assert Organization.objects.get(id=world.child.id).sso_mode == "inherit"
 
 
 def test_provider_id_is_refused_without_provider_mode(world, admin):
-    response = admin.put(f"{P}/orgs/{world.child.id}/sso", {"mode": "none", "providerId": str(uuid.uuid4())})
+    response = admin.put(
+        f"{P}/orgs/{world.child.id}/sso", {"mode": "none", "providerId": str(uuid.uuid4())}
+    )
     assert response.json()["error"]["code"] == "provider_not_allowed"
 
 
-def test_provider_mode_with_a_registered_provider_is_inherited_by_children(world, admin, monkeypatch):
+def test_provider_mode_with_a_registered_provider_is_inherited_by_children(
+    world, admin, monkeypatch
+):
     provider_id = uuid.uuid4()
-    monkeypatch.setattr(tenancy, "_provider_checkers", [lambda tenant, pid: tenant == world.tenant and pid == provider_id])
+    monkeypatch.setattr(
+        tenancy,
+        "_provider_checkers",
+        [lambda tenant, pid: tenant == world.tenant and pid == provider_id],
+    )
     backend = tenancy.create_org(world.tenant, "Backend", parent_id=world.child.id)
-    admin.put(f"{P}/orgs/{world.child.id}/sso", {"mode": "provider", "providerId": str(provider_id)})
+    admin.put(
+        f"{P}/orgs/{world.child.id}/sso", {"mode": "provider", "providerId": str(provider_id)}
+    )
     body = admin.get(f"{P}/orgs/{backend.id}").json()
-    assert body["effectiveSso"] == {"mode": "provider", "providerId": str(provider_id), "sourceOrgId": str(world.child.id)}
+    assert body["effectiveSso"] == {
+        "mode": "provider",
+        "providerId": str(provider_id),
+        "sourceOrgId": str(world.child.id),
+    }

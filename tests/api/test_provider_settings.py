@@ -47,12 +47,20 @@ def test_attribute_tags_are_set_and_audited_with_before_and_after(world, idp, pr
     assert response.status_code == 200 and response.json() == body
     event = only_event("auth_provider.mapping_changed")
     assert event.actor_id == world.users["identity-admin"].id
-    assert event.data["before"] == {"useDefault": True, "username": None, "firstName": None, "lastName": None}
+    assert event.data["before"] == {
+        "useDefault": True,
+        "username": None,
+        "firstName": None,
+        "lastName": None,
+    }
     assert event.data["after"] == body
 
 
 def test_username_null_means_the_name_id(idp, provider):
-    body = idp.put(f"{AP}/{provider.id}/attribute-mapping", {"useDefault": False, "username": None, "firstName": GIVEN}).json()
+    body = idp.put(
+        f"{AP}/{provider.id}/attribute-mapping",
+        {"useDefault": False, "username": None, "firstName": GIVEN},
+    ).json()
     assert body == {"useDefault": False, "username": None, "firstName": GIVEN, "lastName": None}
     provider.refresh_from_db()
     assert provider.username_attribute == ""
@@ -60,7 +68,9 @@ def test_username_null_means_the_name_id(idp, provider):
 
 def test_back_to_the_default_mapping_clears_the_tags(idp, provider):
     idp.put(f"{AP}/{provider.id}/attribute-mapping", {"useDefault": False, "username": UPN})
-    body = idp.put(f"{AP}/{provider.id}/attribute-mapping", {"useDefault": True, "username": None}).json()
+    body = idp.put(
+        f"{AP}/{provider.id}/attribute-mapping", {"useDefault": True, "username": None}
+    ).json()
     assert body == {"useDefault": True, "username": None, "firstName": None, "lastName": None}
 
 
@@ -68,12 +78,22 @@ def test_back_to_the_default_mapping_clears_the_tags(idp, provider):
     ("body", "code", "field"),
     [
         ({"useDefault": True, "username": UPN}, "sso.mapping_attribute_with_default", "username"),
-        ({"useDefault": False, "firstName": "given name"}, "sso.attribute_name_invalid", "firstName"),
+        (
+            {"useDefault": False, "firstName": "given name"},
+            "sso.attribute_name_invalid",
+            "firstName",
+        ),
         ({"username": UPN}, "field_required", "useDefault"),
         ({"useDefault": "false"}, "invalid_type", "useDefault"),
         ({"useDefault": False, "lastName": "x" * 513}, "too_long", "lastName"),
     ],
-    ids=["tags with the default", "spaces in a claim", "useDefault missing", "useDefault as text", "too long"],
+    ids=[
+        "tags with the default",
+        "spaces in a claim",
+        "useDefault missing",
+        "useDefault as text",
+        "too long",
+    ],
 )
 def test_bad_mappings_are_refused_and_change_nothing(idp, provider, body, code, field):
     response = idp.put(f"{AP}/{provider.id}/attribute-mapping", body)
@@ -104,11 +124,17 @@ def test_applying_to_an_org_counts_its_inheriting_children(idp, provider, tree):
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["orgIds"] == [str(tree["eng"].id)] and body["count"] == 2
-    assert {(o["name"], o["direct"]) for o in body["orgs"]} == {("Engineering", True), ("Backend", False)}
+    assert {(o["name"], o["direct"]) for o in body["orgs"]} == {
+        ("Engineering", True),
+        ("Backend", False),
+    }
     assert idp.get(f"{AP}/{provider.id}/orgs").json() == body
     event = only_event("auth_provider.orgs_changed")
     assert event.data["before"] == {"orgIds": []}
-    assert event.data["after"]["orgIds"] == [str(tree["eng"].id)] and event.data["after"]["orgsInUse"] == 2
+    assert (
+        event.data["after"]["orgIds"] == [str(tree["eng"].id)]
+        and event.data["after"]["orgsInUse"] == 2
+    )
 
 
 def test_orgs_left_out_go_back_to_inheriting_and_the_top_org_to_none(idp, provider, tree):
@@ -121,7 +147,10 @@ def test_orgs_left_out_go_back_to_inheriting_and_the_top_org_to_none(idp, provid
 
 def test_the_top_org_with_inheritance_applies_to_every_org(idp, provider, tree):
     idp.put(f"{AP}/{provider.id}/orgs", {"orgIds": [str(tree["test"].id)]})
-    body = idp.put(f"{AP}/{provider.id}/orgs", {"orgIds": [str(tree["top"].id)], "inheritOrgIds": [str(tree["test"].id)]}).json()
+    body = idp.put(
+        f"{AP}/{provider.id}/orgs",
+        {"orgIds": [str(tree["top"].id)], "inheritOrgIds": [str(tree["test"].id)]},
+    ).json()
     assert body["orgIds"] == [str(tree["top"].id)] and body["count"] == 4
     assert Organization.objects.get(id=tree["test"].id).sso_mode == "inherit"
 
@@ -129,14 +158,29 @@ def test_the_top_org_with_inheritance_applies_to_every_org(idp, provider, tree):
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [
-        (lambda t: {"orgIds": [str(t["eng"].id)], "inheritOrgIds": [str(t["eng"].id)]}, 400, "sso.orgs_conflicting_choice"),
-        (lambda t: {"orgIds": [], "inheritOrgIds": [str(t["top"].id)]}, 400, "org_top_cannot_inherit"),
+        (
+            lambda t: {"orgIds": [str(t["eng"].id)], "inheritOrgIds": [str(t["eng"].id)]},
+            400,
+            "sso.orgs_conflicting_choice",
+        ),
+        (
+            lambda t: {"orgIds": [], "inheritOrgIds": [str(t["top"].id)]},
+            400,
+            "org_top_cannot_inherit",
+        ),
         (lambda t: {"orgIds": ["00000000-0000-0000-0000-000000000000"]}, 404, "org_not_found"),
         (lambda t: {"orgIds": ["Engineering"]}, 400, "invalid_type"),
         (lambda t: {"orgIds": str(t["eng"].id)}, 400, "invalid_type"),
         (lambda t: {}, 400, "field_required"),
     ],
-    ids=["use and inherit", "top inherits", "unknown org", "name instead of id", "not a list", "orgIds missing"],
+    ids=[
+        "use and inherit",
+        "top inherits",
+        "unknown org",
+        "name instead of id",
+        "not a list",
+        "orgIds missing",
+    ],
 )
 def test_bad_org_choices_are_refused_and_change_nothing(idp, provider, tree, body, status, code):
     before = sorted(Organization.objects.values_list("id", "sso_mode", "sso_provider_id"))
@@ -147,10 +191,18 @@ def test_bad_org_choices_are_refused_and_change_nothing(idp, provider, tree, bod
 
 
 def test_an_org_of_another_tenant_cannot_be_made_to_use_the_provider(world, other, idp, provider):
-    before = sorted(Organization.objects.filter(tenant=other.tenant).values_list("id", "sso_mode", "sso_provider_id"))
+    before = sorted(
+        Organization.objects.filter(tenant=other.tenant).values_list(
+            "id", "sso_mode", "sso_provider_id"
+        )
+    )
     response = idp.put(f"{AP}/{provider.id}/orgs", {"orgIds": [str(other.child.id)]})
     assert response.status_code == 404 and response.json()["error"]["code"] == "org_not_found"
-    after = sorted(Organization.objects.filter(tenant=other.tenant).values_list("id", "sso_mode", "sso_provider_id"))
+    after = sorted(
+        Organization.objects.filter(tenant=other.tenant).values_list(
+            "id", "sso_mode", "sso_provider_id"
+        )
+    )
     assert after == before
 
 
@@ -174,8 +226,12 @@ def test_defaults_are_reported(idp, provider):
 
 
 def test_settings_left_out_keep_their_values_and_changes_are_audited(idp, provider):
-    change = {"authnContextClassRef": "urn:oasis:names:tc:SAML:2.0:ac:classes:Password", "authnContextComparison": "minimum",
-              "signRequests": True, "clockSkewSeconds": 60}
+    change = {
+        "authnContextClassRef": "urn:oasis:names:tc:SAML:2.0:ac:classes:Password",
+        "authnContextComparison": "minimum",
+        "signRequests": True,
+        "clockSkewSeconds": 60,
+    }
     response = idp.put(f"{AP}/{provider.id}/advanced-settings", change)
     assert response.status_code == 200, response.content
     assert response.json() == {**DEFAULTS, **change}
@@ -185,13 +241,22 @@ def test_settings_left_out_keep_their_values_and_changes_are_audited(idp, provid
 
 
 def test_null_class_ref_and_name_id_format_request_none(idp, provider):
-    idp.put(f"{AP}/{provider.id}/advanced-settings", {"authnContextClassRef": "urn:oasis:names:tc:SAML:2.0:ac:classes:Password"})
-    body = idp.put(f"{AP}/{provider.id}/advanced-settings", {"authnContextClassRef": None, "nameIdFormat": None}).json()
+    idp.put(
+        f"{AP}/{provider.id}/advanced-settings",
+        {"authnContextClassRef": "urn:oasis:names:tc:SAML:2.0:ac:classes:Password"},
+    )
+    body = idp.put(
+        f"{AP}/{provider.id}/advanced-settings",
+        {"authnContextClassRef": None, "nameIdFormat": None},
+    ).json()
     assert body["authnContextClassRef"] is None and body["nameIdFormat"] is None
 
 
 def test_sha1_needs_the_insecure_switch(idp, provider):
-    sha1 = {"signatureMethod": SignatureMethod.RSA_SHA1.value, "digestMethod": DigestMethod.SHA1.value}
+    sha1 = {
+        "signatureMethod": SignatureMethod.RSA_SHA1.value,
+        "digestMethod": DigestMethod.SHA1.value,
+    }
     refused = idp.put(f"{AP}/{provider.id}/advanced-settings", sha1)
     assert refused.status_code == 400 and refused.json()["error"]["code"] == "sso.sha1_not_allowed"
     allowed = idp.put(f"{AP}/{provider.id}/advanced-settings", {**sha1, "insecureAllowSha1": True})
@@ -204,7 +269,11 @@ def test_sha1_needs_the_insecure_switch(idp, provider):
         ({"authnContextComparison": "EXACT"}, "invalid_choice", "authnContextComparison"),
         ({"authnContextComparison": "at least"}, "invalid_choice", "authnContextComparison"),
         ({"digestMethod": "sha256"}, "invalid_choice", "digestMethod"),
-        ({"signatureMethod": "http://www.w3.org/2001/04/xmldsig-more#rsa-md5"}, "invalid_choice", "signatureMethod"),
+        (
+            {"signatureMethod": "http://www.w3.org/2001/04/xmldsig-more#rsa-md5"},
+            "invalid_choice",
+            "signatureMethod",
+        ),
         ({"nameIdFormat": "email"}, "invalid_choice", "nameIdFormat"),
         ({"clockSkewSeconds": 601}, "out_of_range", "clockSkewSeconds"),
         ({"clockSkewSeconds": -1}, "out_of_range", "clockSkewSeconds"),
@@ -229,12 +298,22 @@ def test_the_accepted_values_are_listed_in_the_openapi_document(idp):
     properties = schemas["AdvancedSettingsUpdate"]["properties"]
     assert properties["authnContextComparison"]["enum"] == ["exact", "minimum", "maximum", "better"]
     assert DigestMethod.SHA256.value in properties["digestMethod"]["enum"]
-    for name in ("ProviderCreate", "ProviderUpdate", "AttributeMappingUpdate", "OrgsInUseUpdate", "AdvancedSettingsUpdate"):
+    for name in (
+        "ProviderCreate",
+        "ProviderUpdate",
+        "AttributeMappingUpdate",
+        "OrgsInUseUpdate",
+        "AdvancedSettingsUpdate",
+    ):
         assert schemas[name]["additionalProperties"] is False, name
 
 
 def test_settings_of_a_provider_survive_only_in_its_own_row(world, idp, provider):
     """Changing one provider's settings leaves the tenant's other providers alone."""
-    second = create_provider(world.tenant, "Okta", metadata_xml=helpers.idp_metadata("http://www.okta.com/x", [helpers.make_cert("okta")[1]]))
+    second = create_provider(
+        world.tenant,
+        "Okta",
+        metadata_xml=helpers.idp_metadata("http://www.okta.com/x", [helpers.make_cert("okta")[1]]),
+    )
     idp.put(f"{AP}/{provider.id}/advanced-settings", {"forceAuthn": True})
     assert AuthProvider.objects.get(id=second.id).force_authn is False

@@ -70,7 +70,12 @@ def test_create_from_metadata_xml_returns_201_with_the_parsed_provider(world, cr
     assert created["metadataSource"] == "file" and created["metadataUrl"] is None
     assert created["lastRefresh"]["result"] == "ok"
     assert created["orgsInUse"] == 0 and created["orgs"] == []
-    assert created["attributeMapping"] == {"useDefault": True, "username": None, "firstName": None, "lastName": None}
+    assert created["attributeMapping"] == {
+        "useDefault": True,
+        "username": None,
+        "firstName": None,
+        "lastName": None,
+    }
     assert created["advancedSettings"]["authnContextClassRef"] is None
     assert created["serviceProvider"]["entityId"].endswith(f"/{world.tenant.id}")
 
@@ -91,7 +96,10 @@ def test_display_names_are_unique_in_any_case(idp, created, metadata):
 
 def test_entity_id_picks_one_identity_provider_out_of_an_entities_descriptor(idp, certs):
     feed = helpers.entities_metadata(5, certs["a"]).decode()
-    response = idp.post(AP, {"displayName": "Federation", "metadataXml": feed, "entityId": "https://idp3.example.org/"})
+    response = idp.post(
+        AP,
+        {"displayName": "Federation", "metadataXml": feed, "entityId": "https://idp3.example.org/"},
+    )
     assert response.status_code == 201, response.content
     assert response.json()["entityId"] == "https://idp3.example.org/"
 
@@ -103,31 +111,86 @@ def _expired_only(certs):
 
 # (name, body builder, status, code, field); every case must store nothing and audit nothing.
 BAD_INPUT = [
-    ("html page", lambda c: {"metadataXml": helpers.HTML_PAGE.decode()}, "saml.metadata_not_xml", "metadataXml"),
-    ("xml bomb", lambda c: {"metadataXml": helpers.XML_BOMB.decode()}, "saml.xml_forbidden", "metadataXml"),
-    ("many idps, no entityId", lambda c: {"metadataXml": helpers.entities_metadata(5, c["a"]).decode()},
-     "saml.metadata_entity_ambiguous", "metadataXml"),
-    ("entityId not in the document", lambda c: {"metadataXml": helpers.entities_metadata(2, c["a"]).decode(),
-                                                "entityId": "https://elsewhere.example/"},
-     "saml.metadata_entity_not_found", "metadataXml"),
-    ("no signing certificate", lambda c: {"metadataXml": helpers.idp_metadata(certs=[]).decode()},
-     "saml.metadata_no_signing_certificate", "metadataXml"),
-    ("every certificate expired", _expired_only, "sso.metadata_certificates_expired", "metadataXml"),
+    (
+        "html page",
+        lambda c: {"metadataXml": helpers.HTML_PAGE.decode()},
+        "saml.metadata_not_xml",
+        "metadataXml",
+    ),
+    (
+        "xml bomb",
+        lambda c: {"metadataXml": helpers.XML_BOMB.decode()},
+        "saml.xml_forbidden",
+        "metadataXml",
+    ),
+    (
+        "many idps, no entityId",
+        lambda c: {"metadataXml": helpers.entities_metadata(5, c["a"]).decode()},
+        "saml.metadata_entity_ambiguous",
+        "metadataXml",
+    ),
+    (
+        "entityId not in the document",
+        lambda c: {
+            "metadataXml": helpers.entities_metadata(2, c["a"]).decode(),
+            "entityId": "https://elsewhere.example/",
+        },
+        "saml.metadata_entity_not_found",
+        "metadataXml",
+    ),
+    (
+        "no signing certificate",
+        lambda c: {"metadataXml": helpers.idp_metadata(certs=[]).decode()},
+        "saml.metadata_no_signing_certificate",
+        "metadataXml",
+    ),
+    (
+        "every certificate expired",
+        _expired_only,
+        "sso.metadata_certificates_expired",
+        "metadataXml",
+    ),
     ("empty document", lambda c: {"metadataXml": "  "}, "sso.metadata_empty", "metadataXml"),
-    ("custom domain url", lambda c: {"metadataUrl": "https://adfs.contoso.com/FederationMetadata/2007-06/FederationMetadata.xml"},
-     "sso.metadata_host_not_allowed", "metadataUrl"),
-    ("http url", lambda c: {"metadataUrl": "http://login.microsoftonline.com/t/federationmetadata/2007-06/federationmetadata.xml"},
-     "sso.metadata_url_not_https", "metadataUrl"),
-    ("both sources", lambda c: {"metadataXml": helpers.idp_metadata(certs=[c["a"]]).decode(),
-                                "metadataUrl": "https://login.microsoftonline.com/t/federationmetadata.xml"},
-     "sso.metadata_source_conflict", "metadataUrl"),
+    (
+        "custom domain url",
+        lambda c: {
+            "metadataUrl": "https://adfs.contoso.com/FederationMetadata/2007-06/FederationMetadata.xml"
+        },
+        "sso.metadata_host_not_allowed",
+        "metadataUrl",
+    ),
+    (
+        "http url",
+        lambda c: {
+            "metadataUrl": "http://login.microsoftonline.com/t/federationmetadata/2007-06/federationmetadata.xml"
+        },
+        "sso.metadata_url_not_https",
+        "metadataUrl",
+    ),
+    (
+        "both sources",
+        lambda c: {
+            "metadataXml": helpers.idp_metadata(certs=[c["a"]]).decode(),
+            "metadataUrl": "https://login.microsoftonline.com/t/federationmetadata.xml",
+        },
+        "sso.metadata_source_conflict",
+        "metadataUrl",
+    ),
     ("neither source", lambda c: {}, "sso.metadata_source_required", "metadataXml"),
 ]
 
 
-@pytest.mark.parametrize(("builder", "code", "field"), [case[1:] for case in BAD_INPUT], ids=[case[0] for case in BAD_INPUT])
-def test_refused_metadata_is_a_400_with_its_code_and_stores_nothing(settings, world, idp, certs, builder, code, field):
-    settings.SSOCONSOLE_ALLOW_PRIVATE_METADATA_HOSTS = False  # the production rules, whatever the environment says
+@pytest.mark.parametrize(
+    ("builder", "code", "field"),
+    [case[1:] for case in BAD_INPUT],
+    ids=[case[0] for case in BAD_INPUT],
+)
+def test_refused_metadata_is_a_400_with_its_code_and_stores_nothing(
+    settings, world, idp, certs, builder, code, field
+):
+    settings.SSOCONSOLE_ALLOW_PRIVATE_METADATA_HOSTS = (
+        False  # the production rules, whatever the environment says
+    )
     response = idp.post(AP, {"displayName": "Refused", **builder(certs)})
     assert response.status_code == 400, response.content
     error = response.json()["error"]
@@ -139,13 +202,18 @@ def test_refused_metadata_is_a_400_with_its_code_and_stores_nothing(settings, wo
 
 def test_a_custom_domain_is_refused_with_advice_to_upload_the_file(settings, idp):
     settings.SSOCONSOLE_ALLOW_PRIVATE_METADATA_HOSTS = False
-    response = idp.post(AP, {"displayName": "AD FS", "metadataUrl": "https://adfs.contoso.com/FederationMetadata.xml"})
+    response = idp.post(
+        AP,
+        {"displayName": "AD FS", "metadataUrl": "https://adfs.contoso.com/FederationMetadata.xml"},
+    )
     message = response.json()["error"]["message"]
     assert "custom domains are not supported" in message and "upload it instead" in message
 
 
 def test_the_xml_bomb_is_refused_with_a_sentence_for_the_admin(idp):
-    error = idp.post(AP, {"displayName": "Bomb", "metadataXml": helpers.XML_BOMB.decode()}).json()["error"]
+    error = idp.post(AP, {"displayName": "Bomb", "metadataXml": helpers.XML_BOMB.decode()}).json()[
+        "error"
+    ]
     assert "entities" in error["message"] and error["details"]["code"] == "saml.xml_forbidden"
 
 
@@ -161,7 +229,9 @@ def test_unknown_fields_and_snake_case_are_refused(idp, metadata):
     assert response.json()["error"]["code"] == "unknown_field"
 
 
-def test_create_from_a_metadata_url_on_the_local_https_server(world, idp, https_idp, trusting_test_ca, metadata):  # noqa: F811
+def test_create_from_a_metadata_url_on_the_local_https_server(
+    world, idp, https_idp, trusting_test_ca, metadata
+):  # noqa: F811
     https_idp.routes["/federationmetadata.xml"] = helpers.Route(body=metadata.encode())
     url = https_idp.url("/federationmetadata.xml")
     response = idp.post(AP, {"displayName": "Entra ID", "metadataUrl": url})
@@ -171,8 +241,12 @@ def test_create_from_a_metadata_url_on_the_local_https_server(world, idp, https_
     assert body["nextRefreshAt"] is not None and https_idp.hits == ["/federationmetadata.xml"]
 
 
-def test_a_metadata_url_whose_tls_certificate_is_not_trusted_is_refused(settings, idp, https_idp, metadata):  # noqa: F811
-    settings.SSOCONSOLE_ALLOW_PRIVATE_METADATA_HOSTS = True  # reachable, but certifi does not know the test CA
+def test_a_metadata_url_whose_tls_certificate_is_not_trusted_is_refused(
+    settings, idp, https_idp, metadata
+):  # noqa: F811
+    settings.SSOCONSOLE_ALLOW_PRIVATE_METADATA_HOSTS = (
+        True  # reachable, but certifi does not know the test CA
+    )
     settings.SSOCONSOLE_METADATA_CA_BUNDLE = None
     https_idp.routes["/md.xml"] = helpers.Route(body=metadata.encode())
     response = idp.post(AP, {"displayName": "Entra ID", "metadataUrl": https_idp.url("/md.xml")})
@@ -186,7 +260,9 @@ def test_a_metadata_url_whose_tls_certificate_is_not_trusted_is_refused(settings
 
 def test_get_returns_what_create_returned(idp, created):
     body = idp.get(f"{AP}/{created['id']}").json()
-    assert {k: v for k, v in body.items() if k != "updatedAt"} == {k: v for k, v in created.items() if k != "updatedAt"}
+    assert {k: v for k, v in body.items() if k != "updatedAt"} == {
+        k: v for k, v in created.items() if k != "updatedAt"
+    }
 
 
 def test_list_is_ordered_by_display_name_and_paginated(world, idp, metadata):
@@ -224,7 +300,10 @@ def test_rename_is_audited_with_before_and_after(idp, created):
     response = idp.patch(f"{AP}/{created['id']}", {"displayName": "Microsoft Entra ID"})
     assert response.status_code == 200 and response.json()["displayName"] == "Microsoft Entra ID"
     [event] = events("auth_provider.updated")
-    assert event.data == {"before": {"displayName": "Entra ID"}, "after": {"displayName": "Microsoft Entra ID"}}
+    assert event.data == {
+        "before": {"displayName": "Entra ID"},
+        "after": {"displayName": "Microsoft Entra ID"},
+    }
 
 
 def test_uploading_new_metadata_replaces_the_certificates(idp, created, certs):
@@ -236,9 +315,15 @@ def test_uploading_new_metadata_replaces_the_certificates(idp, created, certs):
 
 
 def test_refused_new_metadata_changes_nothing_not_even_the_name(idp, created):
-    response = idp.patch(f"{AP}/{created['id']}", {"displayName": "Renamed", "metadataXml": helpers.HTML_PAGE.decode()})
+    response = idp.patch(
+        f"{AP}/{created['id']}",
+        {"displayName": "Renamed", "metadataXml": helpers.HTML_PAGE.decode()},
+    )
     assert response.status_code == 400
-    assert (response.json()["error"]["code"], response.json()["error"]["field"]) == ("saml.metadata_not_xml", "metadataXml")
+    assert (response.json()["error"]["code"], response.json()["error"]["field"]) == (
+        "saml.metadata_not_xml",
+        "metadataXml",
+    )
     after = idp.get(f"{AP}/{created['id']}").json()
     assert after["displayName"] == "Entra ID" and after["certificates"] == created["certificates"]
     assert not events("auth_provider.updated").exists()
@@ -252,10 +337,16 @@ def test_switching_to_a_metadata_url(idp, created, https_idp, trusting_test_ca, 
 
 
 def test_patch_refuses_both_sources_entity_id_alone_and_null_names(idp, created, metadata):
-    both = idp.patch(f"{AP}/{created['id']}", {"metadataXml": metadata, "metadataUrl": "https://login.microsoftonline.com/x"})
+    both = idp.patch(
+        f"{AP}/{created['id']}",
+        {"metadataXml": metadata, "metadataUrl": "https://login.microsoftonline.com/x"},
+    )
     assert both.json()["error"]["code"] == "sso.metadata_source_conflict"
     alone = idp.patch(f"{AP}/{created['id']}", {"entityId": ENTRA_ID})
-    assert (alone.status_code, alone.json()["error"]["code"]) == (400, "sso.entity_id_without_metadata")
+    assert (alone.status_code, alone.json()["error"]["code"]) == (
+        400,
+        "sso.entity_id_without_metadata",
+    )
     null = idp.patch(f"{AP}/{created['id']}", {"displayName": None})
     assert (null.status_code, null.json()["error"]["code"]) == (400, "invalid_type")
 
@@ -298,7 +389,9 @@ def url_provider(idp, https_idp, trusting_test_ca, certs) -> dict:  # noqa: F811
 
 
 def test_refresh_picks_up_a_new_signing_certificate(idp, url_provider, https_idp, certs):  # noqa: F811
-    https_idp.routes["/md.xml"] = helpers.Route(body=helpers.idp_metadata(certs=[certs["a"], certs["b"]]))
+    https_idp.routes["/md.xml"] = helpers.Route(
+        body=helpers.idp_metadata(certs=[certs["a"], certs["b"]])
+    )
     response = idp.post(f"{AP}/{url_provider['id']}/refresh")
     assert response.status_code == 200, response.content
     body = response.json()
@@ -311,7 +404,9 @@ def test_refresh_picks_up_a_new_signing_certificate(idp, url_provider, https_idp
 def test_a_failed_refresh_keeps_the_last_good_metadata_and_says_why(idp, url_provider, https_idp):  # noqa: F811
     https_idp.routes["/md.xml"] = helpers.Route(500, b"down for maintenance")
     body = idp.post(f"{AP}/{url_provider['id']}/refresh").json()
-    assert body["outcome"]["ok"] is False and body["outcome"]["errorCode"] == "sso.metadata_http_error"
+    assert (
+        body["outcome"]["ok"] is False and body["outcome"]["errorCode"] == "sso.metadata_http_error"
+    )
     assert body["provider"]["certificates"] == url_provider["certificates"]
     assert body["provider"]["lastRefresh"]["result"] == "failed"
     assert body["provider"]["lastRefresh"]["errorCode"] == "sso.metadata_http_error"
@@ -329,7 +424,9 @@ def test_refreshing_an_uploaded_file_is_refused_with_advice(idp, created):
 # --- the SP values ------------------------------------------------------------------------------
 
 
-def test_service_provider_values_are_the_sso_apps_and_the_same_in_every_provider(world, idp, created):
+def test_service_provider_values_are_the_sso_apps_and_the_same_in_every_provider(
+    world, idp, created
+):
     from ssoconsole.sso.sp_identity import sp_urls
 
     sp = idp.get(f"{P}/service-provider").json()
@@ -342,7 +439,8 @@ def test_a_refresh_running_elsewhere_is_a_409(idp, url_provider):
     from django.utils import timezone
 
     AuthProvider.objects.filter(id=url_provider["id"]).update(
-        refresh_lease_until=timezone.now() + timedelta(minutes=1), refresh_lease_owner="another process"
+        refresh_lease_until=timezone.now() + timedelta(minutes=1),
+        refresh_lease_owner="another process",
     )
     response = idp.post(f"{AP}/{url_provider['id']}/refresh")
     assert response.status_code == 409
@@ -357,7 +455,10 @@ def test_metadata_longer_than_the_documented_limit_is_refused_before_parsing(idp
 
     response = idp.post(AP, {"displayName": "Huge", "metadataXml": "<" + "x" * MAX_BYTES})
     assert response.status_code == 400
-    assert (response.json()["error"]["code"], response.json()["error"]["field"]) == ("too_long", "metadataXml")
+    assert (response.json()["error"]["code"], response.json()["error"]["field"]) == (
+        "too_long",
+        "metadataXml",
+    )
     assert AuthProvider.objects.count() == 0
 
 
@@ -365,7 +466,9 @@ def test_metadata_within_the_character_limit_but_over_a_mebibyte_of_utf8_is_refu
     from ssoconsole.sso.metadata_fetch import MAX_BYTES
 
     wide = "<md:x>" + "\u00e9" * (MAX_BYTES // 2) + "</md:x>"  # two bytes a character
-    body = json.dumps({"displayName": "Wide", "metadataXml": wide}, ensure_ascii=False).encode()  # not 6 bytes per \u00e9
+    body = json.dumps(
+        {"displayName": "Wide", "metadataXml": wide}, ensure_ascii=False
+    ).encode()  # not 6 bytes per \u00e9
     response = idp.post(AP, raw=body)
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "sso.metadata_too_large"

@@ -26,7 +26,12 @@ WITHOUT_ID = sorted(op for op in CALLS if "{" not in op[1] and op not in AGENT_T
 REFERENCES = [
     ("POST", f"{P}/orgs", lambda w, o: {"name": "Sneaky", "parentId": str(o.child.id)}, None),
     ("PATCH", f"{P}/orgs/{{child}}", lambda w, o: {"parentId": str(o.top.id)}, None),
-    ("POST", f"{P}/users", lambda w, o: {"username": "sneaky@x.example", "orgId": str(o.child.id)}, None),
+    (
+        "POST",
+        f"{P}/users",
+        lambda w, o: {"username": "sneaky@x.example", "orgId": str(o.child.id)},
+        None,
+    ),
     ("PATCH", f"{P}/users/{{target}}", lambda w, o: {"orgId": str(o.child.id)}, None),
     ("GET", f"{P}/users", None, lambda w, o: f"?orgId={o.child.id}"),
     ("GET", f"{P}/orgs", None, lambda w, o: f"?parentId={o.top.id}"),
@@ -37,10 +42,30 @@ def fingerprint(world) -> dict:
     """Everything of a tenant that the API could change."""
     tenant = world.tenant
     return {
-        "orgs": sorted(Organization.objects.filter(tenant=tenant).values_list("id", "name", "parent_id", "sso_mode", "sso_provider_id")),
-        "users": sorted(User.objects.filter(tenant=tenant).values_list("id", "username", "first_name", "last_name", "email", "org_id", "is_active", "local_sign_in", "password")),
-        "roles": sorted(RoleAssignment.objects.filter(user__tenant=tenant).values_list("user_id", "role")),
-        "tokens": sorted(ApiToken.objects.filter(user__tenant=tenant).values_list("id", "revoked_at")),
+        "orgs": sorted(
+            Organization.objects.filter(tenant=tenant).values_list(
+                "id", "name", "parent_id", "sso_mode", "sso_provider_id"
+            )
+        ),
+        "users": sorted(
+            User.objects.filter(tenant=tenant).values_list(
+                "id",
+                "username",
+                "first_name",
+                "last_name",
+                "email",
+                "org_id",
+                "is_active",
+                "local_sign_in",
+                "password",
+            )
+        ),
+        "roles": sorted(
+            RoleAssignment.objects.filter(user__tenant=tenant).values_list("user_id", "role")
+        ),
+        "tokens": sorted(
+            ApiToken.objects.filter(user__tenant=tenant).values_list("id", "revoked_at")
+        ),
         "events": AuditEvent.objects.filter(tenant=tenant).count(),
     }
 
@@ -48,10 +73,18 @@ def fingerprint(world) -> dict:
 def ids_of(world) -> set[str]:
     """Every id of a tenant's records, as the API would print it."""
     ids = {str(world.tenant.id)}
-    ids |= {str(i) for i in Organization.objects.filter(tenant=world.tenant).values_list("id", flat=True)}
+    ids |= {
+        str(i)
+        for i in Organization.objects.filter(tenant=world.tenant).values_list("id", flat=True)
+    }
     ids |= {str(i) for i in User.objects.filter(tenant=world.tenant).values_list("id", flat=True)}
-    ids |= {str(i) for i in ApiToken.objects.filter(user__tenant=world.tenant).values_list("id", flat=True)}
-    ids |= {str(i) for i in AuditEvent.objects.filter(tenant=world.tenant).values_list("id", flat=True)}
+    ids |= {
+        str(i)
+        for i in ApiToken.objects.filter(user__tenant=world.tenant).values_list("id", flat=True)
+    }
+    ids |= {
+        str(i) for i in AuditEvent.objects.filter(tenant=world.tenant).values_list("id", flat=True)
+    }
     return ids
 
 
@@ -79,7 +112,9 @@ def test_another_tenants_id_answers_like_an_id_that_does_not_exist(world, other,
     own_id = next(part for part in template_path.split("/") if _is_uuid(part))
     random = template_path.replace(own_id, str(uuid.uuid4()))
     client = world.client("all")
-    assert client.request(method, foreign, body).json() == client.request(method, random, body).json()
+    assert (
+        client.request(method, foreign, body).json() == client.request(method, random, body).json()
+    )
 
 
 @pytest.mark.parametrize("operation", WITHOUT_ID, ids=[f"{m} {p}" for m, p in WITHOUT_ID])
@@ -95,9 +130,17 @@ def test_operations_without_ids_never_show_or_touch_the_other_tenant(world, othe
     assert fingerprint(other) == before
 
 
-@pytest.mark.parametrize(("method", "template", "body", "query"), REFERENCES, ids=[f"{m} {t}" for m, t, _, _ in REFERENCES])
-def test_references_to_another_tenants_records_are_not_found(world, other, method, template, body, query):
-    path = template.replace("{child}", str(world.child.id)).replace("{target}", str(world.target.id))
+@pytest.mark.parametrize(
+    ("method", "template", "body", "query"),
+    REFERENCES,
+    ids=[f"{m} {t}" for m, t, _, _ in REFERENCES],
+)
+def test_references_to_another_tenants_records_are_not_found(
+    world, other, method, template, body, query
+):
+    path = template.replace("{child}", str(world.child.id)).replace(
+        "{target}", str(world.target.id)
+    )
     path += query(world, other) if query else ""
     before_other, before_own = fingerprint(other), fingerprint(world)
     response = world.client("all").request(method, path, body(world, other) if body else None)
@@ -129,7 +172,9 @@ def test_searching_for_another_tenants_username_finds_nothing(world, other):
     assert world.client("all").get(f"{P}/users?q=globex").json()["total"] == 0
 
 
-def test_another_tenants_audit_events_are_not_listed_even_when_filtered_by_their_actor(world, other):
+def test_another_tenants_audit_events_are_not_listed_even_when_filtered_by_their_actor(
+    world, other
+):
     other.client("all").post(f"{P}/orgs", {"name": "Secret"})
     body = world.client("all").get(f"{P}/audit-events?actor={other.users['all'].username}").json()
     assert body["items"] == [] and body["total"] == 0

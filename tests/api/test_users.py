@@ -14,17 +14,31 @@ def new_user(world, **extra) -> dict:
 
 
 def test_create_user_returns_201_with_id_and_defaults(world, admin):
-    response = admin.post(f"{P}/users", new_user(world, firstName="Alice", lastName="Liddell", email="alice@acme.example"))
+    response = admin.post(
+        f"{P}/users",
+        new_user(world, firstName="Alice", lastName="Liddell", email="alice@acme.example"),
+    )
     assert response.status_code == 201
     body = response.json()
     assert body["username"] == "Alice@Acme.example"
-    assert (body["firstName"], body["lastName"], body["email"]) == ("Alice", "Liddell", "alice@acme.example")
-    assert body["roles"] == ["user"] and body["active"] is True and body["orgId"] == str(world.child.id)
+    assert (body["firstName"], body["lastName"], body["email"]) == (
+        "Alice",
+        "Liddell",
+        "alice@acme.example",
+    )
+    assert (
+        body["roles"] == ["user"]
+        and body["active"] is True
+        and body["orgId"] == str(world.child.id)
+    )
     assert AuditEvent.objects.filter(action="user.created", target_id=body["id"]).exists()
 
 
 def test_create_user_with_roles_and_password(world, admin):
-    body = admin.post(f"{P}/users", new_user(world, roles=["org-admin", "identity-admin"], password="a long passphrase")).json()
+    body = admin.post(
+        f"{P}/users",
+        new_user(world, roles=["org-admin", "identity-admin"], password="a long passphrase"),
+    ).json()
     assert body["roles"] == ["identity-admin", "org-admin"]
     assert User.objects.get(id=body["id"]).check_password("a long passphrase")
 
@@ -46,7 +60,11 @@ def test_short_password_and_bad_email_are_refused_and_nothing_is_written(world, 
     response = admin.post(f"{P}/users", new_user(world, password="short"))
     assert response.json()["error"]["code"] == "password_too_short"
     response = admin.post(f"{P}/users", new_user(world, email="not-an-email"))
-    assert response.json()["error"] == {**response.json()["error"], "code": "email_invalid", "field": "email"}
+    assert response.json()["error"] == {
+        **response.json()["error"],
+        "code": "email_invalid",
+        "field": "email",
+    }
     assert User.objects.count() == count
 
 
@@ -63,8 +81,12 @@ def test_filter_by_username_is_exact_and_case_insensitive(world, admin):
 
 
 def test_filter_by_org_query_and_active(world, admin):
-    assert [u["username"] for u in admin.get(f"{P}/users?orgId={world.child.id}").json()["items"]] == ["target@acme.example"]
-    assert [u["username"] for u in admin.get(f"{P}/users?q=tess").json()["items"]] == ["target@acme.example"]
+    assert [
+        u["username"] for u in admin.get(f"{P}/users?orgId={world.child.id}").json()["items"]
+    ] == ["target@acme.example"]
+    assert [u["username"] for u in admin.get(f"{P}/users?q=tess").json()["items"]] == [
+        "target@acme.example"
+    ]
     accounts.set_active(world.target, False)
     inactive = admin.get(f"{P}/users?active=false").json()["items"]
     assert [u["username"] for u in inactive] == ["target@acme.example"]
@@ -73,7 +95,10 @@ def test_filter_by_org_query_and_active(world, admin):
 
 def test_filter_by_role(world, admin):
     body = admin.get(f"{P}/users?role=org-admin").json()
-    assert sorted(u["username"] for u in body["items"]) == ["all@acme.example", "org-admin@acme.example"]
+    assert sorted(u["username"] for u in body["items"]) == [
+        "all@acme.example",
+        "org-admin@acme.example",
+    ]
     assert admin.get(f"{P}/users?role=boss").json()["error"]["code"] == "invalid_choice"
 
 
@@ -92,18 +117,24 @@ def test_get_user(world, admin):
 
 
 def test_patch_changes_only_what_was_sent(world, admin):
-    body = admin.patch(f"{P}/users/{world.target.id}", {"lastName": "Tested", "roles": ["org-admin"]}).json()
+    body = admin.patch(
+        f"{P}/users/{world.target.id}", {"lastName": "Tested", "roles": ["org-admin"]}
+    ).json()
     assert (body["firstName"], body["lastName"], body["roles"]) == ("Tess", "Tested", ["org-admin"])
     event = AuditEvent.objects.get(action="user.updated", target_id=str(world.target.id))
     assert event.data["after"] == {"lastName": "Tested", "roles": ["org-admin"]}
 
 
 def test_patch_null_clears_optional_text(world, admin):
-    assert admin.patch(f"{P}/users/{world.target.id}", {"firstName": None}).json()["firstName"] == ""
+    assert (
+        admin.patch(f"{P}/users/{world.target.id}", {"firstName": None}).json()["firstName"] == ""
+    )
 
 
 def test_patch_moves_user_to_another_org(world, admin):
-    assert admin.patch(f"{P}/users/{world.target.id}", {"orgId": str(world.top.id)}).json()["orgId"] == str(world.top.id)
+    assert admin.patch(f"{P}/users/{world.target.id}", {"orgId": str(world.top.id)}).json()[
+        "orgId"
+    ] == str(world.top.id)
 
 
 def test_patch_username_to_another_users_in_another_case_is_409(world, admin):
@@ -112,12 +143,17 @@ def test_patch_username_to_another_users_in_another_case_is_409(world, admin):
 
 
 def test_patch_own_username_case_change_is_allowed(world, admin):
-    assert admin.patch(f"{P}/users/{world.target.id}", {"username": "Target@Acme.example"}).status_code == 200
+    assert (
+        admin.patch(f"{P}/users/{world.target.id}", {"username": "Target@Acme.example"}).status_code
+        == 200
+    )
 
 
 def test_patch_with_a_bad_password_rolls_back_the_other_changes(world, admin):
     events = AuditEvent.objects.count()
-    response = admin.patch(f"{P}/users/{world.target.id}", {"firstName": "Changed", "password": "short"})
+    response = admin.patch(
+        f"{P}/users/{world.target.id}", {"firstName": "Changed", "password": "short"}
+    )
     assert response.status_code == 400
     assert User.objects.get(id=world.target.id).first_name == "Tess"
     assert AuditEvent.objects.count() == events
@@ -133,7 +169,9 @@ def test_deactivate_and_reactivate(world, admin):
     assert body["active"] is False and body["deactivatedAt"]
     body = admin.post(f"{P}/users/{world.target.id}/reactivate").json()
     assert body["active"] is True and body["deactivatedAt"] is None
-    actions = list(AuditEvent.objects.filter(target_id=str(world.target.id)).values_list("action", flat=True))
+    actions = list(
+        AuditEvent.objects.filter(target_id=str(world.target.id)).values_list("action", flat=True)
+    )
     assert {"user.deactivated", "user.reactivated"} <= set(actions)
 
 
@@ -161,7 +199,9 @@ def test_org_admin_cannot_create_an_identity_admin(world):
 
 def test_org_admin_cannot_make_themselves_identity_admin(world):
     me = world.users["org-admin"]
-    response = world.client("org-admin").patch(f"{P}/users/{me.id}", {"roles": ["org-admin", "identity-admin"]})
+    response = world.client("org-admin").patch(
+        f"{P}/users/{me.id}", {"roles": ["org-admin", "identity-admin"]}
+    )
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "role_not_grantable"
     assert sorted(User.objects.get(id=me.id).roles.values_list("role", flat=True)) == ["org-admin"]

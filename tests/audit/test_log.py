@@ -25,7 +25,9 @@ def test_events_without_a_user_name_their_source(tenant):
 
 def test_events_record_the_client_address_and_agent(rf, tenant):
     """From where: REMOTE_ADDR (never X-Forwarded-For, which clients forge) and the user agent."""
-    request = rf.get("/", REMOTE_ADDR="192.0.2.9", HTTP_X_FORWARDED_FOR="10.0.0.1", HTTP_USER_AGENT="agent/1")
+    request = rf.get(
+        "/", REMOTE_ADDR="192.0.2.9", HTTP_X_FORWARDED_FOR="10.0.0.1", HTTP_USER_AGENT="agent/1"
+    )
     event = record("auth.signin", tenant=tenant, request=request)
     assert event.ip_address == "192.0.2.9" and event.user_agent == "agent/1"
 
@@ -39,11 +41,19 @@ def test_failures_are_mirrored_to_the_security_log(tenant, caplog):
 
 def test_diff_keeps_only_the_values_that_changed():
     """Before/after show what an admin changed, nothing else."""
-    assert diff({"a": 1, "b": 2}, {"a": 1, "b": 3, "c": 4}) == {"before": {"b": 2, "c": None}, "after": {"b": 3, "c": 4}}
+    assert diff({"a": 1, "b": 2}, {"a": 1, "b": 3, "c": 4}) == {
+        "before": {"b": 2, "c": None},
+        "after": {"b": 3, "c": 4},
+    }
 
 
-def test_sign_in_failures_of_one_tenant_are_not_attributed_to_another(client, plain_user, other_tenant_admin):
+def test_sign_in_failures_of_one_tenant_are_not_attributed_to_another(
+    client, plain_user, other_tenant_admin
+):
     """A failed sign-in is recorded in the tenant of the user it named."""
-    client.post("/login", {"step": "password", "username": plain_user.username, "password": "wrong-password-1"})
+    client.post(
+        "/login",
+        {"step": "password", "username": plain_user.username, "password": "wrong-password-1"},
+    )
     event = AuditEvent.objects.get(action="auth.signin", outcome="failure")
     assert event.tenant_id == plain_user.tenant_id != other_tenant_admin.tenant_id

@@ -26,14 +26,24 @@ SCRIPT = Path(sys.executable).with_name("ssoconsole")
 
 
 def cli_env(data_dir: Path, **extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SSOCONSOLE_BASE_URL", "SSOCONSOLE_SECRET_KEY"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "SSOCONSOLE_BASE_URL", "SSOCONSOLE_SECRET_KEY"}
+    }
     env.update(SSOCONSOLE_DATA_DIR=str(data_dir), **extra)
     return env
 
 
 def run(data_dir: Path, *args: str, **extra_env) -> subprocess.CompletedProcess:
     command = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "ssoconsole.cli"]
-    return subprocess.run([*command, *args], env=cli_env(data_dir, **extra_env), capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [*command, *args],
+        env=cli_env(data_dir, **extra_env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def last_word(output: str) -> str:
@@ -74,7 +84,10 @@ def test_create_tenant_prints_the_tenant_id_last(migrated):
 def test_create_tenant_uses_the_given_id(migrated):
     """--id fixes the tenant id (and thus its SP entity ID)."""
     wanted = str(uuid.uuid4())
-    assert last_word(run(migrated, "create-tenant", "--name", "Fixed", "--id", wanted).stdout) == wanted
+    assert (
+        last_word(run(migrated, "create-tenant", "--name", "Fixed", "--id", wanted).stdout)
+        == wanted
+    )
 
 
 def test_a_duplicate_tenant_id_fails_with_a_next_step(migrated, tenant_id):
@@ -96,7 +109,15 @@ def test_a_duplicate_tenant_id_fails_with_a_next_step(migrated, tenant_id):
         ("no-such-command",),
         (),
     ],
-    ids=["tenant-without-name", "tenant-bad-id", "user-without-tenant", "user-bad-tenant-id", "token-without-user", "unknown-command", "nothing"],
+    ids=[
+        "tenant-without-name",
+        "tenant-bad-id",
+        "user-without-tenant",
+        "user-bad-tenant-id",
+        "token-without-user",
+        "unknown-command",
+        "nothing",
+    ],
 )
 def test_usage_errors_exit_with_2_and_say_what_is_wrong(migrated, args):
     """Missing or malformed arguments are usage errors."""
@@ -108,8 +129,20 @@ def test_usage_errors_exit_with_2_and_say_what_is_wrong(migrated, args):
 def test_create_user_puts_the_user_in_the_top_org_with_the_roles(migrated, tenant_id):
     """Roles repeat; the org defaults to the top org; the user id is printed."""
     username = unique("admin")
-    result = run(migrated, "create-user", "--tenant", tenant_id, "--username", username,
-                 "--role", "identity-admin", "--role", "org-admin", "--password", "a-long-enough-password")
+    result = run(
+        migrated,
+        "create-user",
+        "--tenant",
+        tenant_id,
+        "--username",
+        username,
+        "--role",
+        "identity-admin",
+        "--role",
+        "org-admin",
+        "--password",
+        "a-long-enough-password",
+    )
     assert result.returncode == 0, result.stderr
     assert "identity-admin, org-admin" in result.stdout and "“CLI Tenant”" in result.stdout
     uuid.UUID(last_word(result.stdout))
@@ -117,10 +150,24 @@ def test_create_user_puts_the_user_in_the_top_org_with_the_roles(migrated, tenan
 
 def test_create_user_in_a_given_org(migrated, tenant_id):
     """--org places the user in that org of the tenant."""
-    shell = run(migrated, "shell", "-c", f"from ssoconsole.tenancy.services import *; from ssoconsole.tenancy.models import Tenant; "
-                f"print(create_org(Tenant.objects.get(id='{tenant_id}'), 'Sub {uuid.uuid4().hex[:6]}').id)")
+    shell = run(
+        migrated,
+        "shell",
+        "-c",
+        f"from ssoconsole.tenancy.services import *; from ssoconsole.tenancy.models import Tenant; "
+        f"print(create_org(Tenant.objects.get(id='{tenant_id}'), 'Sub {uuid.uuid4().hex[:6]}').id)",
+    )
     org_id = last_word(shell.stdout)
-    result = run(migrated, "create-user", "--tenant", tenant_id, "--username", unique("member"), "--org", org_id)
+    result = run(
+        migrated,
+        "create-user",
+        "--tenant",
+        tenant_id,
+        "--username",
+        unique("member"),
+        "--org",
+        org_id,
+    )
     assert result.returncode == 0, result.stderr
     assert "single sign-on" in result.stdout  # no password given
 
@@ -128,35 +175,68 @@ def test_create_user_in_a_given_org(migrated, tenant_id):
 def test_create_user_in_an_unknown_tenant_fails(migrated):
     """The message names the id and the command that creates tenants."""
     result = run(migrated, "create-user", "--tenant", str(uuid.uuid4()), "--username", unique("x"))
-    assert result.returncode == 1 and "No tenant with id" in result.stderr and "create-tenant" in result.stderr
+    assert (
+        result.returncode == 1
+        and "No tenant with id" in result.stderr
+        and "create-tenant" in result.stderr
+    )
 
 
 def test_create_user_with_a_taken_username_in_another_case_fails(migrated, tenant_id):
     """Usernames are unique regardless of case, from the CLI too."""
     username = unique("dup")
-    assert run(migrated, "create-user", "--tenant", tenant_id, "--username", username).returncode == 0
+    assert (
+        run(migrated, "create-user", "--tenant", tenant_id, "--username", username).returncode == 0
+    )
     result = run(migrated, "create-user", "--tenant", tenant_id, "--username", username.upper())
     assert result.returncode == 1 and "already in use" in result.stderr
 
 
 def test_create_user_with_a_short_password_fails_with_the_rule(migrated, tenant_id):
     """The password rule is stated, with the way out."""
-    result = run(migrated, "create-user", "--tenant", tenant_id, "--username", unique("pw"), "--password", "short")
+    result = run(
+        migrated,
+        "create-user",
+        "--tenant",
+        tenant_id,
+        "--username",
+        unique("pw"),
+        "--password",
+        "short",
+    )
     assert result.returncode == 1 and "at least 12 characters" in result.stderr
 
 
 def test_create_user_with_an_unknown_role_is_a_usage_error(migrated, tenant_id):
     """The error lists the valid roles."""
-    result = run(migrated, "create-user", "--tenant", tenant_id, "--username", unique("r"), "--role", "boss")
+    result = run(
+        migrated, "create-user", "--tenant", tenant_id, "--username", unique("r"), "--role", "boss"
+    )
     assert result.returncode == 2 and "identity-admin" in result.stderr
 
 
 def test_create_user_in_an_org_of_another_tenant_fails(migrated, tenant_id):
     """An org id from another tenant is not found."""
     other = last_word(run(migrated, "create-tenant", "--name", "Other").stdout)
-    other_top = last_word(run(migrated, "shell", "-c", f"from ssoconsole.tenancy.services import top_org; "
-                              f"from ssoconsole.tenancy.models import Tenant; print(top_org(Tenant.objects.get(id='{other}')).id)").stdout)
-    result = run(migrated, "create-user", "--tenant", tenant_id, "--username", unique("x"), "--org", other_top)
+    other_top = last_word(
+        run(
+            migrated,
+            "shell",
+            "-c",
+            f"from ssoconsole.tenancy.services import top_org; "
+            f"from ssoconsole.tenancy.models import Tenant; print(top_org(Tenant.objects.get(id='{other}')).id)",
+        ).stdout
+    )
+    result = run(
+        migrated,
+        "create-user",
+        "--tenant",
+        tenant_id,
+        "--username",
+        unique("x"),
+        "--org",
+        other_top,
+    )
     assert result.returncode == 1 and "No organization with this id" in result.stderr
 
 
@@ -176,8 +256,13 @@ def test_create_api_token_for_an_unknown_user_fails(migrated):
 
 def test_cli_actions_are_audited_as_cli(migrated, tenant_id):
     """Audit events of CLI actions name the CLI as the actor."""
-    result = run(migrated, "shell", "-c", "from ssoconsole.audit.models import AuditEvent; "
-                 "print(sorted(set(AuditEvent.objects.filter(actor_label='cli').values_list('action', flat=True))))")
+    result = run(
+        migrated,
+        "shell",
+        "-c",
+        "from ssoconsole.audit.models import AuditEvent; "
+        "print(sorted(set(AuditEvent.objects.filter(actor_label='cli').values_list('action', flat=True))))",
+    )
     for action in ("tenant.created", "user.created", "api_token.created"):
         assert action in result.stdout
 
@@ -185,13 +270,21 @@ def test_cli_actions_are_audited_as_cli(migrated, tenant_id):
 def test_commands_before_migrate_say_to_run_migrate(tmp_path):
     """An empty database is an expected state with a clear next step."""
     result = run(tmp_path, "create-tenant", "--name", "Too early")
-    assert result.returncode == 1 and "ssoconsole migrate" in result.stderr and "Traceback" not in result.stderr
+    assert (
+        result.returncode == 1
+        and "ssoconsole migrate" in result.stderr
+        and "Traceback" not in result.stderr
+    )
 
 
 def test_a_bad_base_url_in_the_environment_is_a_configuration_error(tmp_path):
     """Configuration errors are explained, not dumped."""
     result = run(tmp_path, "migrate", SSOCONSOLE_BASE_URL="ftp://example.test")
-    assert result.returncode == 1 and "configuration error" in result.stderr and "https://" in result.stderr
+    assert (
+        result.returncode == 1
+        and "configuration error" in result.stderr
+        and "https://" in result.stderr
+    )
     assert "Traceback" not in result.stderr
 
 
@@ -208,7 +301,9 @@ def free_port() -> int:
 
 
 def get(url: str, token: str | None = None):
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
+    request = urllib.request.Request(
+        url, headers={"Authorization": f"Bearer {token}"} if token else {}
+    )
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
             return response.status, response.read()
@@ -216,16 +311,30 @@ def get(url: str, token: str | None = None):
         return exc.code, exc.read()
 
 
-def test_serve_runs_gunicorn_with_static_files_and_the_base_url_and_stops_on_sigterm(migrated, tenant_id):
+def test_serve_runs_gunicorn_with_static_files_and_the_base_url_and_stops_on_sigterm(
+    migrated, tenant_id
+):
     """The workers see --base-url, static files are served, and SIGTERM stops the server cleanly."""
     username = unique("serve")
-    run(migrated, "create-user", "--tenant", tenant_id, "--username", username, "--role", "identity-admin")
+    run(
+        migrated,
+        "create-user",
+        "--tenant",
+        tenant_id,
+        "--username",
+        username,
+        "--role",
+        "identity-admin",
+    )
     token = last_word(run(migrated, "create-api-token", "--username", username).stdout)
     port = free_port()
     command = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "ssoconsole.cli"]
     server = subprocess.Popen(
         [*command, "serve", "--port", str(port), "--base-url", "https://sso.example.test/"],
-        env=cli_env(migrated), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=cli_env(migrated),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -239,7 +348,10 @@ def test_serve_runs_gunicorn_with_static_files_and_the_base_url_and_stops_on_sig
             pytest.fail("the server did not answer within 30 seconds")
         assert get(f"{base}/static/console/console.css")[0] == 200
         status, body = get(f"{base}/api/v1/service-provider", token)
-        assert status == 200 and json.loads(body)["entityId"] == f"https://sso.example.test/{tenant_id}"
+        assert (
+            status == 200
+            and json.loads(body)["entityId"] == f"https://sso.example.test/{tenant_id}"
+        )
     finally:
         server.send_signal(signal.SIGTERM)
         output, _ = server.communicate(timeout=60)
@@ -271,7 +383,11 @@ def test_serve_reports_a_port_in_use(migrated):
 def test_an_unreachable_database_is_explained_without_a_traceback(tmp_path):
     """Even Django's own commands report a database that does not answer in one sentence."""
     result = run(tmp_path, "migrate", DATABASE_URL="postgres://postgres@127.0.0.1:1/none")
-    assert result.returncode == 1 and "DATABASE_URL" in result.stderr and "Traceback" not in result.stderr
+    assert (
+        result.returncode == 1
+        and "DATABASE_URL" in result.stderr
+        and "Traceback" not in result.stderr
+    )
 
 
 def test_help_for_a_command_shows_its_options(tmp_path):

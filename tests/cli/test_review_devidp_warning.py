@@ -15,7 +15,11 @@ def test_serve_with_devidp_enabled_warns_on_stderr(migrated):  # noqa: F811
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         result = run(migrated, "serve", "--port", str(busy.getsockname()[1]), SSOCONSOLE_DEVIDP="1")
-    assert "WARNING" in result.stderr and "SSOCONSOLE_DEVIDP" in result.stderr and "/devidp/" in result.stderr
+    assert (
+        "WARNING" in result.stderr
+        and "SSOCONSOLE_DEVIDP" in result.stderr
+        and "/devidp/" in result.stderr
+    )
 
 
 def test_serve_without_devidp_has_no_such_warning(migrated):  # noqa: F811

@@ -64,18 +64,30 @@ def build_tenant(name: str) -> Tenant:
     world = Tenant(tenant=tenant, top=top, child=child, grandchild=grandchild)
     for role in ROLES:
         world.users[role] = accounts.create_user(
-            tenant, f"{role}@{name}.example", org=top, roles=[role], first_name=role.title(), password=PASSWORD
+            tenant,
+            f"{role}@{name}.example",
+            org=top,
+            roles=[role],
+            first_name=role.title(),
+            password=PASSWORD,
         )
-    world.users["both"] = accounts.create_user(tenant, f"both@{name}.example", org=top, roles=["identity-admin", "org-admin"])
-    world.target = accounts.create_user(tenant, f"target@{name}.example", org=child, first_name="Tara", last_name="Get")
+    world.users["both"] = accounts.create_user(
+        tenant, f"both@{name}.example", org=top, roles=["identity-admin", "org-admin"]
+    )
+    world.target = accounts.create_user(
+        tenant, f"target@{name}.example", org=child, first_name="Tara", last_name="Get"
+    )
     return world
 
 
 def add_provider(world: Tenant) -> Tenant:
     """Give ``world`` an authentication provider that no org uses yet (as right after tutorial step 3)."""
     name = world.tenant.name
-    world.provider = create_provider(world.tenant, f"{name.title()} IdP",
-                                     metadata_xml=idp_metadata(f"https://idp.{name}.example/"))
+    world.provider = create_provider(
+        world.tenant,
+        f"{name.title()} IdP",
+        metadata_xml=idp_metadata(f"https://idp.{name}.example/"),
+    )
     return world
 
 

@@ -33,11 +33,20 @@ def local_idp(settings, https_idp, test_ca):  # noqa: F811 - the imported fixtur
 @pytest.fixture
 def quick_timeouts(monkeypatch):
     """Shorten the fetcher's timeouts so a URL that never answers fails in about a second."""
-    monkeypatch.setattr(metadata_store, "MetadataFetcher",
-                        functools.partial(MetadataFetcher, connect_timeout=0.5, read_timeout=0.5, deadline=1))
+    monkeypatch.setattr(
+        metadata_store,
+        "MetadataFetcher",
+        functools.partial(MetadataFetcher, connect_timeout=0.5, read_timeout=0.5, deadline=1),
+    )
 
 
-def serve(server, path: str, body: bytes, status: int = 200, content_type: str = "application/samlmetadata+xml") -> str:
+def serve(
+    server,
+    path: str,
+    body: bytes,
+    status: int = 200,
+    content_type: str = "application/samlmetadata+xml",
+) -> str:
     """Publish ``body`` at ``path`` on the local IdP and return its URL."""
     server.routes[path] = helpers.Route(status, body, {"Content-Type": content_type})
     return server.url(path)

@@ -23,13 +23,21 @@ def events(response) -> list[AuditEvent]:
 def test_filter_by_actor_action_outcome_and_dates(world, acme_admin):
     actor = world.users["org-admin"]
     tenancy.rename_org(world.child, "R&D", actor=actor)
-    record("auth.signin", tenant=world.tenant, actor_label="mallory", outcome=Outcome.FAILURE, reason_code="password_wrong")
+    record(
+        "auth.signin",
+        tenant=world.tenant,
+        actor_label="mallory",
+        outcome=Outcome.FAILURE,
+        reason_code="password_wrong",
+    )
     old = record("org.created", tenant=world.tenant, actor_label="cli")
     AuditEvent.objects.filter(id=old.id).update(created_at=timezone.now() - timedelta(days=40))
     url = reverse("console:audit")
 
     assert [e.action for e in events(acme_admin.get(url + "?actor=ORG-ADMIN"))] == ["org.renamed"]
-    assert [e.actor_label for e in events(acme_admin.get(url + "?action=auth.signin"))] == ["mallory"]
+    assert [e.actor_label for e in events(acme_admin.get(url + "?action=auth.signin"))] == [
+        "mallory"
+    ]
     failure = acme_admin.get(url + "?outcome=failure")
     assert [e.reason_code for e in events(failure)] == ["password_wrong"]
     assert "password_wrong" in failure.content.decode()
@@ -48,7 +56,9 @@ def test_action_filter_offers_recorded_actions(world, acme_admin):
 
 
 def test_bad_filter_values_show_field_errors(world, acme_admin):
-    response = acme_admin.get(reverse("console:audit") + "?since=yesterday&until=2020-01-01&action=no.such")
+    response = acme_admin.get(
+        reverse("console:audit") + "?since=yesterday&until=2020-01-01&action=no.such"
+    )
     errors = response.context["form"].errors
     assert "since" in errors and "action" in errors
     assert response.status_code == 200 and 'class="field-error"' in response.content.decode()
@@ -62,7 +72,10 @@ def test_pagination(world, acme_admin):
     first = acme_admin.get(reverse("console:audit") + "?action=test.event")
     assert len(first.context["rows"]) == 50 and first.context["page"].paginator.num_pages == 2
     assert "action=test.event&amp;page=2" in first.content.decode()
-    assert len(acme_admin.get(reverse("console:audit") + "?action=test.event&page=2").context["rows"]) == 10
+    assert (
+        len(acme_admin.get(reverse("console:audit") + "?action=test.event&page=2").context["rows"])
+        == 10
+    )
 
 
 def test_before_after_shown_readably_with_org_names(world, acme_admin):
@@ -74,9 +87,17 @@ def test_before_after_shown_readably_with_org_names(world, acme_admin):
 
 def test_readable_splits_changes_and_facts():
     info = readable(
-        {"before": {"active": True, "roles": ["user"]}, "after": {"active": False, "roles": []}, "code": "x", "nested": {"a": 1}},
+        {
+            "before": {"active": True, "roles": ["user"]},
+            "after": {"active": False, "roles": []},
+            "code": "x",
+            "nested": {"a": 1},
+        },
     )
-    assert [(c.field, c.before, c.after) for c in info.changes] == [("active", "yes", "no"), ("roles", "user", "(empty)")]
+    assert [(c.field, c.before, c.after) for c in info.changes] == [
+        ("active", "yes", "no"),
+        ("roles", "user", "(empty)"),
+    ]
     assert info.facts == [("code", "x"), ("nested", '{"a": 1}')]
     assert readable({}).empty and readable(None).empty
     assert readable({"after": {"parentId": None}}).changes[0].before is None

@@ -47,11 +47,22 @@ def test_admin_signs_in_creates_org_and_user_and_signs_out(page):
     tenancy.create_org(tenant, "Platform", parent_id=engineering.id)
     tenancy.create_org(tenant, "Sales")
     accounts.create_user(
-        tenant, "admin@acme.example", org=top, roles=["identity-admin", "org-admin"],
-        first_name="Avery", last_name="Admin", password=PASSWORD,
+        tenant,
+        "admin@acme.example",
+        org=top,
+        roles=["identity-admin", "org-admin"],
+        first_name="Avery",
+        last_name="Admin",
+        password=PASSWORD,
     )
     for name in ("grace", "linus", "margaret"):
-        accounts.create_user(tenant, f"{name}@acme.example", org=engineering, first_name=name.title(), email=f"{name}@acme.example")
+        accounts.create_user(
+            tenant,
+            f"{name}@acme.example",
+            org=engineering,
+            first_name=name.title(),
+            email=f"{name}@acme.example",
+        )
 
     page.goto("/")
     assert page.url.endswith("/login") or "/login?" in page.url
@@ -102,7 +113,9 @@ def test_admin_signs_in_creates_org_and_user_and_signs_out(page):
     copy = page.locator("button[data-copy-target='copy-metadata-url']")
     assert copy.is_visible()  # shown by the script; hidden without JavaScript
     copy.click()
-    page.wait_for_function("document.getElementById('copy-metadata-url-status').textContent.length > 0")
+    page.wait_for_function(
+        "document.getElementById('copy-metadata-url-status').textContent.length > 0"
+    )
     shot(page, "07-identity-management")
 
     page.click("nav.sidebar >> text=Audit log")
@@ -114,7 +127,10 @@ def test_admin_signs_in_creates_org_and_user_and_signs_out(page):
     page.fill("#id_name", "backup script")
     page.click("button:has-text('Create token')")
     token = page.inner_text("#copy-new-token")
-    assert token.startswith("ssoc_") and accounts.user_for_token(token).username == "admin@acme.example"
+    assert (
+        token.startswith("ssoc_")
+        and accounts.user_for_token(token).username == "admin@acme.example"
+    )
     shot(page, "09-account-token-created")
 
     page.set_viewport_size({"width": 390, "height": 844})
@@ -135,7 +151,12 @@ def test_admin_signs_in_creates_org_and_user_and_signs_out(page):
 def test_plain_user_sees_only_their_dashboard_and_account(page):
     tenant = tenancy.create_tenant("Acme Corporation")
     accounts.create_user(
-        tenant, "pat@acme.example", org=tenancy.top_org(tenant), first_name="Pat", last_name="User", password=PASSWORD
+        tenant,
+        "pat@acme.example",
+        org=tenancy.top_org(tenant),
+        first_name="Pat",
+        last_name="User",
+        password=PASSWORD,
     )
     page.goto("/console/users/")
     page.fill("#id_username", "pat@acme.example")

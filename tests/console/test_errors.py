@@ -35,7 +35,9 @@ def test_405_page_for_get_on_a_form_address(world, acme_org_admin):
 def test_csrf_failure_page_and_nothing_written(world):
     client = Client(enforce_csrf_checks=True)
     client.force_login(world.users["org-admin"])
-    response = client.post(reverse("console:org_create"), {"name": "Forged", "parent": str(world.top.id)})
+    response = client.post(
+        reverse("console:org_create"), {"name": "Forged", "parent": str(world.top.id)}
+    )
     assert response.status_code == 403
     body = response.content.decode()
     assert "The form could not be accepted" in body and "reload the page" in body

@@ -69,18 +69,28 @@ def success(page) -> str:
     return page.inner_text(".message-success")
 
 
-def test_identity_admin_walks_tutorial_steps_1_3_4_and_6(page, app_url, settings, local_idp,
-                                                         entra_sample_read_when_current):
+def test_identity_admin_walks_tutorial_steps_1_3_4_and_6(
+    page, app_url, settings, local_idp, entra_sample_read_when_current
+):
     tenant = tenancy.create_tenant("Acme Corporation")
     top = tenancy.top_org(tenant)
     sales = tenancy.create_org(tenant, "Sales")
     test_org = tenancy.create_org(tenant, "SSO Test")
     engineering = tenancy.create_org(tenant, "Engineering")
     tenancy.create_org(tenant, "Platform", parent_id=engineering.id)
-    accounts.create_user(tenant, "ida@acme.example", org=top, roles=["identity-admin"], first_name="Ida",
-                         last_name="Admin", password=PASSWORD)
+    accounts.create_user(
+        tenant,
+        "ida@acme.example",
+        org=top,
+        roles=["identity-admin"],
+        first_name="Ida",
+        last_name="Admin",
+        password=PASSWORD,
+    )
     accounts.create_user(tenant, "tess@acme.example", org=test_org, first_name="Tess")
-    okta_url = serve(local_idp, "/app/sso/saml/metadata", idp_metadata("http://www.okta.com/exk1test"))
+    okta_url = serve(
+        local_idp, "/app/sso/saml/metadata", idp_metadata("http://www.okta.com/exk1test")
+    )
 
     page.goto("/login")
     page.fill("#id_username", "ida@acme.example")
@@ -111,13 +121,20 @@ def test_identity_admin_walks_tutorial_steps_1_3_4_and_6(page, app_url, settings
     # Step 3: Add Authentication Provider, Entra ID by uploading its metadata file.
     page.click("text=Add Authentication Provider")
     page.fill("#id_display_name", "Microsoft Entra ID")
-    page.fill("#id_metadata_url", "https://adfs.acme.example/FederationMetadata/2007-06/FederationMetadata.xml")
-    settings.SSOCONSOLE_ALLOW_PRIVATE_METADATA_HOSTS = False  # as deployed: standard IdP domains only
+    page.fill(
+        "#id_metadata_url",
+        "https://adfs.acme.example/FederationMetadata/2007-06/FederationMetadata.xml",
+    )
+    settings.SSOCONSOLE_ALLOW_PRIVATE_METADATA_HOSTS = (
+        False  # as deployed: standard IdP domains only
+    )
     page.click("button:has-text('Create Provider')")
     error = page.inner_text(".source-option .field-error")
     assert "custom domain" in error.lower() and "upload" in error.lower()
     shot(page, "03-add-provider-custom-domain-refused")
-    settings.SSOCONSOLE_ALLOW_PRIVATE_METADATA_HOSTS = True  # the local HTTPS IdP of this test, used below
+    settings.SSOCONSOLE_ALLOW_PRIVATE_METADATA_HOSTS = (
+        True  # the local HTTPS IdP of this test, used below
+    )
     page.check("input[name=source][value=file]")
     assert not page.is_visible("#id_metadata_url")  # only the chosen source's field is shown
     page.set_input_files("#id_metadata_file", str(ENTRA_SAMPLE))
@@ -126,7 +143,9 @@ def test_identity_admin_walks_tutorial_steps_1_3_4_and_6(page, app_url, settings
     assert "applies to no organization yet" in success(page)
     assert page.inner_text("#idp-entity-id") == "https://sts.windows.net/{tenantid}/"
     assert page.is_visible("#not-applied")
-    assert page.locator(".badge-cert-expired").count() == 3 and page.is_visible("#certificates-expired")
+    assert page.locator(".badge-cert-expired").count() == 3 and page.is_visible(
+        "#certificates-expired"
+    )
     assert page.inner_text("#copy-entity-id") == entity_id  # the SP values are in the details too
     shot(page, "05-provider-details")
     entra = AuthProvider.objects.get(tenant=tenant, display_name="Microsoft Entra ID")
@@ -166,7 +185,9 @@ def test_identity_admin_walks_tutorial_steps_1_3_4_and_6(page, app_url, settings
     page.click("button:has-text('Save')")
     assert "1 organization now sign in" in success(page)
     assert page.inner_text("#orgs-in-use-count") == "1"
-    assert effective_sso_of(test_org).provider_id == entra.id and not effective_sso_of(sales).uses_sso
+    assert (
+        effective_sso_of(test_org).provider_id == entra.id and not effective_sso_of(sales).uses_sso
+    )
 
     # Step 6: the top org for everyone; the test org goes back to inheriting.
     page.click("a[aria-label='Edit Organizations in use']")
@@ -176,7 +197,9 @@ def test_identity_admin_walks_tutorial_steps_1_3_4_and_6(page, app_url, settings
     page.click("button:has-text('Save')")
     assert "5 organizations now sign in" in success(page)
     assert page.inner_text("#orgs-in-use-count") == "5"
-    assert all(effective_sso_of(o).provider_id == entra.id for o in (top, sales, test_org, engineering))
+    assert all(
+        effective_sso_of(o).provider_id == entra.id for o in (top, sales, test_org, engineering)
+    )
 
     # The org tree shows the effective settings, and where each comes from.
     page.click("nav.sidebar >> text=Organizations")
@@ -200,7 +223,9 @@ def test_identity_admin_walks_tutorial_steps_1_3_4_and_6(page, app_url, settings
     assert effective_sso_of(sales).provider_id == okta.id
 
     # The advanced page, as the vendor names it.
-    page.goto(f"/console/administration/integrations/identity-management/providers/{entra.id}/advanced/")
+    page.goto(
+        f"/console/administration/integrations/identity-management/providers/{entra.id}/advanced/"
+    )
     assert page.inner_text("h1") == "Advanced SAML settings"
     shot(page, "11-advanced-saml-settings")
     page.goto(f"/console/administration/integrations/identity-management/providers/{entra.id}/")

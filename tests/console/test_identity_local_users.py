@@ -29,23 +29,36 @@ def texts(response) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
 
 
-def test_the_card_explains_local_users_and_offers_the_tenants_users(world, other, acme_identity_admin):
+def test_the_card_explains_local_users_and_offers_the_tenants_users(
+    world, other, acme_identity_admin
+):
     body = acme_identity_admin.get(INDEX).content.decode()
     assert "Local users" in body and "No local users" in body
     assert "keep password sign-in even when their organization uses single sign-on" in body
-    assert "for troubleshooting your authentication provider" in body and "Keep this list short" in body
+    assert (
+        "for troubleshooting your authentication provider" in body
+        and "Keep this list short" in body
+    )
     assert f'<option value="{world.target.username}">' in body
     assert other.target.username not in body
     assert 'name="csrfmiddlewaretoken"' in body
 
 
-def test_the_card_lists_local_users_with_org_password_and_last_sign_in(world, acme_identity_admin, client):
+def test_the_card_lists_local_users_with_org_password_and_last_sign_in(
+    world, acme_identity_admin, client
+):
     no_password = world.target
     accounts.set_local_sign_in(no_password, True)
     with_password = world.users["user"]
     accounts.set_local_sign_in(with_password, True)
-    client.post("/login", {"step": "password", "username": with_password.username,
-                           "password": "correct horse battery staple"})
+    client.post(
+        "/login",
+        {
+            "step": "password",
+            "username": with_password.username,
+            "password": "correct horse battery staple",
+        },
+    )
     response = acme_identity_admin.get(INDEX)
     rows = {u.username: u for u in response.context["local_users"]}
     assert set(rows) == {no_password.username, with_password.username}
@@ -54,7 +67,9 @@ def test_the_card_lists_local_users_with_org_password_and_last_sign_in(world, ac
     assert "No password" in body and "Set" in body
     assert rows[with_password.username].last_login is not None and "never" in body
     assert remove_url(no_password) in body
-    assert f'<option value="{no_password.username}">' not in body  # already local: not offered again
+    assert (
+        f'<option value="{no_password.username}">' not in body
+    )  # already local: not offered again
 
 
 def test_adding_a_local_user_by_username_in_any_case(world, acme_identity_admin):
@@ -63,7 +78,9 @@ def test_adding_a_local_user_by_username_in_any_case(world, acme_identity_admin)
     assert local(world.users["user"])
     assert any("is a local user" in t for t in texts(response))
     event = AuditEvent.objects.get(action="user.local_sign_in_changed")
-    assert event.actor_id == world.users["identity-admin"].id and event.data["after"] == {"localSignIn": True}
+    assert event.actor_id == world.users["identity-admin"].id and event.data["after"] == {
+        "localSignIn": True
+    }
 
 
 def test_adding_a_user_without_a_password_warns_but_succeeds(world, acme_identity_admin):
@@ -73,11 +90,14 @@ def test_adding_a_user_without_a_password_warns_but_succeeds(world, acme_identit
     assert "message-warning" in body and "has no password yet" in body
 
 
-@pytest.mark.parametrize(("username", "error"), [
-    ("", "Enter the username of the user to keep on password sign-in."),
-    ("nobody@acme.example", "No user named “nobody@acme.example” in your tenant."),
-    ("two words", "Usernames cannot contain spaces or control characters."),
-])
+@pytest.mark.parametrize(
+    ("username", "error"),
+    [
+        ("", "Enter the username of the user to keep on password sign-in."),
+        ("nobody@acme.example", "No user named “nobody@acme.example” in your tenant."),
+        ("two words", "Usernames cannot contain spaces or control characters."),
+    ],
+)
 def test_a_bad_username_is_shown_next_to_the_field(world, acme_identity_admin, username, error):
     response = acme_identity_admin.post(ADD, {"username": username})
     assert response.status_code == 200
@@ -96,7 +116,10 @@ def test_another_tenants_username_is_unknown(world, other, acme_identity_admin):
 def test_a_more_powerful_user_is_refused_next_to_the_field(world, acme_identity_admin):
     response = acme_identity_admin.post(ADD, {"username": world.users["org-admin"].username})
     assert response.status_code == 200
-    assert "carries permissions you do not have" in response.context["local_user_form"].errors["username"][0]
+    assert (
+        "carries permissions you do not have"
+        in response.context["local_user_form"].errors["username"][0]
+    )
     assert not local(world.users["org-admin"])
 
 
@@ -116,7 +139,9 @@ def test_remove_asks_for_confirmation_then_removes(world, acme_identity_admin):
     assert response.status_code == 302 and response["Location"] == INDEX
     assert not local(world.target)
     assert any("no longer a local user" in t for t in texts(response))
-    assert AuditEvent.objects.filter(action="user.local_sign_in_changed", data__after={"localSignIn": False}).exists()
+    assert AuditEvent.objects.filter(
+        action="user.local_sign_in_changed", data__after={"localSignIn": False}
+    ).exists()
 
 
 def test_removing_a_user_who_is_not_local_changes_nothing(world, acme_identity_admin):
@@ -130,7 +155,10 @@ def test_removing_a_user_who_is_not_local_changes_nothing(world, acme_identity_a
 def test_removing_a_more_powerful_local_user_is_refused_on_the_page(world, acme_identity_admin):
     accounts.set_local_sign_in(world.users["org-admin"], True)
     response = acme_identity_admin.post(remove_url(world.users["org-admin"]))
-    assert response.status_code == 200 and "carries permissions you do not have" in response.content.decode()
+    assert (
+        response.status_code == 200
+        and "carries permissions you do not have" in response.content.decode()
+    )
     assert local(world.users["org-admin"])
 
 

@@ -31,11 +31,17 @@ def world(db):
 def other(db):
     return add_provider(build_tenant("globex"))
 
+
 OK, REDIRECT, FORBIDDEN, NOT_ALLOWED = 200, 302, 403, 405
 
 
 def row(identity_admin, org_admin, user, anonymous=REDIRECT):
-    return {"identity-admin": identity_admin, "org-admin": org_admin, "user": user, "anonymous": anonymous}
+    return {
+        "identity-admin": identity_admin,
+        "org-admin": org_admin,
+        "user": user,
+        "anonymous": anonymous,
+    }
 
 
 # GET status per URL name and role. POST-only addresses answer 405 to a GET
@@ -105,7 +111,12 @@ def console_patterns() -> list[URLPattern]:
 def url_for(name: str, world, *, token_id=None) -> str:
     """Build the URL of ``name`` with ids of ``world`` filled in for its parameters."""
     pattern = next(p for p in console_patterns() if p.name == name)
-    values = {"org_id": world.child.id, "user_id": world.target.id, "token_id": token_id, "provider_id": world.provider.id}
+    values = {
+        "org_id": world.child.id,
+        "user_id": world.target.id,
+        "token_id": token_id,
+        "provider_id": world.provider.id,
+    }
     kwargs = {key: values[key] for key in pattern.pattern.converters}
     return reverse(f"console:{name}", kwargs=kwargs)
 
@@ -113,7 +124,9 @@ def url_for(name: str, world, *, token_id=None) -> str:
 def test_every_console_url_has_a_matrix_entry():
     """A page added to the console without an expected status per role fails here."""
     names = {p.name for p in console_patterns()}
-    assert names == set(EXPECTED), f"missing: {names - set(EXPECTED)}, stale: {set(EXPECTED) - names}"
+    assert names == set(EXPECTED), (
+        f"missing: {names - set(EXPECTED)}, stale: {set(EXPECTED) - names}"
+    )
     for name in EXPECTED:
         assert set(EXPECTED[name]) == set(ALL_ROLES)
 
@@ -166,7 +179,11 @@ def _snapshot():
     return (
         sorted(Organization.objects.values_list("id", "name", "parent_id", "sso_mode")),
         sorted(User.objects.values_list("id", "username", "is_active", "local_sign_in")),
-        sorted(AuthProvider.objects.values_list("id", "display_name", "use_default_mapping", "clock_skew_seconds")),
+        sorted(
+            AuthProvider.objects.values_list(
+                "id", "display_name", "use_default_mapping", "clock_skew_seconds"
+            )
+        ),
     )
 
 
@@ -205,21 +222,43 @@ def _id_patterns():
 def test_other_tenants_ids_are_not_found(world, other, name, method):
     """Every page that takes an id answers 404 for another tenant's org, user or token, and writes nothing."""
     foreign_token = accounts.create_api_token(other.users["org-admin"])[1]
-    values = {"org_id": other.child.id, "user_id": other.target.id, "token_id": foreign_token.id,
-              "provider_id": other.provider.id}
+    values = {
+        "org_id": other.child.id,
+        "user_id": other.target.id,
+        "token_id": foreign_token.id,
+        "provider_id": other.provider.id,
+    }
     pattern = next(p for p in console_patterns() if p.name == name)
     url = reverse(f"console:{name}", kwargs={k: values[k] for k in pattern.pattern.converters})
     before = _snapshot()
     client = world.client("both")
     if method == "get":
         response = client.get(url)
-        post_only = {"org_rename", "org_move", "org_authentication", "token_create", "token_revoke",
-                     "identity_provider_rename", "identity_provider_refresh"}
+        post_only = {
+            "org_rename",
+            "org_move",
+            "org_authentication",
+            "token_create",
+            "token_revoke",
+            "identity_provider_rename",
+            "identity_provider_refresh",
+        }
         expected = 405 if name in post_only else 404
     else:
-        response = client.post(url, {"name": "Hijacked", "mode": "none", "parent": str(other.top.id), "username": "x",
-                                     "display_name": "Hijacked", "use_default": "on", "use": str(other.top.id),
-                                     "source": "url", "metadata_url": "https://login.microsoftonline.com/x/fm.xml"})
+        response = client.post(
+            url,
+            {
+                "name": "Hijacked",
+                "mode": "none",
+                "parent": str(other.top.id),
+                "username": "x",
+                "display_name": "Hijacked",
+                "use_default": "on",
+                "use": str(other.top.id),
+                "source": "url",
+                "metadata_url": "https://login.microsoftonline.com/x/fm.xml",
+            },
+        )
         expected = 404
     assert response.status_code == expected, (name, method)
     assert _snapshot() == before
@@ -235,14 +274,21 @@ def test_moving_under_another_tenants_org_is_refused(world, other, acme_admin):
 
 
 def test_creating_a_user_in_another_tenants_org_is_refused(world, other, acme_admin):
-    response = acme_admin.post(reverse("console:user_create"), {"username": "sneaky", "org": str(other.child.id)})
+    response = acme_admin.post(
+        reverse("console:user_create"), {"username": "sneaky", "org": str(other.child.id)}
+    )
     assert response.status_code == 200
     assert not User.objects.filter(username="sneaky").exists()
 
 
 def test_lists_never_show_other_tenants_rows(world, other, acme_admin):
     """Org tree, user list and search, audit log and dashboard counts see only the own tenant."""
-    other_names = [other.tenant.name, other.target.username, other.users["user"].username, other.provider.display_name]
+    other_names = [
+        other.tenant.name,
+        other.target.username,
+        other.users["user"].username,
+        other.provider.display_name,
+    ]
     pages = [
         reverse("console:org_list"),
         reverse("console:user_list"),
@@ -275,6 +321,8 @@ def test_every_post_form_carries_a_csrf_token(world, name):
         response = world.client(role).get(url_for(name, world))
         if response.status_code != OK:
             continue
-        forms = re.findall(r'<form[^>]*method="post"[^>]*>(.*?)</form>', response.content.decode(), re.S | re.I)
+        forms = re.findall(
+            r'<form[^>]*method="post"[^>]*>(.*?)</form>', response.content.decode(), re.S | re.I
+        )
         for form in forms:
             assert 'name="csrfmiddlewaretoken"' in form, (name, role)

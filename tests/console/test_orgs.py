@@ -17,17 +17,25 @@ def detail(org) -> str:
 
 
 def state():
-    return sorted(Organization.objects.values_list("id", "name", "parent_id", "sso_mode")), AuditEvent.objects.count()
+    return sorted(
+        Organization.objects.values_list("id", "name", "parent_id", "sso_mode")
+    ), AuditEvent.objects.count()
 
 
 def test_tree_is_indented_and_shows_effective_setting_with_its_source(world, acme_org_admin):
     tenancy.set_org_sso(world.child, SSOMode.NONE)
     response = acme_org_admin.get(reverse("console:org_list"))
     rows = response.context["rows"]
-    assert [(r["org"].name, r["depth"]) for r in rows] == [("acme", 0), ("Engineering", 1), ("Platform", 2)]
+    assert [(r["org"].name, r["depth"]) for r in rows] == [
+        ("acme", 0),
+        ("Engineering", 1),
+        ("Platform", 2),
+    ]
     platform = rows[2]
     assert platform["own"] == "Inherits"
-    assert platform["effective"]["inherited"] and platform["effective"]["source_name"] == "Engineering"
+    assert (
+        platform["effective"]["inherited"] and platform["effective"]["source_name"] == "Engineering"
+    )
     assert rows[1]["effective"]["inherited"] is False
     body = response.content.decode()
     assert "inherited from" in body and "--depth: 2" in body
@@ -40,7 +48,9 @@ def test_tree_for_identity_admin_has_no_create_button(world, acme_identity_admin
 
 
 def test_create_org_under_chosen_parent(world, acme_org_admin):
-    response = acme_org_admin.post(reverse("console:org_create"), {"name": "  Sales   EMEA ", "parent": str(world.child.id)})
+    response = acme_org_admin.post(
+        reverse("console:org_create"), {"name": "  Sales   EMEA ", "parent": str(world.child.id)}
+    )
     org = Organization.objects.get(name="Sales EMEA")
     assert response.status_code == 302 and response["Location"] == detail(org)
     assert org.parent_id == world.child.id and org.sso_mode == SSOMode.INHERIT
@@ -63,9 +73,13 @@ def test_create_form_preselects_parent_from_query(world, acme_org_admin):
         ({"name": "engineering"}, "name", "already exists under the same parent"),
     ],
 )
-def test_create_org_bad_input_shows_field_error_and_writes_nothing(world, acme_org_admin, data, field, message):
+def test_create_org_bad_input_shows_field_error_and_writes_nothing(
+    world, acme_org_admin, data, field, message
+):
     before = state()
-    response = acme_org_admin.post(reverse("console:org_create"), {"parent": str(world.top.id), **data})
+    response = acme_org_admin.post(
+        reverse("console:org_create"), {"parent": str(world.top.id), **data}
+    )
     assert response.status_code == 200
     errors = response.context["form"].errors[field]
     assert any(message in e for e in errors), errors
@@ -74,7 +88,9 @@ def test_create_org_bad_input_shows_field_error_and_writes_nothing(world, acme_o
 
 
 def test_rename(world, acme_org_admin):
-    response = acme_org_admin.post(reverse("console:org_rename", args=[world.child.id]), {"name": "R&D"})
+    response = acme_org_admin.post(
+        reverse("console:org_rename", args=[world.child.id]), {"name": "R&D"}
+    )
     assert response.status_code == 302
     world.child.refresh_from_db()
     assert world.child.name == "R&D"
@@ -84,7 +100,9 @@ def test_rename(world, acme_org_admin):
 
 def test_rename_over_long_name_shows_field_error(world, acme_org_admin):
     before = state()
-    response = acme_org_admin.post(reverse("console:org_rename", args=[world.child.id]), {"name": "n" * 500})
+    response = acme_org_admin.post(
+        reverse("console:org_rename", args=[world.child.id]), {"name": "n" * 500}
+    )
     assert response.status_code == 200
     assert response.context["rename_form"].errors["name"]
     assert response.context["org"].name == "Engineering"
@@ -94,14 +112,20 @@ def test_rename_over_long_name_shows_field_error(world, acme_org_admin):
 def test_rename_to_sibling_name_in_other_case_is_refused(world, acme_org_admin):
     sibling = tenancy.create_org(world.tenant, "Marketing")
     before = state()
-    response = acme_org_admin.post(reverse("console:org_rename", args=[sibling.id]), {"name": "ENGINEERING"})
-    assert "already exists under the same parent" in response.context["rename_form"].errors["name"][0]
+    response = acme_org_admin.post(
+        reverse("console:org_rename", args=[sibling.id]), {"name": "ENGINEERING"}
+    )
+    assert (
+        "already exists under the same parent" in response.context["rename_form"].errors["name"][0]
+    )
     assert response.context["org"].name == "Marketing"
     assert state() == before
 
 
 def test_move(world, acme_org_admin):
-    response = acme_org_admin.post(reverse("console:org_move", args=[world.grandchild.id]), {"parent": str(world.top.id)})
+    response = acme_org_admin.post(
+        reverse("console:org_move", args=[world.grandchild.id]), {"parent": str(world.top.id)}
+    )
     assert response.status_code == 302
     world.grandchild.refresh_from_db()
     assert world.grandchild.parent_id == world.top.id
@@ -113,7 +137,9 @@ def test_move_under_own_descendant_shows_field_error_and_writes_nothing(world, a
     offered = [value for value, _ in page.context["move_form"].fields["parent"].choices]
     assert str(world.grandchild.id) not in offered and str(world.child.id) not in offered
     before = state()
-    response = acme_org_admin.post(reverse("console:org_move", args=[world.child.id]), {"parent": str(world.grandchild.id)})
+    response = acme_org_admin.post(
+        reverse("console:org_move", args=[world.child.id]), {"parent": str(world.grandchild.id)}
+    )
     assert response.status_code == 200
     errors = response.context["move_form"].errors["parent"]
     assert "cannot be moved under “Platform”, which is inside it" in errors[0]
@@ -123,7 +149,9 @@ def test_move_under_own_descendant_shows_field_error_and_writes_nothing(world, a
 
 def test_move_under_itself_is_refused(world, acme_org_admin):
     before = state()
-    response = acme_org_admin.post(reverse("console:org_move", args=[world.child.id]), {"parent": str(world.child.id)})
+    response = acme_org_admin.post(
+        reverse("console:org_move", args=[world.child.id]), {"parent": str(world.child.id)}
+    )
     assert response.context["move_form"].errors["parent"]
     assert state() == before
 
@@ -136,7 +164,9 @@ def test_top_org_has_no_move_form_and_no_inherit_choice(world, acme_admin):
     assert "Inherit" not in response.content.decode().split("Authentication")[1]
 
 
-def test_child_org_settings_offer_inherit_and_local_and_explain_missing_providers(world, acme_identity_admin):
+def test_child_org_settings_offer_inherit_and_local_and_explain_missing_providers(
+    world, acme_identity_admin
+):
     response = acme_identity_admin.get(detail(world.child))
     choices = response.context["auth_form"].fields["mode"].choices
     assert [value for value, _ in choices] == ["inherit", "none"]
@@ -154,20 +184,30 @@ def test_org_admin_sees_sign_in_method_read_only(world, acme_org_admin):
 
 
 def test_set_sign_in_method(world, acme_identity_admin):
-    response = acme_identity_admin.post(reverse("console:org_authentication", args=[world.child.id]), {"mode": "none"})
+    response = acme_identity_admin.post(
+        reverse("console:org_authentication", args=[world.child.id]), {"mode": "none"}
+    )
     assert response.status_code == 302
     world.child.refresh_from_db()
     assert world.child.sso_mode == SSOMode.NONE
-    assert AuditEvent.objects.filter(action="org.sso_changed", target_id=str(world.child.id)).exists()
-    response = acme_identity_admin.post(reverse("console:org_authentication", args=[world.child.id]), {"mode": "inherit"})
+    assert AuditEvent.objects.filter(
+        action="org.sso_changed", target_id=str(world.child.id)
+    ).exists()
+    response = acme_identity_admin.post(
+        reverse("console:org_authentication", args=[world.child.id]), {"mode": "inherit"}
+    )
     world.child.refresh_from_db()
     assert world.child.sso_mode == SSOMode.INHERIT
 
 
-@pytest.mark.parametrize("mode", ["inherit", "provider", "provider:00000000-0000-0000-0000-000000000001", "bogus"])
+@pytest.mark.parametrize(
+    "mode", ["inherit", "provider", "provider:00000000-0000-0000-0000-000000000001", "bogus"]
+)
 def test_invalid_sign_in_method_on_top_org_is_refused(world, acme_identity_admin, mode):
     before = state()
-    response = acme_identity_admin.post(reverse("console:org_authentication", args=[world.top.id]), {"mode": mode})
+    response = acme_identity_admin.post(
+        reverse("console:org_authentication", args=[world.top.id]), {"mode": mode}
+    )
     assert response.status_code == 200
     assert response.context["auth_form"].errors["mode"]
     assert state() == before
@@ -188,13 +228,17 @@ def test_unknown_org_is_404(world, acme_org_admin):
 
 def test_field_errors_are_announced_with_the_input(world, acme_org_admin):
     """The refused input points at its error message (and help text) for screen readers."""
-    body = acme_org_admin.post(reverse("console:org_create"), {"name": "", "parent": str(world.top.id)}).content.decode()
+    body = acme_org_admin.post(
+        reverse("console:org_create"), {"name": "", "parent": str(world.top.id)}
+    ).content.decode()
     assert 'aria-invalid="true"' in body
     assert 'aria-describedby="id_name_error_1"' in body
     assert 'id="id_name_error_1"' in body
 
 
-def test_org_page_offers_adding_a_user_there_to_user_managers_only(world, acme_org_admin, acme_identity_admin):
+def test_org_page_offers_adding_a_user_there_to_user_managers_only(
+    world, acme_org_admin, acme_identity_admin
+):
     link = reverse("console:user_create") + f"?org={world.child.id}"
     assert link in acme_org_admin.get(detail(world.child)).content.decode()
     assert link not in acme_identity_admin.get(detail(world.child)).content.decode()

@@ -19,7 +19,10 @@ def nav_labels(response) -> list[str]:
 @pytest.mark.parametrize(
     "role, labels",
     [
-        ("identity-admin", ["Dashboard", "Organizations", "Users", "Identity Management", "Audit log"]),
+        (
+            "identity-admin",
+            ["Dashboard", "Organizations", "Users", "Identity Management", "Audit log"],
+        ),
         ("org-admin", ["Dashboard", "Organizations", "Users", "Agents", "Audit log"]),
         ("user", ["Dashboard"]),
     ],
@@ -28,7 +31,11 @@ def test_navigation_shows_only_allowed_items(world, role, labels):
     response = world.client(role).get(reverse("console:dashboard"))
     assert nav_labels(response) == labels
     body = response.content.decode()
-    assert "Administration › Integrations" in body if "Identity Management" in labels else "Integrations" not in body
+    assert (
+        "Administration › Integrations" in body
+        if "Identity Management" in labels
+        else "Integrations" not in body
+    )
 
 
 def test_top_bar_has_tenant_and_sign_out_post_form(world):
@@ -56,14 +63,23 @@ def test_anonymous_goes_to_login_with_next(world):
 def test_dashboard_counts_for_admins(world, acme_admin):
     accounts.set_active(world.target, False)
     context = acme_admin.get(reverse("console:dashboard")).context
-    assert (context["org_count"], context["user_count"], context["active_user_count"], context["sso_org_count"]) == (3, 5, 4, 0)
+    assert (
+        context["org_count"],
+        context["user_count"],
+        context["active_user_count"],
+        context["sso_org_count"],
+    ) == (3, 5, 4, 0)
     assert [e.action for e in context["events"]][:1] == ["user.deactivated"]
     assert context["sp_values"][0].value.endswith(f"/{world.tenant.id}")
 
 
 def test_dashboard_for_plain_user_shows_only_own_account(world):
     response = world.client("user").get(reverse("console:dashboard"))
-    assert "org_count" not in response.context and "events" not in response.context and "sp_values" not in response.context
+    assert (
+        "org_count" not in response.context
+        and "events" not in response.context
+        and "sp_values" not in response.context
+    )
     assert "Manage your profile and API tokens" in response.content.decode()
 
 
@@ -84,9 +100,11 @@ def test_identity_management_shows_sp_values_from_base_url_not_host(world, acme_
     assert "evil" not in body
     assert body.count("data-copy-target=") == 4
     # Copy buttons start hidden: without JavaScript there is no button that does nothing.
-    assert body.count(" hidden aria-label=\"Copy") == 4
+    assert body.count(' hidden aria-label="Copy') == 4
     assert "No authentication providers" in body
-    assert reverse("console:identity_provider_add") in body  # the first step once the IdP app is set up
+    assert (
+        reverse("console:identity_provider_add") in body
+    )  # the first step once the IdP app is set up
     assert "Reply URL" in body and "Identifier (Entity ID)" in body
 
 

@@ -14,7 +14,11 @@ pytestmark = pytest.mark.django_db
 
 def users_state():
     return (
-        sorted(User.objects.values_list("id", "username", "first_name", "email", "org_id", "is_active", "password")),
+        sorted(
+            User.objects.values_list(
+                "id", "username", "first_name", "email", "org_id", "is_active", "password"
+            )
+        ),
         AuditEvent.objects.count(),
     )
 
@@ -57,7 +61,9 @@ def test_filter_by_org(world, acme_org_admin):
 
 def test_search_by_email(world, acme_org_admin):
     accounts.update_user(world.target, email="tara@example.org")
-    assert listed(acme_org_admin.get(reverse("console:user_list") + "?q=example.org")) == ["target@acme.example"]
+    assert listed(acme_org_admin.get(reverse("console:user_list") + "?q=example.org")) == [
+        "target@acme.example"
+    ]
 
 
 def test_pagination_50_a_page_keeps_filters(world, acme_org_admin, django_assert_max_num_queries):
@@ -84,19 +90,32 @@ def test_create_user(world, acme_org_admin):
     response = acme_org_admin.post(
         reverse("console:user_create"),
         {
-            "username": "Ada.Lovelace", "first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com",
-            "org": str(world.grandchild.id), "roles": ["org-admin"], "password": "a long enough password",
+            "username": "Ada.Lovelace",
+            "first_name": "Ada",
+            "last_name": "Lovelace",
+            "email": "ada@example.com",
+            "org": str(world.grandchild.id),
+            "roles": ["org-admin"],
+            "password": "a long enough password",
         },
     )
     user = User.objects.get(username="Ada.Lovelace")
-    assert response.status_code == 302 and response["Location"] == reverse("console:user_detail", args=[user.id])
-    assert user.org_id == world.grandchild.id and user.role_names == ["org-admin"] and user.check_password("a long enough password")
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "console:user_detail", args=[user.id]
+    )
+    assert (
+        user.org_id == world.grandchild.id
+        and user.role_names == ["org-admin"]
+        and user.check_password("a long enough password")
+    )
     detail = acme_org_admin.get(response["Location"]).content.decode()
     assert "User “Ada.Lovelace” created" in detail
 
 
 def test_create_user_without_password_or_roles_gets_user_role(world, acme_org_admin):
-    acme_org_admin.post(reverse("console:user_create"), {"username": "sso.person", "org": str(world.child.id)})
+    acme_org_admin.post(
+        reverse("console:user_create"), {"username": "sso.person", "org": str(world.child.id)}
+    )
     user = User.objects.get(username="sso.person")
     assert user.role_names == ["user"] and not user.has_usable_password()
 
@@ -115,9 +134,13 @@ def test_create_user_without_password_or_roles_gets_user_role(world, acme_org_ad
         ({"username": "ok", "org": "00000000-0000-0000-0000-000000000000"}, "org", "valid choice"),
     ],
 )
-def test_create_user_bad_input_shows_field_error_and_writes_nothing(world, acme_org_admin, data, field, message):
+def test_create_user_bad_input_shows_field_error_and_writes_nothing(
+    world, acme_org_admin, data, field, message
+):
     before = users_state()
-    response = acme_org_admin.post(reverse("console:user_create"), {"org": str(world.top.id), **data})
+    response = acme_org_admin.post(
+        reverse("console:user_create"), {"org": str(world.top.id), **data}
+    )
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert field in errors and any(message in e for e in errors[field]), errors
@@ -129,7 +152,10 @@ def test_org_admin_cannot_grant_identity_admin(world, acme_org_admin):
     form = acme_org_admin.get(reverse("console:user_create")).context["form"]
     assert [v for v, _ in form.fields["roles"].choices] == ["org-admin", "user"]
     before = users_state()
-    acme_org_admin.post(reverse("console:user_create"), {"username": "climber", "org": str(world.top.id), "roles": ["identity-admin"]})
+    acme_org_admin.post(
+        reverse("console:user_create"),
+        {"username": "climber", "org": str(world.top.id), "roles": ["identity-admin"]},
+    )
     assert users_state() == before
 
 
@@ -139,12 +165,25 @@ def test_edit_user(world, acme_org_admin):
     assert form["username"].value() == "target@acme.example"
     response = acme_org_admin.post(
         url,
-        {"username": "Target@acme.example", "first_name": "Tara", "last_name": "New", "email": "",
-         "org": str(world.top.id), "roles": ["user", "org-admin"], "local_sign_in": "on", "password": "new password 123"},
+        {
+            "username": "Target@acme.example",
+            "first_name": "Tara",
+            "last_name": "New",
+            "email": "",
+            "org": str(world.top.id),
+            "roles": ["user", "org-admin"],
+            "local_sign_in": "on",
+            "password": "new password 123",
+        },
     )
     assert response.status_code == 302
     user = User.objects.get(id=world.target.id)
-    assert (user.username, user.last_name, user.org_id, user.local_sign_in) == ("Target@acme.example", "New", world.top.id, True)
+    assert (user.username, user.last_name, user.org_id, user.local_sign_in) == (
+        "Target@acme.example",
+        "New",
+        world.top.id,
+        True,
+    )
     assert user.role_names == ["org-admin", "user"] and user.check_password("new password 123")
     event = AuditEvent.objects.get(action="user.updated")
     assert event.data["before"]["lastName"] == "Get" and event.data["after"]["lastName"] == "New"
@@ -167,7 +206,12 @@ def test_edit_to_taken_username_in_other_case_writes_nothing(world, acme_org_adm
     before = users_state()
     response = acme_org_admin.post(
         reverse("console:user_edit", args=[world.target.id]),
-        {"username": "USER@acme.example", "first_name": "Changed", "org": str(world.top.id), "roles": ["user"]},
+        {
+            "username": "USER@acme.example",
+            "first_name": "Changed",
+            "org": str(world.top.id),
+            "roles": ["user"],
+        },
     )
     assert "already in use" in response.context["form"].errors["username"][0]
     assert users_state() == before
@@ -194,9 +238,11 @@ def test_deactivate_needs_confirmation_then_reactivate(world, acme_org_admin):
     assert "is deactivated" in acme_org_admin.get(response["Location"]).content.decode()
     acme_org_admin.post(reverse("console:user_reactivate", args=[world.target.id]))
     assert User.objects.get(id=world.target.id).is_active
-    assert list(AuditEvent.objects.filter(target_id=str(world.target.id)).values_list("action", flat=True).order_by("created_at"))[-2:] == [
-        "user.deactivated", "user.reactivated"
-    ]
+    assert list(
+        AuditEvent.objects.filter(target_id=str(world.target.id))
+        .values_list("action", flat=True)
+        .order_by("created_at")
+    )[-2:] == ["user.deactivated", "user.reactivated"]
 
 
 def test_deactivating_a_user_ends_their_sessions(world, acme_org_admin):
@@ -218,12 +264,16 @@ def test_cannot_deactivate_yourself(world, acme_org_admin):
 
 def test_detail_shows_profile_and_recent_changes(world, acme_org_admin):
     accounts.update_user(world.target, first_name="Tamara", actor=world.users["org-admin"])
-    body = acme_org_admin.get(reverse("console:user_detail", args=[world.target.id])).content.decode()
+    body = acme_org_admin.get(
+        reverse("console:user_detail", args=[world.target.id])
+    ).content.decode()
     assert "Tamara Get" in body and "Engineering" in body and "user.updated" in body
     assert reverse("console:user_edit", args=[world.target.id]) in body
 
 
 def test_identity_admin_sees_users_read_only(world, acme_identity_admin):
-    body = acme_identity_admin.get(reverse("console:user_detail", args=[world.target.id])).content.decode()
+    body = acme_identity_admin.get(
+        reverse("console:user_detail", args=[world.target.id])
+    ).content.decode()
     assert reverse("console:user_edit", args=[world.target.id]) not in body
     assert "New user" not in acme_identity_admin.get(reverse("console:user_list")).content.decode()

@@ -10,14 +10,22 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ssoconsole.cli", *args], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "ssoconsole.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
 
 
 def test_demo_help_offers_configured():
     """`ssoconsole demo --help` explains --configured and points at the admin guide."""
     result = run("demo", "--help")
     assert result.returncode == 0, result.stderr
-    assert "--configured" in result.stdout and "docs/admin-guide.md" in " ".join(result.stdout.split())
+    assert "--configured" in result.stdout and "docs/admin-guide.md" in " ".join(
+        result.stdout.split()
+    )
 
 
 def test_usage_lists_demo_configured():

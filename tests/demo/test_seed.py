@@ -36,7 +36,9 @@ def snapshot() -> dict:
         "assignments": AppAssignment.objects.count(),
         "providers": AuthProvider.objects.count(),
         "audit": AuditEvent.objects.count(),
-        "org_settings": sorted((o.name, o.sso_mode, str(o.sso_provider_id)) for o in Organization.objects.all()),
+        "org_settings": sorted(
+            (o.name, o.sso_mode, str(o.sso_provider_id)) for o in Organization.objects.all()
+        ),
     }
 
 
@@ -46,7 +48,10 @@ def test_seeding_twice_gives_the_same_result(demo_settings):
     before = snapshot()
     second = demo.seed_demo()
     assert snapshot() == before
-    assert (first.admin_password, first.devidp_admin_password) == (second.admin_password, second.devidp_admin_password)
+    assert (first.admin_password, first.devidp_admin_password) == (
+        second.admin_password,
+        second.devidp_admin_password,
+    )
     assert first.directory_users == second.directory_users
     assert before["tenants"] == 1 and before["directories"] == 1
 
@@ -55,7 +60,10 @@ def test_the_fresh_demo_leaves_sso_for_the_newcomer(demo_settings):
     """By default nothing about SSO exists: no app in the dev IdP, no provider, every org on password sign-in."""
     info = demo.seed_demo()
     assert not EnterpriseApp.objects.exists() and not AuthProvider.objects.exists()
-    assert all(not effective_sso_of(org).uses_sso for org in Organization.objects.filter(tenant=info.tenant))
+    assert all(
+        not effective_sso_of(org).uses_sso
+        for org in Organization.objects.filter(tenant=info.tenant)
+    )
     names = {o.name for o in Organization.objects.filter(tenant=info.tenant)}
     assert {demo.TEST_ORG, demo.PRODUCTION_ORG} <= names
     text = demo.banner(info)
@@ -75,30 +83,44 @@ def test_the_directory_mirrors_the_demo_users_and_every_printed_password_works(d
     assert admin.check_password(info.admin_password) and admin.local_sign_in
     assert info.devidp_admin_password == admin_password()
     text = demo.banner(info)
-    for value in (info.login_url, info.admin_username, info.admin_password, info.devidp_admin_url,
-                  info.devidp_admin_password, *(c.upn for c in info.directory_users),
-                  *(c.password for c in info.directory_users)):
+    for value in (
+        info.login_url,
+        info.admin_username,
+        info.admin_password,
+        info.devidp_admin_url,
+        info.devidp_admin_password,
+        *(c.upn for c in info.directory_users),
+        *(c.password for c in info.directory_users),
+    ):
         assert value in text
 
 
 def test_passwords_are_generated_into_the_data_directory_with_mode_0600(demo_settings):
     """No fixed password in the code: each one is a file only its owner can read."""
     info = demo.seed_demo()
-    files = sorted(p.name for p in demo_settings.SSOCONSOLE_DATA_DIR.iterdir() if "password" in p.name)
+    files = sorted(
+        p.name for p in demo_settings.SSOCONSOLE_DATA_DIR.iterdir() if "password" in p.name
+    )
     assert "demo_admin_password" in files and "devidp_admin_password" in files
-    assert len([f for f in files if f.startswith("demo_idp_password.")]) == len(info.directory_users)
+    assert len([f for f in files if f.startswith("demo_idp_password.")]) == len(
+        info.directory_users
+    )
     for name in files:
         path = demo_settings.SSOCONSOLE_DATA_DIR / name
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, name
     assert len({c.password for c in info.directory_users}) == len(info.directory_users)
 
 
-def test_a_replaced_data_directory_makes_the_printed_passwords_true_again(demo_settings, tmp_path_factory):
+def test_a_replaced_data_directory_makes_the_printed_passwords_true_again(
+    demo_settings, tmp_path_factory
+):
     """A kept database with a new data directory (new password files) must not print passwords that fail."""
     demo.seed_demo()
     demo_settings.SSOCONSOLE_DATA_DIR = tmp_path_factory.mktemp("new-data-dir")
     info = demo.seed_demo()
-    assert User.objects.get(username__iexact=info.admin_username).check_password(info.admin_password)
+    assert User.objects.get(username__iexact=info.admin_username).check_password(
+        info.admin_password
+    )
     for cred in info.directory_users:
         assert devidp.check_credentials(info.directory, cred.upn, cred.password) is not None
 
@@ -109,14 +131,28 @@ def test_configured_does_the_seven_steps(demo_settings):
     done = demo.configure_demo(info)
     sp = sp_urls(info.tenant)
     app = done.app
-    assert (app.identifier, app.reply_urls, app.sign_on_url) == (sp["entityId"], [sp["acsUrl"]], sp["loginUrl"])
-    assert (app.enabled_for_sign_in, app.assignment_required, app.visible_to_users) == (True, False, False)
-    assert AppAssignment.objects.filter(app=app).count() == DirectoryUser.objects.filter(directory=info.directory).count()
+    assert (app.identifier, app.reply_urls, app.sign_on_url) == (
+        sp["entityId"],
+        [sp["acsUrl"]],
+        sp["loginUrl"],
+    )
+    assert (app.enabled_for_sign_in, app.assignment_required, app.visible_to_users) == (
+        True,
+        False,
+        False,
+    )
+    assert (
+        AppAssignment.objects.filter(app=app).count()
+        == DirectoryUser.objects.filter(directory=info.directory).count()
+    )
     provider = done.provider
     assert provider.metadata_source == MetadataSource.URL
     assert provider.metadata_url == devidp.federation_metadata_url(app)
     assert provider.entity_id == devidp.entity_id(info.directory)
-    assert (provider.use_default_mapping, provider.username_attribute) == (False, demo.MAPPING["username"])
+    assert (provider.use_default_mapping, provider.username_attribute) == (
+        False,
+        demo.MAPPING["username"],
+    )
     in_use = {org.name: directly for org, directly in org_usage.orgs_in_use(provider)}
     assert in_use == {demo.TEST_ORG: True, demo.PRODUCTION_ORG: True}
     assert not effective_sso_of(top_org(info.tenant)).uses_sso  # the admin's org keeps passwords
@@ -140,7 +176,11 @@ def test_configured_after_a_base_url_change_follows_the_new_urls(demo_settings):
     demo_settings.SSOCONSOLE_BASE_URL = "http://127.0.0.1:8111"
     second = demo.configure_demo(demo.seed_demo())
     assert second.app.id == first.app.id and second.provider.id == first.provider.id
-    assert second.app.identifier == sp_urls(info.tenant)["entityId"] == f"http://127.0.0.1:8111/{info.tenant.id}"
+    assert (
+        second.app.identifier
+        == sp_urls(info.tenant)["entityId"]
+        == f"http://127.0.0.1:8111/{info.tenant.id}"
+    )
     assert second.provider.sso_url_redirect.startswith("http://127.0.0.1:8111/devidp/")
     assert AuthProvider.objects.count() == 1 and EnterpriseApp.objects.count() == 1
 

@@ -29,7 +29,9 @@ from ssoconsole.devidp.access import admin_password
 from ssoconsole.devidp.models import EnterpriseApp
 from ssoconsole.tenancy.models import Organization
 
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API beside the live server's ORM
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = (
+    "true"  # Playwright's sync API beside the live server's ORM
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -79,7 +81,9 @@ def console_sign_in(page, base: str, username: str, password: str) -> None:
     page.wait_for_url(re.compile(r".*/console/.*"))
 
 
-def sso_sign_in(page, base: str, username: str, password: str, *, screenshots: str | None = None) -> None:
+def sso_sign_in(
+    page, base: str, username: str, password: str, *, screenshots: str | None = None
+) -> None:
     """Sign in through the login URL: username, then the dev IdP's sign-in page, then back to the console."""
     page.goto(f"{base}/login")
     page.fill("#id_username", username)
@@ -139,7 +143,11 @@ def test_the_tutorial_from_step_1_to_step_7(fresh_demo, app_url, new_page):
     login_url = admin.inner_text("#copy-login-url").strip()
     metadata_url = admin.inner_text("#copy-metadata-url").strip()
     shot(admin, "step1-identity-management")
-    assert (entity_id, acs_url, login_url) == (f"{base}/{tenant.id}", f"{base}/sso/{tenant.id}/acs", f"{base}/login")
+    assert (entity_id, acs_url, login_url) == (
+        f"{base}/{tenant.id}",
+        f"{base}/sso/{tenant.id}/acs",
+        f"{base}/login",
+    )
     assert metadata_url == f"{base}/sso/{tenant.id}/metadata"
     sp_metadata = admin.request.get(metadata_url).text()
     assert f'entityID="{entity_id}"' in sp_metadata and f'Location="{acs_url}"' in sp_metadata
@@ -150,7 +158,9 @@ def test_the_tutorial_from_step_1_to_step_7(fresh_demo, app_url, new_page):
     idp.fill("input[name=password]", admin_password())
     idp.click("button:has-text('Sign in')")
     idp.click(f"text={demo.DEMO_DIRECTORY_NAME}")
-    idp.click("nav[aria-label=Directory] >> text=Users")  # Step 5.1's test user, made now while here
+    idp.click(
+        "nav[aria-label=Directory] >> text=Users"
+    )  # Step 5.1's test user, made now while here
     idp.click("text=+ New user")
     idp.fill("input[name=upn]", TESTER[0])
     idp.fill("input[name=given_name]", TESTER[1])
@@ -183,8 +193,12 @@ def test_the_tutorial_from_step_1_to_step_7(fresh_demo, app_url, new_page):
     app = EnterpriseApp.objects.get(directory=info.directory, identifier=entity_id)
     assert federation_metadata_url == devidp.federation_metadata_url(app)
     idp.click("nav[aria-label=Manage] >> text=Users and groups")
-    for name, upn in (("Test User", "test.user@demo.example"), ("Alex Wong", "alex.wong@demo.example"),
-                      ("Sam Lee", demo.STEP7_USER[0]), ("Tutorial Tester", TESTER[0])):
+    for name, upn in (
+        ("Test User", "test.user@demo.example"),
+        ("Alex Wong", "alex.wong@demo.example"),
+        ("Sam Lee", demo.STEP7_USER[0]),
+        ("Tutorial Tester", TESTER[0]),
+    ):
         idp.select_option("select[name=user]", label=f"{name} ({upn})")
         idp.click("button:has-text('Assign')")
     assigned = idp.inner_text("table.grid")
@@ -276,7 +290,9 @@ def test_the_tutorial_from_step_1_to_step_7(fresh_demo, app_url, new_page):
     admin.click("nav[aria-label=Console] >> text=Users")
     admin.click("text=New user")
     admin.fill("input[name=username]", sam)
-    choose_org(admin, "select[name=org]", Organization.objects.get(tenant=tenant, name=demo.PRODUCTION_ORG))
+    choose_org(
+        admin, "select[name=org]", Organization.objects.get(tenant=tenant, name=demo.PRODUCTION_ORG)
+    )
     shot(admin, "step7-new-user")
     admin.click("button:has-text('Create user')")
     sam_page = new_page()
@@ -338,7 +354,9 @@ def test_usernames_must_match_seen_from_the_console(fresh_demo, app_url, new_pag
     page.fill("#id_username", "alex.wong@demo.example")
     page.click("button:has-text('Continue')")
     page.wait_for_url(re.compile(r".*/devidp/.*/saml2.*"))
-    page.fill("input[name=username]", sam)  # a different account at the IdP than the one typed at the console
+    page.fill(
+        "input[name=username]", sam
+    )  # a different account at the IdP than the one typed at the console
     page.fill("input[name=password]", passwords[sam])
     page.click("button:has-text('Sign in')")
     page.wait_for_selector("code[data-code]")

@@ -59,7 +59,14 @@ def alice(directory):
 
 @pytest.fixture
 def bob(directory):
-    return services.create_user(directory, "bob@contoso.example", "Bob", "Brown", USER_PASSWORD, mail="bob.brown@mail.example")
+    return services.create_user(
+        directory,
+        "bob@contoso.example",
+        "Bob",
+        "Brown",
+        USER_PASSWORD,
+        mail="bob.brown@mail.example",
+    )
 
 
 @pytest.fixture
@@ -83,6 +90,8 @@ def admin_client(devidp_enabled, db):
     from ssoconsole.devidp.access import admin_password
 
     client = Client()
-    response = client.post("/devidp/admin/signin", {"password": admin_password(), "next": "/devidp/"})
+    response = client.post(
+        "/devidp/admin/signin", {"password": admin_password(), "next": "/devidp/"}
+    )
     assert response.status_code == 302
     return client

@@ -8,10 +8,23 @@ import re
 import lxml.html
 
 from devidp.conftest import USER_PASSWORD
-from devidp.saml_client import authn_request, post_encode, read_autopost, read_signin_form, redirect_encode
+from devidp.saml_client import (
+    authn_request,
+    post_encode,
+    read_autopost,
+    read_signin_form,
+    redirect_encode,
+)
 
 
-def send_request(client, directory, *, binding: str = "redirect", relay_state: str | None = "rs-token-1", **request_kwargs):
+def send_request(
+    client,
+    directory,
+    *,
+    binding: str = "redirect",
+    relay_state: str | None = "rs-token-1",
+    **request_kwargs,
+):
     """Send an AuthnRequest to ``/devidp/<tenant>/saml2``; return (request ID, HTTP response)."""
     request_id, xml = authn_request(**request_kwargs)
     params = {"SAMLRequest": redirect_encode(xml) if binding == "redirect" else post_encode(xml)}

@@ -61,7 +61,9 @@ def authn_request(
         s = etree.SubElement(root, f"{{{SAML}}}Subject")
         etree.SubElement(s, f"{{{SAML}}}NameID").text = subject
     if name_id_format is not None:
-        etree.SubElement(root, f"{{{SAMLP}}}NameIDPolicy", Format=name_id_format, AllowCreate="true")
+        etree.SubElement(
+            root, f"{{{SAMLP}}}NameIDPolicy", Format=name_id_format, AllowCreate="true"
+        )
     if comparison is not None or class_refs:
         ctx = etree.SubElement(root, f"{{{SAMLP}}}RequestedAuthnContext")
         if comparison is not None:
@@ -104,11 +106,15 @@ def parse(xml: bytes) -> etree._Element:
     return etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
 
 
-def verify_with_signxml(element: etree._Element, cert_pem: str, *, sha1: bool = False) -> etree._Element:
+def verify_with_signxml(
+    element: etree._Element, cert_pem: str, *, sha1: bool = False
+) -> etree._Element:
     """Verify the first signature inside ``element`` against ``cert_pem`` and return what it signed."""
     config = SignatureConfiguration(
         expect_references=1,
-        signature_methods=frozenset([SignatureMethod.RSA_SHA1 if sha1 else SignatureMethod.RSA_SHA256]),
+        signature_methods=frozenset(
+            [SignatureMethod.RSA_SHA1 if sha1 else SignatureMethod.RSA_SHA256]
+        ),
         digest_algorithms=frozenset([DigestAlgorithm.SHA1 if sha1 else DigestAlgorithm.SHA256]),
     )
     result = XMLVerifier().verify(
@@ -120,14 +126,23 @@ def verify_with_signxml(element: etree._Element, cert_pem: str, *, sha1: bool = 
 XMLSEC1 = shutil.which("xmlsec1")
 
 
-def verify_with_xmlsec1(xml: bytes, cert_pem: str, *, id_attrs: tuple[str, ...]) -> subprocess.CompletedProcess:
+def verify_with_xmlsec1(
+    xml: bytes, cert_pem: str, *, id_attrs: tuple[str, ...]
+) -> subprocess.CompletedProcess:
     """Run ``xmlsec1 --verify`` on ``xml`` with ``cert_pem`` as the only trusted key."""
     with tempfile.TemporaryDirectory() as tmp:
         cert = Path(tmp, "cert.pem")
         cert.write_text(cert_pem)
         doc = Path(tmp, "doc.xml")
         doc.write_bytes(xml)
-        args = [XMLSEC1, "--verify", "--pubkey-cert-pem", str(cert), "--enabled-key-data", "key-name"]
+        args = [
+            XMLSEC1,
+            "--verify",
+            "--pubkey-cert-pem",
+            str(cert),
+            "--enabled-key-data",
+            "key-name",
+        ]
         for id_attr in id_attrs:
             args += ["--id-attr:ID", id_attr]
         return subprocess.run(args + [str(doc)], capture_output=True, text=True, timeout=30)

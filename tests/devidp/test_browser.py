@@ -9,7 +9,9 @@ import pytest
 from ssoconsole.devidp.access import admin_password
 from ssoconsole.devidp.models import EnterpriseApp
 
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API beside the live server's ORM
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = (
+    "true"  # Playwright's sync API beside the live server's ORM
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -59,7 +61,10 @@ def test_configure_in_the_admin_center_then_sign_in_and_use_my_apps(live_idp, pa
     page.click("button:has-text('Save')")
     metadata_url = page.input_value("#metadata-url")
     app = EnterpriseApp.objects.get(identifier="urn:test-sp:browser")
-    assert metadata_url == f"{base}/devidp/{app.directory_id}/federationmetadata/2007-06/federationmetadata.xml?appid={app.id}"
+    assert (
+        metadata_url
+        == f"{base}/devidp/{app.directory_id}/federationmetadata/2007-06/federationmetadata.xml?appid={app.id}"
+    )
     metadata = page.request.get(metadata_url)
     assert metadata.ok and b"IDPSSODescriptor" in metadata.body()
 

@@ -74,7 +74,9 @@ def test_times_and_ids_come_from_the_parameters():
     response = build_response(_params(), now=NOW, new_id=_counter())
     assertion = response.find("saml:Assertion", NS)
     assert (response.get("ID"), assertion.get("ID")) == ("_id-1", "_id-2")
-    assert response.get("IssueInstant") == assertion.get("IssueInstant") == "2026-03-01T12:00:00.250Z"
+    assert (
+        response.get("IssueInstant") == assertion.get("IssueInstant") == "2026-03-01T12:00:00.250Z"
+    )
     assert assertion.find("saml:Conditions", NS).attrib == {
         "NotBefore": "2026-03-01T12:00:00.250Z",
         "NotOnOrAfter": "2026-03-01T13:00:00.250Z",
@@ -96,7 +98,10 @@ def test_signed_responses_are_schema_valid(option):
     keys = _keys()
     xml = sign_response(
         build_response(_params(), now=NOW, new_id=_counter()),
-        option=option, key_pem=keys.private_key_pem, cert_pem=keys.certificate_pem, algorithm="sha256",
+        option=option,
+        key_pem=keys.private_key_pem,
+        cert_pem=keys.certificate_pem,
+        algorithm="sha256",
     )
     root = parse(xml)
     schema = _schema("saml-schema-protocol-2.0.xsd")

@@ -43,7 +43,9 @@ def test_the_provider_can_be_created_from_the_url(app, tenant):
     """The console's create_provider path (Step 3, Enter URL) accepts the dev IdP's URL."""
     from ssoconsole.sso.providers import create_provider
 
-    provider = create_provider(tenant, "Dev IdP", metadata_url=services.federation_metadata_url(app))
+    provider = create_provider(
+        tenant, "Dev IdP", metadata_url=services.federation_metadata_url(app)
+    )
     assert provider.metadata_url == services.federation_metadata_url(app)
     assert provider.sso_url_redirect == services.sso_url(app.directory)
 

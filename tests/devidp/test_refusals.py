@@ -40,14 +40,20 @@ def test_app_without_reply_urls_is_aadsts50011_even_without_acs_in_request(clien
 
 
 def test_app_disabled_for_sign_in_is_aadsts7000112(client, directory, app):
-    services.set_properties(app, enabled_for_sign_in=False, assignment_required=False, visible_to_users=True)
+    services.set_properties(
+        app, enabled_for_sign_in=False, assignment_required=False, visible_to_users=True
+    )
     _, response = send_request(client, directory)
     assert_error_page(response, "AADSTS7000112", 403)
 
 
-def test_unassigned_user_is_aadsts50105_when_assignment_is_required(client, directory, app, alice, bob):
+def test_unassigned_user_is_aadsts50105_when_assignment_is_required(
+    client, directory, app, alice, bob
+):
     """Assignment is checked after the password, as in Entra; an assigned user still gets in."""
-    services.set_properties(app, enabled_for_sign_in=True, assignment_required=True, visible_to_users=True)
+    services.set_properties(
+        app, enabled_for_sign_in=True, assignment_required=True, visible_to_users=True
+    )
     _, page = send_request(client, directory)
     refused = submit_sign_in(client, page, "bob@contoso.example")
     text = assert_error_page(refused, "AADSTS50105", 403)
@@ -80,9 +86,14 @@ def test_unsupported_name_id_policy_is_aadsts75016(client, directory, app):
 
 
 @pytest.mark.parametrize("comparison", ["minimum", "better", "maximum"])
-def test_authn_context_comparison_other_than_exact_is_aadsts75011(client, directory, app, comparison):
+def test_authn_context_comparison_other_than_exact_is_aadsts75011(
+    client, directory, app, comparison
+):
     _, response = send_request(
-        client, directory, comparison=comparison, class_refs=("urn:oasis:names:tc:SAML:2.0:ac:classes:Password",)
+        client,
+        directory,
+        comparison=comparison,
+        class_refs=("urn:oasis:names:tc:SAML:2.0:ac:classes:Password",),
     )
     assert comparison in assert_error_page(response, "AADSTS75011")
 
@@ -112,7 +123,7 @@ XXE = b"""<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passw
 <samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="x" Version="2.0" IssueInstant="2026-01-01T00:00:00Z"><saml:Issuer xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion">&x;</saml:Issuer></samlp:AuthnRequest>"""
 VALID_SHAPE = (
     b'<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"'
-    b' %s><saml:Issuer>https://sp.example.test/x</saml:Issuer></samlp:AuthnRequest>'
+    b" %s><saml:Issuer>https://sp.example.test/x</saml:Issuer></samlp:AuthnRequest>"
 )
 
 
@@ -125,10 +136,24 @@ VALID_SHAPE = (
         pytest.param(_deflate(b"this is not xml"), id="not-xml"),
         pytest.param(_deflate(BILLION_LAUGHS), id="billion-laughs"),
         pytest.param(_deflate(XXE), id="xxe"),
-        pytest.param(_deflate(b"<Response xmlns='urn:oasis:names:tc:SAML:2.0:protocol'/>"), id="not-authnrequest"),
-        pytest.param(_deflate(VALID_SHAPE % b'Version="2.0" IssueInstant="2026-01-01T00:00:00Z"'), id="no-id"),
-        pytest.param(_deflate(VALID_SHAPE % b'ID="a" Version="1.1" IssueInstant="2026-01-01T00:00:00Z"'), id="bad-version"),
-        pytest.param(_deflate(VALID_SHAPE % b'ID="a" Version="2.0" IssueInstant="2026-01-01T00:00:00Z" ForceAuthn="maybe"'), id="bad-boolean"),
+        pytest.param(
+            _deflate(b"<Response xmlns='urn:oasis:names:tc:SAML:2.0:protocol'/>"),
+            id="not-authnrequest",
+        ),
+        pytest.param(
+            _deflate(VALID_SHAPE % b'Version="2.0" IssueInstant="2026-01-01T00:00:00Z"'), id="no-id"
+        ),
+        pytest.param(
+            _deflate(VALID_SHAPE % b'ID="a" Version="1.1" IssueInstant="2026-01-01T00:00:00Z"'),
+            id="bad-version",
+        ),
+        pytest.param(
+            _deflate(
+                VALID_SHAPE
+                % b'ID="a" Version="2.0" IssueInstant="2026-01-01T00:00:00Z" ForceAuthn="maybe"'
+            ),
+            id="bad-boolean",
+        ),
         pytest.param(_deflate(b"<a>" * 100 + b"x" * (300 * 1024)), id="too-large"),
         pytest.param(_deflate(b" " * (50 * 1024 * 1024)), id="deflate-bomb"),
     ],
@@ -154,14 +179,20 @@ def test_sign_in_step_needs_the_context_the_first_step_signed(client, directory,
 
     credentials = {"username": "alice@contoso.example", "password": "devidp-test-password"}
     _, xml = authn_request()
-    unsigned = client.post(f"/devidp/{directory.id}/saml2/signin", {"SAMLRequest": post_encode(xml), **credentials})
+    unsigned = client.post(
+        f"/devidp/{directory.id}/saml2/signin", {"SAMLRequest": post_encode(xml), **credentials}
+    )
     assert "not issued by this identity provider" in assert_error_page(unsigned, "AADSTS75005")
     _, page = send_request(client, directory)
     ctx = read_signin_form(page.content)["ctx"]
-    edited = client.post(f"/devidp/{directory.id}/saml2/signin", {"ctx": ctx[:-3] + "abc", **credentials})
+    edited = client.post(
+        f"/devidp/{directory.id}/saml2/signin", {"ctx": ctx[:-3] + "abc", **credentials}
+    )
     assert_error_page(edited, "AADSTS75005")
     other = services.create_directory("Other Dev")
-    services.create_app(other, "x", identifier=app.identifier, reply_urls=app.reply_urls, assignment_required=False)
+    services.create_app(
+        other, "x", identifier=app.identifier, reply_urls=app.reply_urls, assignment_required=False
+    )
     services.create_user(other, "alice@contoso.example", "A", "B", "devidp-test-password")
     elsewhere = client.post(f"/devidp/{other.id}/saml2/signin", {"ctx": ctx, **credentials})
     assert "another directory" in assert_error_page(elsewhere, "AADSTS75005")
@@ -185,9 +216,13 @@ def test_correlation_id_is_kept_across_the_sign_in_steps(client, directory, app,
     from devidp.saml_client import read_signin_form
     from ssoconsole.devidp import signin_state
 
-    services.set_properties(app, enabled_for_sign_in=True, assignment_required=True, visible_to_users=True)
+    services.set_properties(
+        app, enabled_for_sign_in=True, assignment_required=True, visible_to_users=True
+    )
     _, page = send_request(client, directory)
-    correlation = signin_state.load(read_signin_form(page.content)["ctx"], str(directory.id)).correlation_id
+    correlation = signin_state.load(
+        read_signin_form(page.content)["ctx"], str(directory.id)
+    ).correlation_id
     refused = submit_sign_in(client, page, "bob@contoso.example")
     assert correlation in assert_error_page(refused, "AADSTS50105")
 

@@ -31,8 +31,13 @@ def _sp_keys():
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test SP request signing")])
     now = dt.datetime.now(dt.timezone.utc)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(now + dt.timedelta(days=30))
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=30))
         .sign(key, hashes.SHA256())
     )
     return key, cert.public_bytes(serialization.Encoding.PEM).decode()
@@ -44,7 +49,11 @@ OTHER_KEY, OTHER_CERT = _sp_keys()
 
 def _signed_query(xml: bytes, relay_state: str, key, sig_alg: str = RSA_SHA256) -> str:
     """SAML Bindings 3.4.4.1: sign SAMLRequest=…&RelayState=…&SigAlg=… exactly as it goes in the URL."""
-    parts = [("SAMLRequest", redirect_encode(xml)), ("RelayState", relay_state), ("SigAlg", sig_alg)]
+    parts = [
+        ("SAMLRequest", redirect_encode(xml)),
+        ("RelayState", relay_state),
+        ("SigAlg", sig_alg),
+    ]
     query = "&".join(f"{name}={quote(value, safe='')}" for name, value in parts)
     algorithm = hashes.SHA256() if sig_alg == RSA_SHA256 else hashes.SHA1()
     signature = key.sign(query.encode(), padding.PKCS1v15(), algorithm)
@@ -56,13 +65,19 @@ def _signed_xml(xml: bytes, key, cert: str) -> bytes:
     issuer = root.find(f"{{{SAML}}}Issuer")
     issuer.addnext(etree.Element("{http://www.w3.org/2000/09/xmldsig#}Signature", Id="placeholder"))
     signer = XMLSigner(c14n_algorithm=CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0)
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    return etree.tostring(signer.sign(root, key=key_pem, cert=cert, reference_uri="#" + root.get("ID")))
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return etree.tostring(
+        signer.sign(root, key=key_pem, cert=cert, reference_uri="#" + root.get("ID"))
+    )
 
 
 @pytest.fixture
 def strict_app(app):
-    return services.set_request_verification(app, require_signed_requests=True, certificates_pem=SP_CERT)
+    return services.set_request_verification(
+        app, require_signed_requests=True, certificates_pem=SP_CERT
+    )
 
 
 def _is_sign_in_page(response) -> bool:
@@ -72,12 +87,16 @@ def _is_sign_in_page(response) -> bool:
 def test_signatures_are_ignored_unless_required(client, directory, app):
     """Like Entra, an app without "Require verification certificates" takes unsigned requests."""
     _, xml = authn_request()
-    assert _is_sign_in_page(client.get(f"/devidp/{directory.id}/saml2", {"SAMLRequest": redirect_encode(xml)}))
+    assert _is_sign_in_page(
+        client.get(f"/devidp/{directory.id}/saml2", {"SAMLRequest": redirect_encode(xml)})
+    )
 
 
 def test_unsigned_redirect_request_is_aadsts76021(client, directory, strict_app):
     _, xml = authn_request()
-    response = client.get(f"/devidp/{directory.id}/saml2", {"SAMLRequest": redirect_encode(xml), "RelayState": "r"})
+    response = client.get(
+        f"/devidp/{directory.id}/saml2", {"SAMLRequest": redirect_encode(xml), "RelayState": "r"}
+    )
     assert "SigAlg and Signature" in assert_error_page(response, "AADSTS76021")
 
 
@@ -89,26 +108,37 @@ def test_unsigned_post_request_is_aadsts76021(client, directory, strict_app):
 
 def test_signed_redirect_request_is_accepted(client, directory, strict_app):
     _, xml = authn_request()
-    assert _is_sign_in_page(client.get(f"/devidp/{directory.id}/saml2?{_signed_query(xml, 'relay-1', SP_KEY)}"))
+    assert _is_sign_in_page(
+        client.get(f"/devidp/{directory.id}/saml2?{_signed_query(xml, 'relay-1', SP_KEY)}")
+    )
 
 
-def test_signed_redirect_request_with_plus_and_slash_in_values_is_accepted(client, directory, strict_app):
+def test_signed_redirect_request_with_plus_and_slash_in_values_is_accepted(
+    client, directory, strict_app
+):
     """The raw query is verified, so percent-encoded '+', '/' and '=' do not break the signature."""
     _, xml = authn_request()
-    assert _is_sign_in_page(client.get(f"/devidp/{directory.id}/saml2?{_signed_query(xml, 'a+b/c=d e', SP_KEY)}"))
+    assert _is_sign_in_page(
+        client.get(f"/devidp/{directory.id}/saml2?{_signed_query(xml, 'a+b/c=d e', SP_KEY)}")
+    )
 
 
 @pytest.mark.parametrize(
     "tamper",
     [
-        pytest.param(lambda q: q.replace("RelayState=relay-1", "RelayState=relay-2"), id="relay-state-changed"),
+        pytest.param(
+            lambda q: q.replace("RelayState=relay-1", "RelayState=relay-2"),
+            id="relay-state-changed",
+        ),
         pytest.param(lambda q: q.replace("&RelayState=relay-1", ""), id="relay-state-removed"),
     ],
 )
 def test_tampered_redirect_request_is_refused(client, directory, strict_app, tamper):
     _, xml = authn_request()
     query = tamper(_signed_query(xml, "relay-1", SP_KEY))
-    assert "not accepted" in assert_error_page(client.get(f"/devidp/{directory.id}/saml2?{query}"), "AADSTS75005")
+    assert "not accepted" in assert_error_page(
+        client.get(f"/devidp/{directory.id}/saml2?{query}"), "AADSTS75005"
+    )
 
 
 def test_redirect_request_signed_by_another_key_is_refused(client, directory, strict_app):
@@ -119,39 +149,60 @@ def test_redirect_request_signed_by_another_key_is_refused(client, directory, st
 
 def test_rsa_sha1_request_signature_is_refused(client, directory, strict_app):
     _, xml = authn_request()
-    response = client.get(f"/devidp/{directory.id}/saml2?{_signed_query(xml, 'r', SP_KEY, RSA_SHA1)}")
+    response = client.get(
+        f"/devidp/{directory.id}/saml2?{_signed_query(xml, 'r', SP_KEY, RSA_SHA1)}"
+    )
     assert "only RSA-SHA256" in assert_error_page(response, "AADSTS75005")
 
 
 def test_signed_post_request_is_accepted_and_other_keys_are_not(client, directory, strict_app):
     _, xml = authn_request()
-    good = client.post(f"/devidp/{directory.id}/saml2", {"SAMLRequest": post_encode(_signed_xml(xml, SP_KEY, SP_CERT))})
+    good = client.post(
+        f"/devidp/{directory.id}/saml2",
+        {"SAMLRequest": post_encode(_signed_xml(xml, SP_KEY, SP_CERT))},
+    )
     assert _is_sign_in_page(good)
-    bad = client.post(f"/devidp/{directory.id}/saml2", {"SAMLRequest": post_encode(_signed_xml(xml, OTHER_KEY, OTHER_CERT))})
+    bad = client.post(
+        f"/devidp/{directory.id}/saml2",
+        {"SAMLRequest": post_encode(_signed_xml(xml, OTHER_KEY, OTHER_CERT))},
+    )
     assert_error_page(bad, "AADSTS75005")
 
 
 def test_any_listed_certificate_verifies(client, directory, app):
     """Several verification certificates may be listed (a rollover at the SP)."""
-    services.set_request_verification(app, require_signed_requests=True, certificates_pem=OTHER_CERT + SP_CERT)
+    services.set_request_verification(
+        app, require_signed_requests=True, certificates_pem=OTHER_CERT + SP_CERT
+    )
     _, xml = authn_request()
-    assert _is_sign_in_page(client.get(f"/devidp/{directory.id}/saml2?{_signed_query(xml, 'r', SP_KEY)}"))
+    assert _is_sign_in_page(
+        client.get(f"/devidp/{directory.id}/saml2?{_signed_query(xml, 'r', SP_KEY)}")
+    )
 
 
 def test_requiring_signatures_needs_a_certificate(directory, app):
     with pytest.raises(ValidationFailed):
         services.set_request_verification(app, require_signed_requests=True, certificates_pem="")
     with pytest.raises(ValidationFailed):
-        services.set_request_verification(app, require_signed_requests=False, certificates_pem="-----BEGIN CERTIFICATE-----\nxx\n-----END CERTIFICATE-----")
+        services.set_request_verification(
+            app,
+            require_signed_requests=False,
+            certificates_pem="-----BEGIN CERTIFICATE-----\nxx\n-----END CERTIFICATE-----",
+        )
 
 
 def test_verification_certificates_page(admin_client, directory, app):
     url = f"/devidp/portal/{directory.id}/apps/{app.id}/sso/verification"
     refused = admin_client.post(url, {"require_signed_requests": "on", "certificates_pem": ""})
-    assert "Add at least one verification certificate" in lxml.html.fromstring(refused.content).text_content()
+    assert (
+        "Add at least one verification certificate"
+        in lxml.html.fromstring(refused.content).text_content()
+    )
     saved = admin_client.post(url, {"require_signed_requests": "on", "certificates_pem": SP_CERT})
     assert saved.status_code == 302
     app.refresh_from_db()
     assert app.require_signed_requests and "BEGIN CERTIFICATE" in app.verification_certificates
-    page = lxml.html.fromstring(admin_client.get(f"/devidp/portal/{directory.id}/apps/{app.id}/sso").content).text_content()
+    page = lxml.html.fromstring(
+        admin_client.get(f"/devidp/portal/{directory.id}/apps/{app.id}/sso").content
+    ).text_content()
     assert "Verification certificates (optional)" in page

@@ -14,10 +14,17 @@ JUNK = [
     {"SAMLRequest": "\x00\xff\u202e"},
     {"SAMLRequest": "A" * 600_000},
     {"SAMLRequest": base64.b64encode(b"\x00" * 1000).decode()},
-    {"SAMLRequest": base64.b64encode(zlib.compress(b"<x/>")).decode()},  # zlib header, not raw DEFLATE
+    {
+        "SAMLRequest": base64.b64encode(zlib.compress(b"<x/>")).decode()
+    },  # zlib header, not raw DEFLATE
     {"SAMLRequest": base64.b64encode(b"<" * 5000).decode(), "RelayState": "r" * 5000},
     {"SAMLRequest": base64.b64encode(b"<a>" * 5000).decode()},  # deeper than the parser allows
-    {"SAMLRequest": "PHg+", "username": "a" * 10_000, "password": "p" * 10_000, "ctx": "'\"><script>"},
+    {
+        "SAMLRequest": "PHg+",
+        "username": "a" * 10_000,
+        "password": "p" * 10_000,
+        "ctx": "'\"><script>",
+    },
 ]
 
 

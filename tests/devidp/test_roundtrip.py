@@ -10,7 +10,15 @@ import pytest
 from ssoconsole.devidp import services
 from devidp.conftest import BASE_URL
 from devidp.driver import send_request, sign_in_flow, submit_sign_in
-from devidp.saml_client import NS, SP_ACS, SP_ENTITY_ID, XMLSEC1, parse, verify_with_signxml, verify_with_xmlsec1
+from devidp.saml_client import (
+    NS,
+    SP_ACS,
+    SP_ENTITY_ID,
+    XMLSEC1,
+    parse,
+    verify_with_signxml,
+    verify_with_xmlsec1,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +42,9 @@ def test_request_shows_sign_in_page_naming_the_app(client, directory, app):
 def test_round_trip_produces_a_signed_entra_shaped_response(client, directory, app, alice, binding):
     """The response carries every field Entra sends, and its assertion signature verifies independently."""
     before = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    request_id, xml, fields = sign_in_flow(client, directory, "ALICE@contoso.example", binding=binding)
+    request_id, xml, fields = sign_in_flow(
+        client, directory, "ALICE@contoso.example", binding=binding
+    )
     after = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=1)
 
     assert fields["action"] == SP_ACS
@@ -46,18 +56,30 @@ def test_round_trip_produces_a_signed_entra_shaped_response(client, directory, a
     assert root.get("InResponseTo") == request_id
     assert root.get("Version") == "2.0"
     assert root.findtext("saml:Issuer", namespaces=NS) == entity_id
-    assert root.find("samlp:Status/samlp:StatusCode", NS).get("Value") == "urn:oasis:names:tc:SAML:2.0:status:Success"
+    assert (
+        root.find("samlp:Status/samlp:StatusCode", NS).get("Value")
+        == "urn:oasis:names:tc:SAML:2.0:status:Success"
+    )
     assert root.find("ds:Signature", NS) is None, "Entra's default signs the assertion only"
 
     (assertion,) = root.findall("saml:Assertion", NS)
     cert = services.active_certificate(app).certificate_pem
     signed = verify_with_signxml(assertion, cert)
     assert signed.get("ID") == assertion.get("ID")
-    assert assertion[0].tag == f"{{{NS['saml']}}}Issuer" and assertion[1].tag == f"{{{NS['ds']}}}Signature"
+    assert (
+        assertion[0].tag == f"{{{NS['saml']}}}Issuer"
+        and assertion[1].tag == f"{{{NS['ds']}}}Signature"
+    )
     sig = assertion.find("ds:Signature", NS)
     assert sig.find("ds:SignedInfo/ds:Reference", NS).get("URI") == "#" + assertion.get("ID")
-    assert sig.find("ds:SignedInfo/ds:SignatureMethod", NS).get("Algorithm") == "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
-    assert sig.find("ds:SignedInfo/ds:CanonicalizationMethod", NS).get("Algorithm") == "http://www.w3.org/2001/10/xml-exc-c14n#"
+    assert (
+        sig.find("ds:SignedInfo/ds:SignatureMethod", NS).get("Algorithm")
+        == "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+    )
+    assert (
+        sig.find("ds:SignedInfo/ds:CanonicalizationMethod", NS).get("Algorithm")
+        == "http://www.w3.org/2001/10/xml-exc-c14n#"
+    )
 
     issued = _time(assertion.get("IssueInstant"))
     assert before <= issued <= after
@@ -73,11 +95,15 @@ def test_round_trip_produces_a_signed_entra_shaped_response(client, directory, a
     conditions = assertion.find("saml:Conditions", NS)
     assert _time(conditions.get("NotBefore")) == issued, "Entra allows no clock skew"
     assert _time(conditions.get("NotOnOrAfter")) - issued == dt.timedelta(hours=1)
-    assert conditions.findtext("saml:AudienceRestriction/saml:Audience", namespaces=NS) == SP_ENTITY_ID
+    assert (
+        conditions.findtext("saml:AudienceRestriction/saml:Audience", namespaces=NS) == SP_ENTITY_ID
+    )
 
     attributes = assertion.findall("saml:AttributeStatement/saml:Attribute", NS)
     assert all(a.get("NameFormat") is None for a in attributes)
-    claims = {a.get("Name"): [v.text for v in a.findall("saml:AttributeValue", NS)] for a in attributes}
+    claims = {
+        a.get("Name"): [v.text for v in a.findall("saml:AttributeValue", NS)] for a in attributes
+    }
     assert claims == {
         "http://schemas.microsoft.com/identity/claims/tenantid": [str(directory.id)],
         "http://schemas.microsoft.com/identity/claims/objectidentifier": [str(alice.id)],
@@ -86,14 +112,18 @@ def test_round_trip_produces_a_signed_entra_shaped_response(client, directory, a
         "http://schemas.microsoft.com/claims/authnmethodsreferences": [
             "http://schemas.microsoft.com/ws/2008/06/identity/authenticationmethod/password"
         ],
-        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress": ["alice@contoso.example"],
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress": [
+            "alice@contoso.example"
+        ],
         "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname": ["Alice"],
         "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname": ["Adams"],
         "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name": ["alice@contoso.example"],
     }
     authn = assertion.find("saml:AuthnStatement", NS)
     assert authn.get("SessionIndex")
-    assert _time(authn.get("SessionNotOnOrAfter")) - _time(authn.get("AuthnInstant")) == dt.timedelta(hours=8)
+    assert _time(authn.get("SessionNotOnOrAfter")) - _time(
+        authn.get("AuthnInstant")
+    ) == dt.timedelta(hours=8)
     assert authn.findtext("saml:AuthnContext/saml:AuthnContextClassRef", namespaces=NS) == (
         "urn:oasis:names:tc:SAML:2.0:ac:classes:Password"
     )
@@ -104,7 +134,9 @@ def test_assertion_signature_verifies_with_xmlsec1(client, directory, app, alice
     assert XMLSEC1, "xmlsec1 is missing: ./run test installs it (apt-get install xmlsec1)"
     _, xml, _ = sign_in_flow(client, directory, "alice@contoso.example")
     assertion_id = ("urn:oasis:names:tc:SAML:2.0:assertion:Assertion",)
-    result = verify_with_xmlsec1(xml, services.active_certificate(app).certificate_pem, id_attrs=assertion_id)
+    result = verify_with_xmlsec1(
+        xml, services.active_certificate(app).certificate_pem, id_attrs=assertion_id
+    )
     assert result.returncode == 0, result.stderr
     assert "OK" in result.stdout + result.stderr
     stranger = services.add_certificate(app).certificate_pem
@@ -116,9 +148,13 @@ def test_tampered_assertion_fails_verification(client, directory, app, alice):
     from signxml.exceptions import InvalidSignature
 
     _, xml, _ = sign_in_flow(client, directory, "alice@contoso.example")
-    root = parse(xml.replace(b"alice@contoso.example</NameID>", b"mallory@contoso.example</NameID>"))
+    root = parse(
+        xml.replace(b"alice@contoso.example</NameID>", b"mallory@contoso.example</NameID>")
+    )
     with pytest.raises(InvalidSignature):
-        verify_with_signxml(root.find("saml:Assertion", NS), services.active_certificate(app).certificate_pem)
+        verify_with_signxml(
+            root.find("saml:Assertion", NS), services.active_certificate(app).certificate_pem
+        )
 
 
 def test_default_reply_url_is_used_when_the_request_names_none(client, directory, app, alice):
@@ -130,12 +166,16 @@ def test_default_reply_url_is_used_when_the_request_names_none(client, directory
 
 def test_second_reply_url_is_accepted(client, directory, app, alice):
     """Any configured Reply URL may be requested; the response goes to the one requested."""
-    _, xml, fields = sign_in_flow(client, directory, "alice@contoso.example", acs_url="https://sp.example.test/other/acs")
+    _, xml, fields = sign_in_flow(
+        client, directory, "alice@contoso.example", acs_url="https://sp.example.test/other/acs"
+    )
     assert fields["action"] == "https://sp.example.test/other/acs"
 
 
 def test_configured_relay_state_fills_in_when_the_sp_sends_none(client, directory, app, alice):
-    services.configure_saml(app, app.identifier, app.reply_urls, app.sign_on_url, relay_state="/console/")
+    services.configure_saml(
+        app, app.identifier, app.reply_urls, app.sign_on_url, relay_state="/console/"
+    )
     _, _, fields = sign_in_flow(client, directory, "alice@contoso.example", relay_state=None)
     assert fields["RelayState"] == "/console/"
 
@@ -155,10 +195,15 @@ def test_wrong_password_keeps_the_user_on_the_sign_in_page(client, directory, ap
     ("requested", "expected"),
     [
         ("urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified", EMAIL_FORMAT),
-        ("urn:oasis:names:tc:SAML:2.0:nameid-format:persistent", "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"),
+        (
+            "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent",
+            "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent",
+        ),
     ],
 )
-def test_supported_name_id_policies_are_honoured(client, directory, app, alice, requested, expected):
+def test_supported_name_id_policies_are_honoured(
+    client, directory, app, alice, requested, expected
+):
     _, xml, _ = sign_in_flow(client, directory, "alice@contoso.example", name_id_format=requested)
     name_id = parse(xml).find("saml:Assertion/saml:Subject/saml:NameID", NS)
     assert name_id.get("Format") == expected and name_id.text == "alice@contoso.example"
@@ -173,7 +218,9 @@ def test_transient_name_id_is_opaque(client, directory, app, alice):
 
 def test_exact_password_context_is_satisfied(client, directory, app, alice):
     ppt = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
-    _, xml, _ = sign_in_flow(client, directory, "alice@contoso.example", comparison="exact", class_refs=(ppt,))
+    _, xml, _ = sign_in_flow(
+        client, directory, "alice@contoso.example", comparison="exact", class_refs=(ppt,)
+    )
     assert parse(xml).findtext(".//saml:AuthnContextClassRef", namespaces=NS) == ppt
 
 
@@ -210,6 +257,14 @@ def test_http_post_binding_needs_no_csrf_token_but_the_password_form_does(direct
     fields = read_signin_form(page.content)
     action = fields.pop("action")
     forged = {k: v for k, v in fields.items() if k != "csrfmiddlewaretoken"}
-    assert browser.post(action, {**forged, "username": "alice@contoso.example", "password": "devidp-test-password"}).status_code == 403
-    done = browser.post(action, {**fields, "username": "alice@contoso.example", "password": "devidp-test-password"})
+    assert (
+        browser.post(
+            action,
+            {**forged, "username": "alice@contoso.example", "password": "devidp-test-password"},
+        ).status_code
+        == 403
+    )
+    done = browser.post(
+        action, {**fields, "username": "alice@contoso.example", "password": "devidp-test-password"}
+    )
     assert done.status_code == 200 and b"SAMLResponse" in done.content

@@ -22,7 +22,12 @@ def test_get_or_create_variants_are_idempotent(devidp_enabled):
     u1 = services.get_or_create_user(d1, "test.user@demo.example", "Test", "User", "password-123")
     u2 = services.get_or_create_user(d1, "TEST.USER@demo.example", "Other", "Name", "password-456")
     assert u1 == u2 and DirectoryUser.objects.count() == 1
-    a1 = services.get_or_create_app(d1, "ssoconsole", identifier="https://sp.example.test/x", reply_urls=["https://sp.example.test/acs"])
+    a1 = services.get_or_create_app(
+        d1,
+        "ssoconsole",
+        identifier="https://sp.example.test/x",
+        reply_urls=["https://sp.example.test/acs"],
+    )
     a2 = services.get_or_create_app(d1, "renamed", identifier="https://sp.example.test/x")
     assert a1 == a2 and EnterpriseApp.objects.count() == 1
     services.assign(a1, u1)
@@ -72,7 +77,12 @@ def test_create_app_refuses_bad_saml_settings(devidp_enabled, kwargs, field):
 
 def test_reply_urls_are_deduplicated_in_order(devidp_enabled):
     d = services.create_directory("D")
-    app = services.create_app(d, "x", identifier="urn:x", reply_urls=["https://a.example/1", "https://a.example/2", "https://a.example/1", " "])
+    app = services.create_app(
+        d,
+        "x",
+        identifier="urn:x",
+        reply_urls=["https://a.example/1", "https://a.example/2", "https://a.example/1", " "],
+    )
     assert app.reply_urls == ["https://a.example/1", "https://a.example/2"]
 
 

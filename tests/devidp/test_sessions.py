@@ -44,7 +44,10 @@ def test_force_authn_prompts_again_and_starts_a_new_session(client, directory, a
     assert parse(xml).findtext(".//saml:NameID", namespaces=NS) == "bob@contoso.example"
     assert not IdpSession.objects.filter(user=alice).exists()
     _, page = send_request(client, directory)
-    assert parse(response_xml(page)[0]).findtext(".//saml:NameID", namespaces=NS) == "bob@contoso.example"
+    assert (
+        parse(response_xml(page)[0]).findtext(".//saml:NameID", namespaces=NS)
+        == "bob@contoso.example"
+    )
 
 
 def test_is_passive_with_a_session_answers_silently(client, directory, app, alice):
@@ -65,7 +68,13 @@ def test_session_of_one_directory_does_not_sign_in_to_another(client, directory,
 
     sign_in_flow(client, directory, "alice@contoso.example")
     other = services.create_directory("Fabrikam Dev")
-    services.create_app(other, "ssoconsole", identifier=app.identifier, reply_urls=app.reply_urls, assignment_required=False)
+    services.create_app(
+        other,
+        "ssoconsole",
+        identifier=app.identifier,
+        reply_urls=app.reply_urls,
+        assignment_required=False,
+    )
     _, page = send_request(client, other)
     assert b'name="password"' in page.content
 

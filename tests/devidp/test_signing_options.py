@@ -25,7 +25,9 @@ def test_sign_response_only(client, directory, app, alice):
     root = parse(xml)
     response_sig, assertion_sig = _signatures(root)
     assert response_sig is not None and assertion_sig is None
-    assert root[0].tag.endswith("Issuer") and root[1] is response_sig, "Signature follows the Issuer (SAML Core 3.2.2)"
+    assert root[0].tag.endswith("Issuer") and root[1] is response_sig, (
+        "Signature follows the Issuer (SAML Core 3.2.2)"
+    )
     signed = verify_with_signxml(root, services.active_certificate(app).certificate_pem)
     assert signed.get("ID") == root.get("ID")
     assert signed.find("saml:Assertion", NS) is not None
@@ -40,7 +42,14 @@ def test_sign_response_and_assertion(client, directory, app, alice):
     assert verify_with_signxml(root, cert).get("ID") == root.get("ID")
     assertion = root.find("saml:Assertion", NS)
     assert verify_with_signxml(assertion, cert).get("ID") == assertion.get("ID")
-    result = verify_with_xmlsec1(xml, cert, id_attrs=("urn:oasis:names:tc:SAML:2.0:protocol:Response", "urn:oasis:names:tc:SAML:2.0:assertion:Assertion"))
+    result = verify_with_xmlsec1(
+        xml,
+        cert,
+        id_attrs=(
+            "urn:oasis:names:tc:SAML:2.0:protocol:Response",
+            "urn:oasis:names:tc:SAML:2.0:assertion:Assertion",
+        ),
+    )
     assert result.returncode == 0, result.stderr
 
 

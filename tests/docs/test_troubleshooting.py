@@ -52,8 +52,14 @@ def codes_by_class() -> set[str]:
     from ssoconsole.sso.mapping import MappingError
     from ssoconsole.sso.refusals import SSORefusal
 
-    classes = [SAMLError, *_subclasses(SAMLError), SSORefusal, *_subclasses(SSORefusal),
-               MappingError, *_subclasses(MappingError)]
+    classes = [
+        SAMLError,
+        *_subclasses(SAMLError),
+        SSORefusal,
+        *_subclasses(SSORefusal),
+        MappingError,
+        *_subclasses(MappingError),
+    ]
     classes += [c for c in _subclasses(DomainError) if c.__module__.startswith("ssoconsole.sso.")]
     return {c.code for c in classes}
 
@@ -75,20 +81,24 @@ def documented() -> dict[str, str]:
     sections = {}
     for i, match in enumerate(matches):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
-        sections[match[1]] = text[match.end():end]
+        sections[match[1]] = text[match.end() : end]
     return sections
 
 
 def test_every_code_in_the_code_has_a_section():
     """A code a user or admin can be shown is documented under its own heading."""
     missing = sorted((codes_by_class() | codes_in_source()) - set(documented()))
-    assert not missing, f"add a '### `code`' section to docs/troubleshooting.md for: {', '.join(missing)}"
+    assert not missing, (
+        f"add a '### `code`' section to docs/troubleshooting.md for: {', '.join(missing)}"
+    )
 
 
 def test_every_section_names_a_code_that_exists():
     """The page does not keep advice for codes the product no longer has."""
     stale = sorted(set(documented()) - (codes_by_class() | codes_in_source()))
-    assert not stale, f"docs/troubleshooting.md documents codes that no longer exist: {', '.join(stale)}"
+    assert not stale, (
+        f"docs/troubleshooting.md documents codes that no longer exist: {', '.join(stale)}"
+    )
 
 
 def test_the_source_scan_sees_every_class_code():

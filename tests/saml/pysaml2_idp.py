@@ -54,7 +54,10 @@ AES128_GCM = "http://www.w3.org/2009/xmlenc11#aes128-gcm"
 AES256_GCM = "http://www.w3.org/2009/xmlenc11#aes256-gcm"
 # xmlsec1's --session-key names for the content-encryption algorithms above.
 _SESSION_KEYS = {
-    AES128_CBC: "aes-128", AES256_CBC: "aes-256", AES128_GCM: "aes-128", AES256_GCM: "aes-256",
+    AES128_CBC: "aes-128",
+    AES256_CBC: "aes-256",
+    AES128_GCM: "aes-128",
+    AES256_GCM: "aes-256",
 }
 
 CLAIMS = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/"
@@ -87,7 +90,9 @@ class KeyPair:
     @property
     def cert_der(self) -> bytes:
         """Return the certificate in DER, the form IdentityProvider trusts."""
-        return x509.load_pem_x509_certificate(self.cert_pem).public_bytes(serialization.Encoding.DER)
+        return x509.load_pem_x509_certificate(self.cert_pem).public_bytes(
+            serialization.Encoding.DER
+        )
 
     @property
     def cert_base64(self) -> str:
@@ -95,7 +100,9 @@ class KeyPair:
         return base64.b64encode(self.cert_der).decode("ascii")
 
     @classmethod
-    def generate(cls, common_name: str, *, bits: int = 2048, curve: ec.EllipticCurve | None = None) -> KeyPair:
+    def generate(
+        cls, common_name: str, *, bits: int = 2048, curve: ec.EllipticCurve | None = None
+    ) -> KeyPair:
         """Generate a fresh key (RSA, or ECDSA on ``curve``) and a self-signed certificate valid around today.
 
         Keys are made per test session rather than checked in, so that no
@@ -275,7 +282,11 @@ class PysamlIdP:
         saved, self.config.valid_for = self.config.valid_for, valid_hours
         try:
             text = create_metadata_string(
-                None, config=self.config, sign=signed, sign_alg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256
+                None,
+                config=self.config,
+                sign=signed,
+                sign_alg=SIG_RSA_SHA256,
+                digest_alg=DIGEST_SHA256,
             )
         finally:
             self.config.valid_for = saved
@@ -326,7 +337,9 @@ class PysamlIdP:
             comparison=requested.comparison if requested is not None else None,
             relay_state=params.get("RelayState"),
             signed_redirect=bool(params.get("Signature")),
-            xml=request.xmlstr if isinstance(request.xmlstr, str) else request.xmlstr.decode("utf-8"),
+            xml=request.xmlstr
+            if isinstance(request.xmlstr, str)
+            else request.xmlstr.decode("utf-8"),
         )
 
     # --- responses -------------------------------------------------------------------------
@@ -371,7 +384,9 @@ class PysamlIdP:
         sign_assertion = self.sign_assertion if sign_assertion is None else sign_assertion
         builtin_encryption = encrypt_for is not None and content_encryption == TRIPLE_DES_CBC
         if encrypt_for is not None and not builtin_encryption and sign_response:
-            raise ValueError("AES encryption here signs the assertion only; use sign_response=False")
+            raise ValueError(
+                "AES encryption here signs the assertion only; use sign_response=False"
+            )
         response = self.server.create_authn_response(
             identity=user.claims(),
             in_response_to=in_response_to,
@@ -408,9 +423,13 @@ class PysamlIdP:
         cert_path = self.workdir / f"sp-encryption-{_token()}.crt"
         cert_path.write_bytes(cert_pem)
         cert_base64 = "".join(
-            line for line in cert_pem.decode("ascii").splitlines() if line and not line.startswith("-----")
+            line
+            for line in cert_pem.decode("ascii").splitlines()
+            if line and not line.startswith("-----")
         )
-        template = pre_encryption_part(msg_enc=content_encryption, key_enc=RSA_OAEP_MGF1P, encrypt_cert=cert_base64)
+        template = pre_encryption_part(
+            msg_enc=content_encryption, key_enc=RSA_OAEP_MGF1P, encrypt_cert=cert_base64
+        )
         return self.server.sec.encrypt_assertion(
             etree.tostring(root).decode("utf-8"),
             str(cert_path),
@@ -439,14 +458,20 @@ class PysamlIdP:
     def _acs_url(self, request: ReceivedRequest) -> str:
         known = [
             endpoint["location"]
-            for endpoint in self.server.metadata.assertion_consumer_service(request.issuer, BINDING_POST)
+            for endpoint in self.server.metadata.assertion_consumer_service(
+                request.issuer, BINDING_POST
+            )
         ]
         if not known:
-            raise AssertionError(f"The IdP has no HTTP-POST ACS in the metadata of {request.issuer}.")
+            raise AssertionError(
+                f"The IdP has no HTTP-POST ACS in the metadata of {request.issuer}."
+            )
         if request.acs_url is None:
             return known[0]
         if request.acs_url not in known:
-            raise AssertionError(f"ACS URL {request.acs_url} is not in the metadata of {request.issuer}: {known}")
+            raise AssertionError(
+                f"ACS URL {request.acs_url} is not in the metadata of {request.issuer}: {known}"
+            )
         return request.acs_url
 
     # --- HTTP ------------------------------------------------------------------------------
@@ -463,9 +488,13 @@ class PysamlIdP:
         method = environ.get("REQUEST_METHOD", "GET")
         try:
             if path == "/metadata" and method == "GET":
-                return _reply(start_response, "200 OK", "application/samlmetadata+xml", self.metadata_xml())
+                return _reply(
+                    start_response, "200 OK", "application/samlmetadata+xml", self.metadata_xml()
+                )
             if path == "/sso/redirect" and method == "GET":
-                request = self.parse_authn_request(environ.get("QUERY_STRING", ""), binding=BINDING_REDIRECT)
+                request = self.parse_authn_request(
+                    environ.get("QUERY_STRING", ""), binding=BINDING_REDIRECT
+                )
             elif path == "/sso/post" and method == "POST":
                 length = int(environ.get("CONTENT_LENGTH") or 0)
                 body = environ["wsgi.input"].read(length).decode("ascii")
@@ -482,9 +511,12 @@ class PysamlIdP:
 
 def post_form(action: str, saml_response: str, relay_state: str | None) -> bytes:
     """Return an auto-submitting HTTP-POST binding form (SAML Bindings 3.5.4)."""
-    fields = [("SAMLResponse", saml_response)] + ([("RelayState", relay_state)] if relay_state else [])
+    fields = [("SAMLResponse", saml_response)] + (
+        [("RelayState", relay_state)] if relay_state else []
+    )
     inputs = "".join(
-        f'<input type="hidden" name="{name}" value="{html.escape(value, quote=True)}"/>' for name, value in fields
+        f'<input type="hidden" name="{name}" value="{html.escape(value, quote=True)}"/>'
+        for name, value in fields
     )
     page = (
         "<!DOCTYPE html><html><head><title>pysaml2 test IdP</title></head>"
@@ -536,7 +568,9 @@ def _reply(start_response, status: str, content_type: str, body: bytes) -> list[
 def _params(message: Mapping[str, str] | str) -> dict[str, str]:
     """Decode a query string exactly once; pysaml2 re-encodes values to check signatures."""
     if isinstance(message, str):
-        parsed = parse_qs(urlsplit(message).query if "?" in message else message, keep_blank_values=True)
+        parsed = parse_qs(
+            urlsplit(message).query if "?" in message else message, keep_blank_values=True
+        )
         return {name: values[0] for name, values in parsed.items()}
     return dict(message)
 

@@ -128,7 +128,9 @@ def _keypair(name: str, kind: str) -> KeyPair:
         cert_der=cert.public_bytes(serialization.Encoding.DER),
         cert_pem=cert.public_bytes(serialization.Encoding.PEM),
         key_pem=key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
         ),
     )
 
@@ -136,7 +138,9 @@ def _keypair(name: str, kind: str) -> KeyPair:
 def idp_config(*keypairs: KeyPair, entity_id: str = IDP_ENTITY_ID) -> IdentityProvider:
     """Return the IdentityProvider that trusts ``keypairs`` (default: the "idp" test key)."""
     pairs = keypairs or (keypair(),)
-    return IdentityProvider(entity_id=entity_id, signing_certificates=tuple(p.cert_der for p in pairs))
+    return IdentityProvider(
+        entity_id=entity_id, signing_certificates=tuple(p.cert_der for p in pairs)
+    )
 
 
 def expected(request_id: str = REQUEST_ID) -> Expected:
@@ -146,7 +150,10 @@ def expected(request_id: str = REQUEST_ID) -> Expected:
 
 def instant(moment: datetime) -> str:
     """Format a time the way Entra ID does (UTC, milliseconds, Z)."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return (
+        moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.")
+        + f"{moment.microsecond // 1000:03d}Z"
+    )
 
 
 def _pick(value, default):
@@ -187,7 +194,9 @@ def build_assertion(
     if name_id_format:
         nid.set("Format", name_id_format)
     nid.text = name_id
-    sc = etree.SubElement(subject, f"{{{SAML}}}SubjectConfirmation", Method="urn:oasis:names:tc:SAML:2.0:cm:bearer")
+    sc = etree.SubElement(
+        subject, f"{{{SAML}}}SubjectConfirmation", Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"
+    )
     scd = etree.SubElement(sc, f"{{{SAML}}}SubjectConfirmationData")
     for attr, value in (
         ("InResponseTo", _pick(subject_in_response_to, REQUEST_ID)),
@@ -215,7 +224,9 @@ def build_assertion(
             etree.SubElement(attribute, f"{{{SAML}}}AttributeValue").text = value
     if not len(statement):
         a.remove(statement)
-    authn = etree.SubElement(a, f"{{{SAML}}}AuthnStatement", AuthnInstant=instant(now - timedelta(seconds=2)))
+    authn = etree.SubElement(
+        a, f"{{{SAML}}}AuthnStatement", AuthnInstant=instant(now - timedelta(seconds=2))
+    )
     if session_index:
         authn.set("SessionIndex", session_index)
     if session_not_on_or_after:
@@ -257,7 +268,10 @@ def build_response_tree(
     r.set("ID", response_id)
     r.set("Version", "2.0")
     r.set("IssueInstant", instant(now))
-    for attr, value in (("Destination", _pick(destination, sp.acs_url)), ("InResponseTo", _pick(in_response_to, REQUEST_ID))):
+    for attr, value in (
+        ("Destination", _pick(destination, sp.acs_url)),
+        ("InResponseTo", _pick(in_response_to, REQUEST_ID)),
+    ):
         if value is not None:
             r.set(attr, value)
     response_issuer = _pick(response_issuer, issuer)
@@ -295,9 +309,12 @@ def encode(xml: bytes | etree._Element) -> str:
 
 _DIGEST_NAMES = {SHA1: "sha1", SHA256: "sha256", SHA384: "sha384", SHA512: "sha512"}
 _SIG_HASHES = {
-    RSA_SHA1: hashes.SHA1, RSA_SHA256: hashes.SHA256, RSA_SHA512: hashes.SHA512,
+    RSA_SHA1: hashes.SHA1,
+    RSA_SHA256: hashes.SHA256,
+    RSA_SHA512: hashes.SHA512,
     "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384": hashes.SHA384,
-    ECDSA_SHA256: hashes.SHA256, ECDSA_SHA384: hashes.SHA384,
+    ECDSA_SHA256: hashes.SHA256,
+    ECDSA_SHA384: hashes.SHA384,
     "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512": hashes.SHA512,
 }
 
@@ -324,9 +341,15 @@ def sign_element(
     key's own; ``ds_prefix`` None declares XML-DSig as the default namespace.
     """
     if signature_method is None:
-        signature_method = ECDSA_SHA256 if isinstance(key.private_key, ec.EllipticCurvePrivateKey) else RSA_SHA256
+        signature_method = (
+            ECDSA_SHA256 if isinstance(key.private_key, ec.EllipticCurvePrivateKey) else RSA_SHA256
+        )
     canonical = etree.tostring(
-        element, method="c14n", exclusive=True, with_comments=False, inclusive_ns_prefixes=inclusive_prefixes
+        element,
+        method="c14n",
+        exclusive=True,
+        with_comments=False,
+        inclusive_ns_prefixes=inclusive_prefixes,
     )
     digest = hashlib.new(_DIGEST_NAMES.get(digest_method, "sha256"), canonical).digest()
 
@@ -337,13 +360,21 @@ def sign_element(
     signed_info = ds(signature, "SignedInfo")
     ds(signed_info, "CanonicalizationMethod", Algorithm=c14n_method)
     ds(signed_info, "SignatureMethod", Algorithm=signature_method)
-    reference = ds(signed_info, "Reference", URI=reference_uri if reference_uri is not None else "#" + element.get("ID"))
+    reference = ds(
+        signed_info,
+        "Reference",
+        URI=reference_uri if reference_uri is not None else "#" + element.get("ID"),
+    )
     transforms_el = ds(reference, "Transforms")
     for algorithm in transforms:
         transform = ds(transforms_el, "Transform", Algorithm=algorithm)
         if algorithm == EXC_C14N and inclusive_prefixes:
-            etree.SubElement(transform, f"{{{EXC_C14N}}}InclusiveNamespaces", nsmap={"ec": EXC_C14N},
-                             PrefixList=" ".join(inclusive_prefixes))
+            etree.SubElement(
+                transform,
+                f"{{{EXC_C14N}}}InclusiveNamespaces",
+                nsmap={"ec": EXC_C14N},
+                PrefixList=" ".join(inclusive_prefixes),
+            )
     ds(reference, "DigestMethod", Algorithm=digest_method)
     ds(reference, "DigestValue").text = base64.b64encode(digest).decode()
     value_el = ds(signature, "SignatureValue")
@@ -354,11 +385,15 @@ def sign_element(
     issuer = element.find(f"{{{SAML}}}Issuer")
     element.insert(element.index(issuer) + 1 if issuer is not None else 0, signature)
     signed_bytes = etree.tostring(signed_info, method="c14n", exclusive=True, with_comments=False)
-    value_el.text = base64.b64encode(_sign(key.private_key, signature_method, signed_bytes)).decode()
+    value_el.text = base64.b64encode(
+        _sign(key.private_key, signature_method, signed_bytes)
+    ).decode()
     return signature
 
 
-def sign_assertion(assertion: etree._Element, key: KeyPair | None = None, **options) -> etree._Element:
+def sign_assertion(
+    assertion: etree._Element, key: KeyPair | None = None, **options
+) -> etree._Element:
     """Sign ``assertion`` with ``key`` (default: the "idp" test key); options as for :func:`sign_element`."""
     return sign_element(assertion, key or keypair(), **options)
 
@@ -398,14 +433,29 @@ def encrypt_element(
         iv = os.urandom(16)
         pad = 16 - len(plaintext) % 16
         encryptor = Cipher(algorithms.AES(cek), modes.CBC(iv)).encryptor()
-        blob = iv + encryptor.update(plaintext + os.urandom(pad - 1) + bytes([pad])) + encryptor.finalize()
+        blob = (
+            iv
+            + encryptor.update(plaintext + os.urandom(pad - 1) + bytes([pad]))
+            + encryptor.finalize()
+        )
     hash_for = {SHA1: hashes.SHA1, SHA256: hashes.SHA256, None: hashes.SHA1}
-    mgf_for = {None: hashes.SHA1, XENC11 + "mgf1sha1": hashes.SHA1, XENC11 + "mgf1sha256": hashes.SHA256}
+    mgf_for = {
+        None: hashes.SHA1,
+        XENC11 + "mgf1sha1": hashes.SHA1,
+        XENC11 + "mgf1sha256": hashes.SHA256,
+    }
     public = x509.load_der_x509_certificate(recipient.cert_der).public_key()
-    wrapped = public.encrypt(cek, padding.OAEP(mgf=padding.MGF1(mgf_for[mgf]()), algorithm=hash_for[oaep_digest](), label=None))
+    wrapped = public.encrypt(
+        cek,
+        padding.OAEP(
+            mgf=padding.MGF1(mgf_for[mgf]()), algorithm=hash_for[oaep_digest](), label=None
+        ),
+    )
 
     ea = etree.Element(f"{{{SAML}}}EncryptedAssertion", nsmap={None: SAML})
-    data = etree.SubElement(ea, f"{{{XENC}}}EncryptedData", nsmap={"xenc": XENC}, Type=XENC + "Element")
+    data = etree.SubElement(
+        ea, f"{{{XENC}}}EncryptedData", nsmap={"xenc": XENC}, Type=XENC + "Element"
+    )
     etree.SubElement(data, f"{{{XENC}}}EncryptionMethod", Algorithm=content)
     encrypted_key = etree.Element(f"{{{XENC}}}EncryptedKey", nsmap={"xenc": XENC})
     method = etree.SubElement(encrypted_key, f"{{{XENC}}}EncryptionMethod", Algorithm=key_transport)
@@ -413,14 +463,14 @@ def encrypt_element(
         etree.SubElement(method, f"{{{DS}}}DigestMethod", nsmap={"ds": DS}, Algorithm=oaep_digest)
     if mgf:
         etree.SubElement(method, f"{{{XENC11}}}MGF", nsmap={"xenc11": XENC11}, Algorithm=mgf)
-    etree.SubElement(etree.SubElement(encrypted_key, f"{{{XENC}}}CipherData"), f"{{{XENC}}}CipherValue").text = (
-        base64.b64encode(wrapped).decode()
-    )
+    etree.SubElement(
+        etree.SubElement(encrypted_key, f"{{{XENC}}}CipherData"), f"{{{XENC}}}CipherValue"
+    ).text = base64.b64encode(wrapped).decode()
     if key_inside:
         etree.SubElement(data, f"{{{DS}}}KeyInfo", nsmap={"ds": DS}).append(encrypted_key)
-    etree.SubElement(etree.SubElement(data, f"{{{XENC}}}CipherData"), f"{{{XENC}}}CipherValue").text = (
-        base64.b64encode(blob).decode()
-    )
+    etree.SubElement(
+        etree.SubElement(data, f"{{{XENC}}}CipherData"), f"{{{XENC}}}CipherValue"
+    ).text = base64.b64encode(blob).decode()
     if not key_inside:
         ea.append(encrypted_key)
     return ea

@@ -28,7 +28,10 @@ from golden_files import assert_matches_golden
 from saml_schemas import PROTOCOL_XSD, assert_schema_valid
 from sp_keys import FIXED_NOW, counter_random_bytes, entra_idp, service_provider
 
-NS = {"samlp": "urn:oasis:names:tc:SAML:2.0:protocol", "saml": "urn:oasis:names:tc:SAML:2.0:assertion"}
+NS = {
+    "samlp": "urn:oasis:names:tc:SAML:2.0:protocol",
+    "saml": "urn:oasis:names:tc:SAML:2.0:assertion",
+}
 CONTEXT_AND_FORCE = RequestSettings(authn_context_class_ref=AC_PASSWORD, force_authn=True)
 
 
@@ -58,7 +61,9 @@ def test_request_with_authn_context_and_force_authn_matches_golden_file():
     assert_matches_golden("authn-request-context-force.xml", _build(CONTEXT_AND_FORCE))
 
 
-@pytest.mark.parametrize("settings", [RequestSettings(), CONTEXT_AND_FORCE], ids=["default", "context"])
+@pytest.mark.parametrize(
+    "settings", [RequestSettings(), CONTEXT_AND_FORCE], ids=["default", "context"]
+)
 def test_request_is_valid_against_the_oasis_protocol_schema(settings):
     """Every variant validates against saml-schema-protocol-2.0.xsd (element order included)."""
     assert_schema_valid(_build(settings), PROTOCOL_XSD)
@@ -157,8 +162,13 @@ def test_force_authn_only_when_configured():
 def test_destination_follows_the_binding():
     """SAML Core 3.2.1: Destination is the endpoint of the binding the request uses."""
     idp = replace(entra_idp(), sso_url_post="https://idp.example.test/post")
-    assert _root(_build(idp=idp, binding=BINDING_POST)).get("Destination") == "https://idp.example.test/post"
-    assert _root(_build(idp=idp, binding=BINDING_REDIRECT)).get("Destination") == idp.sso_url_redirect
+    assert (
+        _root(_build(idp=idp, binding=BINDING_POST)).get("Destination")
+        == "https://idp.example.test/post"
+    )
+    assert (
+        _root(_build(idp=idp, binding=BINDING_REDIRECT)).get("Destination") == idp.sso_url_redirect
+    )
 
 
 def test_missing_endpoint_for_the_binding_is_reported():

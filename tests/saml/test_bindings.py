@@ -47,14 +47,21 @@ from cryptography import x509
 
 SSO_URL = entra_idp().sso_url_redirect
 RELAY_STATE = "rs_0123456789abcdef"
-HASHES = {SIG_RSA_SHA1: hashes.SHA1, SIG_RSA_SHA256: hashes.SHA256,
-          SIG_RSA_SHA384: hashes.SHA384, SIG_RSA_SHA512: hashes.SHA512}
+HASHES = {
+    SIG_RSA_SHA1: hashes.SHA1,
+    SIG_RSA_SHA256: hashes.SHA256,
+    SIG_RSA_SHA384: hashes.SHA384,
+    SIG_RSA_SHA512: hashes.SHA512,
+}
 
 
 def _request() -> bytes:
     return build_authn_request(
-        sp=service_provider(), idp=entra_idp(), settings=RequestSettings(),
-        request_id="_request-1", now=FIXED_NOW,
+        sp=service_provider(),
+        idp=entra_idp(),
+        settings=RequestSettings(),
+        request_id="_request-1",
+        now=FIXED_NOW,
     )
 
 
@@ -109,7 +116,12 @@ def test_unsigned_redirect_has_no_sigalg_or_signature():
 def test_signed_query_parameters_come_in_the_prescribed_order():
     """SAML Bindings 3.4.4.1: SAMLRequest, RelayState, SigAlg, then Signature."""
     url = redirect_url(SSO_URL, _request(), RELAY_STATE, sign_with=SP_SIGNING_KEY_PEM)
-    assert [name for name, _ in _raw_params(url)] == ["SAMLRequest", "RelayState", "SigAlg", "Signature"]
+    assert [name for name, _ in _raw_params(url)] == [
+        "SAMLRequest",
+        "RelayState",
+        "SigAlg",
+        "Signature",
+    ]
 
 
 def test_signature_verifies_over_the_exact_query_octets():
@@ -146,7 +158,9 @@ def test_values_are_url_encoded_in_the_url_and_in_the_signed_string():
 
 def test_existing_query_of_the_sso_url_is_kept_and_not_signed():
     """An SSO URL with ?tenant=... keeps it; only the protocol parameters are signed."""
-    url = redirect_url(SSO_URL + "?whr=example.test", _request(), RELAY_STATE, sign_with=SP_SIGNING_KEY_PEM)
+    url = redirect_url(
+        SSO_URL + "?whr=example.test", _request(), RELAY_STATE, sign_with=SP_SIGNING_KEY_PEM
+    )
     assert url.startswith(SSO_URL + "?whr=example.test&SAMLRequest=")
     assert not _signed_octets(url).startswith(b"whr")
     _verify(url)
@@ -167,7 +181,9 @@ def test_sso_url_that_is_not_http_is_refused():
 @pytest.mark.parametrize("method", [SIG_RSA_SHA1, SIG_RSA_SHA256, SIG_RSA_SHA384, SIG_RSA_SHA512])
 def test_configured_signature_method_is_used_and_named_in_sigalg(method):
     """The signature method is configurable; SigAlg names it and the matching hash is used."""
-    url = redirect_url(SSO_URL, _request(), RELAY_STATE, sign_with=SP_SIGNING_KEY_PEM, signature_method=method)
+    url = redirect_url(
+        SSO_URL, _request(), RELAY_STATE, sign_with=SP_SIGNING_KEY_PEM, signature_method=method
+    )
     assert unquote(dict(_raw_params(url))["SigAlg"]) == method
     _verify(url)
 
@@ -181,8 +197,13 @@ def test_default_signature_method_is_rsa_sha256():
 def test_unknown_signature_method_is_refused():
     """An algorithm URI we cannot sign with is refused rather than mislabelled."""
     with pytest.raises(UnsupportedSignatureMethod) as info:
-        redirect_url(SSO_URL, _request(), None, sign_with=SP_SIGNING_KEY_PEM,
-                     signature_method="http://www.w3.org/2000/09/xmldsig#dsa-sha1")
+        redirect_url(
+            SSO_URL,
+            _request(),
+            None,
+            sign_with=SP_SIGNING_KEY_PEM,
+            signature_method="http://www.w3.org/2000/09/xmldsig#dsa-sha1",
+        )
     assert info.value.code == "saml.signature_method_unsupported"
 
 
@@ -193,8 +214,10 @@ def test_signature_is_not_made_with_another_key():
     url = redirect_url(SSO_URL, _request(), RELAY_STATE, sign_with=SP_SIGNING_KEY_PEM)
     with pytest.raises(InvalidSignature):
         _verify(url, SP_ENCRYPTION_CERT_PEM)
-    _verify(redirect_url(SSO_URL, _request(), RELAY_STATE, sign_with=SP_ENCRYPTION_KEY_PEM),
-            SP_ENCRYPTION_CERT_PEM)
+    _verify(
+        redirect_url(SSO_URL, _request(), RELAY_STATE, sign_with=SP_ENCRYPTION_KEY_PEM),
+        SP_ENCRYPTION_CERT_PEM,
+    )
 
 
 def test_non_rsa_signing_key_is_refused():
@@ -219,14 +242,19 @@ def test_openssl_command_line_verifies_the_redirect_signature(tmp_path):
     xmlsec1 verifies XML signatures only; the Redirect binding signs a query
     string, so the OpenSSL command line is the independent check here.
     """
-    assert shutil.which("openssl"), "the openssl command is needed: apt-get install -y openssl (./run test does)"
+    assert shutil.which("openssl"), (
+        "the openssl command is needed: apt-get install -y openssl (./run test does)"
+    )
     url = redirect_url(SSO_URL, _request(), RELAY_STATE, sign_with=SP_SIGNING_KEY_PEM)
     (tmp_path / "data").write_bytes(_signed_octets(url))
     (tmp_path / "sig").write_bytes(base64.b64decode(unquote(dict(_raw_params(url))["Signature"])))
     (tmp_path / "pub.pem").write_bytes(public_key_pem(SP_SIGNING_CERT_PEM))
     result = subprocess.run(
         ["openssl", "dgst", "-sha256", "-verify", "pub.pem", "-signature", "sig", "data"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=30,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode == 0 and "Verified OK" in result.stdout, result.stdout + result.stderr
 
@@ -275,8 +303,14 @@ def test_inflating_is_capped():
     assert decode_and_inflate(bomb, max_bytes=1024 * 1024) == b"\0" * (1024 * 1024)
 
 
-@pytest.mark.parametrize("value", ["not base64!", base64.b64encode(b"plain text").decode(),
-                                   deflate_and_encode(b"<x/>" * 100)[:12]])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "not base64!",
+        base64.b64encode(b"plain text").decode(),
+        deflate_and_encode(b"<x/>" * 100)[:12],
+    ],
+)
 def test_unreadable_redirect_message_is_refused(value):
     """Values that are not base64, not DEFLATE, or truncated get their own error."""
     with pytest.raises(RedirectMessageUnreadable):
@@ -286,15 +320,24 @@ def test_unreadable_redirect_message_is_refused(value):
 def test_redirect_query_alone_is_the_same_string_the_url_carries():
     """redirect_query is the query part of redirect_url, for callers that build URLs elsewhere."""
     query = redirect_query(_request(), RELAY_STATE, sign_with=SP_SIGNING_KEY_PEM)
-    assert redirect_url(SSO_URL, _request(), RELAY_STATE, sign_with=SP_SIGNING_KEY_PEM) == f"{SSO_URL}?{query}"
+    assert (
+        redirect_url(SSO_URL, _request(), RELAY_STATE, sign_with=SP_SIGNING_KEY_PEM)
+        == f"{SSO_URL}?{query}"
+    )
 
 
 # --- HTTP-POST with an enveloped signature (SAML Bindings 3.5.4.1, Core 5.4) ------------------
 
 
 def _signed_post_request(**options) -> bytes:
-    form = post_form(SSO_URL, _request(), RELAY_STATE, sign_with=SP_SIGNING_KEY_PEM,
-                     certificate=SP_SIGNING_CERT_PEM, **options)
+    form = post_form(
+        SSO_URL,
+        _request(),
+        RELAY_STATE,
+        sign_with=SP_SIGNING_KEY_PEM,
+        certificate=SP_SIGNING_CERT_PEM,
+        **options,
+    )
     return base64.b64decode(form.fields["SAMLRequest"])
 
 
@@ -305,6 +348,7 @@ def test_signed_post_request_verifies_with_the_core_verifier():
 
     signed = etree.fromstring(_signed_post_request())
     covered = verify_signed_element(signed, [der(SP_SIGNING_CERT_PEM)])
+
     def exc_c14n(element):
         return etree.tostring(element, method="c14n", exclusive=True)
 
@@ -313,14 +357,23 @@ def test_signed_post_request_verifies_with_the_core_verifier():
 
 def test_xmlsec1_command_line_verifies_the_signed_post_request(tmp_path):
     """An independent implementation (xmlsec1) accepts the enveloped request signature."""
-    assert shutil.which("xmlsec1"), "the xmlsec1 command is needed: apt-get install -y xmlsec1 (./run test does)"
+    assert shutil.which("xmlsec1"), (
+        "the xmlsec1 command is needed: apt-get install -y xmlsec1 (./run test does)"
+    )
     (tmp_path / "request.xml").write_bytes(_signed_post_request())
     (tmp_path / "cert.pem").write_bytes(SP_SIGNING_CERT_PEM)
-    command = ["xmlsec1", "--verify", "--pubkey-cert-pem", "cert.pem",
-               "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:protocol:AuthnRequest", "request.xml"]
+    command = [
+        "xmlsec1",
+        "--verify",
+        "--pubkey-cert-pem",
+        "cert.pem",
+        "--id-attr:ID",
+        "urn:oasis:names:tc:SAML:2.0:protocol:AuthnRequest",
+        "request.xml",
+    ]
     result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stderr
-    tampered = _signed_post_request().replace(b"AllowCreate=\"true\"", b"AllowCreate=\"false\"")
+    tampered = _signed_post_request().replace(b'AllowCreate="true"', b'AllowCreate="false"')
     (tmp_path / "request.xml").write_bytes(tampered)
     result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=30)
     assert result.returncode != 0
@@ -330,11 +383,15 @@ def test_signed_post_request_follows_the_saml_signature_profile():
     """SAML Core 5.4: one Reference to the root ID, enveloped + exc-c14n, signature after Issuer."""
     root = etree.fromstring(_signed_post_request())
     ds = {"ds": "http://www.w3.org/2000/09/xmldsig#"}
-    assert etree.QName(root[1]).localname == "Signature" and etree.QName(root[0]).localname == "Issuer"
+    assert (
+        etree.QName(root[1]).localname == "Signature" and etree.QName(root[0]).localname == "Issuer"
+    )
     (reference,) = root.findall("ds:Signature/ds:SignedInfo/ds:Reference", ds)
     assert reference.get("URI") == "#_request-1"
     assert [t.get("Algorithm") for t in reference.iterfind("ds:Transforms/ds:Transform", ds)] == [
-        "http://www.w3.org/2000/09/xmldsig#enveloped-signature", "http://www.w3.org/2001/10/xml-exc-c14n#"]
+        "http://www.w3.org/2000/09/xmldsig#enveloped-signature",
+        "http://www.w3.org/2001/10/xml-exc-c14n#",
+    ]
     assert root.find("ds:Signature/ds:KeyInfo/ds:X509Data/ds:X509Certificate", ds) is not None
 
 
@@ -345,10 +402,13 @@ def test_signed_post_request_is_valid_against_the_protocol_schema():
     assert_schema_valid(_signed_post_request(), PROTOCOL_XSD)
 
 
-@pytest.mark.parametrize("method,digest", [
-    (SIG_RSA_SHA512, "http://www.w3.org/2001/04/xmlenc#sha512"),
-    (SIG_RSA_SHA384, "http://www.w3.org/2001/04/xmldsig-more#sha384"),
-])
+@pytest.mark.parametrize(
+    "method,digest",
+    [
+        (SIG_RSA_SHA512, "http://www.w3.org/2001/04/xmlenc#sha512"),
+        (SIG_RSA_SHA384, "http://www.w3.org/2001/04/xmldsig-more#sha384"),
+    ],
+)
 def test_signed_post_request_uses_the_configured_methods(method, digest):
     """Signature and digest methods are configurable, as the provider's request settings say."""
     from ssoconsole.saml.xmldsig import verify_signed_element

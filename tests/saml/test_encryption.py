@@ -26,7 +26,9 @@ SP_WITH_KEY = replace(s.SP, encryption_key_pem=SP_KEY.key_pem, encryption_cert_p
 
 
 def validate(xml: bytes, sp=SP_WITH_KEY):
-    return validate_response(s.encode(xml), sp=sp, idp=s.idp_config(), expected=s.expected(), now=s.NOW)
+    return validate_response(
+        s.encode(xml), sp=sp, idp=s.idp_config(), expected=s.expected(), now=s.NOW
+    )
 
 
 def encrypted_response(sign="assertion", **encryption) -> bytes:
@@ -49,7 +51,11 @@ def test_signed_assertion_is_decrypted_with_each_content_algorithm(content):
         {"key_transport": XENC + "rsa-oaep-mgf1p"},
         {"key_transport": XENC + "rsa-oaep-mgf1p", "oaep_digest": s.SHA256},
         {"key_transport": XENC11 + "rsa-oaep"},
-        {"key_transport": XENC11 + "rsa-oaep", "oaep_digest": s.SHA256, "mgf": XENC11 + "mgf1sha256"},
+        {
+            "key_transport": XENC11 + "rsa-oaep",
+            "oaep_digest": s.SHA256,
+            "mgf": XENC11 + "mgf1sha256",
+        },
     ],
     ids=["mgf1p-sha1", "mgf1p-sha256", "xenc11-default", "xenc11-sha256-mgf1sha256"],
 )
@@ -120,9 +126,13 @@ def test_weak_algorithms_are_refused(options):
     """Triple DES and RSA PKCS#1 v1.5 key transport (Bleichenbacher) are refused before decrypting."""
     root = etree.fromstring(encrypted_response())
     if "content" in options:
-        root.find(f".//{{{XENC}}}EncryptedData/{{{XENC}}}EncryptionMethod").set("Algorithm", options["content"])
+        root.find(f".//{{{XENC}}}EncryptedData/{{{XENC}}}EncryptionMethod").set(
+            "Algorithm", options["content"]
+        )
     else:
-        root.find(f".//{{{XENC}}}EncryptedKey/{{{XENC}}}EncryptionMethod").set("Algorithm", options["key_transport"])
+        root.find(f".//{{{XENC}}}EncryptedKey/{{{XENC}}}EncryptionMethod").set(
+            "Algorithm", options["key_transport"]
+        )
     with pytest.raises(EncryptionAlgorithmUnsupported):
         validate(etree.tostring(root))
 
@@ -160,7 +170,9 @@ def test_plaintext_with_a_closing_wrapper_tag_cannot_escape():
     """Plaintext that tries to close the parsing wrapper and add siblings is refused."""
     assertion = etree.tostring(s.build_assertion())
     with pytest.raises(errors.SAMLError):
-        decrypt_assertion(s.encrypt_element(assertion + b"</w><w>" + assertion, SP_KEY), SP_KEY.key_pem)
+        decrypt_assertion(
+            s.encrypt_element(assertion + b"</w><w>" + assertion, SP_KEY), SP_KEY.key_pem
+        )
 
 
 def test_plaintext_with_a_second_element_is_refused():
@@ -173,7 +185,13 @@ def test_plaintext_with_a_second_element_is_refused():
 def test_unreadable_decryption_key_is_reported_as_missing_key():
     """A broken configured key is a configuration error with its own message, never a crash."""
     with pytest.raises(EncryptionKeyMissing) as info:
-        validate(encrypted_response(), sp=replace(SP_WITH_KEY, encryption_key_pem=b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"))
+        validate(
+            encrypted_response(),
+            sp=replace(
+                SP_WITH_KEY,
+                encryption_key_pem=b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+            ),
+        )
     assert "cannot be read" in info.value.admin_message()
 
 

@@ -134,7 +134,9 @@ def strict_idp(xmlsec1, tmp_path_factory, sp, other_sp, idp_keys) -> PysamlIdP:
 @pytest.fixture(scope="session")
 def trusted_idp(idp: PysamlIdP) -> IdentityProvider:
     """What our SP trusts: pysaml2's metadata, read by our parser only."""
-    return parse_idp_metadata(idp.metadata_xml(), now=datetime.now(timezone.utc)).identity_provider()
+    return parse_idp_metadata(
+        idp.metadata_xml(), now=datetime.now(timezone.utc)
+    ).identity_provider()
 
 
 def _utcnow() -> datetime:
@@ -153,7 +155,9 @@ def _request(sp, trusted_idp, settings=RequestSettings(), *, binding=None) -> tu
 def _issue_instant(saml_response_b64: str) -> datetime:
     """Read the Response's IssueInstant, the clock our validation runs at."""
     root = etree.fromstring(base64.b64decode(saml_response_b64))
-    return datetime.strptime(root.get("IssueInstant"), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    return datetime.strptime(root.get("IssueInstant"), "%Y-%m-%dT%H:%M:%SZ").replace(
+        tzinfo=timezone.utc
+    )
 
 
 def _validate(value: str, *, sp, trusted_idp, request_id, policy=ValidationPolicy()):
@@ -186,7 +190,9 @@ def test_pysaml2_idp_metadata_parses_into_the_trusted_configuration(idp: PysamlI
 def test_pysaml2_signed_metadata_verifies_with_the_idp_certificate(idp: PysamlIdP) -> None:
     """Metadata signed by pysaml2 (xmlsec1, RSA-SHA256) passes our metadata signature check (SAML Metadata 3.1)."""
     metadata = parse_idp_metadata(
-        idp.metadata_xml(signed=True, valid_hours=24), now=_utcnow(), trusted_certificates=[idp.keys.cert_der]
+        idp.metadata_xml(signed=True, valid_hours=24),
+        now=_utcnow(),
+        trusted_certificates=[idp.keys.cert_der],
     )
     assert metadata.signature_verified
     assert metadata.entity_id == idp.entity_id
@@ -194,12 +200,16 @@ def test_pysaml2_signed_metadata_verifies_with_the_idp_certificate(idp: PysamlId
     assert metadata.signing_certificates == (idp.keys.cert_der,)
 
 
-def test_pysaml2_signed_metadata_is_refused_with_another_trusted_certificate(idp: PysamlIdP, sp_keys) -> None:
+def test_pysaml2_signed_metadata_is_refused_with_another_trusted_certificate(
+    idp: PysamlIdP, sp_keys
+) -> None:
     """The metadata signature check is real: a certificate that did not sign it does not verify it."""
     from ssoconsole.saml.metadata import MetadataError
 
     with pytest.raises(MetadataError) as raised:
-        parse_idp_metadata(idp.metadata_xml(signed=True), now=_utcnow(), trusted_certificates=[sp_keys.cert_der])
+        parse_idp_metadata(
+            idp.metadata_xml(signed=True), now=_utcnow(), trusted_certificates=[sp_keys.cert_der]
+        )
     assert raised.value.code.startswith("saml.")
 
 
@@ -227,9 +237,13 @@ def test_redirect_authn_request_is_accepted_by_pysaml2(idp, sp, trusted_idp) -> 
     assert received.relay_state == RELAY_STATE
 
 
-def test_redirect_url_with_requested_context_and_force_authn_is_accepted(idp, sp, trusted_idp) -> None:
+def test_redirect_url_with_requested_context_and_force_authn_is_accepted(
+    idp, sp, trusted_idp
+) -> None:
     """RequestedAuthnContext (exact Password) and ForceAuthn survive the full redirect URL."""
-    settings = RequestSettings(authn_context_class_ref=AC_PASSWORD, authn_context_comparison="exact", force_authn=True)
+    settings = RequestSettings(
+        authn_context_class_ref=AC_PASSWORD, authn_context_comparison="exact", force_authn=True
+    )
     request_id, xml = _request(sp, trusted_idp, settings)
     url = redirect_url(trusted_idp.sso_url_redirect, xml, RELAY_STATE)
     assert url.startswith(idp.sso_url_redirect + "?")
@@ -244,10 +258,21 @@ def test_redirect_url_with_requested_context_and_force_authn_is_accepted(idp, sp
     ("settings", "name_id_format", "allow_create", "context", "comparison"),
     [
         (RequestSettings(name_id_format=None), None, True, (), None),
-        (RequestSettings(name_id_format=NAMEID_PERSISTENT, allow_create=False), NAMEID_PERSISTENT, False, (), None),
         (
-            RequestSettings(authn_context_class_ref=AC_PASSWORD, authn_context_comparison="minimum"),
-            NAMEID_EMAIL, True, (AC_PASSWORD,), "minimum",
+            RequestSettings(name_id_format=NAMEID_PERSISTENT, allow_create=False),
+            NAMEID_PERSISTENT,
+            False,
+            (),
+            None,
+        ),
+        (
+            RequestSettings(
+                authn_context_class_ref=AC_PASSWORD, authn_context_comparison="minimum"
+            ),
+            NAMEID_EMAIL,
+            True,
+            (AC_PASSWORD,),
+            "minimum",
         ),
     ],
     ids=["no-format", "persistent-no-create", "context-minimum"],
@@ -285,15 +310,21 @@ def test_signed_redirect_request_is_accepted_by_an_idp_that_requires_signatures(
     assert received.signed_redirect
 
 
-def test_signed_redirect_request_without_relay_state_is_accepted(strict_idp, sp, trusted_idp) -> None:
+def test_signed_redirect_request_without_relay_state_is_accepted(
+    strict_idp, sp, trusted_idp
+) -> None:
     """The signed octets leave RelayState out entirely when there is none (Bindings 3.4.4.1)."""
     request_id, xml = _request(sp, trusted_idp, RequestSettings(sign_requests=True))
-    received = strict_idp.parse_authn_request(redirect_query(xml, None, sign_with=sp.signing_key_pem))
+    received = strict_idp.parse_authn_request(
+        redirect_query(xml, None, sign_with=sp.signing_key_pem)
+    )
     assert received.id == request_id
     assert received.relay_state is None
 
 
-def test_pysaml2_refuses_our_signed_request_when_relay_state_is_changed(strict_idp, sp, trusted_idp) -> None:
+def test_pysaml2_refuses_our_signed_request_when_relay_state_is_changed(
+    strict_idp, sp, trusted_idp
+) -> None:
     """The acceptance above is meaningful: pysaml2 does check the signature it accepted."""
     from saml2.request import IncorrectlySigned
 
@@ -305,7 +336,9 @@ def test_pysaml2_refuses_our_signed_request_when_relay_state_is_changed(strict_i
         strict_idp.parse_authn_request(tampered)
 
 
-def test_pysaml2_refuses_an_unsigned_request_when_it_requires_signatures(strict_idp, sp, trusted_idp) -> None:
+def test_pysaml2_refuses_an_unsigned_request_when_it_requires_signatures(
+    strict_idp, sp, trusted_idp
+) -> None:
     """Without SigAlg and Signature an IdP that wants signed requests says no."""
     from saml2.request import IncorrectlySigned
 
@@ -322,7 +355,9 @@ def test_pysaml2_refuses_an_unsigned_request_when_it_requires_signatures(strict_
     [(False, True), (True, False), (True, True)],
     ids=["assertion-signed", "response-signed", "both-signed"],
 )
-def test_pysaml2_sha256_response_validates(idp, sp, trusted_idp, sign_response, sign_assertion) -> None:
+def test_pysaml2_sha256_response_validates(
+    idp, sp, trusted_idp, sign_response, sign_assertion
+) -> None:
     """A pysaml2 response to our request validates whichever element pysaml2 signed."""
     request_id, xml = _request(sp, trusted_idp)
     received = idp.parse_authn_request(redirect_query(xml, RELAY_STATE))
@@ -353,12 +388,18 @@ def test_pysaml2_response_signed_only_is_refused_when_policy_demands_a_signed_as
     """require_signed_assertion turns the response-only signature pysaml2 can send into a refusal."""
     request_id, xml = _request(sp, trusted_idp)
     value = idp.respond_b64(
-        in_response_to=request_id, sp_entity_id=sp.entity_id, acs_url=sp.acs_url,
-        sign_response=True, sign_assertion=False,
+        in_response_to=request_id,
+        sp_entity_id=sp.entity_id,
+        acs_url=sp.acs_url,
+        sign_response=True,
+        sign_assertion=False,
     )
     with pytest.raises(errors.AssertionSignatureRequired):
         _validate(
-            value, sp=sp, trusted_idp=trusted_idp, request_id=request_id,
+            value,
+            sp=sp,
+            trusted_idp=trusted_idp,
+            request_id=request_id,
             policy=ValidationPolicy(require_signed_assertion=True),
         )
 
@@ -368,15 +409,21 @@ def test_multi_valued_claims_from_pysaml2_keep_every_value(idp, sp, trusted_idp)
     groups = "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups"
     user = User(extra={groups: ["admins", "auditors", "everyone"]})
     request_id, _ = _request(sp, trusted_idp)
-    value = idp.respond_b64(in_response_to=request_id, sp_entity_id=sp.entity_id, acs_url=sp.acs_url, user=user)
+    value = idp.respond_b64(
+        in_response_to=request_id, sp_entity_id=sp.entity_id, acs_url=sp.acs_url, user=user
+    )
     assertion = _validate(value, sp=sp, trusted_idp=trusted_idp, request_id=request_id)
     assert assertion.attributes[groups] == ("admins", "auditors", "everyone")
 
 
-def test_pysaml2_response_for_another_sp_is_refused_for_its_audience(idp, sp, other_sp, trusted_idp) -> None:
+def test_pysaml2_response_for_another_sp_is_refused_for_its_audience(
+    idp, sp, other_sp, trusted_idp
+) -> None:
     """An assertion whose Audience is another tenant's entity ID is refused (SAML Core 2.5.1.4)."""
     request_id, _ = _request(sp, trusted_idp)
-    value = idp.respond_b64(in_response_to=request_id, sp_entity_id=other_sp.entity_id, acs_url=sp.acs_url)
+    value = idp.respond_b64(
+        in_response_to=request_id, sp_entity_id=other_sp.entity_id, acs_url=sp.acs_url
+    )
     with pytest.raises(errors.AudienceMismatch) as raised:
         _validate(value, sp=sp, trusted_idp=trusted_idp, request_id=request_id)
     assert raised.value.code == "saml.audience_mismatch"
@@ -414,7 +461,9 @@ def test_pysaml2_response_signed_by_another_idp_key_is_refused(
         entity_id=idp.entity_id,
     )
     request_id, _ = _request(sp, trusted_idp)
-    value = impostor.respond_b64(in_response_to=request_id, sp_entity_id=sp.entity_id, acs_url=sp.acs_url)
+    value = impostor.respond_b64(
+        in_response_to=request_id, sp_entity_id=sp.entity_id, acs_url=sp.acs_url
+    )
     with pytest.raises(SignatureUntrustedKey) as raised:
         _validate(value, sp=sp, trusted_idp=trusted_idp, request_id=request_id)
     assert raised.value.code == "saml.signature_untrusted_key"
@@ -424,7 +473,9 @@ def test_pysaml2_response_signed_by_another_idp_key_is_refused(
 def encrypting_sp(sp: ServiceProvider) -> ServiceProvider:
     """Our SP with an encryption key pair, as a tenant that asks for token encryption."""
     keys = KeyPair.generate("ssoconsole interop SP encryption")
-    return dataclasses.replace(sp, encryption_key_pem=keys.key_pem, encryption_cert_pem=keys.cert_pem)
+    return dataclasses.replace(
+        sp, encryption_key_pem=keys.key_pem, encryption_cert_pem=keys.cert_pem
+    )
 
 
 @pytest.mark.parametrize("content_encryption", [AES128_CBC, AES256_CBC, AES128_GCM, AES256_GCM])
@@ -434,8 +485,11 @@ def test_assertion_encrypted_by_pysaml2_xmlsec1_backend_validates(
     """xmlsec1 (pysaml2's crypto backend) encrypts with RSA-OAEP and AES; we decrypt, then verify the signature."""
     request_id, _ = _request(encrypting_sp, trusted_idp)
     xml = idp.respond(
-        in_response_to=request_id, sp_entity_id=encrypting_sp.entity_id, acs_url=encrypting_sp.acs_url,
-        encrypt_for=encrypting_sp.encryption_cert_pem, content_encryption=content_encryption,
+        in_response_to=request_id,
+        sp_entity_id=encrypting_sp.entity_id,
+        acs_url=encrypting_sp.acs_url,
+        encrypt_for=encrypting_sp.encryption_cert_pem,
+        content_encryption=content_encryption,
     )
     assert b"EncryptedAssertion" in xml and content_encryption.encode() in xml
     assert b"ada.lovelace" not in xml
@@ -445,7 +499,9 @@ def test_assertion_encrypted_by_pysaml2_xmlsec1_backend_validates(
     assert assertion.first(CLAIMS + "surname") == idp.user.surname
 
 
-def test_pysaml2_default_triple_des_encryption_is_refused_by_name(idp, encrypting_sp, trusted_idp) -> None:
+def test_pysaml2_default_triple_des_encryption_is_refused_by_name(
+    idp, encrypting_sp, trusted_idp
+) -> None:
     """pysaml2 7.5 encrypts assertions with Triple-DES only; we refuse it and name the algorithm.
 
     Issue 3 accepts AES-CBC and AES-GCM content encryption; an administrator
@@ -454,12 +510,18 @@ def test_pysaml2_default_triple_des_encryption_is_refused_by_name(idp, encryptin
     """
     request_id, _ = _request(encrypting_sp, trusted_idp)
     xml = idp.respond(
-        in_response_to=request_id, sp_entity_id=encrypting_sp.entity_id, acs_url=encrypting_sp.acs_url,
-        encrypt_for=encrypting_sp.encryption_cert_pem, content_encryption=TRIPLE_DES_CBC,
+        in_response_to=request_id,
+        sp_entity_id=encrypting_sp.entity_id,
+        acs_url=encrypting_sp.acs_url,
+        encrypt_for=encrypting_sp.encryption_cert_pem,
+        content_encryption=TRIPLE_DES_CBC,
     )
     with pytest.raises(EncryptionAlgorithmUnsupported) as raised:
         _validate(
-            base64.b64encode(xml).decode("ascii"), sp=encrypting_sp, trusted_idp=trusted_idp, request_id=request_id
+            base64.b64encode(xml).decode("ascii"),
+            sp=encrypting_sp,
+            trusted_idp=trusted_idp,
+            request_id=request_id,
         )
     assert raised.value.actual == TRIPLE_DES_CBC
 
@@ -489,11 +551,15 @@ def test_pysaml2_ecdsa_signed_assertion_validates(
     trusted = parse_idp_metadata(ec_idp.metadata_xml(), now=_utcnow()).identity_provider()
     request_id, _ = _request(sp, trusted)
     xml = ec_idp.respond(
-        in_response_to=request_id, sp_entity_id=sp.entity_id, acs_url=sp.acs_url,
+        in_response_to=request_id,
+        sp_entity_id=sp.entity_id,
+        acs_url=sp.acs_url,
         signature_algorithm=signature_algorithm,
     )
     assert signature_algorithm.encode() in xml
-    assertion = _validate(base64.b64encode(xml).decode("ascii"), sp=sp, trusted_idp=trusted, request_id=request_id)
+    assertion = _validate(
+        base64.b64encode(xml).decode("ascii"), sp=sp, trusted_idp=trusted, request_id=request_id
+    )
     assert assertion.name_id == ec_idp.user.email
 
 
@@ -503,7 +569,9 @@ def test_pysaml2_sha1_response_is_refused_unless_explicitly_allowed(idp, sp, tru
 
     request_id, _ = _request(sp, trusted_idp)
     value = idp.respond_b64(
-        in_response_to=request_id, sp_entity_id=sp.entity_id, acs_url=sp.acs_url,
+        in_response_to=request_id,
+        sp_entity_id=sp.entity_id,
+        acs_url=sp.acs_url,
         signature_algorithm="http://www.w3.org/2000/09/xmldsig#rsa-sha1",
         digest_algorithm="http://www.w3.org/2000/09/xmldsig#sha1",
     )
@@ -511,7 +579,10 @@ def test_pysaml2_sha1_response_is_refused_unless_explicitly_allowed(idp, sp, tru
         _validate(value, sp=sp, trusted_idp=trusted_idp, request_id=request_id)
     assert "SHA-256" in raised.value.admin_message()
     allowed = _validate(
-        value, sp=sp, trusted_idp=trusted_idp, request_id=request_id,
+        value,
+        sp=sp,
+        trusted_idp=trusted_idp,
+        request_id=request_id,
         policy=ValidationPolicy(insecure_allow_sha1=True),
     )
     assert allowed.name_id == idp.user.email
@@ -525,13 +596,17 @@ def test_pysaml2_idp_served_on_loopback_answers_a_redirect_with_a_post_form(
 ) -> None:
     """The helper's WSGI mode works end to end, as the browser tests will use it."""
     workdir = tmp_path_factory.mktemp("pysaml2-served")
-    with serve_idp(workdir=workdir, sp_metadata=[build_sp_metadata(sp, sign_requests=False)]) as served:
+    with serve_idp(
+        workdir=workdir, sp_metadata=[build_sp_metadata(sp, sign_requests=False)]
+    ) as served:
         assert urlsplit(served.base_url).hostname == "127.0.0.1"
         with urllib.request.urlopen(served.base_url + "/metadata", timeout=10) as reply:
             metadata = reply.read()
         trusted = parse_idp_metadata(metadata, now=_utcnow()).identity_provider()
         request_id, xml = _request(sp, trusted)
-        with urllib.request.urlopen(redirect_url(trusted.sso_url_redirect, xml, RELAY_STATE), timeout=10) as reply:
+        with urllib.request.urlopen(
+            redirect_url(trusted.sso_url_redirect, xml, RELAY_STATE), timeout=10
+        ) as reply:
             page = reply.read()
     form = etree.fromstring(page, etree.HTMLParser()).find(".//form")
     assert form.get("action") == sp.acs_url
@@ -560,5 +635,7 @@ def test_interop_helper_does_not_import_django() -> None:
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))"
     )
     here = str(Path(__file__).resolve().parent)
-    result = subprocess.run([sys.executable, "-c", code, here], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code, here], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "[]"

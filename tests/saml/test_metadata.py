@@ -12,7 +12,12 @@ import pytest
 from lxml import etree
 
 from ssoconsole.saml import metadata as md
-from ssoconsole.saml.config import BINDING_POST, BINDING_REDIRECT, IdentityProvider, ValidationPolicy
+from ssoconsole.saml.config import (
+    BINDING_POST,
+    BINDING_REDIRECT,
+    IdentityProvider,
+    ValidationPolicy,
+)
 from ssoconsole.saml.metadata import (
     CertificateInfo,
     IdPMetadata,
@@ -39,8 +44,10 @@ DS = "http://www.w3.org/2000/09/xmldsig#"
 def key(der_bytes: bytes, use: str | None = "signing") -> str:
     use_attr = f' use="{use}"' if use else ""
     b64 = base64.b64encode(der_bytes).decode()
-    return (f"<md:KeyDescriptor{use_attr}><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{b64}"
-            "</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>")
+    return (
+        f"<md:KeyDescriptor{use_attr}><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{b64}"
+        "</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
+    )
 
 
 def sso(binding: str = BINDING_REDIRECT, url: str = "https://idp.example.test/sso") -> str:
@@ -51,17 +58,22 @@ def idp_role(keys=None, endpoints=None, formats=(), attrs: str = "", protocols: 
     keys = [key(CERT_A)] if keys is None else keys
     endpoints = [sso()] if endpoints is None else endpoints
     nameids = "".join(f"<md:NameIDFormat>{f}</md:NameIDFormat>" for f in formats)
-    return (f'<md:IDPSSODescriptor protocolSupportEnumeration="{protocols}"{attrs}>'
-            f'{"".join(keys)}{nameids}{"".join(endpoints)}</md:IDPSSODescriptor>')
+    return (
+        f'<md:IDPSSODescriptor protocolSupportEnumeration="{protocols}"{attrs}>'
+        f"{''.join(keys)}{nameids}{''.join(endpoints)}</md:IDPSSODescriptor>"
+    )
 
 
-def entity(entity_id: str = "https://idp.example.test/", roles: str | None = None, attrs: str = "") -> str:
+def entity(
+    entity_id: str = "https://idp.example.test/", roles: str | None = None, attrs: str = ""
+) -> str:
     roles = idp_role() if roles is None else roles
     return f'<md:EntityDescriptor entityID="{entity_id}"{attrs}>{roles}</md:EntityDescriptor>'
 
 
-NSDECL = ('xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
-          'xmlns:ds="http://www.w3.org/2000/09/xmldsig#"')
+NSDECL = (
+    'xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#"'
+)
 
 
 def document(*entities: str, attrs: str = "") -> bytes:
@@ -69,14 +81,16 @@ def document(*entities: str, attrs: str = "") -> bytes:
     if len(entities) == 1 and not attrs:
         text = entities[0].replace("<md:EntityDescriptor ", f"<md:EntityDescriptor {NSDECL} ", 1)
     else:
-        text = f'<md:EntitiesDescriptor {NSDECL}{attrs}>{"".join(entities)}</md:EntitiesDescriptor>'
+        text = f"<md:EntitiesDescriptor {NSDECL}{attrs}>{''.join(entities)}</md:EntitiesDescriptor>"
     return text.encode()
 
 
 def sp_role() -> str:
-    return (f'<md:SPSSODescriptor protocolSupportEnumeration="{SAML2}">{key(CERT_B)}'
-            f'<md:AssertionConsumerService Binding="{BINDING_POST}" Location="https://sp.example.test/acs" index="0"/>'
-            "</md:SPSSODescriptor>")
+    return (
+        f'<md:SPSSODescriptor protocolSupportEnumeration="{SAML2}">{key(CERT_B)}'
+        f'<md:AssertionConsumerService Binding="{BINDING_POST}" Location="https://sp.example.test/acs" index="0"/>'
+        "</md:SPSSODescriptor>"
+    )
 
 
 def sample(relative: str) -> bytes:
@@ -84,7 +98,11 @@ def sample(relative: str) -> bytes:
 
 
 def embedded_signature_certificate(data: bytes) -> bytes:
-    text = etree.fromstring(data.removeprefix(b"\xef\xbb\xbf")).find(f"{{{DS}}}Signature").findtext(f".//{{{DS}}}X509Certificate")
+    text = (
+        etree.fromstring(data.removeprefix(b"\xef\xbb\xbf"))
+        .find(f"{{{DS}}}Signature")
+        .findtext(f".//{{{DS}}}X509Certificate")
+    )
     return base64.b64decode("".join(text.split()))
 
 
@@ -92,15 +110,60 @@ def embedded_signature_certificate(data: bytes) -> bytes:
 
 SAMPLES = {
     # file: (entityID, SSO bindings, number of signing certificates, NameID formats)
-    "adfs/federationmetadata-adfs-v3.xml": ("http://fs.msidlab2.com/adfs/services/trust", {BINDING_REDIRECT, BINDING_POST}, 1, 3),
-    "adfs/federationmetadata-adfs-v4.xml": ("http://fs.msidlab11.com/adfs/services/trust", {BINDING_REDIRECT, BINDING_POST}, 1, 3),
-    "entra-id/federationmetadata-common.xml": ("https://sts.windows.net/{tenantid}/", {BINDING_REDIRECT, BINDING_POST}, 3, 0),
-    "google-workspace/metadata.xml": ("https://accounts.google.com/o/saml2?idpid=C02dfl1r1", {BINDING_POST}, 1, 1),
-    "okta/metadata.xml": ("http://www.okta.com/exkppsa1qwuFV4D7z0h7", {BINDING_REDIRECT, BINDING_POST}, 1, 2),
-    "onelogin/metadata.xml": ("https://app.onelogin.com/saml/metadata/503983", {BINDING_POST}, 1, 1),
-    "onelogin/metadata-383123.xml": ("https://app.onelogin.com/saml/metadata/383123", {BINDING_REDIRECT, BINDING_POST}, 1, 1),
-    "shibboleth-idp/metadata-samltest.id.xml": ("https://samltest.id/saml/idp", {BINDING_REDIRECT, BINDING_POST}, 2, 0),
-    "shibboleth-idp/metadata-testshib.xml": ("https://idp.testshib.org/idp/shibboleth", {BINDING_REDIRECT, BINDING_POST}, 1, 2),
+    "adfs/federationmetadata-adfs-v3.xml": (
+        "http://fs.msidlab2.com/adfs/services/trust",
+        {BINDING_REDIRECT, BINDING_POST},
+        1,
+        3,
+    ),
+    "adfs/federationmetadata-adfs-v4.xml": (
+        "http://fs.msidlab11.com/adfs/services/trust",
+        {BINDING_REDIRECT, BINDING_POST},
+        1,
+        3,
+    ),
+    "entra-id/federationmetadata-common.xml": (
+        "https://sts.windows.net/{tenantid}/",
+        {BINDING_REDIRECT, BINDING_POST},
+        3,
+        0,
+    ),
+    "google-workspace/metadata.xml": (
+        "https://accounts.google.com/o/saml2?idpid=C02dfl1r1",
+        {BINDING_POST},
+        1,
+        1,
+    ),
+    "okta/metadata.xml": (
+        "http://www.okta.com/exkppsa1qwuFV4D7z0h7",
+        {BINDING_REDIRECT, BINDING_POST},
+        1,
+        2,
+    ),
+    "onelogin/metadata.xml": (
+        "https://app.onelogin.com/saml/metadata/503983",
+        {BINDING_POST},
+        1,
+        1,
+    ),
+    "onelogin/metadata-383123.xml": (
+        "https://app.onelogin.com/saml/metadata/383123",
+        {BINDING_REDIRECT, BINDING_POST},
+        1,
+        1,
+    ),
+    "shibboleth-idp/metadata-samltest.id.xml": (
+        "https://samltest.id/saml/idp",
+        {BINDING_REDIRECT, BINDING_POST},
+        2,
+        0,
+    ),
+    "shibboleth-idp/metadata-testshib.xml": (
+        "https://idp.testshib.org/idp/shibboleth",
+        {BINDING_REDIRECT, BINDING_POST},
+        1,
+        2,
+    ),
 }
 # The one sample that is a service provider's metadata (Microsoft Online as an SP).
 SP_SAMPLES = {"entra-id/microsoftonline-federation-metadata.xml"}
@@ -143,12 +206,19 @@ def test_sample_service_provider_metadata_is_refused_as_not_an_idp():
 
 
 @pytest.mark.parametrize(
-    "relative", ["entra-id/federationmetadata-common.xml", "adfs/federationmetadata-adfs-v3.xml",
-                 "adfs/federationmetadata-adfs-v4.xml"])
+    "relative",
+    [
+        "entra-id/federationmetadata-common.xml",
+        "adfs/federationmetadata-adfs-v3.xml",
+        "adfs/federationmetadata-adfs-v4.xml",
+    ],
+)
 def test_signed_sample_metadata_verifies_with_its_signing_certificate(relative):
     """SAML Metadata 3.1: with a trusted certificate the document's signature is verified."""
     data = sample(relative)
-    result = parse_idp_metadata(data, now=NOW, trusted_certificates=[embedded_signature_certificate(data)])
+    result = parse_idp_metadata(
+        data, now=NOW, trusted_certificates=[embedded_signature_certificate(data)]
+    )
     assert result.signature_verified is True
     assert result == replace(parse_idp_metadata(data, now=NOW), signature_verified=True)
 
@@ -166,16 +236,22 @@ def test_values_are_read_from_the_verified_element_not_the_received_tree():
     commented = data[:cert_at] + b"<!-- split -->" + data[cert_at:]
     with pytest.raises(md.MetadataCertificateUnreadable):
         parse_idp_metadata(commented, now=NOW)
-    verified = parse_idp_metadata(commented, now=NOW, trusted_certificates=[embedded_signature_certificate(data)])
+    verified = parse_idp_metadata(
+        commented, now=NOW, trusted_certificates=[embedded_signature_certificate(data)]
+    )
     assert verified.signing_certificates == parse_idp_metadata(data, now=NOW).signing_certificates
 
 
 def test_tampered_signed_metadata_is_refused():
     """Changing one byte of signed metadata (the SSO URL) breaks the digest."""
     data = sample("entra-id/federationmetadata-common.xml")
-    tampered = data.replace(b"login.microsoftonline.com/common/saml2", b"login.microsoftonIine.com/common/saml2", 1)
+    tampered = data.replace(
+        b"login.microsoftonline.com/common/saml2", b"login.microsoftonIine.com/common/saml2", 1
+    )
     with pytest.raises(md.MetadataSignatureInvalid) as info:
-        parse_idp_metadata(tampered, now=NOW, trusted_certificates=[embedded_signature_certificate(data)])
+        parse_idp_metadata(
+            tampered, now=NOW, trusted_certificates=[embedded_signature_certificate(data)]
+        )
     assert info.value.code == "saml.metadata_signature_invalid"
     assert info.value.context["reason"] == "saml.digest_mismatch"
 
@@ -183,14 +259,20 @@ def test_tampered_signed_metadata_is_refused():
 def test_metadata_signed_by_an_untrusted_key_is_refused():
     """Only the configured metadata signing certificate is trusted, not the one in KeyInfo."""
     with pytest.raises(md.MetadataSignatureInvalid):
-        parse_idp_metadata(sample("entra-id/federationmetadata-common.xml"), now=NOW, trusted_certificates=[CERT_A])
+        parse_idp_metadata(
+            sample("entra-id/federationmetadata-common.xml"), now=NOW, trusted_certificates=[CERT_A]
+        )
 
 
 def test_trusted_certificate_may_be_given_as_pem():
     """Administrators paste PEM; it is accepted like DER."""
     data = sample("adfs/federationmetadata-adfs-v4.xml")
     cert_der = embedded_signature_certificate(data)
-    pem = b"-----BEGIN CERTIFICATE-----\n" + base64.encodebytes(cert_der) + b"-----END CERTIFICATE-----\n"
+    pem = (
+        b"-----BEGIN CERTIFICATE-----\n"
+        + base64.encodebytes(cert_der)
+        + b"-----END CERTIFICATE-----\n"
+    )
     assert parse_idp_metadata(data, now=NOW, trusted_certificates=[pem]).signature_verified
 
 
@@ -198,9 +280,15 @@ def test_unreadable_trusted_pem_certificate_is_reported():
     """A pasted PEM that is not a certificate is a certificate error, not a bad signature."""
     bad_pem = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
     with pytest.raises(md.MetadataCertificateUnreadable):
-        parse_idp_metadata(sample("adfs/federationmetadata-adfs-v4.xml"), now=NOW, trusted_certificates=[bad_pem])
+        parse_idp_metadata(
+            sample("adfs/federationmetadata-adfs-v4.xml"), now=NOW, trusted_certificates=[bad_pem]
+        )
     with pytest.raises(md.MetadataCertificateUnreadable):
-        parse_idp_metadata(sample("adfs/federationmetadata-adfs-v4.xml"), now=NOW, trusted_certificates=[b"\x30\x00"])
+        parse_idp_metadata(
+            sample("adfs/federationmetadata-adfs-v4.xml"),
+            now=NOW,
+            trusted_certificates=[b"\x30\x00"],
+        )
 
 
 def test_sha1_signed_metadata_is_refused_unless_the_policy_allows_it():
@@ -211,8 +299,12 @@ def test_sha1_signed_metadata_is_refused_unless_the_policy_allows_it():
         parse_idp_metadata(data, now=NOW, trusted_certificates=trusted)
     assert info.value.context["reason"] == "saml.sha1_refused"
     with pytest.raises(md.MetadataNoIdP):  # past the signature: it is an SP's metadata
-        parse_idp_metadata(data, now=NOW, trusted_certificates=trusted,
-                           policy=ValidationPolicy(insecure_allow_sha1=True))
+        parse_idp_metadata(
+            data,
+            now=NOW,
+            trusted_certificates=trusted,
+            policy=ValidationPolicy(insecure_allow_sha1=True),
+        )
 
 
 def test_unsigned_metadata_is_refused_when_a_trusted_certificate_is_given():
@@ -228,8 +320,12 @@ def test_signed_entity_inside_an_unsigned_wrapper_is_refused():
     signed = data.split(b"?>", 1)[1].decode()
     wrapper = document(entity("https://evil.example.test/"), signed)
     with pytest.raises(md.MetadataUnsigned):
-        parse_idp_metadata(wrapper, entity_id="https://sts.windows.net/{tenantid}/", now=NOW,
-                           trusted_certificates=[embedded_signature_certificate(data)])
+        parse_idp_metadata(
+            wrapper,
+            entity_id="https://sts.windows.net/{tenantid}/",
+            now=NOW,
+            trusted_certificates=[embedded_signature_certificate(data)],
+        )
 
 
 # --- Entra ID specifics --------------------------------------------------------------------------
@@ -238,24 +334,33 @@ def test_signed_entity_inside_an_unsigned_wrapper_is_refused():
 def test_entra_metadata_with_byte_order_mark_parses():
     """Entra ID serves federation metadata with a UTF-8 byte order mark."""
     data = sample("entra-id/federationmetadata-common.xml")
-    assert parse_idp_metadata(b"\xef\xbb\xbf" + data, now=NOW).entity_id == "https://sts.windows.net/{tenantid}/"
-    assert parse_idp_metadata(b"\xef\xbb\xbf\r\n" + data, now=NOW).entity_id.startswith("https://sts")
+    assert (
+        parse_idp_metadata(b"\xef\xbb\xbf" + data, now=NOW).entity_id
+        == "https://sts.windows.net/{tenantid}/"
+    )
+    assert parse_idp_metadata(b"\xef\xbb\xbf\r\n" + data, now=NOW).entity_id.startswith(
+        "https://sts"
+    )
 
 
 def test_entra_signed_metadata_with_byte_order_mark_still_verifies():
     """The byte order mark is outside the signed element, so the signature still holds."""
     data = sample("entra-id/federationmetadata-common.xml")
-    result = parse_idp_metadata(b"\xef\xbb\xbf" + data, now=NOW, trusted_certificates=[embedded_signature_certificate(data)])
+    result = parse_idp_metadata(
+        b"\xef\xbb\xbf" + data, now=NOW, trusted_certificates=[embedded_signature_certificate(data)]
+    )
     assert result.signature_verified
 
 
 def test_signing_keys_of_ws_federation_role_descriptors_are_not_used():
     """SAML Metadata 2.4.3: only the IDPSSODescriptor's keys sign SAML assertions."""
-    sts = ('<md:RoleDescriptor xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
-           'xmlns:fed="http://docs.oasis-open.org/wsfed/federation/200706" '
-           'xsi:type="fed:SecurityTokenServiceType" '
-           'protocolSupportEnumeration="http://docs.oasis-open.org/wsfed/federation/200706">'
-           f"{key(CERT_B)}</md:RoleDescriptor>")
+    sts = (
+        '<md:RoleDescriptor xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+        'xmlns:fed="http://docs.oasis-open.org/wsfed/federation/200706" '
+        'xsi:type="fed:SecurityTokenServiceType" '
+        'protocolSupportEnumeration="http://docs.oasis-open.org/wsfed/federation/200706">'
+        f"{key(CERT_B)}</md:RoleDescriptor>"
+    )
     result = parse_idp_metadata(document(entity(roles=sts + idp_role([key(CERT_A)]))), now=NOW)
     assert result.signing_certificates == (CERT_A,)
 
@@ -272,7 +377,9 @@ def test_entra_sample_without_idp_keys_has_no_signing_certificate_despite_role_d
 
 def test_keys_of_an_sp_role_in_the_same_entity_are_not_used():
     """AD FS lists an SPSSODescriptor beside the IdP; its keys are not the IdP's."""
-    result = parse_idp_metadata(document(entity(roles=sp_role() + idp_role([key(CERT_A)]))), now=NOW)
+    result = parse_idp_metadata(
+        document(entity(roles=sp_role() + idp_role([key(CERT_A)]))), now=NOW
+    )
     assert result.signing_certificates == (CERT_A,)
 
 
@@ -281,15 +388,19 @@ def test_keys_of_an_sp_role_in_the_same_entity_are_not_used():
 
 def test_entity_is_chosen_by_entity_id_from_entities_descriptor():
     """SAML Metadata 2.3.1: an EntitiesDescriptor holds several entities; entityID picks one."""
-    data = document(entity("https://a.example.test/"), entity("https://b.example.test/",
-                    roles=idp_role([key(CERT_B)])))
+    data = document(
+        entity("https://a.example.test/"),
+        entity("https://b.example.test/", roles=idp_role([key(CERT_B)])),
+    )
     result = parse_idp_metadata(data, entity_id="https://b.example.test/", now=NOW)
     assert (result.entity_id, result.signing_certificates) == ("https://b.example.test/", (CERT_B,))
 
 
 def test_single_idp_among_service_providers_is_chosen_without_entity_id():
     """SP entities in an aggregate are not candidates, so one IdP needs no choice."""
-    data = document(entity("https://sp.example.test/", roles=sp_role()), entity("https://idp.example.test/"))
+    data = document(
+        entity("https://sp.example.test/", roles=sp_role()), entity("https://idp.example.test/")
+    )
     assert parse_idp_metadata(data, now=NOW).entity_id == "https://idp.example.test/"
 
 
@@ -334,7 +445,11 @@ def test_unknown_entity_id_is_reported_with_the_ones_found():
 def test_entity_id_must_match_a_single_entity_descriptor_too():
     """Uploading another IdP's metadata for an existing provider is caught."""
     with pytest.raises(md.MetadataEntityNotFound):
-        parse_idp_metadata(document(entity("https://a.example.test/")), entity_id="https://b.example.test/", now=NOW)
+        parse_idp_metadata(
+            document(entity("https://a.example.test/")),
+            entity_id="https://b.example.test/",
+            now=NOW,
+        )
 
 
 def test_entity_id_listed_twice_is_ambiguous():
@@ -347,11 +462,14 @@ def test_entity_id_listed_twice_is_ambiguous():
 # --- Not metadata at all --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("page", [
-    b"<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body>...</body></html>",
-    b"<html><body>Sign in to your account</body></html>",
-    b"\n\n<!doctype HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\"><HTML></HTML>",
-])
+@pytest.mark.parametrize(
+    "page",
+    [
+        b"<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body>...</body></html>",
+        b"<html><body>Sign in to your account</body></html>",
+        b'\n\n<!doctype HTML PUBLIC "-//W3C//DTD HTML 4.01//EN"><HTML></HTML>',
+    ],
+)
 def test_html_page_is_reported_as_not_xml(page):
     """A downloaded sign-in page is the commonest wrong file; it is named as HTML."""
     with pytest.raises(md.MetadataNotXML) as info:
@@ -382,7 +500,9 @@ EXTERNAL_ENTITY_IN_ATTRIBUTE = b"""<?xml version="1.0"?>
 <md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="&xxe;"/>"""
 
 
-@pytest.mark.parametrize("data", [BILLION_LAUGHS, EXTERNAL_ENTITY], ids=["entity-expansion", "external-entity"])
+@pytest.mark.parametrize(
+    "data", [BILLION_LAUGHS, EXTERNAL_ENTITY], ids=["entity-expansion", "external-entity"]
+)
 def test_xml_bombs_and_external_entities_are_refused(data):
     """Metadata goes through the hardened parser: no DTD, no entities."""
     with pytest.raises(XMLForbiddenConstruct):
@@ -405,16 +525,21 @@ def test_oversized_metadata_is_refused_before_parsing():
 
 def test_deeply_nested_metadata_is_refused():
     """Deep nesting is refused by the hardened parser."""
-    data = document(entity()).replace(b"</md:IDPSSODescriptor>", b"<x>" * 100 + b"</x>" * 100 + b"</md:IDPSSODescriptor>")
+    data = document(entity()).replace(
+        b"</md:IDPSSODescriptor>", b"<x>" * 100 + b"</x>" * 100 + b"</md:IDPSSODescriptor>"
+    )
     with pytest.raises(XMLTooDeep):
         parse_idp_metadata(data, now=NOW)
 
 
-@pytest.mark.parametrize("data", [
-    b"<rss version='2.0'><channel/></rss>",
-    b"<EntityDescriptor entityID='x'/>",  # no namespace
-    b"<md:IDPSSODescriptor xmlns:md='urn:oasis:names:tc:SAML:2.0:metadata'/>",
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"<rss version='2.0'><channel/></rss>",
+        b"<EntityDescriptor entityID='x'/>",  # no namespace
+        b"<md:IDPSSODescriptor xmlns:md='urn:oasis:names:tc:SAML:2.0:metadata'/>",
+    ],
+)
 def test_other_xml_is_reported_as_not_saml_metadata(data):
     """The root must be md:EntityDescriptor or md:EntitiesDescriptor (SAML Metadata 2.3)."""
     with pytest.raises(md.MetadataNotSAML) as info:
@@ -452,7 +577,9 @@ def test_metadata_without_signing_certificate_is_refused():
 def test_encryption_only_key_is_not_a_signing_certificate():
     """SAML Metadata 2.4.1.1: use="encryption" keys never verify signatures."""
     with pytest.raises(md.MetadataNoSigningCertificate):
-        parse_idp_metadata(document(entity(roles=idp_role(keys=[key(CERT_A, "encryption")]))), now=NOW)
+        parse_idp_metadata(
+            document(entity(roles=idp_role(keys=[key(CERT_A, "encryption")]))), now=NOW
+        )
 
 
 def test_key_without_certificate_is_not_a_signing_certificate():
@@ -486,11 +613,19 @@ def test_certificate_with_line_breaks_and_spaces_is_read():
     """Base64 in ds:X509Certificate is often wrapped; whitespace is ignored."""
     b64 = base64.encodebytes(CERT_A).decode().replace("\n", "\n   ")
     wrapped = key(CERT_A).replace(base64.b64encode(CERT_A).decode(), b64)
-    assert parse_idp_metadata(document(entity(roles=idp_role(keys=[wrapped]))), now=NOW).signing_certificates == (CERT_A,)
+    assert parse_idp_metadata(
+        document(entity(roles=idp_role(keys=[wrapped]))), now=NOW
+    ).signing_certificates == (CERT_A,)
 
 
-@pytest.mark.parametrize("text", ["not*base64", base64.b64encode(b"not a certificate").decode(),
-                                  base64.b64encode(CERT_A[:200]).decode()])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not*base64",
+        base64.b64encode(b"not a certificate").decode(),
+        base64.b64encode(CERT_A[:200]).decode(),
+    ],
+)
 def test_unreadable_certificate_is_reported(text):
     """A certificate that is not base64 DER X.509 is reported with its position."""
     bad = key(CERT_A).replace(base64.b64encode(CERT_A).decode(), text)
@@ -514,7 +649,7 @@ def test_certificate_info_shows_subject_issuer_fingerprint_and_validity():
     """The console shows what an administrator compares with the IdP's certificate page."""
     info = CertificateInfo.from_der(CERT_A)
     digest = hashlib.sha256(CERT_A).hexdigest().upper()
-    assert info.sha256_fingerprint == ":".join(digest[i:i + 2] for i in range(0, 64, 2))
+    assert info.sha256_fingerprint == ":".join(digest[i : i + 2] for i in range(0, 64, 2))
     assert "CN=sp-signing.test.invalid" in info.subject
     assert info.issuer == info.subject
     assert info.not_before == datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -532,7 +667,10 @@ def test_certificate_info_of_garbage_is_an_unreadable_certificate():
 
 def test_redirect_and_post_endpoints_are_read_per_binding():
     """SAML Metadata 2.4.3: SingleSignOnService per binding."""
-    endpoints = [sso(BINDING_POST, "https://idp.example.test/post"), sso(BINDING_REDIRECT, "https://idp.example.test/redirect")]
+    endpoints = [
+        sso(BINDING_POST, "https://idp.example.test/post"),
+        sso(BINDING_REDIRECT, "https://idp.example.test/redirect"),
+    ]
     result = parse_idp_metadata(document(entity(roles=idp_role(endpoints=endpoints))), now=NOW)
     assert result.sso_url_redirect == "https://idp.example.test/redirect"
     assert result.sso_url_post == "https://idp.example.test/post"
@@ -540,13 +678,23 @@ def test_redirect_and_post_endpoints_are_read_per_binding():
 
 def test_first_endpoint_of_a_binding_wins():
     """With two endpoints for one binding, the first in document order is used."""
-    endpoints = [sso(url="https://idp.example.test/first"), sso(url="https://idp.example.test/second")]
-    assert parse_idp_metadata(document(entity(roles=idp_role(endpoints=endpoints))), now=NOW).sso_url_redirect == "https://idp.example.test/first"
+    endpoints = [
+        sso(url="https://idp.example.test/first"),
+        sso(url="https://idp.example.test/second"),
+    ]
+    assert (
+        parse_idp_metadata(
+            document(entity(roles=idp_role(endpoints=endpoints))), now=NOW
+        ).sso_url_redirect
+        == "https://idp.example.test/first"
+    )
 
 
 def test_post_only_idp_is_accepted():
     """An IdP with only an HTTP-POST endpoint (Google Workspace) is usable."""
-    result = parse_idp_metadata(document(entity(roles=idp_role(endpoints=[sso(BINDING_POST)]))), now=NOW)
+    result = parse_idp_metadata(
+        document(entity(roles=idp_role(endpoints=[sso(BINDING_POST)]))), now=NOW
+    )
     assert (result.sso_url_redirect, result.sso_url_post) == (None, "https://idp.example.test/sso")
 
 
@@ -559,7 +707,9 @@ def test_metadata_without_redirect_or_post_endpoint_is_refused():
     assert info.value.actual == [SOAP, ARTIFACT]
 
 
-@pytest.mark.parametrize("url", ["javascript:alert(1)", "/relative/sso", "ftp://idp.example.test/", ""])
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", "/relative/sso", "ftp://idp.example.test/", ""]
+)
 def test_endpoint_that_is_not_an_absolute_http_url_is_refused(url):
     """The browser is sent to the SSO URL; only absolute http(s) URLs are accepted."""
     with pytest.raises(md.MetadataEndpointInvalid):
@@ -613,9 +763,15 @@ def test_valid_until_of_the_idp_descriptor_applies():
 
 def test_earliest_valid_until_is_exposed():
     """The strictest of the nested validUntil values is the one that counts."""
-    data = document(entity(attrs=' validUntil="2030-01-01T00:00:00Z"',
-                           roles=idp_role(attrs=' validUntil="2029-01-01T00:00:00+01:00"')))
-    assert parse_idp_metadata(data, now=NOW).valid_until == datetime(2028, 12, 31, 23, tzinfo=timezone.utc)
+    data = document(
+        entity(
+            attrs=' validUntil="2030-01-01T00:00:00Z"',
+            roles=idp_role(attrs=' validUntil="2029-01-01T00:00:00+01:00"'),
+        )
+    )
+    assert parse_idp_metadata(data, now=NOW).valid_until == datetime(
+        2028, 12, 31, 23, tzinfo=timezone.utc
+    )
 
 
 def test_invalid_valid_until_is_reported():
@@ -627,7 +783,9 @@ def test_invalid_valid_until_is_reported():
 
 def test_cache_duration_is_parsed_and_the_shortest_wins():
     """SAML Metadata 2.3.2: cacheDuration is an xs:duration; nested values take the minimum."""
-    data = document(entity(attrs=' cacheDuration="P1D"', roles=idp_role(attrs=' cacheDuration="PT6H"')))
+    data = document(
+        entity(attrs=' cacheDuration="P1D"', roles=idp_role(attrs=' cacheDuration="PT6H"'))
+    )
     assert parse_idp_metadata(data, now=NOW).cache_duration == timedelta(hours=6)
     assert parse_idp_metadata(document(entity()), now=NOW).cache_duration is None
 
@@ -638,15 +796,18 @@ def test_invalid_cache_duration_is_reported():
         parse_idp_metadata(document(entity(attrs=' cacheDuration="6 hours"')), now=NOW)
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("PT6H", timedelta(hours=6)),
-    ("P1D", timedelta(days=1)),
-    ("P1DT2H3M4S", timedelta(days=1, hours=2, minutes=3, seconds=4)),
-    ("PT0.5S", timedelta(seconds=0.5)),
-    ("P1Y2M", timedelta(days=365 + 60)),
-    ("-PT1M", timedelta(minutes=-1)),
-    ("PT0S", timedelta(0)),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("PT6H", timedelta(hours=6)),
+        ("P1D", timedelta(days=1)),
+        ("P1DT2H3M4S", timedelta(days=1, hours=2, minutes=3, seconds=4)),
+        ("PT0.5S", timedelta(seconds=0.5)),
+        ("P1Y2M", timedelta(days=365 + 60)),
+        ("-PT1M", timedelta(minutes=-1)),
+        ("PT0S", timedelta(0)),
+    ],
+)
 def test_xs_duration_values_parse(text, expected):
     """XML Schema 2, 3.2.6: the duration forms metadata uses."""
     assert parse_duration(text) == expected

@@ -14,7 +14,9 @@ REPO = Path(__file__).parents[2]
 
 def test_every_saml_module_imports_without_django():
     """A fresh interpreter imports each ssoconsole.saml module and finds no 'django' in sys.modules."""
-    modules = sorted(f"ssoconsole.saml.{m.name}" for m in pkgutil.iter_modules(ssoconsole.saml.__path__))
+    modules = sorted(
+        f"ssoconsole.saml.{m.name}" for m in pkgutil.iter_modules(ssoconsole.saml.__path__)
+    )
     assert "ssoconsole.saml.response" in modules and "ssoconsole.saml.xmldsig" in modules
     script = (
         "import importlib, sys\n"
@@ -24,7 +26,9 @@ def test_every_saml_module_imports_without_django():
         "assert not leaked, leaked\n"
         "print('ok')\n"
     )
-    result = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
 
@@ -32,7 +36,9 @@ def test_every_saml_module_imports_without_django():
 def test_saml_tests_do_not_import_django():
     """No test module of tests/saml names Django, so the suite runs where Django is not installed."""
     offenders = [
-        p.name for p in Path(__file__).parent.glob("*.py")
-        if p.name != Path(__file__).name and ("import django" in p.read_text() or "from django" in p.read_text())
+        p.name
+        for p in Path(__file__).parent.glob("*.py")
+        if p.name != Path(__file__).name
+        and ("import django" in p.read_text() or "from django" in p.read_text())
     ]
     assert offenders == []

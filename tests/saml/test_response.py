@@ -19,12 +19,19 @@ SAML = s.SAML
 SAMLP = s.SAMLP
 
 
-def validate(value, *, now=s.NOW, policy=ValidationPolicy(), sp=s.SP, request_id=s.REQUEST_ID, idp=None):
+def validate(
+    value, *, now=s.NOW, policy=ValidationPolicy(), sp=s.SP, request_id=s.REQUEST_ID, idp=None
+):
     """Validate with the fixed configuration of ``signing``."""
     if not isinstance(value, (str, bytes)) or value.lstrip()[:1] in (b"<", "<"):
         value = s.encode(value)
     return validate_response(
-        value, sp=sp, idp=idp or s.idp_config(), expected=s.expected(request_id), policy=policy, now=now
+        value,
+        sp=sp,
+        idp=idp or s.idp_config(),
+        expected=s.expected(request_id),
+        policy=policy,
+        now=now,
     )
 
 
@@ -149,7 +156,11 @@ def test_response_just_under_the_cap_is_accepted():
         validate(xml, policy=ValidationPolicy(max_response_bytes=len(xml) - 1))
 
 
-@pytest.mark.parametrize("value", ["not base64!", "PHNhbWxwOlJlc3BvbnNl*", "", "ÄÖÜ", "YQ"], ids=["text", "star", "empty", "non-ascii", "no-padding"])
+@pytest.mark.parametrize(
+    "value",
+    ["not base64!", "PHNhbWxwOlJlc3BvbnNl*", "", "ÄÖÜ", "YQ"],
+    ids=["text", "star", "empty", "non-ascii", "no-padding"],
+)
 def test_value_that_is_not_base64_is_refused(value):
     """Strict base64: no foreign characters, correct padding, not empty."""
     with pytest.raises(errors.ResponseNotBase64):
@@ -184,7 +195,8 @@ def test_naive_clock_is_a_programming_error():
 def test_entra_error_status_is_reported_with_its_codes_and_message():
     """A Requester/RequestUnsupported status with AADSTS text reaches the admin message."""
     xml = response(
-        sign=None, include_assertion=False,
+        sign=None,
+        include_assertion=False,
         status="urn:oasis:names:tc:SAML:2.0:status:Requester",
         second_status="urn:oasis:names:tc:SAML:2.0:status:RequestUnsupported",
         status_message="AADSTS75011: Authentication method 'X509' doesn't match requested authentication method 'Password'.",
@@ -223,7 +235,9 @@ def test_assertion_issuer_must_be_the_providers_entity_id():
 def test_issuer_with_a_non_entity_format_is_refused():
     """The Issuer Format, when present, must be the entity format (SAML Profiles 4.1.4.2)."""
     root = s.build_response_tree()
-    root.find(f"{{{SAML}}}Issuer").set("Format", "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress")
+    root.find(f"{{{SAML}}}Issuer").set(
+        "Format", "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
+    )
     with pytest.raises(errors.IssuerMismatch):
         validate(etree.tostring(root))
 
@@ -325,7 +339,9 @@ def test_only_bearer_confirmations_count():
     root = s.build_response_tree(sign=None)
 
     def hok(assertion):
-        assertion.find(f".//{{{SAML}}}SubjectConfirmation").set("Method", "urn:oasis:names:tc:SAML:2.0:cm:holder-of-key")
+        assertion.find(f".//{{{SAML}}}SubjectConfirmation").set(
+            "Method", "urn:oasis:names:tc:SAML:2.0:cm:holder-of-key"
+        )
 
     with pytest.raises(errors.SubjectConfirmationMissing):
         validate(resign_assertion(root, hok))
@@ -338,7 +354,9 @@ def test_any_one_fitting_bearer_confirmation_is_enough():
     def prepend_wrong(assertion):
         confirmation = assertion.find(f".//{{{SAML}}}SubjectConfirmation")
         wrong = etree.fromstring(etree.tostring(confirmation))
-        wrong.find(f"{{{SAML}}}SubjectConfirmationData").set("Recipient", "https://other.example/acs")
+        wrong.find(f"{{{SAML}}}SubjectConfirmationData").set(
+            "Recipient", "https://other.example/acs"
+        )
         confirmation.addprevious(wrong)
 
     assert validate(resign_assertion(root, prepend_wrong)).name_id == "alice@example.com"
@@ -348,7 +366,12 @@ def test_missing_name_id_is_refused():
     """The Subject must identify the user with a NameID."""
     root = s.build_response_tree(sign=None)
     with pytest.raises(errors.NameIDMissing):
-        validate(resign_assertion(root, lambda a: a.find(f".//{{{SAML}}}Subject").remove(a.find(f".//{{{SAML}}}NameID"))))
+        validate(
+            resign_assertion(
+                root,
+                lambda a: a.find(f".//{{{SAML}}}Subject").remove(a.find(f".//{{{SAML}}}NameID")),
+            )
+        )
 
 
 def test_empty_name_id_is_refused():
@@ -389,7 +412,10 @@ def test_not_before_beyond_the_clock_skew_says_how_far_ahead_the_idp_is():
 def test_skew_is_configurable():
     """A policy with a smaller skew refuses what the default accepts."""
     with pytest.raises(errors.AssertionNotYetValid):
-        validate(response(not_before=s.NOW + timedelta(seconds=30)), policy=ValidationPolicy(clock_skew=timedelta(seconds=10)))
+        validate(
+            response(not_before=s.NOW + timedelta(seconds=30)),
+            policy=ValidationPolicy(clock_skew=timedelta(seconds=10)),
+        )
 
 
 def test_expired_assertion_says_how_far_behind_the_idp_is():
@@ -409,7 +435,10 @@ def test_audience_must_include_the_sp_entity_id_with_the_entra_field():
     with pytest.raises(errors.AudienceMismatch) as info:
         validate(response(audience="https://other.example/app"))
     message = info.value.admin_message()
-    assert f"In Entra, Basic SAML Configuration > Identifier (Entity ID) must be {s.SP.entity_id}" in message
+    assert (
+        f"In Entra, Basic SAML Configuration > Identifier (Entity ID) must be {s.SP.entity_id}"
+        in message
+    )
     assert info.value.actual == ["https://other.example/app"]
 
 
@@ -447,10 +476,14 @@ def test_assertion_without_conditions_is_refused():
 def test_unknown_condition_is_refused_and_one_time_use_accepted():
     """Unknown conditions make an assertion indeterminate (SAML Core 2.5.1.1); OneTimeUse is known."""
     root = s.build_response_tree(sign=None)
-    once = resign_assertion(root, lambda a: etree.SubElement(a.find(f"{{{SAML}}}Conditions"), f"{{{SAML}}}OneTimeUse"))
+    once = resign_assertion(
+        root, lambda a: etree.SubElement(a.find(f"{{{SAML}}}Conditions"), f"{{{SAML}}}OneTimeUse")
+    )
     assert validate(once).name_id
     root = s.build_response_tree(sign=None)
-    unknown = resign_assertion(root, lambda a: etree.SubElement(a.find(f"{{{SAML}}}Conditions"), "{urn:example}Custom"))
+    unknown = resign_assertion(
+        root, lambda a: etree.SubElement(a.find(f"{{{SAML}}}Conditions"), "{urn:example}Custom")
+    )
     with pytest.raises(errors.ConditionUnsupported):
         validate(unknown)
 
@@ -511,7 +544,11 @@ def test_errors_carry_code_user_and_admin_sentences():
 
 def test_other_sp_configuration_is_honoured():
     """The SP's entity ID and ACS URL come from the ServiceProvider passed in."""
-    other = replace(s.SP, entity_id="https://console.example.com/other", acs_url="https://console.example.com/sso/other/acs")
+    other = replace(
+        s.SP,
+        entity_id="https://console.example.com/other",
+        acs_url="https://console.example.com/sso/other/acs",
+    )
     xml = s.build_response(sp=other)
     assert validate(xml, sp=other).name_id
     with pytest.raises(errors.SAMLError):
@@ -529,10 +566,14 @@ def test_posted_tree_is_released_before_the_signed_assertion_is_parsed(monkeypat
 
     def checking(data):
         gc.collect()
-        seen.append([
-            o for o in gc.get_objects()
-            if isinstance(o, etree._Element) and o.getroottree().getroot().tag == f"{{{SAMLP}}}Response"
-        ])
+        seen.append(
+            [
+                o
+                for o in gc.get_objects()
+                if isinstance(o, etree._Element)
+                and o.getroottree().getroot().tag == f"{{{SAMLP}}}Response"
+            ]
+        )
         return original(data)
 
     monkeypatch.setattr(xmldsig, "parse_canonical", checking)

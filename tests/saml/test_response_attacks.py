@@ -150,7 +150,16 @@ def xsw8():
     return root
 
 
-XSW = {"XSW1": xsw1, "XSW2": xsw2, "XSW3": xsw3, "XSW4": xsw4, "XSW5": xsw5, "XSW6": xsw6, "XSW7": xsw7, "XSW8": xsw8}
+XSW = {
+    "XSW1": xsw1,
+    "XSW2": xsw2,
+    "XSW3": xsw3,
+    "XSW4": xsw4,
+    "XSW5": xsw5,
+    "XSW6": xsw6,
+    "XSW7": xsw7,
+    "XSW8": xsw8,
+}
 
 
 # --- the other attacks ---------------------------------------------------------------
@@ -238,7 +247,8 @@ def duplicate_id_lowercase():
 def look_alike_namespace():
     """The signed assertion declares a look-alike SAML namespace: it is no assertion at all."""
     text = s.build_response().replace(
-        b'xmlns="urn:oasis:names:tc:SAML:2.0:assertion" ID', b'xmlns="urn:oasis:names:tc:SAML:2.0:assertion:" ID'
+        b'xmlns="urn:oasis:names:tc:SAML:2.0:assertion" ID',
+        b'xmlns="urn:oasis:names:tc:SAML:2.0:assertion:" ID',
     )
     return text
 
@@ -252,22 +262,36 @@ def empty_reference_uri():
 
 
 def extra_transform():
-    return tree(signature_options={"transforms": (s.ENVELOPED, s.EXC_C14N, "http://www.w3.org/TR/1999/REC-xpath-19991116")})
+    return tree(
+        signature_options={
+            "transforms": (s.ENVELOPED, s.EXC_C14N, "http://www.w3.org/TR/1999/REC-xpath-19991116")
+        }
+    )
 
 
 def with_comments_transform():
-    return tree(signature_options={"transforms": (s.ENVELOPED, "http://www.w3.org/2001/10/xml-exc-c14n#WithComments")})
+    return tree(
+        signature_options={
+            "transforms": (s.ENVELOPED, "http://www.w3.org/2001/10/xml-exc-c14n#WithComments")
+        }
+    )
 
 
 def with_prolog(prolog: bytes) -> Callable[[], bytes]:
     def build():
         return b'<?xml version="1.0"?>' + prolog + s.build_response()
+
     return build
 
 
 def with_entity_in_name_id(prolog: bytes, reference: bytes) -> Callable[[], bytes]:
     def build():
-        return b'<?xml version="1.0"?>' + prolog + s.build_response().replace(b"alice@example.com</NameID>", reference + b"</NameID>")
+        return (
+            b'<?xml version="1.0"?>'
+            + prolog
+            + s.build_response().replace(b"alice@example.com</NameID>", reference + b"</NameID>")
+        )
+
     return build
 
 
@@ -325,7 +349,9 @@ ATTACKS = [
     Attack("foreign-key-cert-in-keyinfo", foreign_key_with_cert_in_key_info, SignatureUntrustedKey),
     Attack("digest-mismatch", digest_mismatch, DigestMismatch),
     Attack("response-signed-assertion-changed", response_signed_assertion_changed, DigestMismatch),
-    Attack("second-unsigned-assertion", second_unsigned_assertion_after, errors.AssertionCountInvalid),
+    Attack(
+        "second-unsigned-assertion", second_unsigned_assertion_after, errors.AssertionCountInvalid
+    ),
     Attack("unsigned-assertion-first", unsigned_assertion_first, errors.AssertionCountInvalid),
     Attack("assertion-in-advice", assertion_in_advice, errors.AssertionCountInvalid),
     Attack("assertion-in-extensions", assertion_in_extensions, errors.AssertionCountInvalid),
@@ -337,16 +363,51 @@ ATTACKS = [
     Attack("with-comments-transform", with_comments_transform, SignatureTransformForbidden),
     Attack("expired", tree, errors.AssertionExpired, now_offset=timedelta(hours=2)),
     Attack("not-yet-valid", tree, errors.AssertionNotYetValid, now_offset=-timedelta(minutes=10)),
-    Attack("wrong-audience", lambda: tree(audience="https://other.example/app"), errors.AudienceMismatch),
-    Attack("wrong-recipient", lambda: tree(recipient="https://evil.example/acs"), errors.RecipientMismatch),
-    Attack("wrong-destination", lambda: tree(destination="https://evil.example/acs"), errors.DestinationMismatch),
-    Attack("wrong-issuer", lambda: tree(issuer="https://sts.windows.net/evil/"), errors.IssuerMismatch),
-    Attack("wrong-status", lambda: tree(status="urn:oasis:names:tc:SAML:2.0:status:Responder"), errors.StatusNotSuccess),
-    Attack("unsolicited", lambda: tree(in_response_to=None, subject_in_response_to=None), errors.UnsolicitedResponse),
-    Attack("in-response-to-mismatch", tree, errors.InResponseToMismatch, request_id="_other_request"),
+    Attack(
+        "wrong-audience",
+        lambda: tree(audience="https://other.example/app"),
+        errors.AudienceMismatch,
+    ),
+    Attack(
+        "wrong-recipient",
+        lambda: tree(recipient="https://evil.example/acs"),
+        errors.RecipientMismatch,
+    ),
+    Attack(
+        "wrong-destination",
+        lambda: tree(destination="https://evil.example/acs"),
+        errors.DestinationMismatch,
+    ),
+    Attack(
+        "wrong-issuer", lambda: tree(issuer="https://sts.windows.net/evil/"), errors.IssuerMismatch
+    ),
+    Attack(
+        "wrong-status",
+        lambda: tree(status="urn:oasis:names:tc:SAML:2.0:status:Responder"),
+        errors.StatusNotSuccess,
+    ),
+    Attack(
+        "unsolicited",
+        lambda: tree(in_response_to=None, subject_in_response_to=None),
+        errors.UnsolicitedResponse,
+    ),
+    Attack(
+        "in-response-to-mismatch", tree, errors.InResponseToMismatch, request_id="_other_request"
+    ),
     Attack("dtd", with_prolog(b"<!DOCTYPE samlp:Response>"), xml_module.XMLForbiddenConstruct),
-    Attack("external-entity", with_entity_in_name_id(b'<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>', b"&x;"), xml_module.XMLForbiddenConstruct),
-    Attack("entity-expansion", with_entity_in_name_id(b'<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>', b"&c;"), xml_module.XMLForbiddenConstruct),
+    Attack(
+        "external-entity",
+        with_entity_in_name_id(b'<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>', b"&x;"),
+        xml_module.XMLForbiddenConstruct,
+    ),
+    Attack(
+        "entity-expansion",
+        with_entity_in_name_id(
+            b'<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>',
+            b"&c;",
+        ),
+        xml_module.XMLForbiddenConstruct,
+    ),
     Attack("deeply-nested", deeply_nested, xml_module.XMLTooDeep),
     Attack("not-base64", None, errors.ResponseNotBase64, raw="<samlp:Response/>"),
     Attack("not-xml", None, xml_module.XMLMalformed, raw=s.encode(b"this is not xml")),
@@ -364,15 +425,22 @@ def run(attack: Attack):
         built = attack.build()
         value = s.encode(built if isinstance(built, bytes) else etree.tostring(built))
     return validate_response(
-        value, sp=s.SP, idp=s.idp_config(), expected=s.expected(attack.request_id),
-        policy=attack.policy, now=s.NOW + attack.now_offset,
+        value,
+        sp=s.SP,
+        idp=s.idp_config(),
+        expected=s.expected(attack.request_id),
+        policy=attack.policy,
+        now=s.NOW + attack.now_offset,
     )
 
 
 def test_baseline_validates():
     """The unmodified fixture is accepted, so each refusal below is caused by its change alone."""
     for sign in ("assertion", "response", "both"):
-        assert run(Attack("baseline", lambda: tree(sign=sign), type(None))).name_id == "alice@example.com"
+        assert (
+            run(Attack("baseline", lambda: tree(sign=sign), type(None))).name_id
+            == "alice@example.com"
+        )
 
 
 @pytest.mark.parametrize("attack", ATTACKS, ids=[a.name for a in ATTACKS])
@@ -386,7 +454,9 @@ def test_attack_is_refused_with_its_own_error(attack):
 
 def test_sha1_is_accepted_with_the_insecure_switch():
     """The same SHA-1 fixture passes when the provider is explicitly set to insecure_allow_sha1."""
-    attack = Attack("sha1-allowed", sha1, type(None), policy=ValidationPolicy(insecure_allow_sha1=True))
+    attack = Attack(
+        "sha1-allowed", sha1, type(None), policy=ValidationPolicy(insecure_allow_sha1=True)
+    )
     assert run(attack).name_id == "alice@example.com"
 
 
@@ -412,7 +482,9 @@ def test_comment_injection_in_attribute_values_reads_the_whole_value():
     value.text = "user"
     value.append(etree.Comment("x"))
     value[-1].tail = ".evil.test"
-    assert run(Attack("comment", lambda: root, type(None))).attributes["role"] == ("user.evil.test",)
+    assert run(Attack("comment", lambda: root, type(None))).attributes["role"] == (
+        "user.evil.test",
+    )
 
 
 # Defence in depth: even without the one-assertion rule, verifying the
@@ -460,9 +532,11 @@ def test_random_corruption_only_ever_raises_saml_errors():
                 if action < 0.5:
                     data[position] = rng.randrange(256)
                 elif action < 0.8:
-                    del data[position:position + rng.randint(1, 40)]
+                    del data[position : position + rng.randint(1, 40)]
                 else:
-                    data[position:position] = rng.choice([b"<", b">", b"&", b'"', b"<!--", b"]]>", b"\x00", b"<a>"])
+                    data[position:position] = rng.choice(
+                        [b"<", b">", b"&", b'"', b"<!--", b"]]>", b"\x00", b"<a>"]
+                    )
             try:
                 run(Attack("fuzz", lambda: bytes(data), type(None)))
             except errors.SAMLError:

@@ -58,7 +58,9 @@ def test_signed_requests_metadata_matches_golden_file():
     assert_matches_golden("sp-metadata-signed-requests.xml", _signed_requests())
 
 
-@pytest.mark.parametrize("build", [_unsigned_requests, _signed_requests], ids=["unsigned", "signed"])
+@pytest.mark.parametrize(
+    "build", [_unsigned_requests, _signed_requests], ids=["unsigned", "signed"]
+)
 def test_metadata_is_valid_against_the_oasis_metadata_schema(build):
     """Every variant validates against saml-schema-metadata-2.0.xsd (element order included)."""
     assert_schema_valid(build(), METADATA_XSD)
@@ -79,8 +81,9 @@ def test_entity_id_and_default_post_acs_are_advertised():
     root = _root(_unsigned_requests())
     assert root.get("entityID") == sp.entity_id
     services = root.findall("md:SPSSODescriptor/md:AssertionConsumerService", NS)
-    assert [(s.get("Binding"), s.get("Location"), s.get("index"), s.get("isDefault"))
-            for s in services] == [(BINDING_POST, sp.acs_url, "0", "true")]
+    assert [
+        (s.get("Binding"), s.get("Location"), s.get("index"), s.get("isDefault")) for s in services
+    ] == [(BINDING_POST, sp.acs_url, "0", "true")]
 
 
 def test_want_assertions_signed_is_always_true():
@@ -91,8 +94,14 @@ def test_want_assertions_signed_is_always_true():
 
 def test_authn_requests_signed_follows_the_tenant_setting():
     """AuthnRequestsSigned is true exactly when the tenant signs its requests."""
-    assert _root(_unsigned_requests()).find("md:SPSSODescriptor", NS).get("AuthnRequestsSigned") == "false"
-    assert _root(_signed_requests()).find("md:SPSSODescriptor", NS).get("AuthnRequestsSigned") == "true"
+    assert (
+        _root(_unsigned_requests()).find("md:SPSSODescriptor", NS).get("AuthnRequestsSigned")
+        == "false"
+    )
+    assert (
+        _root(_signed_requests()).find("md:SPSSODescriptor", NS).get("AuthnRequestsSigned")
+        == "true"
+    )
 
 
 def test_protocol_support_is_saml_2_0():
@@ -124,7 +133,9 @@ def test_encryption_key_descriptor_only_when_an_encryption_certificate_is_set():
 
 def test_encryption_key_descriptor_lists_the_accepted_algorithms_in_preference_order():
     """SAML Metadata 2.4.1.1: EncryptionMethod elements name what the SP decrypts, AES-GCM first, no RSA 1.5."""
-    descriptor = _root(_signed_requests()).find("md:SPSSODescriptor/md:KeyDescriptor[@use='encryption']", NS)
+    descriptor = _root(_signed_requests()).find(
+        "md:SPSSODescriptor/md:KeyDescriptor[@use='encryption']", NS
+    )
     assert [m.get("Algorithm") for m in descriptor.findall("md:EncryptionMethod", NS)] == [
         "http://www.w3.org/2009/xmlenc11#aes256-gcm",
         "http://www.w3.org/2009/xmlenc11#aes128-gcm",
@@ -132,7 +143,9 @@ def test_encryption_key_descriptor_lists_the_accepted_algorithms_in_preference_o
         "http://www.w3.org/2009/xmlenc11#rsa-oaep",
         "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p",
     ]
-    signing = _root(_signed_requests()).find("md:SPSSODescriptor/md:KeyDescriptor[@use='signing']", NS)
+    signing = _root(_signed_requests()).find(
+        "md:SPSSODescriptor/md:KeyDescriptor[@use='signing']", NS
+    )
     assert signing.find("md:EncryptionMethod", NS) is None
 
 
@@ -160,7 +173,8 @@ def test_valid_until_in_another_zone_is_written_in_utc():
     """SAML Core 1.3.3: times are UTC; an offset is converted, not copied."""
     plus_two = timezone(timedelta(hours=2))
     xml = build_sp_metadata(
-        service_provider(signing=False), sign_requests=False,
+        service_provider(signing=False),
+        sign_requests=False,
         valid_until=datetime(2027, 1, 1, 2, 0, tzinfo=plus_two),
     )
     assert _root(xml).get("validUntil") == "2027-01-01T00:00:00Z"
@@ -197,7 +211,10 @@ def test_unreadable_sp_certificate_is_refused():
     """A corrupted stored certificate is reported, not published."""
     from dataclasses import replace
 
-    sp = replace(service_provider(signing=True), signing_cert_pem=b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+    sp = replace(
+        service_provider(signing=True),
+        signing_cert_pem=b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+    )
     with pytest.raises(SPCertificateUnreadable) as info:
         build_sp_metadata(sp, sign_requests=True)
     assert info.value.code == "saml.sp_certificate_unreadable"

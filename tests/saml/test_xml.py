@@ -22,7 +22,13 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
 ]>
 <lolz>&lol5;</lolz>"""
 
-QUADRATIC_BLOWUP = b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "' + b"x" * 5000 + b'">]><r>' + b"&a;" * 200 + b"</r>"
+QUADRATIC_BLOWUP = (
+    b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "'
+    + b"x" * 5000
+    + b'">]><r>'
+    + b"&a;" * 200
+    + b"</r>"
+)
 
 XXE_FILE = b"""<?xml version="1.0"?>
 <!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
@@ -53,8 +59,26 @@ XINCLUDE = b"""<r xmlns:xi="http://www.w3.org/2001/XInclude"><xi:include href="f
 
 @pytest.mark.parametrize(
     "document",
-    [BILLION_LAUGHS, QUADRATIC_BLOWUP, XXE_FILE, XXE_NETWORK, EXTERNAL_DTD, PUBLIC_DTD, PARAMETER_ENTITY, INTERNAL_ENTITY],
-    ids=["billion-laughs", "quadratic-blowup", "xxe-file", "xxe-network", "external-dtd", "public-dtd", "parameter-entity", "internal-entity"],
+    [
+        BILLION_LAUGHS,
+        QUADRATIC_BLOWUP,
+        XXE_FILE,
+        XXE_NETWORK,
+        EXTERNAL_DTD,
+        PUBLIC_DTD,
+        PARAMETER_ENTITY,
+        INTERNAL_ENTITY,
+    ],
+    ids=[
+        "billion-laughs",
+        "quadratic-blowup",
+        "xxe-file",
+        "xxe-network",
+        "external-dtd",
+        "public-dtd",
+        "parameter-entity",
+        "internal-entity",
+    ],
 )
 def test_document_type_declarations_are_forbidden(document):
     """Any DTD is refused, which takes every entity attack with it."""
@@ -132,7 +156,13 @@ def test_utf16_document_with_bom_is_read_as_utf16():
 def test_utf16_dtd_is_still_forbidden():
     """Re-encoding an attack as UTF-16 does not hide its DTD."""
     with pytest.raises(XMLForbiddenConstruct):
-        parse_untrusted(INTERNAL_ENTITY.replace(b'<?xml version="1.0"?>', b'<?xml version="1.0" encoding="UTF-16"?>').decode().encode("utf-16"))
+        parse_untrusted(
+            INTERNAL_ENTITY.replace(
+                b'<?xml version="1.0"?>', b'<?xml version="1.0" encoding="UTF-16"?>'
+            )
+            .decode()
+            .encode("utf-16")
+        )
 
 
 def test_utf7_encoded_dtd_is_not_interpreted():

@@ -52,10 +52,14 @@ def signxml_signed(element, key, *, algorithm="rsa-sha256"):
     placeholder = etree.Element(f"{{{DS}}}Signature", Id="placeholder", nsmap={"ds": DS})
     element.insert(1, placeholder)
     signer = XMLSigner(
-        method=methods.enveloped, signature_algorithm=algorithm, digest_algorithm="sha256",
+        method=methods.enveloped,
+        signature_algorithm=algorithm,
+        digest_algorithm="sha256",
         c14n_algorithm="http://www.w3.org/2001/10/xml-exc-c14n#",
     )
-    signed = signer.sign(element, key=key.key_pem, cert=key.cert_pem.decode(), reference_uri="#" + element.get("ID"))
+    signed = signer.sign(
+        element, key=key.key_pem, cert=key.cert_pem.decode(), reference_uri="#" + element.get("ID")
+    )
     return parse_untrusted(etree.tostring(signed))
 
 
@@ -112,7 +116,9 @@ def test_signature_made_by_signxml_is_accepted():
 def test_signxml_accepts_what_our_test_signer_makes():
     """The shared test signer is checked against signxml, so fixtures are real signatures."""
     assertion = signed_assertion()
-    result = XMLVerifier().verify(assertion, x509_cert=s.keypair().cert_pem.decode(), expect_references=1)
+    result = XMLVerifier().verify(
+        assertion, x509_cert=s.keypair().cert_pem.decode(), expect_references=1
+    )
     assert result.signed_xml.get("ID") == s.ASSERTION_ID
 
 
@@ -124,9 +130,13 @@ def test_pretty_printed_document_signed_by_signxml_is_accepted():
     placeholder.tail = "\n  "
     pretty.insert(1, placeholder)
     signed = XMLSigner(
-        method=methods.enveloped, signature_algorithm="rsa-sha256", digest_algorithm="sha256",
+        method=methods.enveloped,
+        signature_algorithm="rsa-sha256",
+        digest_algorithm="sha256",
         c14n_algorithm="http://www.w3.org/2001/10/xml-exc-c14n#",
-    ).sign(pretty, key=key.key_pem, cert=key.cert_pem.decode(), reference_uri="#" + pretty.get("ID"))
+    ).sign(
+        pretty, key=key.key_pem, cert=key.cert_pem.decode(), reference_uri="#" + pretty.get("ID")
+    )
     assertion = parse_untrusted(etree.tostring(signed))
     assert assertion.find(f"{{{DS}}}Signature").tail == "\n  "
     assert verify_signed_element(assertion, certs()) is not None
@@ -205,7 +215,9 @@ def test_unsigned_element_is_refused():
 def test_signature_in_another_namespace_does_not_count():
     """A Signature element outside the XML-DSig namespace is not a signature."""
     assertion = signed_assertion()
-    text = etree.tostring(assertion.getroottree()).replace(DS.encode(), b"http://www.w3.org/2000/09/xmldsig-more#")
+    text = etree.tostring(assertion.getroottree()).replace(
+        DS.encode(), b"http://www.w3.org/2000/09/xmldsig-more#"
+    )
     posted = parse_untrusted(text).find(f"{{{SAML}}}Assertion")
     with pytest.raises(SignatureMissing):
         verify_signed_element(posted, certs())
@@ -238,7 +250,9 @@ def test_changed_signed_info_is_invalid():
     canonical = etree.tostring(
         _without_signature(assertion), method="c14n", exclusive=True, with_comments=False
     )
-    assertion.find(f".//{{{DS}}}DigestValue").text = base64.b64encode(hashlib.sha256(canonical).digest()).decode()
+    assertion.find(f".//{{{DS}}}DigestValue").text = base64.b64encode(
+        hashlib.sha256(canonical).digest()
+    ).decode()
     with pytest.raises(SignatureInvalid):
         verify_signed_element(assertion, certs())
 
@@ -289,13 +303,19 @@ def test_sha1_is_refused_with_the_entra_fix_in_the_hint(options):
     with pytest.raises(SHA1Refused) as info:
         verify_signed_element(signed_assertion(**options), certs())
     assert info.value.code == "saml.sha1_refused"
-    assert "SHA-256" in info.value.admin_message() and "SAML Signing Certificate" in info.value.admin_message()
+    assert (
+        "SHA-256" in info.value.admin_message()
+        and "SAML Signing Certificate" in info.value.admin_message()
+    )
 
 
 def test_sha1_is_accepted_with_the_insecure_switch():
     """insecure_allow_sha1 lets an old IdP's SHA-1 signature through."""
     assertion = signed_assertion(signature_method=s.RSA_SHA1, digest_method=s.SHA1)
-    assert verify_signed_element(assertion, certs(), policy=ValidationPolicy(insecure_allow_sha1=True)) is not None
+    assert (
+        verify_signed_element(assertion, certs(), policy=ValidationPolicy(insecure_allow_sha1=True))
+        is not None
+    )
 
 
 @pytest.mark.parametrize(
@@ -343,7 +363,17 @@ def test_signed_info_canonicalization_other_than_exclusive_is_refused(c14n):
         (s.ENVELOPED, s.EXC_C14N, s.EXC_C14N),
         (),
     ],
-    ids=["extra-xpath", "with-comments", "inclusive", "xslt", "swapped", "no-enveloped", "no-c14n", "doubled", "none"],
+    ids=[
+        "extra-xpath",
+        "with-comments",
+        "inclusive",
+        "xslt",
+        "swapped",
+        "no-enveloped",
+        "no-c14n",
+        "doubled",
+        "none",
+    ],
 )
 def test_transforms_other_than_enveloped_then_exclusive_are_refused(transforms):
     """Exactly enveloped-signature then exclusive C14N (SAML Core 5.4.4); anything else fails closed."""
@@ -354,7 +384,13 @@ def test_transforms_other_than_enveloped_then_exclusive_are_refused(transforms):
 
 @pytest.mark.parametrize(
     "uri",
-    ["", "#_other", "#xpointer(id('_00000000-0000-4000-8000-000000000002'))", "#xpointer(/)", "_00000000-0000-4000-8000-000000000002"],
+    [
+        "",
+        "#_other",
+        "#xpointer(id('_00000000-0000-4000-8000-000000000002'))",
+        "#xpointer(/)",
+        "_00000000-0000-4000-8000-000000000002",
+    ],
     ids=["empty", "other-id", "xpointer-id", "xpointer-root", "no-hash"],
 )
 def test_reference_must_point_at_the_signed_element(uri):
@@ -389,7 +425,9 @@ def test_id_attribute_in_another_case_is_not_the_id():
         verify_signed_element(assertion, certs())
 
 
-@pytest.mark.parametrize("attribute", ["ID", "Id", "id", "{http://www.w3.org/XML/1998/namespace}id"])
+@pytest.mark.parametrize(
+    "attribute", ["ID", "Id", "id", "{http://www.w3.org/XML/1998/namespace}id"]
+)
 def test_same_id_elsewhere_in_the_document_is_refused(attribute):
     """A twin element with the signed ID (in any spelling) is a wrapping attempt: saml.duplicate_id."""
     assertion = signed_assertion()

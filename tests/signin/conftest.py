@@ -28,7 +28,9 @@ def sso_org(test_org, provider):
 @pytest.fixture
 def sso_user(make_user, sso_org):
     """A user of the SSO test org, without a password (SSO users need none)."""
-    return make_user("Ada.Lovelace@example.org", org=sso_org, password=None, first_name="A", last_name="L")
+    return make_user(
+        "Ada.Lovelace@example.org", org=sso_org, password=None, first_name="A", last_name="L"
+    )
 
 
 class Browser:

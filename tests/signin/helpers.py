@@ -38,10 +38,18 @@ BINDING_REDIRECT = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
 BINDING_POST = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
 
 
-def metadata(entity_id: str, sso_url: str, kp: signing.KeyPair, *, bindings: tuple[str, ...] = (BINDING_REDIRECT,)) -> bytes:
+def metadata(
+    entity_id: str,
+    sso_url: str,
+    kp: signing.KeyPair,
+    *,
+    bindings: tuple[str, ...] = (BINDING_REDIRECT,),
+) -> bytes:
     """Return IdP metadata with one signing certificate and a sign-in URL per binding (SAML Metadata 2.4.3)."""
     cert = base64.b64encode(kp.cert_der).decode("ascii")
-    services = "".join(f'<md:SingleSignOnService Binding="{b}" Location="{sso_url}"/>' for b in bindings)
+    services = "".join(
+        f'<md:SingleSignOnService Binding="{b}" Location="{sso_url}"/>' for b in bindings
+    )
     return (
         f'<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
         f'xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="{entity_id}">'
@@ -53,8 +61,15 @@ def metadata(entity_id: str, sso_url: str, kp: signing.KeyPair, *, bindings: tup
     ).encode()
 
 
-def make_provider(tenant, name: str = "Entra ID", *, entity_id: str = ENTITY_A, sso_url: str = SSO_URL_A,
-                  kp: signing.KeyPair | None = None, bindings: tuple[str, ...] = (BINDING_REDIRECT,)):
+def make_provider(
+    tenant,
+    name: str = "Entra ID",
+    *,
+    entity_id: str = ENTITY_A,
+    sso_url: str = SSO_URL_A,
+    kp: signing.KeyPair | None = None,
+    bindings: tuple[str, ...] = (BINDING_REDIRECT,),
+):
     """Create a provider from uploaded metadata that trusts ``kp`` (default: the "idp-a" key)."""
     from ssoconsole.sso.providers import create_provider
 
@@ -86,9 +101,17 @@ def parse_redirect(location: str) -> dict:
     }
 
 
-def answer(tenant, request_id: str | None, name_id: str, *, entity_id: str = ENTITY_A,
-           kp: signing.KeyPair | None = None, now: datetime | None = None, assertion_id: str | None = None,
-           **options) -> str:
+def answer(
+    tenant,
+    request_id: str | None,
+    name_id: str,
+    *,
+    entity_id: str = ENTITY_A,
+    kp: signing.KeyPair | None = None,
+    now: datetime | None = None,
+    assertion_id: str | None = None,
+    **options,
+) -> str:
     """Return the base64 SAMLResponse the test IdP sends for ``name_id`` in answer to ``request_id``.
 
     Shaped like Entra ID's (signed assertion, default claims), addressed to the
@@ -104,10 +127,17 @@ def answer(tenant, request_id: str | None, name_id: str, *, entity_id: str = ENT
     attributes = dict(signing.DEFAULT_ATTRIBUTES)
     attributes.update(options.pop("extra_attributes", {}))
     tree = signing.build_response_tree(
-        key=kp or key(), now=now, sp=sp, issuer=entity_id, name_id=name_id,
-        in_response_to=request_id, subject_in_response_to=request_id,
-        response_id="_" + uuid.uuid4().hex, assertion_id=assertion_id or "_" + uuid.uuid4().hex,
-        attributes=options.pop("attributes", attributes), **options,
+        key=kp or key(),
+        now=now,
+        sp=sp,
+        issuer=entity_id,
+        name_id=name_id,
+        in_response_to=request_id,
+        subject_in_response_to=request_id,
+        response_id="_" + uuid.uuid4().hex,
+        assertion_id=assertion_id or "_" + uuid.uuid4().hex,
+        attributes=options.pop("attributes", attributes),
+        **options,
     )
     return signing.encode(tree)
 

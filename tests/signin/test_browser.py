@@ -51,7 +51,9 @@ class LoginPageIdP:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
         if path == "/sso/redirect" and method == "GET":
             query = environ.get("QUERY_STRING", "")
-            request = self.idp.parse_authn_request(query, binding=BINDING_REDIRECT)  # refuses what pysaml2 refuses
+            request = self.idp.parse_authn_request(
+                query, binding=BINDING_REDIRECT
+            )  # refuses what pysaml2 refuses
             page = (
                 "<!DOCTYPE html><html><body><h1>pysaml2 test IdP</h1>"
                 f"<p>Sign in for {html.escape(request.issuer)}</p>"
@@ -64,19 +66,26 @@ class LoginPageIdP:
             return self._reply(start_response, "200 OK", page.encode())
         if path == "/login" and method == "POST":
             length = int(environ.get("CONTENT_LENGTH") or 0)
-            form = {k: v[0] for k, v in parse_qs(environ["wsgi.input"].read(length).decode()).items()}
+            form = {
+                k: v[0] for k, v in parse_qs(environ["wsgi.input"].read(length).decode()).items()
+            }
             if form.get("password") != IDP_PASSWORD:
                 return self._reply(start_response, "401 Unauthorized", b"wrong password")
             request = self.idp.parse_authn_request(form["query"], binding=BINDING_REDIRECT)
             user = User(email=form["email"], given_name="Ada", surname="Lovelace")
             acs_url, value = self.idp.answer(request, user=user)
             self.signed_in.append(form["email"])
-            return self._reply(start_response, "200 OK", post_form(acs_url, value, request.relay_state))
+            return self._reply(
+                start_response, "200 OK", post_form(acs_url, value, request.relay_state)
+            )
         return self._reply(start_response, "404 Not Found", b"not found")
 
     @staticmethod
     def _reply(start_response, status, body: bytes):
-        start_response(status, [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))])
+        start_response(
+            status,
+            [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))],
+        )
         return [body]
 
 
@@ -84,7 +93,11 @@ class LoginPageIdP:
 def served_idp(workdir: Path, sp_metadata: bytes):
     """Serve pysaml2 with the login page on a free loopback port, in a thread."""
     httpd = make_server("127.0.0.1", 0, lambda e, s: [], handler_class=_Quiet)
-    idp = PysamlIdP(workdir=workdir, sp_metadata=[sp_metadata], base_url=f"http://127.0.0.1:{httpd.server_address[1]}")
+    idp = PysamlIdP(
+        workdir=workdir,
+        sp_metadata=[sp_metadata],
+        base_url=f"http://127.0.0.1:{httpd.server_address[1]}",
+    )
     app = LoginPageIdP(idp)
     httpd.set_app(app)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
@@ -127,8 +140,9 @@ def _provider_for(tenant, ada, idp_app):
     return provider
 
 
-def test_chromium_signs_in_through_the_pysaml2_idp_and_lands_in_the_console(page, console_url, tenant, ada,
-                                                                            tmp_path):
+def test_chromium_signs_in_through_the_pysaml2_idp_and_lands_in_the_console(
+    page, console_url, tenant, ada, tmp_path
+):
     with served_idp(tmp_path, sp_metadata_xml(tenant)) as idp_app:
         _provider_for(tenant, ada, idp_app)
         _sign_in_at_the_idp(page, f"{console_url}/login?next=/console/", ada.username, idp_app)

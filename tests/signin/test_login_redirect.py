@@ -19,14 +19,22 @@ from ssoconsole.sso.sp_identity import sp_identity
 from . import helpers
 
 
-def test_an_sso_user_is_sent_to_the_idp_with_samlrequest_relaystate_and_a_cookie(browser_client, sso_user, tenant):
+def test_an_sso_user_is_sent_to_the_idp_with_samlrequest_relaystate_and_a_cookie(
+    browser_client, sso_user, tenant
+):
     """302 to the provider's HTTP-Redirect URL; the AuthnRequest names our entity ID and ACS; a cookie binds it."""
     started = browser_client.start(sso_user.username)
     assert started["url"] == helpers.SSO_URL_A
-    assert started["issuer"] == f"http://testserver/{tenant.id}" or started["issuer"].endswith(f"/{tenant.id}")
+    assert started["issuer"] == f"http://testserver/{tenant.id}" or started["issuer"].endswith(
+        f"/{tenant.id}"
+    )
     assert started["acs"].endswith(f"/sso/{tenant.id}/acs")
     record = SignInRequest.objects.get(request_id=started["id"])
-    assert record.tenant_id == tenant.id and record.username == sso_user.username and not record.test_mode
+    assert (
+        record.tenant_id == tenant.id
+        and record.username == sso_user.username
+        and not record.test_mode
+    )
     cookie = started["response"].cookies[outstanding.cookie_name(started["relay_state"])]
     assert cookie["httponly"] and cookie["path"] == f"/sso/{tenant.id}/acs"
     assert cookie["samesite"] == "Lax" and not cookie["secure"]  # plain-http development base URL
@@ -62,10 +70,16 @@ def test_under_https_the_cookie_is_samesite_none_and_secure(browser_client, sso_
 
 def test_the_request_follows_the_providers_request_settings(browser_client, sso_user, provider):
     """NameIDPolicy, RequestedAuthnContext and ForceAuthn come from "Set SAML attributes for SSO"."""
-    set_advanced_settings(provider, authn_context_class_ref="urn:oasis:names:tc:SAML:2.0:ac:classes:Password",
-                          force_authn=True)
+    set_advanced_settings(
+        provider,
+        authn_context_class_ref="urn:oasis:names:tc:SAML:2.0:ac:classes:Password",
+        force_authn=True,
+    )
     root = browser_client.start(sso_user.username)["root"]
-    ns = {"samlp": "urn:oasis:names:tc:SAML:2.0:protocol", "saml": "urn:oasis:names:tc:SAML:2.0:assertion"}
+    ns = {
+        "samlp": "urn:oasis:names:tc:SAML:2.0:protocol",
+        "saml": "urn:oasis:names:tc:SAML:2.0:assertion",
+    }
     assert root.get("ForceAuthn") == "true"
     ref = root.find("samlp:RequestedAuthnContext/saml:AuthnContextClassRef", ns)
     assert ref is not None and ref.text == "urn:oasis:names:tc:SAML:2.0:ac:classes:Password"
@@ -73,7 +87,10 @@ def test_the_request_follows_the_providers_request_settings(browser_client, sso_
 
 
 def test_a_provider_that_signs_requests_gets_a_query_signed_with_the_tenants_sp_key(
-    browser_client, sso_user, provider, tenant,
+    browser_client,
+    sso_user,
+    provider,
+    tenant,
 ):
     """SAML Bindings 3.4.4.1: RSA-SHA256 over SAMLRequest, RelayState and SigAlg, verifiable with the SP certificate."""
     set_advanced_settings(provider, sign_requests=True)
@@ -82,9 +99,13 @@ def test_a_provider_that_signs_requests_gets_a_query_signed_with_the_tenants_sp_
     assert query["SigAlg"] == "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
     raw = started["response"]["Location"].split("?", 1)[1]
     fields = dict(part.split("=", 1) for part in raw.split("&"))
-    signed = "&".join(f"{name}={fields[name]}" for name in ("SAMLRequest", "RelayState", "SigAlg")).encode()
+    signed = "&".join(
+        f"{name}={fields[name]}" for name in ("SAMLRequest", "RelayState", "SigAlg")
+    ).encode()
     certificate = x509.load_pem_x509_certificate(sp_identity(tenant).certificate_pem.encode())
-    certificate.public_key().verify(base64.b64decode(query["Signature"]), signed, padding.PKCS1v15(), hashes.SHA256())
+    certificate.public_key().verify(
+        base64.b64decode(query["Signature"]), signed, padding.PKCS1v15(), hashes.SHA256()
+    )
     assert quote(query["RelayState"], safe="") == fields["RelayState"]
 
 
@@ -100,16 +121,25 @@ def test_a_local_user_keeps_the_password_step_in_an_sso_org(client, make_user, s
 def test_a_user_with_a_live_session_needs_no_idp_round_trip(browser_client, sso_user, tenant):
     """SPEC section 4: until the session ends, no new prompt; /login goes straight to the page asked for."""
     started = browser_client.start(sso_user.username)
-    browser_client.post_acs(helpers.answer(tenant, started["id"], sso_user.username), started["relay_state"])
-    again = browser_client.client.get("/login", {"username": sso_user.username, "next": "/console/users/"})
+    browser_client.post_acs(
+        helpers.answer(tenant, started["id"], sso_user.username), started["relay_state"]
+    )
+    again = browser_client.client.get(
+        "/login", {"username": sso_user.username, "next": "/console/users/"}
+    )
     assert again.status_code == 302 and again["Location"] == "/console/users/"
     assert SignInRequest.objects.filter(username=sso_user.username).count() == 1
 
 
 def test_several_providers_are_listed_by_display_name(browser_client, sso_user, tenant):
     """Tutorial Step 3: with more than one provider, users see a list to choose from."""
-    helpers.make_provider(tenant, "Okta Workforce", entity_id=helpers.ENTITY_B, sso_url=helpers.SSO_URL_B,
-                          kp=helpers.key("idp-b"))
+    helpers.make_provider(
+        tenant,
+        "Okta Workforce",
+        entity_id=helpers.ENTITY_B,
+        sso_url=helpers.SSO_URL_B,
+        kp=helpers.key("idp-b"),
+    )
     response = browser_client.client.get("/login", {"username": sso_user.username})
     assert response.status_code == 200
     page = response.content.decode()
@@ -117,27 +147,46 @@ def test_several_providers_are_listed_by_display_name(browser_client, sso_user, 
     assert page.index("Entra ID") < page.index("Okta Workforce")
 
 
-def test_choosing_another_orgs_provider_names_the_right_one(browser_client, sso_user, tenant, provider):
+def test_choosing_another_orgs_provider_names_the_right_one(
+    browser_client, sso_user, tenant, provider
+):
     """SPEC section 4: the wrong pick fails with a clear message that names the provider to pick."""
-    other = helpers.make_provider(tenant, "Okta Workforce", entity_id=helpers.ENTITY_B, sso_url=helpers.SSO_URL_B,
-                                  kp=helpers.key("idp-b"))
+    other = helpers.make_provider(
+        tenant,
+        "Okta Workforce",
+        entity_id=helpers.ENTITY_B,
+        sso_url=helpers.SSO_URL_B,
+        kp=helpers.key("idp-b"),
+    )
     c = browser_client.client
     c.get("/login", {"username": sso_user.username})
-    wrong = c.post("/sso/choose-provider", {"username": sso_user.username, "provider": str(other.id)})
+    wrong = c.post(
+        "/sso/choose-provider", {"username": sso_user.username, "provider": str(other.id)}
+    )
     assert wrong.status_code == 400
     text = html.unescape(wrong.content.decode())
-    assert "“Okta Workforce” is not your organization's identity provider. Choose “Entra ID”." in text
-    assert AuditEvent.objects.filter(reason_code="sso.wrong_provider", actor_id=sso_user.id).exists()
-    right = c.post("/sso/choose-provider", {"username": sso_user.username, "provider": str(provider.id)})
+    assert (
+        "“Okta Workforce” is not your organization's identity provider. Choose “Entra ID”." in text
+    )
+    assert AuditEvent.objects.filter(
+        reason_code="sso.wrong_provider", actor_id=sso_user.id
+    ).exists()
+    right = c.post(
+        "/sso/choose-provider", {"username": sso_user.username, "provider": str(provider.id)}
+    )
     assert right.status_code == 302 and right["Location"].startswith(helpers.SSO_URL_A)
 
 
-def test_sso_redirects_are_throttled_per_address_with_a_429_page(browser_client, sso_user, monkeypatch):
+def test_sso_redirects_are_throttled_per_address_with_a_429_page(
+    browser_client, sso_user, monkeypatch
+):
     """A script cannot make the console store requests and call the IdP without limit."""
     from ssoconsole.accounts import throttle
     from ssoconsole.sso import idp_redirect
 
-    monkeypatch.setattr(idp_redirect, "REDIRECT_RULE", throttle.Rule("sso-redirect-address", 3, 900, "x"))
+    monkeypatch.setattr(
+        idp_redirect, "REDIRECT_RULE", throttle.Rule("sso-redirect-address", 3, 900, "x")
+    )
     for _ in range(3):
         browser_client.start(sso_user.username)
     response = browser_client.client.get("/login", {"username": sso_user.username})

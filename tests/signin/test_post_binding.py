@@ -26,7 +26,9 @@ DS = "http://www.w3.org/2000/09/xmldsig#"
 
 @pytest.fixture
 def post_provider(tenant):
-    return helpers.make_provider(tenant, "Contoso Shibboleth", sso_url=POST_URL, bindings=(helpers.BINDING_POST,))
+    return helpers.make_provider(
+        tenant, "Contoso Shibboleth", sso_url=POST_URL, bindings=(helpers.BINDING_POST,)
+    )
 
 
 @pytest.fixture
@@ -43,15 +45,27 @@ def start_post(browser, username: str) -> dict:
     (form,) = page.xpath("//form[@id='saml-authn-request']")
     fields = {i.get("name"): i.get("value") for i in form.xpath(".//input[@type='hidden']")}
     xml = base64.b64decode(fields["SAMLRequest"], validate=True)
-    return {"response": response, "page": page, "form": form, "fields": fields, "xml": xml,
-            "root": etree.fromstring(xml), "relay_state": fields.get("RelayState")}
+    return {
+        "response": response,
+        "page": page,
+        "form": form,
+        "fields": fields,
+        "xml": xml,
+        "root": etree.fromstring(xml),
+        "relay_state": fields.get("RelayState"),
+    }
 
 
-def test_a_post_only_provider_gets_an_auto_submitting_form_instead_of_a_refusal(browser_client, post_user, tenant):
+def test_a_post_only_provider_gets_an_auto_submitting_form_instead_of_a_refusal(
+    browser_client, post_user, tenant
+):
     """The form posts SAMLRequest and RelayState to the POST endpoint, and the request names it as Destination."""
     started = start_post(browser_client, post_user.username)
     assert started["form"].get("method") == "post" and started["form"].get("action") == POST_URL
-    assert set(started["fields"]) == {"SAMLRequest", "RelayState"}  # no CSRF token handed to another site
+    assert set(started["fields"]) == {
+        "SAMLRequest",
+        "RelayState",
+    }  # no CSRF token handed to another site
     root = started["root"]
     assert root.tag == f"{{{SAMLP}}}AuthnRequest"
     assert root.get("Destination") == POST_URL
@@ -85,16 +99,27 @@ def test_the_page_submits_without_inline_script_and_offers_a_button(browser_clie
 def test_the_browser_binding_cookie_is_the_same_as_for_redirects(browser_client, post_user, tenant):
     started = start_post(browser_client, post_user.username)
     cookie = started["response"].cookies[outstanding.cookie_name(started["relay_state"])]
-    assert cookie["httponly"] and cookie["path"] == f"/sso/{tenant.id}/acs" and cookie["samesite"] == "Lax"
+    assert (
+        cookie["httponly"]
+        and cookie["path"] == f"/sso/{tenant.id}/acs"
+        and cookie["samesite"] == "Lax"
+    )
     assert 0 < int(cookie["max-age"]) <= 600
 
 
-def test_redirect_stays_preferred_when_both_bindings_are_listed(browser_client, tenant, test_org, make_user):
-    provider = helpers.make_provider(tenant, "Both", bindings=(helpers.BINDING_POST, helpers.BINDING_REDIRECT))
+def test_redirect_stays_preferred_when_both_bindings_are_listed(
+    browser_client, tenant, test_org, make_user
+):
+    provider = helpers.make_provider(
+        tenant, "Both", bindings=(helpers.BINDING_POST, helpers.BINDING_REDIRECT)
+    )
     helpers.use_provider(test_org, provider)
     user = make_user("both@example.org", org=test_org, password=None)
     started = browser_client.start(user.username)
-    assert started["url"] == helpers.SSO_URL_A and started["root"].get("Destination") == helpers.SSO_URL_A
+    assert (
+        started["url"] == helpers.SSO_URL_A
+        and started["root"].get("Destination") == helpers.SSO_URL_A
+    )
 
 
 def test_the_round_trip_signs_the_user_in(browser_client, post_user, tenant):
@@ -110,14 +135,27 @@ def xmlsec1_verifies(xml: bytes, cert_pem: bytes, tmp_path) -> subprocess.Comple
     (tmp_path / "request.xml").write_bytes(xml)
     (tmp_path / "sp.pem").write_bytes(cert_pem)
     return subprocess.run(
-        ["xmlsec1", "--verify", "--pubkey-cert-pem", str(tmp_path / "sp.pem"),
-         "--id-attr:ID", f"{SAMLP}:AuthnRequest", str(tmp_path / "request.xml")],
-        capture_output=True, text=True, timeout=30,
+        [
+            "xmlsec1",
+            "--verify",
+            "--pubkey-cert-pem",
+            str(tmp_path / "sp.pem"),
+            "--id-attr:ID",
+            f"{SAMLP}:AuthnRequest",
+            str(tmp_path / "request.xml"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
 
 
 def test_a_provider_that_signs_requests_gets_an_enveloped_signature_xmlsec1_accepts(
-    browser_client, post_user, post_provider, tenant, tmp_path,
+    browser_client,
+    post_user,
+    post_provider,
+    tenant,
+    tmp_path,
 ):
     """SAML Bindings 3.5.4.1 and Core 5.4: RSA-SHA256 enveloped signature after the Issuer, by the SP signing key."""
     set_advanced_settings(post_provider, sign_requests=True)
@@ -135,7 +173,9 @@ def test_a_provider_that_signs_requests_gets_an_enveloped_signature_xmlsec1_acce
     assert xmlsec1_verifies(tampered, cert_pem, tmp_path).returncode != 0
 
 
-def test_a_signed_posted_request_still_signs_the_user_in(browser_client, post_user, post_provider, tenant):
+def test_a_signed_posted_request_still_signs_the_user_in(
+    browser_client, post_user, post_provider, tenant
+):
     set_advanced_settings(post_provider, sign_requests=True)
     started = start_post(browser_client, post_user.username)
     value = helpers.answer(tenant, started["root"].get("ID"), post_user.username)
@@ -148,13 +188,15 @@ def test_the_request_field_is_strict_base64(browser_client, post_user):
     assert re.fullmatch(r"[A-Za-z0-9+/]+={0,2}", value)
 
 
-def test_a_post_only_provider_can_be_tested_from_its_details_page(browser_client, identity_admin, password,
-                                                                 post_user, post_provider, tenant):
+def test_a_post_only_provider_can_be_tested_from_its_details_page(
+    browser_client, identity_admin, password, post_user, post_provider, tenant
+):
     """The provider test sends its request the same way, and reports the answer as for a Redirect provider."""
     from django.urls import reverse
 
-    signed_in = browser_client.client.post("/login", {"step": "password", "username": identity_admin.username,
-                                                      "password": password})
+    signed_in = browser_client.client.post(
+        "/login", {"step": "password", "username": identity_admin.username, "password": password}
+    )
     assert signed_in.status_code == 302
     response = browser_client.client.post(reverse("sso:provider-test", args=[post_provider.id]))
     assert response.status_code == 200

@@ -28,14 +28,26 @@ def test_a_throttled_address_does_not_add_an_audit_event_per_request(client, ten
 
 def test_wrong_provider_picks_are_throttled_per_address(browser_client, sso_user, tenant, provider):
     """Each wrong pick is audited in the user's tenant: an anonymous script must hit a limit."""
-    other = helpers.make_provider(tenant, "Okta Workforce", entity_id=helpers.ENTITY_B, sso_url=helpers.SSO_URL_B,
-                                  kp=helpers.key("idp-b"))
+    other = helpers.make_provider(
+        tenant,
+        "Okta Workforce",
+        entity_id=helpers.ENTITY_B,
+        sso_url=helpers.SSO_URL_B,
+        kp=helpers.key("idp-b"),
+    )
     c = browser_client.client
     statuses = [
-        c.post("/sso/choose-provider", {"username": sso_user.username, "provider": str(other.id)}).status_code
+        c.post(
+            "/sso/choose-provider", {"username": sso_user.username, "provider": str(other.id)}
+        ).status_code
         for _ in range(60)
     ]
     assert 429 in statuses
     assert AuditEvent.objects.filter(tenant=tenant, reason_code="sso.wrong_provider").count() <= 30
     # A correct pick counts nothing, but the address stays throttled until the window has passed.
-    assert c.post("/sso/choose-provider", {"username": sso_user.username, "provider": str(provider.id)}).status_code == 429
+    assert (
+        c.post(
+            "/sso/choose-provider", {"username": sso_user.username, "provider": str(provider.id)}
+        ).status_code
+        == 429
+    )

@@ -9,11 +9,19 @@ from . import helpers
 FORGED = "ok\n2026-01-01 00:00:00,000 INFO ssoconsole.security sso signed in user=admin@example.org"
 
 
-def test_a_status_message_with_line_breaks_stays_on_one_log_line(browser_client, sso_user, tenant, caplog):
+def test_a_status_message_with_line_breaks_stays_on_one_log_line(
+    browser_client, sso_user, tenant, caplog
+):
     """The StatusMessage is read before any signature check: anyone who starts a sign-in can choose it."""
     started = browser_client.start(sso_user.username)
-    value = helpers.answer(tenant, started["id"], sso_user.username, sign=None,
-                           status="urn:oasis:names:tc:SAML:2.0:status:Responder", status_message=FORGED)
+    value = helpers.answer(
+        tenant,
+        started["id"],
+        sso_user.username,
+        sign=None,
+        status="urn:oasis:names:tc:SAML:2.0:status:Responder",
+        status_message=FORGED,
+    )
     with caplog.at_level(logging.INFO, logger="ssoconsole.security"):
         response = browser_client.post_acs(value, started["relay_state"])
     assert response.status_code == 400

@@ -19,7 +19,6 @@ from ssoconsole.sso.signin_checks import find_user
 from . import helpers
 
 
-
 def test_sso_does_not_sign_in_a_unicode_case_lookalike(browser_client, make_user, sso_org, tenant):
     victim = make_user("support@example.org", org=sso_org, password=None)
     started = browser_client.start(victim.username)

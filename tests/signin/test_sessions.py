@@ -14,7 +14,9 @@ from . import helpers
 
 def _sign_in(browser_client, user, tenant, **answer_options):
     started = browser_client.start(user.username, next="/console/users/")
-    value = helpers.answer(browser_client.tenant, started["id"], user.username.upper(), **answer_options)
+    value = helpers.answer(
+        browser_client.tenant, started["id"], user.username.upper(), **answer_options
+    )
     return started, browser_client.post_acs(value, started["relay_state"])
 
 
@@ -23,7 +25,9 @@ def _deadline(browser_client) -> datetime:
     return datetime.fromtimestamp(session[sessions.DEADLINE], tz=timezone.utc)
 
 
-def test_a_user_signs_in_and_lands_on_the_page_asked_for(browser_client, sso_user, tenant, provider):
+def test_a_user_signs_in_and_lands_on_the_page_asked_for(
+    browser_client, sso_user, tenant, provider
+):
     """303 to the return path; the session's method is saml; the success is audited with the provider."""
     started, response = _sign_in(browser_client, sso_user, tenant)
     assert response.status_code == 303 and response["Location"] == "/console/users/"
@@ -41,7 +45,9 @@ def test_the_username_is_matched_without_regard_to_case(browser_client, sso_user
     assert response.status_code == 303
 
 
-def test_first_and_last_name_are_updated_from_the_assertion_and_audited(browser_client, sso_user, tenant):
+def test_first_and_last_name_are_updated_from_the_assertion_and_audited(
+    browser_client, sso_user, tenant
+):
     """SPEC section 4: first and last name are updated from the mapping."""
     _sign_in(browser_client, sso_user, tenant)
     sso_user.refresh_from_db()
@@ -73,7 +79,11 @@ def test_the_session_is_capped_by_the_tenants_maximum(browser_client, sso_user, 
     before = datetime.now(timezone.utc)
     _sign_in(browser_client, sso_user, tenant, session_not_on_or_after=before + timedelta(days=3))
     deadline = _deadline(browser_client)
-    assert before + timedelta(hours=4) - timedelta(seconds=5) <= deadline <= before + timedelta(hours=4, seconds=5)
+    assert (
+        before + timedelta(hours=4) - timedelta(seconds=5)
+        <= deadline
+        <= before + timedelta(hours=4, seconds=5)
+    )
 
 
 def test_without_sessionnotonorafter_the_tenants_maximum_applies(browser_client, sso_user, tenant):
@@ -83,8 +93,9 @@ def test_without_sessionnotonorafter_the_tenants_maximum_applies(browser_client,
     assert abs((_deadline(browser_client) - (before + timedelta(hours=hours))).total_seconds()) < 5
 
 
-def test_signing_out_ends_the_console_session_only_and_says_the_idp_session_stays_open(browser_client, sso_user,
-                                                                                        tenant):
+def test_signing_out_ends_the_console_session_only_and_says_the_idp_session_stays_open(
+    browser_client, sso_user, tenant
+):
     """SPEC section 4: no Single Logout; the signed-out page says so, for SSO sessions too."""
     _sign_in(browser_client, sso_user, tenant)
     response = browser_client.client.post("/logout", follow=True)

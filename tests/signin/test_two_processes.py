@@ -68,9 +68,24 @@ def _run(env, *args) -> str:
 def _server(env, port: int, base_url: str, log: Path):
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [CLI, "serve", "--host", "127.0.0.1", "--port", str(port), "--base-url", base_url, "--workers", "1",
-             "--threads", "2"],
-            env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                CLI,
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--base-url",
+                base_url,
+                "--workers",
+                "1",
+                "--threads",
+                "2",
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     try:
         deadline = time.monotonic() + 60
@@ -100,45 +115,88 @@ def test_a_response_accepted_by_one_process_is_refused_by_the_other(tmp_path):
         database_url = stack.enter_context(_database(data_dir))
         port_a, port_b = _free_port(), _free_port()
         base = f"http://127.0.0.1:{port_a}"
-        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
+        }
         env.update(SSOCONSOLE_DATA_DIR=str(data_dir), SSOCONSOLE_BASE_URL=base)
         if database_url:
             env["DATABASE_URL"] = database_url
         _run(env, "migrate")
         tenant_id = _run(env, "create-tenant", "--name", "Replay Co")
-        _run(env, "create-user", "--tenant", tenant_id, "--username", "admin@replay.test", "--role", "identity-admin",
-             "--role", "org-admin", "--password", "Replay-check-1234!")
+        _run(
+            env,
+            "create-user",
+            "--tenant",
+            tenant_id,
+            "--username",
+            "admin@replay.test",
+            "--role",
+            "identity-admin",
+            "--role",
+            "org-admin",
+            "--password",
+            "Replay-check-1234!",
+        )
         _run(env, "create-user", "--tenant", tenant_id, "--username", "ada@replay.test")
         token = _run(env, "create-api-token", "--username", "admin@replay.test")
 
         a = stack.enter_context(_server(env, port_a, base, tmp_path / "a.log"))
         b = stack.enter_context(_server(env, port_b, base, tmp_path / "b.log"))
         auth = {"Authorization": f"Bearer {token}"}
-        created = requests.post(f"{a}/api/v1/auth-providers", headers=auth, timeout=30, json={
-            "displayName": "Entra ID",
-            "metadataXml": helpers.metadata(helpers.ENTITY_A, helpers.SSO_URL_A, helpers.key()).decode(),
-        })
+        created = requests.post(
+            f"{a}/api/v1/auth-providers",
+            headers=auth,
+            timeout=30,
+            json={
+                "displayName": "Entra ID",
+                "metadataXml": helpers.metadata(
+                    helpers.ENTITY_A, helpers.SSO_URL_A, helpers.key()
+                ).decode(),
+            },
+        )
         assert created.status_code == 201, created.text
-        top = next(o for o in requests.get(f"{a}/api/v1/orgs", headers=auth, timeout=30).json()["items"]
-                   if not o.get("parentId"))
-        assert requests.put(f"{a}/api/v1/auth-providers/{created.json()['id']}/orgs", headers=auth, timeout=30,
-                            json={"orgIds": [top["id"]]}).status_code == 200
+        top = next(
+            o
+            for o in requests.get(f"{a}/api/v1/orgs", headers=auth, timeout=30).json()["items"]
+            if not o.get("parentId")
+        )
+        assert (
+            requests.put(
+                f"{a}/api/v1/auth-providers/{created.json()['id']}/orgs",
+                headers=auth,
+                timeout=30,
+                json={"orgIds": [top["id"]]},
+            ).status_code
+            == 200
+        )
 
         browser = requests.Session()
-        login = browser.get(f"{a}/login", params={"username": "ada@replay.test"}, allow_redirects=False, timeout=30)
+        login = browser.get(
+            f"{a}/login", params={"username": "ada@replay.test"}, allow_redirects=False, timeout=30
+        )
         assert login.status_code == 302, login.text[:500]
         started = helpers.parse_redirect(login.headers["Location"])
         sp = ServiceProvider(entity_id=f"{base}/{tenant_id}", acs_url=f"{base}/sso/{tenant_id}/acs")
-        form = {"SAMLResponse": helpers.answer(None, started["id"], "ada@replay.test", sp=sp),
-                "RelayState": started["relay_state"]}
+        form = {
+            "SAMLResponse": helpers.answer(None, started["id"], "ada@replay.test", sp=sp),
+            "RelayState": started["relay_state"],
+        }
 
-        first = browser.post(f"{b}/sso/{tenant_id}/acs", data=form, allow_redirects=False, timeout=30)
+        first = browser.post(
+            f"{b}/sso/{tenant_id}/acs", data=form, allow_redirects=False, timeout=30
+        )
         assert first.status_code == 303, first.text[-1500:]
         assert browser.get(f"{a}/api/v1/me", timeout=30).json()["username"] == "ada@replay.test"
 
         attacker = requests.Session()
-        attacker.cookies.update({k: v for k, v in browser.cookies.items() if k.startswith("ssoconsole_sso_")})
-        again = attacker.post(f"{a}/sso/{tenant_id}/acs", data=form, allow_redirects=False, timeout=30)
+        attacker.cookies.update(
+            {k: v for k, v in browser.cookies.items() if k.startswith("ssoconsole_sso_")}
+        )
+        again = attacker.post(
+            f"{a}/sso/{tenant_id}/acs", data=form, allow_redirects=False, timeout=30
+        )
         assert again.status_code == 400 and "sso.assertion_replayed" in again.text
         assert "ssoconsole_session" not in again.cookies
         assert attacker.get(f"{a}/api/v1/me", timeout=30).status_code == 401

@@ -92,6 +92,10 @@ def fetcher(test_ca):
     """A fetcher that trusts only the test CA and, as in local development, allows 127.0.0.1."""
     from ssoconsole.sso.metadata_fetch import MetadataFetcher
 
-    return MetadataFetcher(allow_private=True, ssl_context=test_ca.client_context(), connect_timeout=2, read_timeout=2,
-                           deadline=5)
-
+    return MetadataFetcher(
+        allow_private=True,
+        ssl_context=test_ca.client_context(),
+        connect_timeout=2,
+        read_timeout=2,
+        deadline=5,
+    )

@@ -30,7 +30,9 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def make_cert(cn: str, *, days_valid: int = 365, days_before: int = 1, issuer=None, san=None, ca: bool = False):
+def make_cert(
+    cn: str, *, days_valid: int = 365, days_before: int = 1, issuer=None, san=None, ca: bool = False
+):
     """Return ``(key, certificate)``; self-signed unless ``issuer=(key, cert)`` is given. EC keys keep it fast."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
@@ -48,14 +50,30 @@ def make_cert(cn: str, *, days_valid: int = 365, days_before: int = 1, issuer=No
     )
     if ca:
         builder = builder.add_extension(
-            x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
-                          key_encipherment=False, data_encipherment=False, key_agreement=False,
-                          encipher_only=False, decipher_only=False), critical=True)
-        builder = builder.add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        builder = builder.add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
+        )
     if issuer is not None:
         builder = builder.add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer[0].public_key()), critical=False)
-        builder = builder.add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer[0].public_key()),
+            critical=False,
+        )
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
+        )
     if san:
         builder = builder.add_extension(x509.SubjectAlternativeName(san), critical=False)
     return key, builder.sign(issuer_key, hashes.SHA256())
@@ -96,7 +114,8 @@ def idp_metadata(
 def entities_metadata(count: int, cert) -> bytes:
     """Return an EntitiesDescriptor listing ``count`` identity providers (a federation feed)."""
     inner = b"".join(
-        idp_metadata(f"https://idp{i}.example.org/", [cert]).split(b"?>", 1)[1] for i in range(count)
+        idp_metadata(f"https://idp{i}.example.org/", [cert]).split(b"?>", 1)[1]
+        for i in range(count)
     )
     return f'<md:EntitiesDescriptor xmlns:md="{MD}">'.encode() + inner + b"</md:EntitiesDescriptor>"
 
@@ -147,13 +166,20 @@ class HTTPSServer:
 
     def __init__(self, ca: TestCA, tmp: Path) -> None:
         key, cert = make_cert(
-            "localhost", days_valid=2, issuer=(ca.key, ca.cert),
+            "localhost",
+            days_valid=2,
+            issuer=(ca.key, ca.cert),
             san=[x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))],
         )
         cert_path, key_path = tmp / "server.pem", tmp / "server.key"
         cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                               serialization.NoEncryption()))
+        key_path.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
         self.routes: dict[str, Route] = {}
         self.hits: list[str] = []
         server = self

@@ -26,7 +26,12 @@ from ssoconsole.saml.bindings import decode_and_inflate, redirect_url
 from ssoconsole.saml.errors import SAMLError
 from ssoconsole.saml.response import validate_response
 from ssoconsole.sso.mapping import MappedIdentity, map_assertion
-from ssoconsole.sso.providers import create_provider, set_advanced_settings, set_attribute_mapping, update_provider
+from ssoconsole.sso.providers import (
+    create_provider,
+    set_advanced_settings,
+    set_attribute_mapping,
+    update_provider,
+)
 from ssoconsole.sso.saml_config import (
     identity_provider_config,
     mapping_config,
@@ -42,7 +47,9 @@ def _load_signing():
     """Import the SAML core tests' response builder by path (tests/saml is not a package)."""
     name = "ssoconsole_saml_test_signing"
     if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).parents[1] / "saml" / "signing.py")
+        spec = importlib.util.spec_from_file_location(
+            name, Path(__file__).parents[1] / "saml" / "signing.py"
+        )
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         spec.loader.exec_module(module)
@@ -55,22 +62,35 @@ signing = _load_signing()
 @pytest.fixture
 def entra(tenant):
     """A provider whose metadata lists the test IdP key "A", as Entra ID would publish it."""
-    xml = helpers.idp_metadata(signing.IDP_ENTITY_ID, [x509.load_der_x509_certificate(signing.keypair("A").cert_der)])
+    xml = helpers.idp_metadata(
+        signing.IDP_ENTITY_ID, [x509.load_der_x509_certificate(signing.keypair("A").cert_der)]
+    )
     return create_provider(tenant, "Entra ID", metadata_xml=xml, now=signing.NOW)
 
 
 def validate(tenant, provider, **response_options):
     sp = service_provider_config(tenant, with_keys=False)
     xml = signing.build_response(sp=sp, **response_options)
-    return validate_response(signing.encode(xml), sp=sp, idp=identity_provider_config(provider),
-                             expected=signing.expected(), policy=validation_policy(provider), now=signing.NOW)
+    return validate_response(
+        signing.encode(xml),
+        sp=sp,
+        idp=identity_provider_config(provider),
+        expected=signing.expected(),
+        policy=validation_policy(provider),
+        now=signing.NOW,
+    )
 
 
 def test_response_signed_by_the_metadata_key_validates_and_maps(tenant, entra):
     assertion = validate(tenant, entra, key=signing.keypair("A"))
-    assert map_assertion(assertion, mapping_config(entra)) == MappedIdentity("alice@example.com", "Alice", "Example", "NameID")
+    assert map_assertion(assertion, mapping_config(entra)) == MappedIdentity(
+        "alice@example.com", "Alice", "Example", "NameID"
+    )
     set_attribute_mapping(entra, use_default=False, username=signing.ENTRA_CLAIMS + "name")
-    assert map_assertion(assertion, mapping_config(entra)).username_source == signing.ENTRA_CLAIMS + "name"
+    assert (
+        map_assertion(assertion, mapping_config(entra)).username_source
+        == signing.ENTRA_CLAIMS + "name"
+    )
 
 
 def test_new_certificate_is_trusted_once_the_metadata_lists_it(tenant, entra):
@@ -78,7 +98,9 @@ def test_new_certificate_is_trusted_once_the_metadata_lists_it(tenant, entra):
     with pytest.raises(SAMLError):
         validate(tenant, entra, key=signing.keypair("B"))
     both = [x509.load_der_x509_certificate(signing.keypair(k).cert_der) for k in ("A", "B")]
-    update_provider(entra, metadata_xml=helpers.idp_metadata(signing.IDP_ENTITY_ID, both), now=signing.NOW)
+    update_provider(
+        entra, metadata_xml=helpers.idp_metadata(signing.IDP_ENTITY_ID, both), now=signing.NOW
+    )
     assert validate(tenant, entra, key=signing.keypair("B")).name_id == "alice@example.com"
     assert validate(tenant, entra, key=signing.keypair("A")).name_id == "alice@example.com"
 
@@ -97,21 +119,41 @@ def test_clock_skew_setting_reaches_the_validator(tenant, entra):
 
 def test_signed_authn_request_verifies_with_the_published_sp_certificate(client, tenant, entra):
     """Sign requests on: the redirect carries a signature the IdP can check with the SP metadata's certificate."""
-    set_advanced_settings(entra, sign_requests=True,
-                          authn_context_class_ref="urn:oasis:names:tc:SAML:2.0:ac:classes:Password")
-    sp, idp, settings = service_provider_config(tenant), identity_provider_config(entra), request_settings(entra)
-    xml = build_authn_request(sp=sp, idp=idp, settings=settings, request_id="_" + "ab" * 20, now=signing.NOW)
-    url = redirect_url(idp.sso_url_redirect, xml, "relay-token", sign_with=sp.signing_key_pem,
-                       signature_method=settings.signature_method)
+    set_advanced_settings(
+        entra,
+        sign_requests=True,
+        authn_context_class_ref="urn:oasis:names:tc:SAML:2.0:ac:classes:Password",
+    )
+    sp, idp, settings = (
+        service_provider_config(tenant),
+        identity_provider_config(entra),
+        request_settings(entra),
+    )
+    xml = build_authn_request(
+        sp=sp, idp=idp, settings=settings, request_id="_" + "ab" * 20, now=signing.NOW
+    )
+    url = redirect_url(
+        idp.sso_url_redirect,
+        xml,
+        "relay-token",
+        sign_with=sp.signing_key_pem,
+        signature_method=settings.signature_method,
+    )
 
     metadata = etree.fromstring(client.get(f"/sso/{tenant.id}/metadata").content)
     ds = "http://www.w3.org/2000/09/xmldsig#"
     cert_b64 = metadata.findtext(f".//{{{ds}}}X509Certificate")
-    public_key = x509.load_der_x509_certificate(base64.b64decode("".join(cert_b64.split()))).public_key()
+    public_key = x509.load_der_x509_certificate(
+        base64.b64decode("".join(cert_b64.split()))
+    ).public_key()
 
     params = dict(parse_qsl(urlsplit(url).query))
-    signed = "&".join(f"{k}={quote(params[k], safe='')}" for k in ("SAMLRequest", "RelayState", "SigAlg"))
-    public_key.verify(base64.b64decode(params["Signature"]), signed.encode(), padding.PKCS1v15(), hashes.SHA256())
+    signed = "&".join(
+        f"{k}={quote(params[k], safe='')}" for k in ("SAMLRequest", "RelayState", "SigAlg")
+    )
+    public_key.verify(
+        base64.b64decode(params["Signature"]), signed.encode(), padding.PKCS1v15(), hashes.SHA256()
+    )
 
     request = etree.fromstring(decode_and_inflate(params["SAMLRequest"]))
     samlp = "urn:oasis:names:tc:SAML:2.0:protocol"
@@ -121,6 +163,11 @@ def test_signed_authn_request_verifies_with_the_published_sp_certificate(client,
 
 def test_default_request_asks_for_no_authentication_context(tenant, entra):
     sp, idp = service_provider_config(tenant, with_keys=False), identity_provider_config(entra)
-    xml = build_authn_request(sp=sp, idp=idp, settings=request_settings(entra), request_id="_" + "cd" * 20,
-                              now=signing.NOW)
+    xml = build_authn_request(
+        sp=sp,
+        idp=idp,
+        settings=request_settings(entra),
+        request_id="_" + "cd" * 20,
+        now=signing.NOW,
+    )
     assert b"RequestedAuthnContext" not in xml and b"ForceAuthn" not in xml

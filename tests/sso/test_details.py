@@ -21,10 +21,20 @@ def test_details_describe_metadata_certificates_and_orgs(file_provider, orgs, id
     assert details["certificates"][0]["status"] == "ok"
     assert details["metadataSource"] == "file" and details["lastRefresh"]["result"] == "ok"
     assert details["orgsInUse"] == 2
-    assert {(o["name"], o["direct"]) for o in details["orgs"]} == {("Sales", True), ("Sales EU", False)}
-    assert details["attributeMapping"] == {"useDefault": True, "username": None, "firstName": None, "lastName": None}
+    assert {(o["name"], o["direct"]) for o in details["orgs"]} == {
+        ("Sales", True),
+        ("Sales EU", False),
+    }
+    assert details["attributeMapping"] == {
+        "useDefault": True,
+        "username": None,
+        "firstName": None,
+        "lastName": None,
+    }
     assert details["advancedSettings"]["authnContextClassRef"] is None
-    assert details["serviceProvider"]["metadataUrl"].endswith(f"/sso/{file_provider.tenant_id}/metadata")
+    assert details["serviceProvider"]["metadataUrl"].endswith(
+        f"/sso/{file_provider.tenant_id}/metadata"
+    )
 
 
 def test_details_without_orgs_for_lists(file_provider, django_assert_max_num_queries):

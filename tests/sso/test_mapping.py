@@ -40,18 +40,29 @@ def read_assertion(path: Path) -> tuple[str | None, dict[str, tuple[str, ...]]]:
 EXPECTED = {
     "entra-id/assertion-2017.xml": (
         MappedIdentity("RrX3SPSxDw6z4KHaKB2V_mnv0G-LbRZdYvo1RQa1L7s", "User", "1", "NameID"),
-        MappingConfig(use_default=False, username_attribute="http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name"),
-        MappedIdentity("User1@Cyrano.onmicrosoft.com", "User", "1",
-                       "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name"),
+        MappingConfig(
+            use_default=False,
+            username_attribute="http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name",
+        ),
+        MappedIdentity(
+            "User1@Cyrano.onmicrosoft.com",
+            "User",
+            "1",
+            "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name",
+        ),
     ),
     "adfs/response-2017.xml": (
         MappedIdentity("paul@spstest2.com", "paul", "fraley", "NameID"),
-        MappingConfig(use_default=False, username_attribute=None, first_name_attribute=CLAIM_SURNAME),
+        MappingConfig(
+            use_default=False, username_attribute=None, first_name_attribute=CLAIM_SURNAME
+        ),
         MappedIdentity("paul@spstest2.com", "fraley", "fraley", "NameID"),
     ),
     "google-workspace/response-2016.xml": (
         MappedIdentity("ross@octolabs.io", "Ross", "Kinder", "NameID"),
-        MappingConfig(use_default=False, first_name_attribute="lastName", last_name_attribute="firstName"),
+        MappingConfig(
+            use_default=False, first_name_attribute="lastName", last_name_attribute="firstName"
+        ),
         MappedIdentity("ross@octolabs.io", "Kinder", "Ross", "NameID"),
     ),
     "okta/response-2016.xml": (
@@ -61,8 +72,12 @@ EXPECTED = {
     ),
     "onelogin/response-2016.xml": (
         MappedIdentity("ross@kndr.org", "Ross", "Kinder", "NameID"),
-        MappingConfig(use_default=False, username_attribute="User.email", first_name_attribute="User.FirstName",
-                      last_name_attribute="User.LastName"),
+        MappingConfig(
+            use_default=False,
+            username_attribute="User.email",
+            first_name_attribute="User.FirstName",
+            last_name_attribute="User.LastName",
+        ),
         MappedIdentity("ross@kndr.org", "Ross", "Kinder", "User.email"),
     ),
 }
@@ -70,10 +85,17 @@ EXPECTED = {
 
 def test_every_sample_response_is_covered():
     """Each sample response is mapped below, unless its assertion is encrypted for an SP key we do not have."""
-    files = {str(p.relative_to(SAMPLES)) for p in SAMPLES.glob("*/*.xml") if "response" in p.name or "assertion" in p.name}
+    files = {
+        str(p.relative_to(SAMPLES))
+        for p in SAMPLES.glob("*/*.xml")
+        if "response" in p.name or "assertion" in p.name
+    }
     encrypted = {f for f in files if b"EncryptedAssertion" in (SAMPLES / f).read_bytes()}
     assert files - encrypted == set(EXPECTED)
-    assert encrypted == {"okta/response-2020-signed-encrypted-assertion.xml", "shibboleth-idp/artifact-response-2021.xml"}
+    assert encrypted == {
+        "okta/response-2020-signed-encrypted-assertion.xml",
+        "shibboleth-idp/artifact-response-2021.xml",
+    }
 
 
 @pytest.mark.parametrize("sample", sorted(EXPECTED))
@@ -95,7 +117,9 @@ def test_custom_mapping_of_sample(sample):
 def test_missing_username_attribute_lists_received_names(sample):
     """A username attribute the IdP does not send is refused with the attribute names that did arrive."""
     name_id, attributes = read_assertion(SAMPLES / sample)
-    config = MappingConfig(use_default=False, username_attribute="urn:oid:0.9.2342.19200300.100.1.1")
+    config = MappingConfig(
+        use_default=False, username_attribute="urn:oid:0.9.2342.19200300.100.1.1"
+    )
     with pytest.raises(UsernameAttributeMissing) as info:
         map_identity(name_id, attributes, config)
     assert info.value.code == "sso.mapping_username_attribute_missing"
@@ -107,7 +131,12 @@ def test_missing_username_attribute_lists_received_names(sample):
 
 def test_oid_names_are_the_first_fallback():
     """Shibboleth-style OIDs are used when the claim URIs are absent, before plain names."""
-    attrs = {"urn:oid:2.5.4.42": ("Ada",), "urn:oid:2.5.4.4": ("Lovelace",), "firstName": ("X",), "lastName": ("Y",)}
+    attrs = {
+        "urn:oid:2.5.4.42": ("Ada",),
+        "urn:oid:2.5.4.4": ("Lovelace",),
+        "firstName": ("X",),
+        "lastName": ("Y",),
+    }
     assert map_identity("ada", attrs, DEFAULT) == MappedIdentity("ada", "Ada", "Lovelace", "NameID")
 
 
@@ -168,6 +197,10 @@ def test_mapping_module_does_not_import_django():
     import ast
 
     source = Path(__import__("ssoconsole.sso.mapping", fromlist=["x"]).__file__).read_text()
-    imported = {n.module or "" for n in ast.walk(ast.parse(source)) if isinstance(n, ast.ImportFrom)}
-    imported |= {a.name for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Import) for a in n.names}
+    imported = {
+        n.module or "" for n in ast.walk(ast.parse(source)) if isinstance(n, ast.ImportFrom)
+    }
+    imported |= {
+        a.name for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Import) for a in n.names
+    }
     assert not any(name.startswith("django") or name.startswith("ssoconsole") for name in imported)

@@ -33,10 +33,20 @@ def strict(**kwargs) -> MetadataFetcher:
 
 @pytest.mark.parametrize(
     "host, allowed",
-    [("login.microsoftonline.com", True), ("acme.okta.com", True), ("a.b.okta-emea.com", True),
-     ("okta.com", False), ("evilokta.com", False), ("login.microsoftonline.com.evil.test", False),
-     ("LOGIN.MICROSOFTONLINE.COM.", True), ("auth.pingone.eu", True), ("adfs.contoso.com", False),
-     ("accounts.google.com", True), ("sso.jumpcloud.com", True), ("x.sso.jumpcloud.com", False)],
+    [
+        ("login.microsoftonline.com", True),
+        ("acme.okta.com", True),
+        ("a.b.okta-emea.com", True),
+        ("okta.com", False),
+        ("evilokta.com", False),
+        ("login.microsoftonline.com.evil.test", False),
+        ("LOGIN.MICROSOFTONLINE.COM.", True),
+        ("auth.pingone.eu", True),
+        ("adfs.contoso.com", False),
+        ("accounts.google.com", True),
+        ("sso.jumpcloud.com", True),
+        ("x.sso.jumpcloud.com", False),
+    ],
 )
 def test_allow_list_matching(host, allowed):
     assert host_allowed(host, DEFAULT_ALLOWED_HOSTS) is allowed
@@ -44,10 +54,24 @@ def test_allow_list_matching(host, allowed):
 
 @pytest.mark.parametrize(
     "address, public",
-    [("127.0.0.1", False), ("10.1.2.3", False), ("172.16.0.1", False), ("192.168.1.1", False),
-     ("169.254.169.254", False), ("100.64.0.1", False), ("0.0.0.0", False), ("224.0.0.1", False),
-     ("240.0.0.1", False), ("::1", False), ("fe80::1", False), ("fd00::1", False), ("::ffff:127.0.0.1", False),
-     ("ff02::1", False), ("20.190.128.1", True), ("2603:1036::1", True)],
+    [
+        ("127.0.0.1", False),
+        ("10.1.2.3", False),
+        ("172.16.0.1", False),
+        ("192.168.1.1", False),
+        ("169.254.169.254", False),
+        ("100.64.0.1", False),
+        ("0.0.0.0", False),
+        ("224.0.0.1", False),
+        ("240.0.0.1", False),
+        ("::1", False),
+        ("fe80::1", False),
+        ("fd00::1", False),
+        ("::ffff:127.0.0.1", False),
+        ("ff02::1", False),
+        ("20.190.128.1", True),
+        ("2603:1036::1", True),
+    ],
 )
 def test_only_public_addresses_are_accepted(address, public):
     assert address_is_public(address) is public
@@ -55,7 +79,9 @@ def test_only_public_addresses_are_accepted(address, public):
 
 def test_non_https_is_refused():
     with pytest.raises(e.MetadataURLNotHttps) as info:
-        strict().check_url("http://login.microsoftonline.com/t/federationmetadata/2007-06/federationmetadata.xml")
+        strict().check_url(
+            "http://login.microsoftonline.com/t/federationmetadata/2007-06/federationmetadata.xml"
+        )
     assert info.value.code == "sso.metadata_url_not_https" and "https://" in info.value.message
 
 
@@ -63,7 +89,8 @@ def test_custom_domain_is_refused_with_upload_advice():
     """AD FS and other custom domains are refused; the message says so and says to upload the file."""
     with pytest.raises(e.MetadataHostNotAllowed) as info:
         strict(resolver=lambda h, p: pytest.fail("must not resolve")).check_url(
-            "https://adfs.contoso.com/FederationMetadata/2007-06/FederationMetadata.xml")
+            "https://adfs.contoso.com/FederationMetadata/2007-06/FederationMetadata.xml"
+        )
     message = info.value.message
     assert "custom domains are not supported" in message and "upload" in message.lower()
     assert info.value.code == "sso.metadata_host_not_allowed" and info.value.field == "metadataUrl"
@@ -74,7 +101,9 @@ def test_allowed_host_resolving_to_internal_address_is_refused(address):
     """DNS that points a standard domain at an internal address is refused before any connection."""
     fetcher = strict(resolver=lambda h, p: ["20.190.128.1", address])
     with pytest.raises(e.MetadataAddressForbidden) as info:
-        fetcher.fetch("https://login.microsoftonline.com/t/federationmetadata/2007-06/federationmetadata.xml")
+        fetcher.fetch(
+            "https://login.microsoftonline.com/t/federationmetadata/2007-06/federationmetadata.xml"
+        )
     assert address in info.value.message
 
 
@@ -87,9 +116,14 @@ def test_ip_literal_and_localhost_are_refused_without_the_setting():
 
 @pytest.mark.parametrize(
     "url, error",
-    [("", e.MetadataURLInvalid), ("https://", e.MetadataURLInvalid), ("https://u:p@acme.okta.com/m", e.MetadataURLInvalid),
-     ("https://acme.okta.com:8443/m", e.MetadataURLInvalid), ("ftp://acme.okta.com/m", e.MetadataURLNotHttps),
-     ("https://acme.okta.com:99999/m", e.MetadataURLInvalid)],
+    [
+        ("", e.MetadataURLInvalid),
+        ("https://", e.MetadataURLInvalid),
+        ("https://u:p@acme.okta.com/m", e.MetadataURLInvalid),
+        ("https://acme.okta.com:8443/m", e.MetadataURLInvalid),
+        ("ftp://acme.okta.com/m", e.MetadataURLNotHttps),
+        ("https://acme.okta.com:99999/m", e.MetadataURLInvalid),
+    ],
 )
 def test_malformed_urls_are_refused(url, error):
     with pytest.raises(error):
@@ -124,14 +158,18 @@ def test_configurable_allow_list(settings):
 
 
 def test_fetch_over_verified_tls(https_idp, fetcher, metadata_a):
-    https_idp.routes["/metadata.xml"] = Route(body=metadata_a, headers={"Content-Type": "application/xml"})
+    https_idp.routes["/metadata.xml"] = Route(
+        body=metadata_a, headers={"Content-Type": "application/xml"}
+    )
     assert fetcher.fetch(https_idp.url("/metadata.xml")) == metadata_a
 
 
 def test_name_is_checked_against_the_certificate_not_the_address(https_idp, fetcher, metadata_a):
     """Connecting to the resolved address still verifies the certificate for the host name (SNI)."""
     https_idp.routes["/m"] = Route(body=metadata_a)
-    pinned = MetadataFetcher(allow_private=True, ssl_context=fetcher.ssl_context, resolver=lambda h, p: ["127.0.0.1"])
+    pinned = MetadataFetcher(
+        allow_private=True, ssl_context=fetcher.ssl_context, resolver=lambda h, p: ["127.0.0.1"]
+    )
     assert pinned.fetch(https_idp.url("/m", host="localhost")) == metadata_a
 
 
@@ -145,8 +183,16 @@ def test_untrusted_certificate_is_refused(https_idp, metadata_a):
 
 def test_create_provider_from_url(tenant, admin, https_idp, fetcher, metadata_a):
     https_idp.routes["/fed/metadata.xml"] = Route(body=b"\xef\xbb\xbf" + metadata_a)
-    p = create_provider(tenant, "Entra", metadata_url=https_idp.url("/fed/metadata.xml"), actor=admin, fetcher=fetcher)
-    assert p.metadata_source == MetadataSource.URL and p.metadata_url == https_idp.url("/fed/metadata.xml")
+    p = create_provider(
+        tenant,
+        "Entra",
+        metadata_url=https_idp.url("/fed/metadata.xml"),
+        actor=admin,
+        fetcher=fetcher,
+    )
+    assert p.metadata_source == MetadataSource.URL and p.metadata_url == https_idp.url(
+        "/fed/metadata.xml"
+    )
     assert p.entity_id == "https://sts.windows.net/test-tenant/" and p.next_refresh_at is not None
 
 
@@ -156,8 +202,15 @@ def test_same_host_redirect_is_followed(https_idp, fetcher, metadata_a):
     assert fetcher.fetch(https_idp.url("/old")) == metadata_a
 
 
-@pytest.mark.parametrize("location", ["https://localhost:{port}/m", "https://169.254.169.254/latest/meta-data/",
-                                      "http://127.0.0.1:{port}/m", "https://10.0.0.1/m"])
+@pytest.mark.parametrize(
+    "location",
+    [
+        "https://localhost:{port}/m",
+        "https://169.254.169.254/latest/meta-data/",
+        "http://127.0.0.1:{port}/m",
+        "https://10.0.0.1/m",
+    ],
+)
 def test_redirect_to_another_host_is_refused(https_idp, fetcher, metadata_a, location):
     """A redirect elsewhere (another name, an internal address, plain http) is refused, not followed."""
     https_idp.routes["/m"] = Route(body=metadata_a)
@@ -178,8 +231,12 @@ def test_redirect_loop_stops(https_idp, fetcher):
 def test_url_that_never_answers_times_out_quickly(test_ca):
     silent = helpers.SilentServer()
     try:
-        fetcher = MetadataFetcher(allow_private=True, ssl_context=test_ca.client_context(), connect_timeout=0.5,
-                                  read_timeout=0.5)
+        fetcher = MetadataFetcher(
+            allow_private=True,
+            ssl_context=test_ca.client_context(),
+            connect_timeout=0.5,
+            read_timeout=0.5,
+        )
         started = time.monotonic()
         with pytest.raises(e.MetadataFetchTimeout) as info:
             fetcher.fetch(f"https://127.0.0.1:{silent.port}/metadata")
@@ -195,7 +252,10 @@ def test_connection_refused(fetcher):
     closed.close()
     with pytest.raises(e.MetadataConnectionFailed) as info:
         fetcher.fetch(f"https://127.0.0.1:{port}/metadata")
-    assert info.value.code == "sso.metadata_connection_failed" and "Try again later" in info.value.message
+    assert (
+        info.value.code == "sso.metadata_connection_failed"
+        and "Try again later" in info.value.message
+    )
 
 
 def test_http_error_status(https_idp, fetcher):
@@ -207,7 +267,9 @@ def test_http_error_status(https_idp, fetcher):
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
 def test_oversized_download_is_cut_off(https_idp, fetcher, chunked):
     """The cap holds whether or not the server declares the length: the body is streamed and counted."""
-    https_idp.routes["/big"] = Route(body=b"<x>" + b" " * (2 * 1024 * 1024) + b"</x>", chunked=chunked)
+    https_idp.routes["/big"] = Route(
+        body=b"<x>" + b" " * (2 * 1024 * 1024) + b"</x>", chunked=chunked
+    )
     with pytest.raises(e.MetadataTooLarge) as info:
         fetcher.fetch(https_idp.url("/big"))
     assert info.value.code == "sso.metadata_too_large"
@@ -231,7 +293,9 @@ def test_entities_descriptor_and_unsigned_metadata_by_url(tenant, https_idp, fet
     https_idp.routes["/nocert"] = Route(body=helpers.idp_metadata(certs=[]))
     with pytest.raises(DomainError) as info:
         create_provider(tenant, "Fed", metadata_url=https_idp.url("/fed"), fetcher=fetcher)
-    assert info.value.code == "saml.metadata_entity_ambiguous" and "and 30 more" in info.value.message
+    assert (
+        info.value.code == "saml.metadata_entity_ambiguous" and "and 30 more" in info.value.message
+    )
     with pytest.raises(DomainError) as info:
         create_provider(tenant, "NoCert", metadata_url=https_idp.url("/nocert"), fetcher=fetcher)
     assert info.value.code == "saml.metadata_no_signing_certificate"
@@ -250,9 +314,20 @@ def test_default_context_uses_a_ca_bundle(settings, test_ca):
 
 @pytest.mark.parametrize(
     "url",
-    ["https://exa mple.okta.com/m", "https://acme.okta.com/pa th\n", "https://[::1/m", "https://acme.okta.com/%zz",
-     "https://acme.okta.com/\x00", "https://xn--80ak6aa92e.okta.com/m", "https://bücher.okta.com/m",
-     "https://acme.okta.com:0/m", "https://.okta.com/m", "https://acme.okta.com/" + "a" * 3000, 12345, None],
+    [
+        "https://exa mple.okta.com/m",
+        "https://acme.okta.com/pa th\n",
+        "https://[::1/m",
+        "https://acme.okta.com/%zz",
+        "https://acme.okta.com/\x00",
+        "https://xn--80ak6aa92e.okta.com/m",
+        "https://bücher.okta.com/m",
+        "https://acme.okta.com:0/m",
+        "https://.okta.com/m",
+        "https://acme.okta.com/" + "a" * 3000,
+        12345,
+        None,
+    ],
 )
 def test_odd_urls_end_in_a_domain_error_never_a_crash(url):
     """Whatever an administrator pastes, the answer is a refusal with a sentence, not an exception."""
@@ -281,9 +356,17 @@ def test_injected_transport_sees_the_checked_address_and_the_name():
         return httpx.Response(200, stream=httpx.ByteStream(b"<ok/>"))
 
     fetcher = strict(resolver=lambda h, p: ["20.190.128.1"], transport=httpx.MockTransport(handler))
-    assert fetcher.fetch("https://login.microsoftonline.com/t/federationmetadata/2007-06/federationmetadata.xml?appid=1") == b"<ok/>"
+    assert (
+        fetcher.fetch(
+            "https://login.microsoftonline.com/t/federationmetadata/2007-06/federationmetadata.xml?appid=1"
+        )
+        == b"<ok/>"
+    )
     (request,) = seen
-    assert request.url.host == "20.190.128.1" and request.headers["host"] == "login.microsoftonline.com"
+    assert (
+        request.url.host == "20.190.128.1"
+        and request.headers["host"] == "login.microsoftonline.com"
+    )
     assert request.url.query == b"appid=1"
     assert request.extensions["sni_hostname"] == "login.microsoftonline.com"
     assert request.headers["accept-encoding"] == "identity"

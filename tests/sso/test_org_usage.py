@@ -26,17 +26,25 @@ def test_tutorial_order_test_org_then_top_org_for_all(file_provider, orgs, admin
     """Step 6: apply to the test org only; later select the top org and every inheriting org follows."""
     assert set_orgs_in_use(file_provider, [orgs["test"].id], actor=admin) == 1
     assert mode(orgs["test"]) == (SSOMode.PROVIDER, file_provider.id)
-    assert not effective_sso_of(orgs["sales"]).uses_sso and not effective_sso_of(orgs["top"]).uses_sso
+    assert (
+        not effective_sso_of(orgs["sales"]).uses_sso and not effective_sso_of(orgs["top"]).uses_sso
+    )
 
     # The test org goes back to inheriting, and the top org takes the provider for all.
-    count = set_orgs_in_use(file_provider, [orgs["top"].id], inherit_org_ids=[orgs["test"].id], actor=admin)
+    count = set_orgs_in_use(
+        file_provider, [orgs["top"].id], inherit_org_ids=[orgs["test"].id], actor=admin
+    )
     assert count == 4
     assert mode(orgs["top"]) == (SSOMode.PROVIDER, file_provider.id)
     assert mode(orgs["test"]) == (SSOMode.INHERIT, None)
     for org in orgs.values():
         assert effective_sso_of(org).provider_id == file_provider.id
     assert {(o.name, direct) for o, direct in orgs_in_use(file_provider)} == {
-        ("Acme", True), ("Sales", False), ("Sales EU", False), ("Test", False)}
+        ("Acme", True),
+        ("Sales", False),
+        ("Sales EU", False),
+        ("Test", False),
+    }
 
 
 def test_keeping_the_test_org_selected_with_the_top_org(file_provider, orgs):
@@ -73,7 +81,9 @@ def test_changes_are_audited_per_org_and_for_the_provider(file_provider, orgs, a
     org_event = AuditEvent.objects.get(action="org.sso_changed", target_id=str(orgs["test"].id))
     assert org_event.data["after"] == {"ssoMode": "provider", "providerId": str(file_provider.id)}
     event = AuditEvent.objects.get(action="auth_provider.orgs_changed")
-    assert event.data["before"]["orgIds"] == [] and event.data["after"]["orgIds"] == [str(orgs["test"].id)]
+    assert event.data["before"]["orgIds"] == [] and event.data["after"]["orgIds"] == [
+        str(orgs["test"].id)
+    ]
     assert event.actor_id == admin.id
 
 

@@ -48,7 +48,9 @@ def _postgres_assign_first(provider, org, admin):
             lambda: providers.delete_provider(AuthProvider.objects.get(id=provider.id), actor=admin)
         )
         thread.join(WAIT)
-        assert thread.is_alive(), "the deletion must wait for the assignment's lock on the provider row"
+        assert thread.is_alive(), (
+            "the deletion must wait for the assignment's lock on the provider row"
+        )
     thread.join(10)
     assert isinstance(outcome.get("error"), e.ProviderInUse), outcome
     assert AuthProvider.objects.filter(id=provider.id).exists()
@@ -59,12 +61,18 @@ def _postgres_delete_first(provider, org, admin):
     with transaction.atomic():
         providers.delete_provider(provider, actor=admin)
         thread, outcome = _in_thread(
-            lambda: tenancy.set_org_sso(Organization.objects.get(id=org.id), "provider", pid, actor=admin)
+            lambda: tenancy.set_org_sso(
+                Organization.objects.get(id=org.id), "provider", pid, actor=admin
+            )
         )
         thread.join(WAIT)
-        assert thread.is_alive(), "the assignment must wait for the deletion's lock on the provider row"
+        assert thread.is_alive(), (
+            "the assignment must wait for the deletion's lock on the provider row"
+        )
     thread.join(10)
-    assert isinstance(outcome.get("error"), NotFound) and outcome["error"].code == "provider_not_found", outcome
+    assert (
+        isinstance(outcome.get("error"), NotFound) and outcome["error"].code == "provider_not_found"
+    ), outcome
     org.refresh_from_db()
     assert org.sso_provider_id is None
 

@@ -28,7 +28,9 @@ T0 = dt.datetime(2030, 1, 1, 12, tzinfo=dt.timezone.utc)
 @pytest.fixture
 def url_provider(tenant, admin, https_idp, fetcher, idp_certs):
     https_idp.routes["/metadata"] = Route(body=helpers.idp_metadata(certs=[idp_certs["a"]]))
-    return create_provider(tenant, "Okta", metadata_url=https_idp.url("/metadata"), actor=admin, fetcher=fetcher)
+    return create_provider(
+        tenant, "Okta", metadata_url=https_idp.url("/metadata"), actor=admin, fetcher=fetcher
+    )
 
 
 def serve(https_idp, *certs, **kwargs):
@@ -40,9 +42,14 @@ def serve(https_idp, *certs, **kwargs):
 
 @pytest.mark.parametrize(
     "cache, valid_for, expected",
-    [(None, None, MAX_REFRESH), (dt.timedelta(hours=6), None, dt.timedelta(hours=6)),
-     (dt.timedelta(minutes=5), None, MIN_REFRESH), (dt.timedelta(days=7), None, MAX_REFRESH),
-     (None, dt.timedelta(hours=10), dt.timedelta(hours=5)), (None, dt.timedelta(minutes=30), MIN_REFRESH)],
+    [
+        (None, None, MAX_REFRESH),
+        (dt.timedelta(hours=6), None, dt.timedelta(hours=6)),
+        (dt.timedelta(minutes=5), None, MIN_REFRESH),
+        (dt.timedelta(days=7), None, MAX_REFRESH),
+        (None, dt.timedelta(hours=10), dt.timedelta(hours=5)),
+        (None, dt.timedelta(minutes=30), MIN_REFRESH),
+    ],
 )
 def test_next_refresh_respects_cache_duration_and_valid_until(cache, valid_for, expected):
     """cacheDuration and validUntil shorten the interval; it stays between hourly and daily."""
@@ -52,28 +59,44 @@ def test_next_refresh_respects_cache_duration_and_valid_until(cache, valid_for, 
 
 def test_cache_duration_from_metadata_sets_next_refresh(tenant, https_idp, fetcher, idp_certs):
     serve(https_idp, idp_certs["a"], cache_duration="PT6H")
-    p = create_provider(tenant, "X", metadata_url=https_idp.url("/metadata"), fetcher=fetcher, now=helpers.now())
+    p = create_provider(
+        tenant, "X", metadata_url=https_idp.url("/metadata"), fetcher=fetcher, now=helpers.now()
+    )
     assert p.cache_duration == dt.timedelta(hours=6)
-    assert dt.timedelta(hours=5, minutes=59) < p.next_refresh_at - p.last_refresh_at <= dt.timedelta(hours=6)
+    assert (
+        dt.timedelta(hours=5, minutes=59)
+        < p.next_refresh_at - p.last_refresh_at
+        <= dt.timedelta(hours=6)
+    )
 
 
 # --- refresh ----------------------------------------------------------------------------------
 
 
-def test_refresh_picks_up_a_new_certificate_and_drops_a_removed_one(url_provider, https_idp, fetcher, idp_certs, admin):
+def test_refresh_picks_up_a_new_certificate_and_drops_a_removed_one(
+    url_provider, https_idp, fetcher, idp_certs, admin
+):
     """Rollover: B is trusted from the refresh that brings it; A until the refresh where it is gone."""
     serve(https_idp, idp_certs["a"], idp_certs["b"])
     outcome = refresh_metadata(url_provider, fetcher=fetcher, actor=admin)
     assert outcome.ok and outcome.changed
-    trusted = identity_provider_config(AuthProvider.objects.get(id=url_provider.id)).signing_certificates
+    trusted = identity_provider_config(
+        AuthProvider.objects.get(id=url_provider.id)
+    ).signing_certificates
     assert trusted == (helpers.der(idp_certs["a"]), helpers.der(idp_certs["b"]))
 
     serve(https_idp, idp_certs["b"])
     assert refresh_metadata(url_provider, fetcher=fetcher).changed
-    trusted = identity_provider_config(AuthProvider.objects.get(id=url_provider.id)).signing_certificates
+    trusted = identity_provider_config(
+        AuthProvider.objects.get(id=url_provider.id)
+    ).signing_certificates
     assert trusted == (helpers.der(idp_certs["b"]),)
 
-    event = AuditEvent.objects.filter(action="auth_provider.metadata_refreshed").order_by("-created_at").first()
+    event = (
+        AuditEvent.objects.filter(action="auth_provider.metadata_refreshed")
+        .order_by("-created_at")
+        .first()
+    )
     assert event.outcome == "success" and len(event.data["before"]["signingCertificates"]) == 2
     assert len(event.data["after"]["signingCertificates"]) == 1
 
@@ -89,9 +112,12 @@ def test_unchanged_refresh_reports_no_change(url_provider, fetcher, admin):
 
 @pytest.mark.parametrize(
     "route, code",
-    [(Route(500, b"oops"), "sso.metadata_http_error"), (Route(body=helpers.HTML_PAGE), "saml.metadata_not_xml"),
-     (Route(body=helpers.XML_BOMB), "saml.xml_forbidden"), (Route(body=helpers.idp_metadata(certs=[])),
-                                                             "saml.metadata_no_signing_certificate")],
+    [
+        (Route(500, b"oops"), "sso.metadata_http_error"),
+        (Route(body=helpers.HTML_PAGE), "saml.metadata_not_xml"),
+        (Route(body=helpers.XML_BOMB), "saml.xml_forbidden"),
+        (Route(body=helpers.idp_metadata(certs=[])), "saml.metadata_no_signing_certificate"),
+    ],
     ids=["http-500", "html", "bomb", "no-cert"],
 )
 def test_failed_refresh_keeps_last_good_metadata(url_provider, https_idp, fetcher, route, code):
@@ -140,13 +166,17 @@ def test_lease_is_exclusive_until_released_or_expired(url_provider):
     assert not claim(url_provider.id, now=T0, owner="p2")
     release(url_provider.id, owner="p2")  # not the holder: no effect
     assert not claim(url_provider.id, now=T0 + dt.timedelta(seconds=30), owner="p2")
-    assert claim(url_provider.id, now=T0 + dt.timedelta(minutes=5), owner="p2")  # p1 crashed; lease expired
+    assert claim(
+        url_provider.id, now=T0 + dt.timedelta(minutes=5), owner="p2"
+    )  # p1 crashed; lease expired
     release(url_provider.id, owner="p2")
     assert claim(url_provider.id, now=T0 + dt.timedelta(minutes=5), owner="p3")
 
 
 def test_claim_requires_due_refresh_and_url_source(url_provider, file_provider):
-    AuthProvider.objects.filter(id=url_provider.id).update(next_refresh_at=T0 + dt.timedelta(hours=1))
+    AuthProvider.objects.filter(id=url_provider.id).update(
+        next_refresh_at=T0 + dt.timedelta(hours=1)
+    )
     assert not claim(url_provider.id, now=T0, owner="p1")
     assert not claim(file_provider.id, now=T0, owner="p1", due_only=False)
 
@@ -159,11 +189,14 @@ def test_two_concurrent_claimers_one_wins(tenant, metadata_a):
     set) this is two real sessions racing on the conditional UPDATE.
     """
     p = create_provider(tenant, "Race", metadata_xml=metadata_a)
-    AuthProvider.objects.filter(id=p.id).update(metadata_source="url", metadata_url="https://acme.okta.com/m",
-                                                next_refresh_at=T0)
+    AuthProvider.objects.filter(id=p.id).update(
+        metadata_source="url", metadata_url="https://acme.okta.com/m", next_refresh_at=T0
+    )
     rounds, results = 5, []
     for round_ in range(rounds):
-        AuthProvider.objects.filter(id=p.id).update(refresh_lease_until=None, refresh_lease_owner="")
+        AuthProvider.objects.filter(id=p.id).update(
+            refresh_lease_until=None, refresh_lease_owner=""
+        )
         barrier = threading.Barrier(2)
         won: list[bool] = []
 
@@ -186,16 +219,27 @@ def test_two_concurrent_claimers_one_wins(tenant, metadata_a):
 # --- scheduled refresh ---------------------------------------------------------------------------
 
 
-def test_refresh_due_providers_refreshes_only_what_is_due(tenant, https_idp, fetcher, idp_certs, url_provider, file_provider):
-    later = create_provider(tenant, "Later", metadata_url=https_idp.url("/metadata"), fetcher=fetcher)
+def test_refresh_due_providers_refreshes_only_what_is_due(
+    tenant, https_idp, fetcher, idp_certs, url_provider, file_provider
+):
+    later = create_provider(
+        tenant, "Later", metadata_url=https_idp.url("/metadata"), fetcher=fetcher
+    )
     now = helpers.now()
-    AuthProvider.objects.filter(id=url_provider.id).update(next_refresh_at=now - dt.timedelta(minutes=1))
+    AuthProvider.objects.filter(id=url_provider.id).update(
+        next_refresh_at=now - dt.timedelta(minutes=1)
+    )
     AuthProvider.objects.filter(id=later.id).update(next_refresh_at=now + dt.timedelta(hours=3))
     serve(https_idp, idp_certs["c"])
     seen = []
     outcomes = refresh_due_providers(now, fetcher=fetcher, progress=seen.append)
-    assert [o.display_name for o in outcomes] == ["Okta"] and seen == outcomes and outcomes[0].changed
-    assert AuthProvider.objects.get(id=later.id).signing_certificates != AuthProvider.objects.get(id=url_provider.id).signing_certificates
+    assert (
+        [o.display_name for o in outcomes] == ["Okta"] and seen == outcomes and outcomes[0].changed
+    )
+    assert (
+        AuthProvider.objects.get(id=later.id).signing_certificates
+        != AuthProvider.objects.get(id=url_provider.id).signing_certificates
+    )
     refreshed = AuthProvider.objects.get(id=url_provider.id)
     assert refreshed.next_refresh_at > now and refreshed.refresh_lease_owner == ""
     assert refresh_due_providers(now, fetcher=fetcher) == []  # nothing due any more
@@ -203,12 +247,16 @@ def test_refresh_due_providers_refreshes_only_what_is_due(tenant, https_idp, fet
 
 def test_refresh_due_skips_a_provider_leased_elsewhere(url_provider, fetcher):
     now = helpers.now()
-    AuthProvider.objects.filter(id=url_provider.id).update(next_refresh_at=now - dt.timedelta(minutes=1))
+    AuthProvider.objects.filter(id=url_provider.id).update(
+        next_refresh_at=now - dt.timedelta(minutes=1)
+    )
     assert claim(url_provider.id, now=now, owner="other-process")
     assert refresh_due_providers(now, fetcher=fetcher) == []
 
 
-def test_management_command_refreshes_with_progress(url_provider, https_idp, idp_certs, test_ca, settings):
+def test_management_command_refreshes_with_progress(
+    url_provider, https_idp, idp_certs, test_ca, settings
+):
     """``ssoconsole refresh-metadata`` (a Django management command) prints what it did per provider."""
     settings.SSOCONSOLE_METADATA_CA_BUNDLE = str(test_ca.pem_path)
     settings.SSOCONSOLE_ALLOW_PRIVATE_METADATA_HOSTS = True
@@ -217,7 +265,9 @@ def test_management_command_refreshes_with_progress(url_provider, https_idp, idp
     call_command("refresh-metadata", "--all", stdout=out)
     assert "[1/1] Okta" in out.getvalue() and "ok, metadata changed" in out.getvalue()
 
-    AuthProvider.objects.filter(id=url_provider.id).update(next_refresh_at=helpers.now() - dt.timedelta(seconds=1))
+    AuthProvider.objects.filter(id=url_provider.id).update(
+        next_refresh_at=helpers.now() - dt.timedelta(seconds=1)
+    )
     out = StringIO()
     call_command("refresh-metadata", stdout=out)
     assert "1 provider(s) were due" in out.getvalue()
@@ -241,20 +291,29 @@ def test_switch_between_file_and_url(file_provider, https_idp, fetcher, idp_cert
     from ssoconsole.sso.providers import update_provider
 
     serve(https_idp, idp_certs["b"])
-    update_provider(file_provider, metadata_url=https_idp.url("/metadata"), fetcher=fetcher, actor=admin)
+    update_provider(
+        file_provider, metadata_url=https_idp.url("/metadata"), fetcher=fetcher, actor=admin
+    )
     file_provider.refresh_from_db()
     assert file_provider.metadata_source == "url" and file_provider.next_refresh_at is not None
     event = AuditEvent.objects.filter(action="auth_provider.updated").latest("created_at")
-    assert event.data["before"]["metadataSource"] == "file" and event.data["after"]["metadataSource"] == "url"
+    assert (
+        event.data["before"]["metadataSource"] == "file"
+        and event.data["after"]["metadataSource"] == "url"
+    )
     assert event.data["after"]["metadataUrl"] == https_idp.url("/metadata")
 
-    update_provider(file_provider, metadata_xml=helpers.idp_metadata(certs=[idp_certs["c"]]), actor=admin)
+    update_provider(
+        file_provider, metadata_xml=helpers.idp_metadata(certs=[idp_certs["c"]]), actor=admin
+    )
     file_provider.refresh_from_db()
     assert file_provider.metadata_source == "file" and file_provider.metadata_url == ""
     assert file_provider.next_refresh_at is None
 
 
-def test_a_second_round_during_a_download_skips_the_provider_being_fetched(tenant, https_idp, fetcher, idp_certs):
+def test_a_second_round_during_a_download_skips_the_provider_being_fetched(
+    tenant, https_idp, fetcher, idp_certs
+):
     """Process B runs its round while process A is in the middle of downloading provider 1.
 
     The overlap is made deterministic: A's fetcher starts B's whole round from
@@ -264,8 +323,12 @@ def test_a_second_round_during_a_download_skips_the_provider_being_fetched(tenan
     downloaded exactly once.
     """
     serve(https_idp, idp_certs["a"])
-    ids = [create_provider(tenant, f"IdP {i}", metadata_url=https_idp.url("/metadata"), fetcher=fetcher).id
-           for i in range(4)]
+    ids = [
+        create_provider(
+            tenant, f"IdP {i}", metadata_url=https_idp.url("/metadata"), fetcher=fetcher
+        ).id
+        for i in range(4)
+    ]
     now = helpers.now()
     AuthProvider.objects.filter(id__in=ids).update(next_refresh_at=now - dt.timedelta(minutes=1))
     https_idp.hits.clear()
@@ -281,10 +344,15 @@ def test_a_second_round_during_a_download_skips_the_provider_being_fetched(tenan
     a_ids, b_ids = {o.provider_id for o in round_a}, {o.provider_id for o in round_b[0]}
     assert len(a_ids) == 1 and len(b_ids) == 3 and a_ids | b_ids == {str(i) for i in ids}
     assert len(https_idp.hits) == 4
-    assert all(p.next_refresh_at > now and not p.refresh_lease_owner for p in AuthProvider.objects.filter(id__in=ids))
+    assert all(
+        p.next_refresh_at > now and not p.refresh_lease_owner
+        for p in AuthProvider.objects.filter(id__in=ids)
+    )
 
 
-def test_metadata_replaced_during_a_download_is_not_overwritten(url_provider, https_idp, fetcher, idp_certs):
+def test_metadata_replaced_during_a_download_is_not_overwritten(
+    url_provider, https_idp, fetcher, idp_certs
+):
     """An administrator uploads a file while the scheduler downloads the old URL: the upload wins."""
     from ssoconsole.sso.providers import update_provider
 
@@ -312,12 +380,16 @@ def test_rename_during_a_refresh_keeps_both(url_provider, https_idp, fetcher, id
     class AdminRenamesMeanwhile:
         def fetch(self, url):
             body = fetcher.fetch(url)
-            update_provider(AuthProvider.objects.get(id=url_provider.id), display_name="Okta (prod)")
+            update_provider(
+                AuthProvider.objects.get(id=url_provider.id), display_name="Okta (prod)"
+            )
             return body
 
     stale = AuthProvider.objects.get(id=url_provider.id)
     assert refresh_metadata(url_provider, fetcher=AdminRenamesMeanwhile()).changed
-    update_provider(stale, display_name="Okta production")  # a stale instance must not restore old metadata
+    update_provider(
+        stale, display_name="Okta production"
+    )  # a stale instance must not restore old metadata
     current = AuthProvider.objects.get(id=url_provider.id)
     assert current.display_name == "Okta production"
     assert current.signing_certificates == [base64.b64encode(helpers.der(idp_certs["b"])).decode()]

@@ -7,7 +7,12 @@ import datetime as dt
 import pytest
 
 from ssoconsole.accounts.models import User
-from ssoconsole.saml.config import IdentityProvider, RequestSettings, ServiceProvider, ValidationPolicy
+from ssoconsole.saml.config import (
+    IdentityProvider,
+    RequestSettings,
+    ServiceProvider,
+    ValidationPolicy,
+)
 from ssoconsole.sso.certificates import provider_certificates
 from ssoconsole.sso.org_usage import set_orgs_in_use
 from ssoconsole.sso.providers import create_provider, set_advanced_settings, set_attribute_mapping
@@ -36,16 +41,30 @@ def test_identity_provider_config_from_cached_metadata(file_provider, idp_certs)
 
 def test_request_settings_defaults_request_no_context(file_provider):
     settings = request_settings(file_provider)
-    assert settings.authn_context_class_ref is None and not settings.sign_requests and not settings.force_authn
+    assert (
+        settings.authn_context_class_ref is None
+        and not settings.sign_requests
+        and not settings.force_authn
+    )
     assert settings.signature_method == RequestSettings().signature_method
     assert settings.digest_method == RequestSettings().digest_method
 
 
 def test_request_settings_follow_the_advanced_settings(file_provider):
-    set_advanced_settings(file_provider, authn_context_class_ref="urn:oasis:names:tc:SAML:2.0:ac:classes:Password",
-                          authn_context_comparison="exact", force_authn=True, sign_requests=True, name_id_format="")
+    set_advanced_settings(
+        file_provider,
+        authn_context_class_ref="urn:oasis:names:tc:SAML:2.0:ac:classes:Password",
+        authn_context_comparison="exact",
+        force_authn=True,
+        sign_requests=True,
+        name_id_format="",
+    )
     settings = request_settings(file_provider)
-    assert settings.authn_context_class_ref.endswith("Password") and settings.force_authn and settings.sign_requests
+    assert (
+        settings.authn_context_class_ref.endswith("Password")
+        and settings.force_authn
+        and settings.sign_requests
+    )
     assert settings.name_id_format is None
 
 
@@ -60,7 +79,11 @@ def test_mapping_config(file_provider):
     assert mapping_config(file_provider).use_default
     set_attribute_mapping(file_provider, use_default=False, username="mail", last_name="sn")
     config = mapping_config(file_provider)
-    assert (config.username_attribute, config.first_name_attribute, config.last_name_attribute) == ("mail", None, "sn")
+    assert (config.username_attribute, config.first_name_attribute, config.last_name_attribute) == (
+        "mail",
+        None,
+        "sn",
+    )
 
 
 def test_service_provider_config(tenant, settings):
@@ -81,12 +104,15 @@ def test_service_provider_config(tenant, settings):
 def make_chain(tenant, top, depth: int) -> Organization:
     parent = top
     for i in range(depth):
-        parent = Organization.objects.create(tenant=tenant, parent=parent, name=f"level {i}", sso_mode=SSOMode.INHERIT)
+        parent = Organization.objects.create(
+            tenant=tenant, parent=parent, name=f"level {i}", sso_mode=SSOMode.INHERIT
+        )
     return parent
 
 
-def test_effective_provider_inherited_through_a_deep_tree_in_two_queries(tenant, top, file_provider,
-                                                                          django_assert_max_num_queries):
+def test_effective_provider_inherited_through_a_deep_tree_in_two_queries(
+    tenant, top, file_provider, django_assert_max_num_queries
+):
     leaf = make_chain(tenant, top, 20)
     user = User.objects.create(tenant=tenant, org=leaf, username="deep@acme.test")
     user = User.objects.get(id=user.id)
@@ -124,8 +150,13 @@ def test_certificate_status_ok_expiring_expired(tenant, idp_certs):
 
 @pytest.mark.parametrize(
     "remaining, status",
-    [(dt.timedelta(days=31), "ok"), (dt.timedelta(days=30), "expiring"), (dt.timedelta(seconds=1), "expiring"),
-     (dt.timedelta(0), "expired"), (dt.timedelta(days=-1), "expired")],
+    [
+        (dt.timedelta(days=31), "ok"),
+        (dt.timedelta(days=30), "expiring"),
+        (dt.timedelta(seconds=1), "expiring"),
+        (dt.timedelta(0), "expired"),
+        (dt.timedelta(days=-1), "expired"),
+    ],
 )
 def test_certificate_warning_threshold(file_provider, idp_certs, remaining, status):
     """Warn within 30 days of the end, error from the end on."""

@@ -27,7 +27,9 @@ def test_start_is_idempotent_and_stop_ends_the_thread(stopped):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_scheduler_thread_refreshes_due_providers(stopped, tenant, https_idp, fetcher, idp_certs, test_ca, settings):
+def test_scheduler_thread_refreshes_due_providers(
+    stopped, tenant, https_idp, fetcher, idp_certs, test_ca, settings
+):
     """The thread wakes, claims the due provider and refreshes it with the default fetcher and settings."""
     from ssoconsole.sso.providers import create_provider
 
@@ -39,7 +41,9 @@ def test_scheduler_thread_refreshes_due_providers(stopped, tenant, https_idp, fe
     https_idp.routes["/m"] = Route(body=helpers.idp_metadata(certs=[idp_certs["a"]]))
     provider = create_provider(tenant, "Okta", metadata_url=https_idp.url("/m"), fetcher=fetcher)
     https_idp.routes["/m"] = Route(body=helpers.idp_metadata(certs=[idp_certs["b"]]))
-    AuthProvider.objects.filter(id=provider.id).update(next_refresh_at=helpers.now() - dt.timedelta(minutes=1))
+    AuthProvider.objects.filter(id=provider.id).update(
+        next_refresh_at=helpers.now() - dt.timedelta(minutes=1)
+    )
     scheduler.start_scheduler(interval=1.0)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
@@ -48,4 +52,7 @@ def test_scheduler_thread_refreshes_due_providers(stopped, tenant, https_idp, fe
         time.sleep(0.1)
     refreshed = AuthProvider.objects.get(id=provider.id)
     assert refreshed.last_refresh_result == "ok"
-    assert len(refreshed.signing_certificates) == 1 and refreshed.signing_certificates != provider.signing_certificates
+    assert (
+        len(refreshed.signing_certificates) == 1
+        and refreshed.signing_certificates != provider.signing_certificates
+    )

@@ -45,7 +45,9 @@ def test_private_key_is_never_stored_in_clear(tenant):
     stored = raw_column(tenant)
     assert stored.startswith(keys.FORMAT + "$")
     assert "PRIVATE KEY" not in stored and "-----BEGIN" not in stored
-    body = b"".join(line for line in sp.signing_key_pem.splitlines() if not line.startswith(b"-----"))
+    body = b"".join(
+        line for line in sp.signing_key_pem.splitlines() if not line.startswith(b"-----")
+    )
     assert body[:40].decode() not in stored
     assert AuditEvent.objects.filter(action="sp_identity.key_generated").count() == 1
 
@@ -54,7 +56,10 @@ def test_key_pair_is_rsa_2048_with_ten_year_certificate(tenant):
     sp = service_provider_config(tenant)
     key = serialization.load_pem_private_key(sp.signing_key_pem, password=None)
     cert = x509.load_pem_x509_certificate(sp.signing_cert_pem)
-    assert key.key_size == 2048 and cert.public_key().public_numbers() == key.public_key().public_numbers()
+    assert (
+        key.key_size == 2048
+        and cert.public_key().public_numbers() == key.public_key().public_numbers()
+    )
     assert (cert.not_valid_after_utc - cert.not_valid_before_utc) > dt.timedelta(days=3640)
 
 
@@ -65,7 +70,9 @@ def test_sealed_key_is_bound_to_its_tenant(tenant):
         keys.open_sealed(sealed, context="another-tenant")
 
 
-@pytest.mark.parametrize("text", ["garbage", "ssoc-k9$abcd$AAAA", "ssoc-k1$00000000$AAAA", "ssoc-k1$x$!!!"])
+@pytest.mark.parametrize(
+    "text", ["garbage", "ssoc-k9$abcd$AAAA", "ssoc-k1$00000000$AAAA", "ssoc-k1$x$!!!"]
+)
 def test_unreadable_sealed_values_are_refused_with_advice(text):
     with pytest.raises(KeyDecryptionFailed) as info:
         keys.open_sealed(text, context="t")
@@ -76,7 +83,10 @@ def test_secret_rotation_with_fallback_and_reseal(tenant, settings):
     """A new SECRET_KEY with the old one as a fallback still opens keys; resealing moves them to the new one."""
     original = service_provider_config(tenant).signing_key_pem
     old_secret = settings.SECRET_KEY
-    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a-brand-new-secret-key-for-tests", [old_secret]
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = (
+        "a-brand-new-secret-key-for-tests",
+        [old_secret],
+    )
     assert service_provider_config(tenant).signing_key_pem == original
     assert not keys.is_current(raw_column(tenant))
     assert reseal_sp_keys() == 2 and reseal_sp_keys() == 0  # the signing and the encryption key
@@ -86,7 +96,9 @@ def test_secret_rotation_with_fallback_and_reseal(tenant, settings):
     assert service_provider_config(tenant).signing_key_pem == original
 
 
-def test_sp_metadata_with_an_unreadable_key_is_a_readable_503(client, tenant, file_provider, settings):
+def test_sp_metadata_with_an_unreadable_key_is_a_readable_503(
+    client, tenant, file_provider, settings
+):
     set_advanced_settings(file_provider, sign_requests=True)
     service_provider_config(tenant)
     settings.SECRET_KEY = "some-other-secret-entirely"
@@ -117,7 +129,10 @@ def test_rotate_signing_key(tenant, admin):
     first = service_provider_config(tenant)
     rotate_sp_signing_key(tenant, actor=admin)
     second = service_provider_config(tenant)
-    assert second.signing_cert_pem != first.signing_cert_pem and second.signing_key_pem != first.signing_key_pem
+    assert (
+        second.signing_cert_pem != first.signing_cert_pem
+        and second.signing_key_pem != first.signing_key_pem
+    )
     assert SPIdentity.objects.get(tenant=tenant).rotated_at is not None
     assert AuditEvent.objects.get(action="sp_identity.key_rotated").actor_id == admin.id
 
@@ -133,7 +148,10 @@ def test_reseal_command(tenant, settings):
     from django.core.management import call_command
 
     service_provider_config(tenant)
-    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "rotated-secret-key-value", [settings.SECRET_KEY]
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = (
+        "rotated-secret-key-value",
+        [settings.SECRET_KEY],
+    )
     out = StringIO()
     call_command("reseal-sp-keys", stdout=out)
     assert out.getvalue().startswith("2 SP private key")
@@ -152,7 +170,9 @@ def metadata_of(response):
 @pytest.mark.parametrize("path", ["/sso/{id}/metadata", "/{id}"], ids=["metadata-url", "entity-id"])
 def test_sp_metadata_is_shown_as_xml_in_a_browser(client, tenant, path):
     """Tutorial Step 1.5: pasting the metadata URL into a browser shows the document instead of a download."""
-    response = client.get(path.format(id=tenant.id), HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8")
+    response = client.get(
+        path.format(id=tenant.id), HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8"
+    )
     assert response.status_code == 200
     assert response["Content-Type"] == "text/xml; charset=utf-8"
     assert "Accept" in response["Vary"]
@@ -175,7 +195,9 @@ def test_sp_metadata_endpoints(client, tenant, settings, path):
     assert [d.get("use") for d in sp.findall(f"{{{MD}}}KeyDescriptor")] == ["encryption"]
 
 
-def test_sp_metadata_carries_signing_key_when_a_provider_signs_requests(client, tenant, file_provider):
+def test_sp_metadata_carries_signing_key_when_a_provider_signs_requests(
+    client, tenant, file_provider
+):
     set_advanced_settings(file_provider, sign_requests=True)
     root = metadata_of(client.get(f"/sso/{tenant.id}/metadata"))
     sp = root.find(f"{{{MD}}}SPSSODescriptor")
@@ -183,11 +205,19 @@ def test_sp_metadata_carries_signing_key_when_a_provider_signs_requests(client, 
     (descriptor,) = sp.findall(f"{{{MD}}}KeyDescriptor[@use='signing']")
     cert_b64 = descriptor.findtext(f"{{{DS}}}KeyInfo/{{{DS}}}X509Data/{{{DS}}}X509Certificate")
     cert = x509.load_pem_x509_certificate(service_provider_config(tenant).signing_cert_pem)
-    assert base64.b64decode("".join(cert_b64.split())) == cert.public_bytes(serialization.Encoding.DER)
+    assert base64.b64decode("".join(cert_b64.split())) == cert.public_bytes(
+        serialization.Encoding.DER
+    )
 
 
-@pytest.mark.parametrize("path", ["/sso/00000000-0000-0000-0000-000000000000/metadata", "/sso/not-a-tenant/metadata",
-                                  "/00000000-0000-0000-0000-000000000000"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/sso/00000000-0000-0000-0000-000000000000/metadata",
+        "/sso/not-a-tenant/metadata",
+        "/00000000-0000-0000-0000-000000000000",
+    ],
+)
 def test_unknown_tenant_is_a_readable_404(client, db, path):
     response = client.get(path)
     assert response.status_code == 404

@@ -7,7 +7,13 @@ import uuid
 
 import pytest
 
-from ssoconsole.tenancy.inheritance import EffectiveSSO, InheritanceCycle, OrgSetting, effective_sso, effective_sso_for_all
+from ssoconsole.tenancy.inheritance import (
+    EffectiveSSO,
+    InheritanceCycle,
+    OrgSetting,
+    effective_sso,
+    effective_sso_for_all,
+)
 
 PROVIDER_A = uuid.UUID(int=0xA)
 PROVIDER_B = uuid.UUID(int=0xB)
@@ -17,9 +23,13 @@ def _id(n: int) -> uuid.UUID:
     return uuid.UUID(int=n + 1)
 
 
-def chain(depth: int, top_mode: str = "provider", top_provider=PROVIDER_A) -> dict[uuid.UUID, OrgSetting]:
+def chain(
+    depth: int, top_mode: str = "provider", top_provider=PROVIDER_A
+) -> dict[uuid.UUID, OrgSetting]:
     """A top org and ``depth`` descendants in a line, all below the top inheriting."""
-    orgs = {_id(0): OrgSetting(_id(0), None, top_mode, top_provider if top_mode == "provider" else None)}
+    orgs = {
+        _id(0): OrgSetting(_id(0), None, top_mode, top_provider if top_mode == "provider" else None)
+    }
     for n in range(1, depth + 1):
         orgs[_id(n)] = OrgSetting(_id(n), _id(n - 1), "inherit")
     return orgs
@@ -99,7 +109,9 @@ def test_10000_orgs_resolve_in_linear_time_and_agree_with_the_single_lookup():
     assert len(everyone) == 10_000
     for org_id in orgs:
         assert everyone[org_id] == effective_sso(org_id, orgs)
-    assert any(e.uses_sso for e in everyone.values()) and any(not e.uses_sso for e in everyone.values())
+    assert any(e.uses_sso for e in everyone.values()) and any(
+        not e.uses_sso for e in everyone.values()
+    )
 
 
 def test_a_10000_deep_chain_needs_no_recursion():

@@ -18,7 +18,9 @@ PROVIDER = uuid.uuid4()
 @pytest.fixture
 def known_provider(monkeypatch, tenant):
     """Pretend the sso app owns ``PROVIDER`` in ``tenant`` (and nothing else)."""
-    monkeypatch.setattr(tenancy, "_provider_checkers", [lambda t, pid: t.id == tenant.id and pid == PROVIDER])
+    monkeypatch.setattr(
+        tenancy, "_provider_checkers", [lambda t, pid: t.id == tenant.id and pid == PROVIDER]
+    )
     return PROVIDER
 
 
@@ -51,10 +53,20 @@ def test_a_second_top_org_is_refused_by_the_database(tenant):
 def test_new_orgs_go_under_the_top_org_and_inherit(tenant, top_org):
     """Without a parent, an org is a child of the top org and inherits its SSO setting."""
     org = tenancy.create_org(tenant, "  Sales   team ")
-    assert org.parent_id == top_org.id and org.sso_mode == SSOMode.INHERIT and org.name == "Sales team"
+    assert (
+        org.parent_id == top_org.id and org.sso_mode == SSOMode.INHERIT and org.name == "Sales team"
+    )
 
 
-@pytest.mark.parametrize("name, code", [("", "name_required"), ("   ", "name_required"), (None, "name_required"), ("x" * 201, "name_too_long")])
+@pytest.mark.parametrize(
+    "name, code",
+    [
+        ("", "name_required"),
+        ("   ", "name_required"),
+        (None, "name_required"),
+        ("x" * 201, "name_too_long"),
+    ],
+)
 def test_bad_org_names_are_refused(tenant, name, code):
     """Blank and over-long names fail with a field error; nothing is written."""
     before = Organization.objects.count()
@@ -176,7 +188,9 @@ def test_a_provider_is_applied_and_audited(make_org, known_provider):
     assert AuditEvent.objects.filter(action="org.sso_changed", target_id=str(org.id)).exists()
 
 
-def test_effective_sso_of_a_deep_org_takes_one_query(top_org, make_org, known_provider, django_assert_max_num_queries):
+def test_effective_sso_of_a_deep_org_takes_one_query(
+    top_org, make_org, known_provider, django_assert_max_num_queries
+):
     """A recursive query fetches the whole ancestor chain at once, even 20 levels down."""
     tenancy.set_org_sso(top_org, "provider", known_provider)
     org = None
@@ -184,16 +198,27 @@ def test_effective_sso_of_a_deep_org_takes_one_query(top_org, make_org, known_pr
         org = make_org(f"Level {depth}", parent=org)
     with django_assert_max_num_queries(1):
         effective = tenancy.effective_sso_of(org.id)
-    assert effective.uses_sso and effective.provider_id == known_provider and effective.source_org_id == top_org.id
+    assert (
+        effective.uses_sso
+        and effective.provider_id == known_provider
+        and effective.source_org_id == top_org.id
+    )
 
 
-def test_org_tree_lists_every_org_in_tree_order_with_its_effective_setting(top_org, make_org, known_provider):
+def test_org_tree_lists_every_org_in_tree_order_with_its_effective_setting(
+    top_org, make_org, known_provider
+):
     """The tree view gets depth and effective setting per org."""
     a = make_org("A")
     a1 = make_org("A1", parent=a)
     make_org("B")
     tenancy.set_org_sso(a, "provider", known_provider)
     rows = tenancy.org_tree(top_org.tenant)
-    assert [(o.name, depth) for o, depth, _ in rows] == [(top_org.name, 0), ("A", 1), ("A1", 2), ("B", 1)]
+    assert [(o.name, depth) for o, depth, _ in rows] == [
+        (top_org.name, 0),
+        ("A", 1),
+        ("A1", 2),
+        ("B", 1),
+    ]
     effective = {o.id: e for o, _, e in rows}
     assert effective[a1.id].provider_id == known_provider and not effective[top_org.id].uses_sso

@@ -8,71 +8,143 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tenancy', '0001_initial'),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('username', models.CharField(max_length=254)),
-                ('email', models.EmailField(blank=True, default='', max_length=254)),
-                ('first_name', models.CharField(blank=True, default='', max_length=150)),
-                ('last_name', models.CharField(blank=True, default='', max_length=150)),
-                ('is_active', models.BooleanField(default=True)),
-                ('local_sign_in', models.BooleanField(default=False, help_text="Keeps password sign-in even when the user's organization uses SSO (for troubleshooting).")),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('deactivated_at', models.DateTimeField(blank=True, null=True)),
-                ('org', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='users', to='tenancy.organization')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='users', to='tenancy.tenant')),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("username", models.CharField(max_length=254)),
+                ("email", models.EmailField(blank=True, default="", max_length=254)),
+                ("first_name", models.CharField(blank=True, default="", max_length=150)),
+                ("last_name", models.CharField(blank=True, default="", max_length=150)),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "local_sign_in",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Keeps password sign-in even when the user's organization uses SSO (for troubleshooting).",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("deactivated_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "org",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="users",
+                        to="tenancy.organization",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="users",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['username'],
+                "ordering": ["username"],
             },
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('name', models.CharField(blank=True, default='', max_length=100)),
-                ('prefix', models.CharField(help_text='The first characters, to recognise a token in lists.', max_length=12)),
-                ('token_hash', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("name", models.CharField(blank=True, default="", max_length=100)),
+                (
+                    "prefix",
+                    models.CharField(
+                        help_text="The first characters, to recognise a token in lists.",
+                        max_length=12,
+                    ),
+                ),
+                ("token_hash", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='RoleAssignment',
+            name="RoleAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('identity-admin', 'Identity Management Administrator'), ('org-admin', 'Organization Administrator'), ('user', 'User')], max_length=32)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='roles', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("identity-admin", "Identity Management Administrator"),
+                            ("org-admin", "Organization Administrator"),
+                            ("user", "User"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="roles",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='user',
-            index=models.Index(fields=['tenant', 'org'], name='accounts_us_tenant__69c227_idx'),
+            model_name="user",
+            index=models.Index(fields=["tenant", "org"], name="accounts_us_tenant__69c227_idx"),
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('username'), name='accounts_username_unique_ci'),
+            model_name="user",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("username"),
+                name="accounts_username_unique_ci",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roleassignment',
-            constraint=models.UniqueConstraint(fields=('user', 'role'), name='accounts_role_once_per_user'),
+            model_name="roleassignment",
+            constraint=models.UniqueConstraint(
+                fields=("user", "role"), name="accounts_role_once_per_user"
+            ),
         ),
     ]

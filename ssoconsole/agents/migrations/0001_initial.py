@@ -7,67 +7,161 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tenancy', '0001_initial'),
+        ("tenancy", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Agent',
+            name="Agent",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=100)),
-                ('platform', models.CharField(blank=True, default='', max_length=50)),
-                ('agent_version', models.CharField(blank=True, default='', max_length=50)),
-                ('token_prefix', models.CharField(help_text="The token's first characters, to recognise it in logs.", max_length=12)),
-                ('token_hash', models.CharField(max_length=64, unique=True)),
-                ('signed_in_from', models.GenericIPAddressField(blank=True, null=True)),
-                ('created_at', models.DateTimeField()),
-                ('last_seen_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_by', models.CharField(blank=True, default='', max_length=254)),
-                ('refusal_audited_at', models.DateTimeField(blank=True, help_text='When a use refused for a deactivated user was last audited (at most hourly).', null=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='agents', to='tenancy.tenant')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='agents', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                ("platform", models.CharField(blank=True, default="", max_length=50)),
+                ("agent_version", models.CharField(blank=True, default="", max_length=50)),
+                (
+                    "token_prefix",
+                    models.CharField(
+                        help_text="The token's first characters, to recognise it in logs.",
+                        max_length=12,
+                    ),
+                ),
+                ("token_hash", models.CharField(max_length=64, unique=True)),
+                ("signed_in_from", models.GenericIPAddressField(blank=True, null=True)),
+                ("created_at", models.DateTimeField()),
+                ("last_seen_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_by", models.CharField(blank=True, default="", max_length=254)),
+                (
+                    "refusal_audited_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="When a use refused for a deactivated user was last audited (at most hourly).",
+                        null=True,
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="agents",
+                        to="tenancy.tenant",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="agents",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='AgentSignIn',
+            name="AgentSignIn",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, help_text='The handoffId (random).', primary_key=True, serialize=False)),
-                ('browser_key_hash', models.CharField(help_text='Hash of the key in the browser URL.', max_length=64, unique=True)),
-                ('poll_secret_hash', models.CharField(max_length=64)),
-                ('user_code', models.CharField(help_text='Shown by the agent and the browser, for the user to compare.', max_length=9)),
-                ('device_name', models.CharField(max_length=100)),
-                ('platform', models.CharField(blank=True, default='', max_length=50)),
-                ('agent_version', models.CharField(blank=True, default='', max_length=50)),
-                ('requested_from', models.GenericIPAddressField(blank=True, null=True)),
-                ('created_at', models.DateTimeField()),
-                ('expires_at', models.DateTimeField(db_index=True)),
-                ('state', models.CharField(choices=[('pending', 'Waiting for the user'), ('approved', 'Approved, token not yet collected'), ('denied', 'Denied by the user'), ('redeemed', 'Token collected by the agent')], default='pending', max_length=10)),
-                ('browser_binding_hash', models.CharField(blank=True, default='', help_text='Hash of the cookie of the browser that first showed the approval page.', max_length=64)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('redeemed_at', models.DateTimeField(blank=True, null=True)),
-                ('agent', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='sign_in', to='agents.agent')),
-                ('user', models.ForeignKey(blank=True, help_text='Who was shown the approval page, then who approved or denied.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='agent_sign_ins', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4,
+                        editable=False,
+                        help_text="The handoffId (random).",
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                (
+                    "browser_key_hash",
+                    models.CharField(
+                        help_text="Hash of the key in the browser URL.", max_length=64, unique=True
+                    ),
+                ),
+                ("poll_secret_hash", models.CharField(max_length=64)),
+                (
+                    "user_code",
+                    models.CharField(
+                        help_text="Shown by the agent and the browser, for the user to compare.",
+                        max_length=9,
+                    ),
+                ),
+                ("device_name", models.CharField(max_length=100)),
+                ("platform", models.CharField(blank=True, default="", max_length=50)),
+                ("agent_version", models.CharField(blank=True, default="", max_length=50)),
+                ("requested_from", models.GenericIPAddressField(blank=True, null=True)),
+                ("created_at", models.DateTimeField()),
+                ("expires_at", models.DateTimeField(db_index=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for the user"),
+                            ("approved", "Approved, token not yet collected"),
+                            ("denied", "Denied by the user"),
+                            ("redeemed", "Token collected by the agent"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "browser_binding_hash",
+                    models.CharField(
+                        blank=True,
+                        default="",
+                        help_text="Hash of the cookie of the browser that first showed the approval page.",
+                        max_length=64,
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("redeemed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "agent",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="sign_in",
+                        to="agents.agent",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Who was shown the approval page, then who approved or denied.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="agent_sign_ins",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.AddIndex(
-            model_name='agent',
-            index=models.Index(fields=['tenant', 'revoked_at'], name='agents_agen_tenant__022f51_idx'),
+            model_name="agent",
+            index=models.Index(
+                fields=["tenant", "revoked_at"], name="agents_agen_tenant__022f51_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='agent',
-            index=models.Index(fields=['user', 'revoked_at'], name='agents_agen_user_id_da0f91_idx'),
+            model_name="agent",
+            index=models.Index(
+                fields=["user", "revoked_at"], name="agents_agen_user_id_da0f91_idx"
+            ),
         ),
     ]

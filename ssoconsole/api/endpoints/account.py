@@ -15,7 +15,14 @@ from ssoconsole.accounts.services import create_api_token, revoke_api_token
 from ssoconsole.api.auth import access, caller_of
 from ssoconsole.api.pagination import paginate
 from ssoconsole.api.router import ApiRouter
-from ssoconsole.api.schemas.account import ApiTokenCreate, ApiTokenCreated, ApiTokenOut, ApiTokenPage, MeOut, ServiceProviderOut
+from ssoconsole.api.schemas.account import (
+    ApiTokenCreate,
+    ApiTokenCreated,
+    ApiTokenOut,
+    ApiTokenPage,
+    MeOut,
+    ServiceProviderOut,
+)
 from ssoconsole.api.schemas.common import PageQuery
 from ssoconsole.core.errors import NotFound
 from ssoconsole.core.urls import login_url, sp_acs_url, sp_entity_id, sp_metadata_url
@@ -70,9 +77,17 @@ def list_api_tokens(request, query: Query[PageQuery]):
 def create_own_api_token(request, payload: ApiTokenCreate):
     """Create an API token for the caller; the response is the only time the token is shown."""
     user = caller_of(request).user
-    expires_at = timezone.now() + timedelta(days=payload.expires_in_days) if payload.expires_in_days else None
-    raw, token = create_api_token(user, name=payload.name, expires_at=expires_at, actor=user, request=request)
-    return Status(201, ApiTokenCreated(**ApiTokenOut.of(token).model_dump(by_alias=False), token=raw))
+    expires_at = (
+        timezone.now() + timedelta(days=payload.expires_in_days)
+        if payload.expires_in_days
+        else None
+    )
+    raw, token = create_api_token(
+        user, name=payload.name, expires_at=expires_at, actor=user, request=request
+    )
+    return Status(
+        201, ApiTokenCreated(**ApiTokenOut.of(token).model_dump(by_alias=False), token=raw)
+    )
 
 
 @router.delete("/api-tokens/{uuid:id}", response={204: None}, auth=access(), tags=["api-tokens"])

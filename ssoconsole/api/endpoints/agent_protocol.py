@@ -50,7 +50,10 @@ _REFUSED_SCHEMA = {
     "type": "object",
     "required": ["status", "error"],
     "properties": {
-        "status": {"type": "string", "enum": ["pending", "slow_down", "denied", "expired", "used", "unknown"]},
+        "status": {
+            "type": "string",
+            "enum": ["pending", "slow_down", "denied", "expired", "used", "unknown"],
+        },
         "error": {"$ref": "#/components/schemas/ErrorBody"},
     },
 }
@@ -59,8 +62,11 @@ _REFUSED_SCHEMA = {
 _REFUSALS = {
     str(status): {"description": text, "content": {"application/json": {"schema": _REFUSED_SCHEMA}}}
     for status, text in (
-        (400, "`authorization_pending` (status `pending`): poll again after `interval` seconds; `slow_down` "
-              "(status `slow_down`): polled too soon, poll again after the new, longer `interval` and keep it."),
+        (
+            400,
+            "`authorization_pending` (status `pending`): poll again after `interval` seconds; `slow_down` "
+            "(status `slow_down`): polled too soon, poll again after the new, longer `interval` and keep it.",
+        ),
         (403, "`access_denied` (status `denied`): the user denied the sign-in."),
         (404, "`handoff_not_found` (status `unknown`): wrong handoffId or pollSecret."),
         (409, "`already_used` (status `used`): an earlier poll collected the token."),
@@ -70,12 +76,18 @@ _REFUSALS = {
 
 
 def _refused(exc: HandoffRefusal) -> HttpResponse:
-    body = TokenRefused(status=exc.handoff_status, error=exc.as_dict()).model_dump(mode="json", exclude_none=True)
-    return HttpResponse(json.dumps(body), status=exc.status, content_type="application/json; charset=utf-8")
+    body = TokenRefused(status=exc.handoff_status, error=exc.as_dict()).model_dump(
+        mode="json", exclude_none=True
+    )
+    return HttpResponse(
+        json.dumps(body), status=exc.status, content_type="application/json; charset=utf-8"
+    )
 
 
 # ``security: []`` is OpenAPI's way of saying "no credentials" for one operation.
-@router.post("/agents/sign-in", response={201: SignInStarted}, auth=anyone(), openapi_extra={"security": []})
+@router.post(
+    "/agents/sign-in", response={201: SignInStarted}, auth=anyone(), openapi_extra={"security": []}
+)
 def start_agent_sign_in(request, payload: SignInStart):
     """Start a browser sign-in for a desktop agent.
 
@@ -86,7 +98,10 @@ def start_agent_sign_in(request, payload: SignInStart):
     """
     try:
         started = handoff.start(
-            request, device_name=payload.device_name, platform=payload.platform, agent_version=payload.agent_version
+            request,
+            device_name=payload.device_name,
+            platform=payload.platform,
+            agent_version=payload.agent_version,
         )
     except throttle.Throttled as exc:
         response = error_response(exc)
@@ -105,7 +120,12 @@ def start_agent_sign_in(request, payload: SignInStart):
     )
 
 
-@router.post("/agents/token", response={200: TokenIssued}, auth=anyone(), openapi_extra={"security": [], "responses": _REFUSALS})
+@router.post(
+    "/agents/token",
+    response={200: TokenIssued},
+    auth=anyone(),
+    openapi_extra={"security": [], "responses": _REFUSALS},
+)
 def collect_agent_token(request, payload: TokenPoll):
     """Poll a browser sign-in; once approved, collect the agent token (only once).
 
@@ -123,7 +143,9 @@ def collect_agent_token(request, payload: TokenPoll):
         return _refused(exc)
     user = issued.agent.user
     return TokenIssued(
-        agent_id=issued.agent.id, agent_token=issued.token, user=AgentUser(username=user.username, tenant_id=user.tenant_id)
+        agent_id=issued.agent.id,
+        agent_token=issued.token,
+        user=AgentUser(username=user.username, tenant_id=user.tenant_id),
     )
 
 
@@ -136,7 +158,11 @@ def get_agent_self(request):
     """
     agent = request.auth
     return AgentSelf(
-        agent_id=agent.id, name=agent.name, platform=agent.platform, agent_version=agent.agent_version,
-        created_at=agent.created_at, last_seen_at=agent.last_seen_at,
+        agent_id=agent.id,
+        name=agent.name,
+        platform=agent.platform,
+        agent_version=agent.agent_version,
+        created_at=agent.created_at,
+        last_seen_at=agent.last_seen_at,
         user=AgentUser(username=agent.user.username, tenant_id=agent.user.tenant_id),
     )

@@ -25,7 +25,9 @@ def _present(rows):
 @router.get("/agents", response=AgentPage, auth=access(Capability.AGENTS_MANAGE))
 def list_agents(request, query: Query[AgentQuery]):
     """List the tenant's active desktop agents, newest first; `q` searches device, user and organization."""
-    return paginate(agents.agents_of_tenant(caller_of(request).tenant, search=query.q), query, _present)
+    return paginate(
+        agents.agents_of_tenant(caller_of(request).tenant, search=query.q), query, _present
+    )
 
 
 @router.get("/me/agents", response=AgentPage, auth=access())

@@ -23,22 +23,34 @@ def _aware(value, field: str):
         aware = value if value.tzinfo is not None else value.replace(tzinfo=dt_timezone.utc)
         return aware.astimezone(dt_timezone.utc)
     except OverflowError:
-        raise ValidationFailed(f"“{field}” is out of range; use a date between the years 1 and 9999 in UTC.", field=field, code="out_of_range") from None
+        raise ValidationFailed(
+            f"“{field}” is out of range; use a date between the years 1 and 9999 in UTC.",
+            field=field,
+            code="out_of_range",
+        ) from None
 
 
 @router.get("/audit-events", response=AuditEventPage, auth=access(Capability.AUDIT_VIEW))
 def list_audit_events(request, query: Query[AuditQuery]):
     """List the tenant's audit events, filtered by actor, action and time."""
-    events = AuditEvent.objects.filter(tenant=caller_of(request).tenant).order_by("-created_at", "-id")
+    events = AuditEvent.objects.filter(tenant=caller_of(request).tenant).order_by(
+        "-created_at", "-id"
+    )
     if query.actor:
         events = events.filter(actor_label__iexact=query.actor.strip())
     if query.action:
         action = query.action.strip()
-        events = events.filter(action__startswith=action) if action.endswith(".") else events.filter(action=action)
+        events = (
+            events.filter(action__startswith=action)
+            if action.endswith(".")
+            else events.filter(action=action)
+        )
     since = _aware(query.since, "since") if query.since else None
     until = _aware(query.until, "until") if query.until else None
     if since and until and since >= until:
-        raise ValidationFailed("“since” must be earlier than “until”.", field="since", code="invalid_range")
+        raise ValidationFailed(
+            "“since” must be earlier than “until”.", field="since", code="invalid_range"
+        )
     if since:
         events = events.filter(created_at__gte=since)
     if until:

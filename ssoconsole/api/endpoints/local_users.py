@@ -18,7 +18,12 @@ from ssoconsole.accounts.roles import Capability
 from ssoconsole.api.auth import access, caller_of
 from ssoconsole.api.pagination import paginate
 from ssoconsole.api.router import ApiRouter
-from ssoconsole.api.schemas.local_users import LocalUserListQuery, LocalUserOut, LocalUserPage, LocalUserUpdate
+from ssoconsole.api.schemas.local_users import (
+    LocalUserListQuery,
+    LocalUserOut,
+    LocalUserPage,
+    LocalUserUpdate,
+)
 
 router = ApiRouter(tags=["identity"])
 LOCAL_USERS = Capability.LOCAL_USERS_MANAGE

@@ -12,7 +12,14 @@ from ssoconsole.accounts.roles import Capability
 from ssoconsole.api.auth import access, caller_of
 from ssoconsole.api.pagination import paginate
 from ssoconsole.api.router import ApiRouter
-from ssoconsole.api.schemas.orgs import OrgCreate, OrgListQuery, OrgOut, OrgPage, OrgSsoUpdate, OrgUpdate
+from ssoconsole.api.schemas.orgs import (
+    OrgCreate,
+    OrgListQuery,
+    OrgOut,
+    OrgPage,
+    OrgSsoUpdate,
+    OrgUpdate,
+)
 from ssoconsole.core.errors import ValidationFailed
 from ssoconsole.tenancy import services
 
@@ -31,14 +38,18 @@ def list_orgs(request, query: Query[OrgListQuery]):
     if query.parent_id is not None:
         parent = services.get_org(tenant, query.parent_id)
         rows = [row for row in rows if row[0].parent_id == parent.id]
-    return paginate(rows, query, lambda page: [OrgOut.of(org, eff, depth) for org, depth, eff in page])
+    return paginate(
+        rows, query, lambda page: [OrgOut.of(org, eff, depth) for org, depth, eff in page]
+    )
 
 
 @router.post("/orgs", response={201: OrgOut}, auth=access(Capability.ORGS_MANAGE))
 def create_org(request, payload: OrgCreate):
     """Create an org under ``parentId`` (default: the top org); it inherits its SSO setting."""
     caller = caller_of(request)
-    org = services.create_org(caller.tenant, payload.name, parent_id=payload.parent_id, actor=caller.user, request=request)
+    org = services.create_org(
+        caller.tenant, payload.name, parent_id=payload.parent_id, actor=caller.user, request=request
+    )
     return Status(201, _out(org))
 
 
@@ -57,7 +68,11 @@ def update_org(request, id: UUID, payload: OrgUpdate):
     caller = caller_of(request)
     sent = payload.model_fields_set
     if "parent_id" in sent and payload.parent_id is None:
-        raise ValidationFailed("parentId cannot be null: every org but the top one has a parent.", field="parentId", code="invalid_type")
+        raise ValidationFailed(
+            "parentId cannot be null: every org but the top one has a parent.",
+            field="parentId",
+            code="invalid_type",
+        )
     with transaction.atomic():
         org = services.get_org(caller.tenant, id)
         if "name" in sent and payload.name != org.name:
@@ -67,7 +82,12 @@ def update_org(request, id: UUID, payload: OrgUpdate):
     return _out(org)
 
 
-@router.put("/orgs/{uuid:id}/sso", response=OrgOut, auth=access(Capability.ORGS_SSO), tags=["orgs", "identity"])
+@router.put(
+    "/orgs/{uuid:id}/sso",
+    response=OrgOut,
+    auth=access(Capability.ORGS_SSO),
+    tags=["orgs", "identity"],
+)
 def set_org_sso(request, id: UUID, payload: OrgSsoUpdate):
     """Set an org's own SSO setting: ``inherit`` (not for the top org), ``provider`` with ``providerId``, or ``none``."""
     caller = caller_of(request)

@@ -47,13 +47,21 @@ def _settings_out(provider: AuthProvider) -> AdvancedSettingsOut:
     return AdvancedSettingsOut.model_validate(providers.advanced_snapshot(provider))
 
 
-@router.get("/auth-providers/{uuid:id}/attribute-mapping", response=AttributeMappingOut, auth=access(IDENTITY))
+@router.get(
+    "/auth-providers/{uuid:id}/attribute-mapping",
+    response=AttributeMappingOut,
+    auth=access(IDENTITY),
+)
 def get_attribute_mapping(request, id: UUID):
     """Return how assertions of this provider become a username, first name and last name."""
     return _mapping_out(providers.get_provider(caller_of(request).tenant, id))
 
 
-@router.put("/auth-providers/{uuid:id}/attribute-mapping", response=AttributeMappingOut, auth=access(IDENTITY))
+@router.put(
+    "/auth-providers/{uuid:id}/attribute-mapping",
+    response=AttributeMappingOut,
+    auth=access(IDENTITY),
+)
 def set_attribute_mapping(request, id: UUID, payload: AttributeMappingUpdate):
     """Set the attribute mapping: the default one, or attribute tags (`username: null` means the NameID).
 
@@ -102,18 +110,30 @@ def set_orgs_in_use(request, id: UUID, payload: OrgsInUseUpdate):
     caller = caller_of(request)
     provider = providers.get_provider(caller.tenant, id)
     org_usage.set_orgs_in_use(
-        provider, payload.org_ids, inherit_org_ids=payload.inherit_org_ids, actor=caller.user, request=request
+        provider,
+        payload.org_ids,
+        inherit_org_ids=payload.inherit_org_ids,
+        actor=caller.user,
+        request=request,
     )
     return _orgs_out(provider)
 
 
-@router.get("/auth-providers/{uuid:id}/advanced-settings", response=AdvancedSettingsOut, auth=access(IDENTITY))
+@router.get(
+    "/auth-providers/{uuid:id}/advanced-settings",
+    response=AdvancedSettingsOut,
+    auth=access(IDENTITY),
+)
 def get_advanced_settings(request, id: UUID):
     """Return the advanced SAML settings of a provider."""
     return _settings_out(providers.get_provider(caller_of(request).tenant, id))
 
 
-@router.put("/auth-providers/{uuid:id}/advanced-settings", response=AdvancedSettingsOut, auth=access(IDENTITY))
+@router.put(
+    "/auth-providers/{uuid:id}/advanced-settings",
+    response=AdvancedSettingsOut,
+    auth=access(IDENTITY),
+)
 def set_advanced_settings(request, id: UUID, payload: AdvancedSettingsUpdate):
     """Change advanced SAML settings; settings left out keep their values.
 

@@ -168,11 +168,15 @@ def update_auth_provider(request, id: UUID, payload: ProviderUpdate):
     return provider_out(provider)
 
 
-@router.delete("/auth-providers/{uuid:id}", response={204: None, 409: ErrorResponse}, auth=access(IDENTITY))
+@router.delete(
+    "/auth-providers/{uuid:id}", response={204: None, 409: ErrorResponse}, auth=access(IDENTITY)
+)
 def delete_auth_provider(request, id: UUID):
     """Delete a provider; refused (409 `sso.provider_in_use`, naming them) while organizations use it."""
     caller = caller_of(request)
-    providers.delete_provider(providers.get_provider(caller.tenant, id), actor=caller.user, request=request)
+    providers.delete_provider(
+        providers.get_provider(caller.tenant, id), actor=caller.user, request=request
+    )
     return Status(204, None)
 
 
@@ -185,7 +189,9 @@ def refresh_auth_provider(request, id: UUID):
     `sso.refresh_not_applicable`; a refresh already running elsewhere `sso.refresh_in_progress` (409).
     """
     caller = caller_of(request)
-    outcome = refresh_metadata(providers.get_provider(caller.tenant, id), actor=caller.user, request=request)
+    outcome = refresh_metadata(
+        providers.get_provider(caller.tenant, id), actor=caller.user, request=request
+    )
     # Read it again: a refresh that lost to a concurrent upload kept the other change.
     provider = providers.get_provider(caller.tenant, id)
     return RefreshResultOut(

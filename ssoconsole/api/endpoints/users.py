@@ -34,7 +34,9 @@ _UPDATABLE = {
 def _present(users: list[User]) -> list[UserOut]:
     """Build the page's items with one query for all their roles."""
     roles: dict = {}
-    for user_id, role in RoleAssignment.objects.filter(user__in=users).values_list("user_id", "role"):
+    for user_id, role in RoleAssignment.objects.filter(user__in=users).values_list(
+        "user_id", "role"
+    ):
         roles.setdefault(user_id, []).append(role)
     return [UserOut.of(u, sorted(roles.get(u.id, []))) for u in users]
 
@@ -54,7 +56,10 @@ def list_users(request, query: Query[UserListQuery]):
     if query.q:
         q = query.q.strip()
         users = users.filter(
-            Q(username__icontains=q) | Q(first_name__icontains=q) | Q(last_name__icontains=q) | Q(email__icontains=q)
+            Q(username__icontains=q)
+            | Q(first_name__icontains=q)
+            | Q(last_name__icontains=q)
+            | Q(email__icontains=q)
         )
     if query.active is not None:
         users = users.filter(is_active=query.active)
@@ -110,7 +115,9 @@ def update_user(request, id: UUID, payload: UserUpdate):
 def deactivate_user(request, id: UUID):
     """Deactivate a user: their sessions end and their API tokens stop working. You cannot deactivate yourself."""
     caller = caller_of(request)
-    user = services.set_active(services.get_user(caller.tenant, id), False, actor=caller.user, request=request)
+    user = services.set_active(
+        services.get_user(caller.tenant, id), False, actor=caller.user, request=request
+    )
     return UserOut.of(user)
 
 
@@ -118,5 +125,7 @@ def deactivate_user(request, id: UUID):
 def reactivate_user(request, id: UUID):
     """Reactivate a deactivated user."""
     caller = caller_of(request)
-    user = services.set_active(services.get_user(caller.tenant, id), True, actor=caller.user, request=request)
+    user = services.set_active(
+        services.get_user(caller.tenant, id), True, actor=caller.user, request=request
+    )
     return UserOut.of(user)

@@ -22,7 +22,9 @@ class MeOut(ApiModel):
     tenant_id: UUID
     org_id: UUID
     roles: list[Role]
-    capabilities: list[Capability] = Field(description="What the roles allow; the console and scripts can hide what is not allowed.")
+    capabilities: list[Capability] = Field(
+        description="What the roles allow; the console and scripts can hide what is not allowed."
+    )
 
 
 class ServiceProviderOut(ApiModel):
@@ -35,9 +37,14 @@ class ServiceProviderOut(ApiModel):
 
 
 class ApiTokenCreate(InputModel):
-    name: text(100) = Field("", description="A label to recognise the token by, e.g. the script that uses it.")
+    name: text(100) = Field(
+        "", description="A label to recognise the token by, e.g. the script that uses it."
+    )
     expires_in_days: StrictInt | None = Field(
-        None, ge=1, le=3650, description="Days until the token stops working by itself; default: until revoked."
+        None,
+        ge=1,
+        le=3650,
+        description="Days until the token stops working by itself; default: until revoked.",
     )
 
 

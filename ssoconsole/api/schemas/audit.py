@@ -14,12 +14,20 @@ from ssoconsole.audit.models import AuditEvent
 
 
 class AuditQuery(PageQuery):
-    actor: str | None = Field(None, max_length=254, description="Username of the actor (or `cli`, `system`), any case.")
-    action: str | None = Field(
-        None, max_length=64, description="An action such as `org.created`, or a prefix ending in a dot such as `org.`."
+    actor: str | None = Field(
+        None, max_length=254, description="Username of the actor (or `cli`, `system`), any case."
     )
-    since: datetime | None = Field(None, description="Events at or after this time (ISO 8601; UTC when no offset).")
-    until: datetime | None = Field(None, description="Events before this time (ISO 8601; UTC when no offset).")
+    action: str | None = Field(
+        None,
+        max_length=64,
+        description="An action such as `org.created`, or a prefix ending in a dot such as `org.`.",
+    )
+    since: datetime | None = Field(
+        None, description="Events at or after this time (ISO 8601; UTC when no offset)."
+    )
+    until: datetime | None = Field(
+        None, description="Events before this time (ISO 8601; UTC when no offset)."
+    )
 
 
 class AuditEventOut(ApiModel):
@@ -33,7 +41,9 @@ class AuditEventOut(ApiModel):
     target_id: str
     target_label: str
     reason_code: str
-    data: dict[str, Any] = Field(description="Before/after values of a change, or the details of a refusal.")
+    data: dict[str, Any] = Field(
+        description="Before/after values of a change, or the details of a refusal."
+    )
     ip_address: str | None
     user_agent: str
 

@@ -11,7 +11,12 @@ from pydantic.alias_generators import to_camel
 class ApiModel(BaseModel):
     """A response body: Python names in code, camelCase names in JSON and in the OpenAPI document."""
 
-    model_config = ConfigDict(alias_generator=to_camel, validate_by_alias=True, validate_by_name=True, serialize_by_alias=True)
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        validate_by_alias=True,
+        validate_by_name=True,
+        serialize_by_alias=True,
+    )
 
 
 class InputModel(BaseModel):
@@ -33,7 +38,9 @@ class InputModel(BaseModel):
 
 def text(max_length: int, *, min_length: int = 0, description: str | None = None):
     """Return a strict string type with a documented maximum length."""
-    return Annotated[StrictStr, Field(max_length=max_length, min_length=min_length, description=description)]
+    return Annotated[
+        StrictStr, Field(max_length=max_length, min_length=min_length, description=description)
+    ]
 
 
 Flag = StrictBool

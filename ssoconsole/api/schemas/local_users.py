@@ -14,7 +14,9 @@ from ssoconsole.api.schemas.common import PageMeta, PageQuery
 
 
 class LocalUserUpdate(InputModel):
-    enabled: Flag = Field(description="`true` keeps password sign-in for this user even when their org uses SSO.")
+    enabled: Flag = Field(
+        description="`true` keeps password sign-in for this user even when their org uses SSO."
+    )
 
 
 class LocalUserOut(ApiModel):
@@ -26,9 +28,13 @@ class LocalUserOut(ApiModel):
     org_name: str
     active: bool
     local_sign_in: bool
-    has_password: bool = Field(description="`false`: the user cannot sign in with a password until one is set.")
+    has_password: bool = Field(
+        description="`false`: the user cannot sign in with a password until one is set."
+    )
     last_sign_in_at: datetime | None
-    warning: str | None = Field(description="Why this local user cannot sign in yet (no password), or `null`.")
+    warning: str | None = Field(
+        description="Why this local user cannot sign in yet (no password), or `null`."
+    )
 
     @classmethod
     def of(cls, user: User) -> "LocalUserOut":

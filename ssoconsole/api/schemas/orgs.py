@@ -14,7 +14,9 @@ from ssoconsole.tenancy.inheritance import EffectiveSSO
 from ssoconsole.tenancy.models import Organization
 from ssoconsole.tenancy.services import MAX_NAME
 
-OrgName = text(MAX_NAME, min_length=1, description="Display name, unique (in any case) among its siblings.")
+OrgName = text(
+    MAX_NAME, min_length=1, description="Display name, unique (in any case) among its siblings."
+)
 
 
 class OrgCreate(InputModel):
@@ -26,14 +28,18 @@ class OrgUpdate(InputModel):
     """Rename (``name``) and/or move (``parentId``) an org; send only what changes."""
 
     name: OrgName = None
-    parent_id: UUID = Field(None, description="The new parent; never the org itself or one inside it.")
+    parent_id: UUID = Field(
+        None, description="The new parent; never the org itself or one inside it."
+    )
 
 
 class OrgSsoUpdate(InputModel):
     mode: Literal["inherit", "provider", "none"] = Field(
         description="`inherit` the parent's effective setting, sign in with a `provider`, or `none` (password sign-in)."
     )
-    provider_id: UUID | None = Field(None, description="The authentication provider; required with mode `provider` only.")
+    provider_id: UUID | None = Field(
+        None, description="The authentication provider; required with mode `provider` only."
+    )
 
 
 class OrgListQuery(PageQuery):
@@ -43,11 +49,17 @@ class OrgListQuery(PageQuery):
 class EffectiveSsoOut(ApiModel):
     mode: Literal["provider", "none"]
     provider_id: UUID | None
-    source_org_id: UUID = Field(description="The org whose own setting this is (the org itself unless it inherits).")
+    source_org_id: UUID = Field(
+        description="The org whose own setting this is (the org itself unless it inherits)."
+    )
 
     @classmethod
     def of(cls, effective: EffectiveSSO) -> "EffectiveSsoOut":
-        return cls(mode=effective.mode, provider_id=effective.provider_id, source_org_id=effective.source_org_id)
+        return cls(
+            mode=effective.mode,
+            provider_id=effective.provider_id,
+            source_org_id=effective.source_org_id,
+        )
 
 
 class OrgOut(ApiModel):
@@ -56,8 +68,12 @@ class OrgOut(ApiModel):
     parent_id: UUID | None = Field(description="`null` for the top org.")
     sso_mode: Literal["inherit", "provider", "none"] = Field(description="The org's own setting.")
     provider_id: UUID | None
-    effective_sso: EffectiveSsoOut = Field(description="What sign-in actually uses, after inheritance.")
-    depth: int | None = Field(None, description="Distance from the top org; given in lists, which are in tree order.")
+    effective_sso: EffectiveSsoOut = Field(
+        description="What sign-in actually uses, after inheritance."
+    )
+    depth: int | None = Field(
+        None, description="Distance from the top org; given in lists, which are in tree order."
+    )
     created_at: datetime
     updated_at: datetime
 

@@ -17,11 +17,19 @@ from pydantic import Field
 from ssoconsole.api.schemas.account import ServiceProviderOut
 from ssoconsole.api.schemas.base import ApiModel, InputModel, text
 from ssoconsole.api.schemas.common import PageMeta
-from ssoconsole.api.schemas.provider_settings import AdvancedSettingsOut, AttributeMappingOut, OrgUsageOut
+from ssoconsole.api.schemas.provider_settings import (
+    AdvancedSettingsOut,
+    AttributeMappingOut,
+    OrgUsageOut,
+)
 from ssoconsole.sso.metadata_fetch import MAX_BYTES
 from ssoconsole.sso.providers import DISPLAY_NAME_MAX
 
-DisplayName = text(DISPLAY_NAME_MAX, min_length=1, description="Shown to users when they choose a provider; unique in the tenant in any case.")
+DisplayName = text(
+    DISPLAY_NAME_MAX,
+    min_length=1,
+    description="Shown to users when they choose a provider; unique in the tenant in any case.",
+)
 MetadataXml = text(
     MAX_BYTES,
     description="The IdP's SAML 2.0 metadata document (the federation metadata XML file), as text. At most 1 MiB.",
@@ -59,13 +67,17 @@ class ProviderUpdate(InputModel):
     display_name: DisplayName = None
     metadata_xml: MetadataXml = None
     metadata_url: MetadataUrl = None
-    entity_id: EntityId | None = Field(None, description="With new metadata only: the entity to take out of an EntitiesDescriptor.")
+    entity_id: EntityId | None = Field(
+        None, description="With new metadata only: the entity to take out of an EntitiesDescriptor."
+    )
 
 
 class CertificateOut(ApiModel):
     subject: str
     issuer: str
-    sha256_fingerprint: str = Field(description="SHA-256 of the DER certificate, colon-separated hex.")
+    sha256_fingerprint: str = Field(
+        description="SHA-256 of the DER certificate, colon-separated hex."
+    )
     not_before: datetime
     not_after: datetime
     status: Literal["ok", "expiring", "expired"] = Field(description="`expiring` within 30 days.")
@@ -73,7 +85,9 @@ class CertificateOut(ApiModel):
 
 
 class LastRefreshOut(ApiModel):
-    at: datetime | None = Field(description="When the metadata was last read (created, uploaded or downloaded).")
+    at: datetime | None = Field(
+        description="When the metadata was last read (created, uploaded or downloaded)."
+    )
     result: Literal["ok", "failed"] | None
     error_code: str | None
     error_message: str | None
@@ -85,24 +99,38 @@ class ProviderOut(ApiModel):
     id: UUID
     display_name: str
     entity_id: str = Field(description="The IdP's entity ID (the Issuer of its responses).")
-    sso_url: str = Field(description="Where sign-in sends users: the HTTP-Redirect endpoint, else the HTTP-POST one.")
+    sso_url: str = Field(
+        description="Where sign-in sends users: the HTTP-Redirect endpoint, else the HTTP-POST one."
+    )
     sso_binding: str = Field(description="The SAML binding of `ssoUrl`.")
-    sso_urls: dict[str, str] = Field(description="Every sign-in endpoint of the metadata, by binding.")
-    certificates: list[CertificateOut] = Field(description="Signing certificates trusted for this provider, in metadata order.")
+    sso_urls: dict[str, str] = Field(
+        description="Every sign-in endpoint of the metadata, by binding."
+    )
+    certificates: list[CertificateOut] = Field(
+        description="Signing certificates trusted for this provider, in metadata order."
+    )
     metadata_source: Literal["url", "file"]
     metadata_url: str | None
     metadata_valid_until: datetime | None
-    metadata_expired: bool = Field(description="The cached metadata is past its validUntil; sign-in still uses it.")
+    metadata_expired: bool = Field(
+        description="The cached metadata is past its validUntil; sign-in still uses it."
+    )
     name_id_formats: list[str]
     want_authn_requests_signed: bool
     last_refresh: LastRefreshOut
-    next_refresh_at: datetime | None = Field(description="The next scheduled download (URL metadata only).")
+    next_refresh_at: datetime | None = Field(
+        description="The next scheduled download (URL metadata only)."
+    )
     attribute_mapping: AttributeMappingOut
     advanced_settings: AdvancedSettingsOut
-    service_provider: ServiceProviderOut = Field(description="The tenant's values to enter at the identity provider.")
+    service_provider: ServiceProviderOut = Field(
+        description="The tenant's values to enter at the identity provider."
+    )
     created_at: datetime
     updated_at: datetime
-    orgs_in_use: int | None = Field(None, description="How many orgs sign in with this provider, directly or by inheritance.")
+    orgs_in_use: int | None = Field(
+        None, description="How many orgs sign in with this provider, directly or by inheritance."
+    )
     orgs: list[OrgUsageOut] | None = Field(None, description="Those orgs (not in lists).")
 
 
@@ -111,8 +139,12 @@ class ProviderPage(PageMeta):
 
 
 class RefreshOutcomeOut(ApiModel):
-    ok: bool = Field(description="The download succeeded; when `false` the last good metadata stays in use.")
-    changed: bool = Field(description="The trusted metadata (entity, endpoints, certificates) differs from before.")
+    ok: bool = Field(
+        description="The download succeeded; when `false` the last good metadata stays in use."
+    )
+    changed: bool = Field(
+        description="The trusted metadata (entity, endpoints, certificates) differs from before."
+    )
     error_code: str | None
     error_message: str | None
 

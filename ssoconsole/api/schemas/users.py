@@ -13,10 +13,16 @@ from ssoconsole.accounts.services import NAME_MAX, USERNAME_MAX
 from ssoconsole.api.schemas.base import ApiModel, Flag, InputModel, text
 from ssoconsole.api.schemas.common import PageMeta, PageQuery
 
-Username = text(USERNAME_MAX, min_length=1, description="Unique in the deployment, compared without regard to case.")
+Username = text(
+    USERNAME_MAX,
+    min_length=1,
+    description="Unique in the deployment, compared without regard to case.",
+)
 PersonName = text(NAME_MAX)
 Email = text(254)
-Password = text(1024, description="At least 12 characters; omit for users who sign in with SSO only.")
+Password = text(
+    1024, description="At least 12 characters; omit for users who sign in with SSO only."
+)
 
 
 class UserCreate(InputModel):
@@ -25,7 +31,9 @@ class UserCreate(InputModel):
     first_name: PersonName | None = None
     last_name: PersonName | None = None
     email: Email | None = None
-    roles: list[Role] | None = Field(None, max_length=len(Role.values), description="Default: `[\"user\"]`.")
+    roles: list[Role] | None = Field(
+        None, max_length=len(Role.values), description='Default: `["user"]`.'
+    )
     password: Password | None = None
 
 
@@ -38,12 +46,18 @@ class UserUpdate(InputModel):
     last_name: PersonName | None = None
     email: Email | None = None
     roles: list[Role] = Field(None, max_length=len(Role.values))
-    local_sign_in: Flag = Field(None, description="Keep password sign-in even when the user's org uses SSO.")
+    local_sign_in: Flag = Field(
+        None, description="Keep password sign-in even when the user's org uses SSO."
+    )
     password: Password = None
 
 
 class UserListQuery(PageQuery):
-    username: str | None = Field(None, max_length=USERNAME_MAX, description="Exact username, compared without regard to case.")
+    username: str | None = Field(
+        None,
+        max_length=USERNAME_MAX,
+        description="Exact username, compared without regard to case.",
+    )
     org_id: UUID | None = None
     q: str | None = Field(None, max_length=200, description="Part of the username, name or email.")
     active: bool | None = None

@@ -6,35 +6,67 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tenancy', '0001_initial'),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('actor_id', models.UUIDField(blank=True, null=True)),
-                ('actor_label', models.CharField(max_length=254)),
-                ('action', models.CharField(max_length=64)),
-                ('outcome', models.CharField(choices=[('success', 'Success'), ('failure', 'Failure')], default='success', max_length=16)),
-                ('target_type', models.CharField(blank=True, default='', max_length=32)),
-                ('target_id', models.CharField(blank=True, default='', max_length=64)),
-                ('target_label', models.CharField(blank=True, default='', max_length=254)),
-                ('reason_code', models.CharField(blank=True, default='', max_length=64)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True)),
-                ('user_agent', models.CharField(blank=True, default='', max_length=300)),
-                ('tenant', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("actor_id", models.UUIDField(blank=True, null=True)),
+                ("actor_label", models.CharField(max_length=254)),
+                ("action", models.CharField(max_length=64)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[("success", "Success"), ("failure", "Failure")],
+                        default="success",
+                        max_length=16,
+                    ),
+                ),
+                ("target_type", models.CharField(blank=True, default="", max_length=32)),
+                ("target_id", models.CharField(blank=True, default="", max_length=64)),
+                ("target_label", models.CharField(blank=True, default="", max_length=254)),
+                ("reason_code", models.CharField(blank=True, default="", max_length=64)),
+                ("data", models.JSONField(blank=True, default=dict)),
+                ("ip_address", models.GenericIPAddressField(blank=True, null=True)),
+                ("user_agent", models.CharField(blank=True, default="", max_length=300)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['tenant', '-created_at'], name='audit_audit_tenant__eab6aa_idx'), models.Index(fields=['tenant', 'action', '-created_at'], name='audit_audit_tenant__3d4e49_idx'), models.Index(fields=['tenant', 'target_type', 'target_id'], name='audit_audit_tenant__b9dfb7_idx')],
+                "ordering": ["-created_at"],
+                "indexes": [
+                    models.Index(
+                        fields=["tenant", "-created_at"], name="audit_audit_tenant__eab6aa_idx"
+                    ),
+                    models.Index(
+                        fields=["tenant", "action", "-created_at"],
+                        name="audit_audit_tenant__3d4e49_idx",
+                    ),
+                    models.Index(
+                        fields=["tenant", "target_type", "target_id"],
+                        name="audit_audit_tenant__b9dfb7_idx",
+                    ),
+                ],
             },
         ),
     ]

@@ -5,6 +5,8 @@ from django import forms
 
 class TokenForm(forms.Form):
     name = forms.CharField(
-        label="Token name", max_length=100, required=False,
+        label="Token name",
+        max_length=100,
+        required=False,
         help_text="Say what will use it, e.g. “provisioning script”, so you can tell tokens apart later.",
     )

@@ -12,9 +12,15 @@ from ssoconsole.audit.models import Outcome
 class AuditFilterForm(forms.Form):
     actor = forms.CharField(label="Actor", required=False, max_length=254)
     action = forms.ChoiceField(label="Action", required=False)
-    outcome = forms.ChoiceField(label="Outcome", required=False, choices=[("", "Any"), *Outcome.choices])
-    since = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    outcome = forms.ChoiceField(
+        label="Outcome", required=False, choices=[("", "Any"), *Outcome.choices]
+    )
+    since = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args, actions: list[str], **kwargs):
         super().__init__(*args, **kwargs)
@@ -36,5 +42,7 @@ class AuditFilterForm(forms.Form):
             "action": data.get("action") or "",
             "outcome": data.get("outcome") or "",
             "since": datetime.combine(since, time.min, tzinfo=timezone.utc) if since else None,
-            "until": datetime.combine(until + timedelta(days=1), time.min, tzinfo=timezone.utc) if until else None,
+            "until": datetime.combine(until + timedelta(days=1), time.min, tzinfo=timezone.utc)
+            if until
+            else None,
         }

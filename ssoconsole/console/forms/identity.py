@@ -50,9 +50,14 @@ class ProviderMetadataForm(forms.Form):
         required=False,
         max_length=2000,
         help_text="The federation metadata URL, e.g. Entra ID's App Federation Metadata Url. It must be https on "
-                  "the identity provider's standard domain; for a custom domain (such as AD FS), upload the file.",
-        widget=forms.TextInput(attrs={"placeholder": "https://login.microsoftonline.com/…/federationmetadata.xml?appid=…",
-                                      "spellcheck": "false", "autocomplete": "off"}),
+        "the identity provider's standard domain; for a custom domain (such as AD FS), upload the file.",
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": "https://login.microsoftonline.com/…/federationmetadata.xml?appid=…",
+                "spellcheck": "false",
+                "autocomplete": "off",
+            }
+        ),
     )
     metadata_file = forms.FileField(
         label="Metadata file",
@@ -77,11 +82,16 @@ class ProviderMetadataForm(forms.Form):
             if "metadata_file" in self.errors:
                 pass  # Django already said what is wrong with the file (e.g. empty)
             elif upload is None and not data.get("carried_metadata"):
-                self.add_error("metadata_file", "Choose the metadata XML file to upload, or choose Enter URL.")
+                self.add_error(
+                    "metadata_file", "Choose the metadata XML file to upload, or choose Enter URL."
+                )
             elif upload is not None and upload.size > MAX_BYTES:
-                self.add_error("metadata_file", f"The file is larger than {MAX_BYTES // 1024} KiB, more than the "
-                                                "metadata of one identity provider needs. Upload that provider's "
-                                                "metadata, not a federation's.")
+                self.add_error(
+                    "metadata_file",
+                    f"The file is larger than {MAX_BYTES // 1024} KiB, more than the "
+                    "metadata of one identity provider needs. Upload that provider's "
+                    "metadata, not a federation's.",
+                )
         return data
 
     def metadata(self) -> dict:
@@ -139,28 +149,48 @@ class AttributeMappingForm(forms.Form):
         required=False,
     )
     username_attribute = forms.CharField(
-        label="Username attribute tag", required=False, max_length=ATTRIBUTE_MAX,
-        widget=forms.TextInput(attrs={"placeholder": "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name",
-                                      "spellcheck": "false"}),
+        label="Username attribute tag",
+        required=False,
+        max_length=ATTRIBUTE_MAX,
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name",
+                "spellcheck": "false",
+            }
+        ),
     )
     first_name_attribute = forms.CharField(
-        label="First Name", required=False, max_length=ATTRIBUTE_MAX,
+        label="First Name",
+        required=False,
+        max_length=ATTRIBUTE_MAX,
         help_text="Leave empty to use the default lookup.",
-        widget=forms.TextInput(attrs={"placeholder": "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname",
-                                      "spellcheck": "false"}),
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname",
+                "spellcheck": "false",
+            }
+        ),
     )
     last_name_attribute = forms.CharField(
-        label="Last Name", required=False, max_length=ATTRIBUTE_MAX,
+        label="Last Name",
+        required=False,
+        max_length=ATTRIBUTE_MAX,
         help_text="Leave empty to use the default lookup.",
-        widget=forms.TextInput(attrs={"placeholder": "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname",
-                                      "spellcheck": "false"}),
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname",
+                "spellcheck": "false",
+            }
+        ),
     )
 
     @classmethod
     def initial_for(cls, provider) -> dict:
         return {
             "use_default": provider.use_default_mapping,
-            "username_source": USERNAME_ATTRIBUTE if provider.username_attribute else USERNAME_NAMEID,
+            "username_source": USERNAME_ATTRIBUTE
+            if provider.username_attribute
+            else USERNAME_NAMEID,
             "username_attribute": provider.username_attribute,
             "first_name_attribute": provider.first_name_attribute,
             "last_name_attribute": provider.last_name_attribute,
@@ -171,11 +201,20 @@ class AttributeMappingForm(forms.Form):
         if data.get("use_default"):
             return data
         if not data.get("username_source"):
-            self.add_error("username_source", "Choose where the username comes from: the NameID or an attribute tag.")
-        elif data["username_source"] == USERNAME_ATTRIBUTE and not data.get("username_attribute", "").strip():
-            self.add_error("username_attribute", "Enter the attribute tag (claim URI) that carries the username, e.g. "
-                                                 "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name, or "
-                                                 "choose Use NameID.")
+            self.add_error(
+                "username_source",
+                "Choose where the username comes from: the NameID or an attribute tag.",
+            )
+        elif (
+            data["username_source"] == USERNAME_ATTRIBUTE
+            and not data.get("username_attribute", "").strip()
+        ):
+            self.add_error(
+                "username_attribute",
+                "Enter the attribute tag (claim URI) that carries the username, e.g. "
+                "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name, or "
+                "choose Use NameID.",
+            )
         return data
 
     def service_kwargs(self) -> dict:
@@ -183,7 +222,11 @@ class AttributeMappingForm(forms.Form):
         data = self.cleaned_data
         if data.get("use_default"):
             return {"use_default": True}
-        username = data["username_attribute"].strip() if data["username_source"] == USERNAME_ATTRIBUTE else None
+        username = (
+            data["username_attribute"].strip()
+            if data["username_source"] == USERNAME_ATTRIBUTE
+            else None
+        )
         return {
             "use_default": False,
             "username": username,

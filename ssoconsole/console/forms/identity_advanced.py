@@ -41,19 +41,28 @@ class AdvancedSettingsForm(forms.Form):
         required=False,
     )
     authn_context_other = forms.CharField(
-        label="Other class reference", required=False, max_length=ATTRIBUTE_MAX,
-        widget=forms.TextInput(attrs={"placeholder": "urn:oasis:names:tc:SAML:2.0:ac:classes:X509", "spellcheck": "false"}),
+        label="Other class reference",
+        required=False,
+        max_length=ATTRIBUTE_MAX,
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": "urn:oasis:names:tc:SAML:2.0:ac:classes:X509",
+                "spellcheck": "false",
+            }
+        ),
     )
     authn_context_comparison = forms.ChoiceField(
-        label="Authentication context comparison", choices=Comparison.choices,
+        label="Authentication context comparison",
+        choices=Comparison.choices,
         help_text="Used only when a class reference is requested. Microsoft Entra ID accepts EXACT only.",
     )
     digest_method = forms.ChoiceField(label="Digest method", choices=DigestMethod.choices)
     signature_method = forms.ChoiceField(label="Signature method", choices=SignatureMethod.choices)
     sign_requests = forms.BooleanField(
-        label="Sign AuthnRequests", required=False,
+        label="Sign AuthnRequests",
+        required=False,
         help_text="The service provider metadata then carries this tenant's signing certificate; give the identity "
-                  "provider the refreshed metadata (Entra ID: Verification certificates).",
+        "provider the refreshed metadata (Entra ID: Verification certificates).",
     )
     name_id_format = forms.ChoiceField(
         label="NameID format requested",
@@ -61,16 +70,20 @@ class AdvancedSettingsForm(forms.Form):
         required=False,
     )
     force_authn = forms.BooleanField(
-        label="ForceAuthn", required=False,
+        label="ForceAuthn",
+        required=False,
         help_text="Ask the identity provider to prompt again even when the user has a session there.",
     )
     clock_skew_seconds = forms.IntegerField(
-        label="Clock skew (seconds)", min_value=0, max_value=MAX_CLOCK_SKEW,
+        label="Clock skew (seconds)",
+        min_value=0,
+        max_value=MAX_CLOCK_SKEW,
         help_text=f"How far the identity provider's clock may differ from ours (0–{MAX_CLOCK_SKEW}). Entra ID allows "
-                  "none on its side, so keep a few minutes.",
+        "none on its side, so keep a few minutes.",
     )
     insecure_allow_sha1 = forms.BooleanField(
-        label="Allow SHA-1 (insecure)", required=False,
+        label="Allow SHA-1 (insecure)",
+        required=False,
         help_text="SHA-1 signatures can be forged. Turn this on only for an identity provider that cannot do SHA-256.",
     )
 
@@ -93,14 +106,23 @@ class AdvancedSettingsForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("authn_context") == AC_OTHER and not data.get("authn_context_other", "").strip():
-            self.add_error("authn_context_other", "Enter the class reference URI, or choose one from the list.")
+        if (
+            data.get("authn_context") == AC_OTHER
+            and not data.get("authn_context_other", "").strip()
+        ):
+            self.add_error(
+                "authn_context_other", "Enter the class reference URI, or choose one from the list."
+            )
         return data
 
     def service_kwargs(self) -> dict:
         """Return the keywords of ``set_advanced_settings``."""
         data = self.cleaned_data
-        ref = data["authn_context_other"].strip() if data["authn_context"] == AC_OTHER else data["authn_context"]
+        ref = (
+            data["authn_context_other"].strip()
+            if data["authn_context"] == AC_OTHER
+            else data["authn_context"]
+        )
         return {
             "authn_context_class_ref": ref,
             "authn_context_comparison": data["authn_context_comparison"],

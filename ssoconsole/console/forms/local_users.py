@@ -19,6 +19,8 @@ class AddLocalUserForm(forms.Form):
         label="Username",
         max_length=USERNAME_MAX,
         help_text="Start typing to pick one of your tenant's users.",
-        widget=forms.TextInput(attrs={"list": CANDIDATES_ID, "autocomplete": "off", "spellcheck": "false"}),
+        widget=forms.TextInput(
+            attrs={"list": CANDIDATES_ID, "autocomplete": "off", "spellcheck": "false"}
+        ),
         error_messages={"required": "Enter the username of the user to keep on password sign-in."},
     )

@@ -8,7 +8,13 @@ from ssoconsole.console.forms.common import INDENT, TenantOrgField
 from ssoconsole.tenancy.models import Organization, SSOMode
 from ssoconsole.tenancy.services import MAX_NAME
 
-ORG_FIELDS = {"name": "name", "parentId": "parent", "orgId": "parent", "mode": "mode", "providerId": "mode"}
+ORG_FIELDS = {
+    "name": "name",
+    "parentId": "parent",
+    "orgId": "parent",
+    "mode": "mode",
+    "providerId": "mode",
+}
 
 
 def _tree_rows(tree) -> tuple[list[tuple[str, str]], frozenset[str]]:
@@ -32,7 +38,10 @@ def subtree_ids(tree, org: Organization) -> frozenset:
 
 class OrgCreateForm(forms.Form):
     name = forms.CharField(label="Name", max_length=MAX_NAME)
-    parent = TenantOrgField(label="Parent organization", help_text="The new organization inherits its sign-in method from here.")
+    parent = TenantOrgField(
+        label="Parent organization",
+        help_text="The new organization inherits its sign-in method from here.",
+    )
 
     def __init__(self, *args, tree, initial_parent=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -56,9 +65,9 @@ class OrgMoveForm(forms.Form):
         hidden = {str(i) for i in subtree_ids(tree, org)}
         self.fields["parent"].choices = [c for c in choices if c[0] not in hidden]
         self.fields["parent"].valid_ids = valid
-        self.fields["parent"].help_text = (
-            f"Organizations inside “{org.name}” are not offered: an organization cannot be moved under itself."
-        )
+        self.fields[
+            "parent"
+        ].help_text = f"Organizations inside “{org.name}” are not offered: an organization cannot be moved under itself."
         self.fields["parent"].initial = str(org.parent_id) if org.parent_id else None
 
 
@@ -73,17 +82,36 @@ class OrgAuthenticationForm(forms.Form):
     """
 
     mode = forms.ChoiceField(label="Sign-in method", widget=forms.RadioSelect)
-    confirm = forms.CharField(label="Type the organization name to confirm", required=False, max_length=MAX_NAME,
-                              widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+    confirm = forms.CharField(
+        label="Type the organization name to confirm",
+        required=False,
+        max_length=MAX_NAME,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
 
-    def __init__(self, *args, org: Organization, inherited_label: str, providers=(), current_provider_id=None,
-                 parent_provider_id=None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        org: Organization,
+        inherited_label: str,
+        providers=(),
+        current_provider_id=None,
+        parent_provider_id=None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.org = org
         choices = []
         if not org.is_top:
-            choices.append((SSOMode.INHERIT.value, f"Inherit from the parent organization (now: {inherited_label})"))
-        choices.append((SSOMode.NONE.value, "Local: users sign in with their username and password"))
+            choices.append(
+                (
+                    SSOMode.INHERIT.value,
+                    f"Inherit from the parent organization (now: {inherited_label})",
+                )
+            )
+        choices.append(
+            (SSOMode.NONE.value, "Local: users sign in with their username and password")
+        )
         choices += [(f"provider:{pid}", f"Single sign-on with {name}") for pid, name in providers]
         self.fields["mode"].choices = choices
         if org.sso_mode == SSOMode.PROVIDER:
@@ -99,9 +127,15 @@ class OrgAuthenticationForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("mode") in self.enabling_values and (data.get("confirm") or "").strip() != self.org.name:
-            self.add_error("confirm", f"Type the organization name “{self.org.name}” exactly as shown to confirm that "
-                                      "its users will sign in with single sign-on.")
+        if (
+            data.get("mode") in self.enabling_values
+            and (data.get("confirm") or "").strip() != self.org.name
+        ):
+            self.add_error(
+                "confirm",
+                f"Type the organization name “{self.org.name}” exactly as shown to confirm that "
+                "its users will sign in with single sign-on.",
+            )
         return data
 
     def mode_and_provider(self) -> tuple[str, str | None]:

@@ -25,21 +25,27 @@ class UserForm(forms.Form):
     """Create or edit a user; which roles can be given depends on who is asking."""
 
     username = forms.CharField(
-        label="Username", max_length=USERNAME_MAX,
+        label="Username",
+        max_length=USERNAME_MAX,
         help_text="Must match the username the identity provider sends when the user signs in with SSO.",
     )
     first_name = forms.CharField(label="First name", max_length=NAME_MAX, required=False)
     last_name = forms.CharField(label="Last name", max_length=NAME_MAX, required=False)
     email = forms.EmailField(label="Email", max_length=254, required=False)
     org = TenantOrgField(label="Organization")
-    roles = forms.MultipleChoiceField(label="Roles", widget=forms.CheckboxSelectMultiple, required=False)
+    roles = forms.MultipleChoiceField(
+        label="Roles", widget=forms.CheckboxSelectMultiple, required=False
+    )
     local_sign_in = forms.BooleanField(
         label="Local user: keep password sign-in even when the organization uses SSO",
         required=False,
         help_text="For troubleshooting problems with the authentication provider.",
     )
     password = forms.CharField(
-        label="Password", required=False, strip=False, max_length=1024,
+        label="Password",
+        required=False,
+        strip=False,
+        max_length=1024,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
         help_text=f"At least {PASSWORD_MIN} characters. Leave empty for users who sign in with SSO.",
     )
@@ -52,7 +58,9 @@ class UserForm(forms.Form):
         self.fields["roles"].choices = [(r, ROLE_LABELS[r]) for r in grantable]
         if editing:
             self.fields["password"].label = "New password"
-            self.fields["password"].help_text = (
+            self.fields[
+                "password"
+            ].help_text = (
                 f"At least {PASSWORD_MIN} characters. Leave empty to keep the current password."
             )
         else:

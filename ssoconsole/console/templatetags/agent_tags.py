@@ -12,8 +12,13 @@ register = template.Library()
 
 @register.inclusion_tag("console/agents/table.html", takes_context=True)
 def agent_table(context, rows, *, show_user=False, can_revoke=False, next="agents"):
-    return {"agents": rows, "show_user": show_user, "can_revoke": can_revoke, "next": next,
-            "csrf_token": context.get("csrf_token")}
+    return {
+        "agents": rows,
+        "show_user": show_user,
+        "can_revoke": can_revoke,
+        "next": next,
+        "csrf_token": context.get("csrf_token"),
+    }
 
 
 @register.inclusion_tag("console/agents/devices.html", takes_context=True)
@@ -25,7 +30,10 @@ def my_devices(context):
         "intro": "Desktop agents signed in as you. They keep working after you sign out here; revoke one you no longer use.",
         "empty": "No agents are signed in as you.",
         "agents": list(agents.agents_of_user(user)),
-        "show_user": False, "can_revoke": True, "next": "account", "csrf_token": context.get("csrf_token"),
+        "show_user": False,
+        "can_revoke": True,
+        "next": "account",
+        "csrf_token": context.get("csrf_token"),
     }
 
 
@@ -37,6 +45,8 @@ def agents_of(context, subject):
         "intro": "Agents keep working until revoked or until the user is deactivated, even without access at the identity provider.",
         "empty": "No agents are signed in as this user.",
         "agents": list(agents.agents_of_user(subject)),
-        "show_user": False, "can_revoke": can(context["console_user"], Capability.AGENTS_MANAGE), "next": "user",
+        "show_user": False,
+        "can_revoke": can(context["console_user"], Capability.AGENTS_MANAGE),
+        "next": "user",
         "csrf_token": context.get("csrf_token"),
     }

@@ -33,7 +33,9 @@ def _render(request, form=None, new_token: str | None = None, status: int = 200)
         {
             "form": form or TokenForm(),
             "new_token": new_token,
-            "tokens": ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by("-created_at"),
+            "tokens": ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by(
+                "-created_at"
+            ),
             "role_labels": [ROLE_LABELS.get(r, r) for r in user.role_names],
             "sign_in": effective_sso_of(user.org),
         },
@@ -54,7 +56,9 @@ def token_create(request):
     form = TokenForm(request.POST)
     if form.is_valid():
         try:
-            raw, _ = accounts.create_api_token(request.user, name=form.cleaned_data["name"], actor=request.user, request=request)
+            raw, _ = accounts.create_api_token(
+                request.user, name=form.cleaned_data["name"], actor=request.user, request=request
+            )
         except DomainError as exc:
             add_domain_error(form, exc, {"name": "name"})
         else:
@@ -65,9 +69,15 @@ def token_create(request):
 @console_view()
 @post_only
 def token_revoke(request, token_id):
-    token = ApiToken.objects.select_related("user__tenant").filter(user=request.user, id=token_id).first()
+    token = (
+        ApiToken.objects.select_related("user__tenant")
+        .filter(user=request.user, id=token_id)
+        .first()
+    )
     if token is None:
         raise Http404("No API token with this id among yours.")
     accounts.revoke_api_token(token, actor=request.user, request=request)
-    messages.success(request, f"Token {token.prefix}… revoked. Programs using it can no longer call the API.")
+    messages.success(
+        request, f"Token {token.prefix}… revoked. Programs using it can no longer call the API."
+    )
     return redirect("console:account")

@@ -52,13 +52,18 @@ def agent_revoke(request):
     except NotFound as exc:
         raise Http404(exc.message) from None
     except Forbidden as exc:
-        return render(request, "console/forbidden.html", {"capability": exc.details["capability"]}, status=403)
+        return render(
+            request, "console/forbidden.html", {"capability": exc.details["capability"]}, status=403
+        )
     if request.POST.get("confirm") != "yes":
         return render(
-            request, "console/agents/confirm_revoke.html", {"agent": agent, "next": where, "own": agent.user_id == request.user.id}
+            request,
+            "console/agents/confirm_revoke.html",
+            {"agent": agent, "next": where, "own": agent.user_id == request.user.id},
         )
     agents.revoke(agent, actor=request.user, request=request)
     messages.success(
-        request, f"Agent “{agent.name}” of {agent.user.username} revoked. It stops working now and must be signed in again."
+        request,
+        f"Agent “{agent.name}” of {agent.user.username} revoked. It stops working now and must be signed in again.",
     )
     return _back(agent, where)

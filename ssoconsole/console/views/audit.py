@@ -20,10 +20,19 @@ def audit_log(request):
         form.is_valid()  # invalid fields show their error; the valid ones still filter
     filters = form.filters()
     page = paginate(request, queries.audit_events(request.tenant, **filters))
-    org_names = {str(i): n for i, n in Organization.objects.filter(tenant=request.tenant).values_list("id", "name")}
+    org_names = {
+        str(i): n
+        for i, n in Organization.objects.filter(tenant=request.tenant).values_list("id", "name")
+    }
     rows = [(event, readable(event.data, org_names)) for event in page.object_list]
     return render(
         request,
         "console/audit/list.html",
-        {"form": form, "page": page, "rows": rows, "query": query_without_page(request), "filtered": any(filters.values())},
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "query": query_without_page(request),
+            "filtered": any(filters.values()),
+        },
     )

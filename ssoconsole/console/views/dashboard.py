@@ -23,7 +23,10 @@ def root(request):
 @console_view()
 def dashboard(request):
     user, tenant = request.user, request.tenant
-    context: dict = {"can_orgs": can(user, Capability.ORGS_VIEW), "can_users": can(user, Capability.USERS_VIEW)}
+    context: dict = {
+        "can_orgs": can(user, Capability.ORGS_VIEW),
+        "can_users": can(user, Capability.USERS_VIEW),
+    }
     if context["can_orgs"]:
         tree = org_tree(tenant)
         context["org_count"] = len(tree)

@@ -41,7 +41,12 @@ def sp_values(tenant) -> list[SPValue]:
     """Return the tenant's service-provider values, each with the Entra ID field it goes into."""
     return [
         SPValue("entity-id", "Entity ID", urls.sp_entity_id(tenant.id), "Identifier (Entity ID)"),
-        SPValue("acs-url", "Assertion Consumer Service (ACS) URL", urls.sp_acs_url(tenant.id), "Reply URL (Assertion Consumer Service URL)"),
+        SPValue(
+            "acs-url",
+            "Assertion Consumer Service (ACS) URL",
+            urls.sp_acs_url(tenant.id),
+            "Reply URL (Assertion Consumer Service URL)",
+        ),
         SPValue("login-url", "Login URL", urls.login_url(), "Sign on URL"),
     ]
 
@@ -71,14 +76,26 @@ def identity_management(request):
     tenant = request.tenant
     providers = providers_of(tenant)
     now = timezone.now()
-    in_use = Counter(eff.provider_id for _, _, eff in org_tree(tenant) if eff.uses_sso) if providers else Counter()
+    in_use = (
+        Counter(eff.provider_id for _, _, eff in org_tree(tenant) if eff.uses_sso)
+        if providers
+        else Counter()
+    )
     rows = [
-        {"provider": p, "orgs_in_use": in_use.get(p.id, 0), "certificates": certificate_summary(p, now)}
+        {
+            "provider": p,
+            "orgs_in_use": in_use.get(p.id, 0),
+            "certificates": certificate_summary(p, now),
+        }
         for p in providers
     ]
     return render(
         request,
         "console/identity/index.html",
-        {"metadata_url": urls.sp_metadata_url(tenant.id), "sp_values": sp_values(tenant), "rows": rows,
-         **card_context(tenant)},
+        {
+            "metadata_url": urls.sp_metadata_url(tenant.id),
+            "sp_values": sp_values(tenant),
+            "rows": rows,
+            **card_context(tenant),
+        },
     )

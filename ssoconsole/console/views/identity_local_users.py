@@ -46,13 +46,18 @@ def local_user_add(request):
             # Every refusal here is about the user named, so even one without a field goes next to it.
             add_domain_error(form, exc, {"username": "username", "": "username"})
         else:
-            messages.success(request, f"{user.username} is a local user: they sign in with a password even when their "
-                                      "organization uses single sign-on.")
+            messages.success(
+                request,
+                f"{user.username} is a local user: they sign in with a password even when their "
+                "organization uses single sign-on.",
+            )
             warning = password_warning(user)
             if warning:
                 messages.warning(request, warning)
             return redirect("console:identity")
-    return render(request, "console/identity/local_user_add.html", card_context(request.tenant, form))
+    return render(
+        request, "console/identity/local_user_add.html", card_context(request.tenant, form)
+    )
 
 
 @console_view(Capability.IDENTITY_MANAGE)
@@ -70,7 +75,12 @@ def local_user_remove(request, user_id):
         except DomainError as exc:
             error = exc.message
         else:
-            messages.success(request, f"{user.username} is no longer a local user: they sign in the way their "
-                                      "organization does.")
+            messages.success(
+                request,
+                f"{user.username} is no longer a local user: they sign in the way their "
+                "organization does.",
+            )
             return redirect("console:identity")
-    return render(request, "console/identity/local_user_remove.html", {"subject": user, "error": error})
+    return render(
+        request, "console/identity/local_user_remove.html", {"subject": user, "error": error}
+    )

@@ -33,7 +33,13 @@ from ssoconsole.core.errors import DomainError
 from ssoconsole.sso import errors as sso_errors
 from ssoconsole.sso.certificates import provider_certificates
 from ssoconsole.sso.details import provider_details
-from ssoconsole.sso.models import Comparison, DigestMethod, MetadataSource, NameIDFormat, SignatureMethod
+from ssoconsole.sso.models import (
+    Comparison,
+    DigestMethod,
+    MetadataSource,
+    NameIDFormat,
+    SignatureMethod,
+)
 from ssoconsole.sso.providers import create_provider, delete_provider, update_provider
 from ssoconsole.sso.refresh import refresh_metadata
 
@@ -48,7 +54,9 @@ def _metadata_refused(form: ProviderMetadataForm, exc: DomainError, source: dict
     entity IDs found are offered as choices, and an uploaded file is carried
     along so that choosing one is all that is left to do.
     """
-    if exc.field in _DOCUMENT_FIELDS or (exc.field is None and exc.code.startswith(("saml.", "sso.metadata"))):
+    if exc.field in _DOCUMENT_FIELDS or (
+        exc.field is None and exc.code.startswith(("saml.", "sso.metadata"))
+    ):
         form.add_error(form.source_field(), exc.message)
     else:
         add_domain_error(form, exc, PROVIDER_FIELDS)
@@ -65,18 +73,28 @@ def _metadata_refused(form: ProviderMetadataForm, exc: DomainError, source: dict
 @require_http_methods(["GET", "POST"])
 def provider_add(request):
     """Add Authentication Provider: display name and metadata by URL or file; Create Provider."""
-    form = ProviderAddForm(request.POST if request.method == "POST" else None, request.FILES or None)
+    form = ProviderAddForm(
+        request.POST if request.method == "POST" else None, request.FILES or None
+    )
     extra: dict = {}
     if request.method == "POST" and form.is_valid():
         source = form.metadata()
         try:
-            provider = create_provider(request.tenant, form.cleaned_data["display_name"], actor=request.user,
-                                       request=request, **source)
+            provider = create_provider(
+                request.tenant,
+                form.cleaned_data["display_name"],
+                actor=request.user,
+                request=request,
+                **source,
+            )
         except DomainError as exc:
             extra = _metadata_refused(form, exc, source)
         else:
-            messages.success(request, f"Authentication provider “{provider.display_name}” created. It applies to no "
-                                      "organization yet: map its attributes, then choose the organizations that use it.")
+            messages.success(
+                request,
+                f"Authentication provider “{provider.display_name}” created. It applies to no "
+                "organization yet: map its attributes, then choose the organizations that use it.",
+            )
             return redirect("console:identity_provider", provider_id=provider.id)
     return render(request, "console/identity/add.html", {"form": form, **extra})
 
@@ -89,7 +107,10 @@ def _advanced_summary(provider) -> list[tuple[str, str]]:
         ("Digest method", DigestMethod(provider.digest_method).label),
         ("Signature method", SignatureMethod(provider.signature_method).label),
         ("Sign AuthnRequests", "Yes" if provider.sign_requests else "No"),
-        ("NameID format requested", NameIDFormat(provider.name_id_format).label if provider.name_id_format else "None"),
+        (
+            "NameID format requested",
+            NameIDFormat(provider.name_id_format).label if provider.name_id_format else "None",
+        ),
         ("ForceAuthn", "Yes" if provider.force_authn else "No"),
         ("Clock skew", f"{provider.clock_skew_seconds} seconds"),
         ("Allow SHA-1 (insecure)", "Yes" if provider.insecure_allow_sha1 else "No"),
@@ -100,7 +121,11 @@ def _test_url(provider) -> str | None:
     """Return the sign-in flow's "Test a provider" address, when that part of the product is installed."""
     for kwargs in ({"provider_id": provider.id}, None):
         try:
-            return reverse("sso:provider-test", kwargs=kwargs) if kwargs else reverse("sso:provider-test", args=[provider.id])
+            return (
+                reverse("sso:provider-test", kwargs=kwargs)
+                if kwargs
+                else reverse("sso:provider-test", args=[provider.id])
+            )
         except NoReverseMatch:
             continue
     return None
@@ -123,12 +148,14 @@ def detail_context(request, provider, **forms) -> dict:
         "provider": provider,
         "details": details,
         "certificates": certificates,
-        "all_certificates_expired": bool(certificates) and all(c.status == "expired" for c in certificates),
+        "all_certificates_expired": bool(certificates)
+        and all(c.status == "expired" for c in certificates),
         "sp_values": sp_values(request.tenant),
         "metadata_url": urls.sp_metadata_url(request.tenant.id),
         "advanced": _advanced_summary(provider),
         "uses_password_class": provider.authn_context_class_ref == AC_PASSWORD,
-        "rename_form": forms.get("rename_form") or ProviderRenameForm(initial={"display_name": provider.display_name}),
+        "rename_form": forms.get("rename_form")
+        or ProviderRenameForm(initial={"display_name": provider.display_name}),
         "test_url": _test_url(provider),
         "failures": _sign_in_failures(provider),
         "is_url_source": provider.metadata_source == MetadataSource.URL,
@@ -151,14 +178,21 @@ def provider_rename(request, provider_id):
     if form.is_valid():
         old = provider.display_name
         try:
-            update_provider(provider, display_name=form.cleaned_data["display_name"], actor=request.user, request=request)
+            update_provider(
+                provider,
+                display_name=form.cleaned_data["display_name"],
+                actor=request.user,
+                request=request,
+            )
         except DomainError as exc:
             provider.display_name = old
             add_domain_error(form, exc, PROVIDER_FIELDS)
         else:
             messages.success(request, f"Renamed “{old}” to “{provider.display_name}”.")
             return redirect("console:identity_provider", provider_id=provider.id)
-    return render(request, "console/identity/detail.html", detail_context(request, provider, rename_form=form))
+    return render(
+        request, "console/identity/detail.html", detail_context(request, provider, rename_form=form)
+    )
 
 
 @console_view(Capability.IDENTITY_MANAGE)
@@ -172,11 +206,19 @@ def provider_refresh(request, provider_id):
         messages.error(request, exc.message)
     else:
         if not outcome.ok:
-            messages.error(request, f"The refresh failed; sign-in keeps using the last good metadata. {outcome.error_message}")
+            messages.error(
+                request,
+                f"The refresh failed; sign-in keeps using the last good metadata. {outcome.error_message}",
+            )
         elif outcome.changed:
-            messages.success(request, "Metadata refreshed: the identity provider published changes, which are now in use.")
+            messages.success(
+                request,
+                "Metadata refreshed: the identity provider published changes, which are now in use.",
+            )
         else:
-            messages.success(request, "Metadata refreshed: nothing changed since the last download.")
+            messages.success(
+                request, "Metadata refreshed: nothing changed since the last download."
+            )
     return redirect("console:identity_provider", provider_id=provider.id)
 
 
@@ -185,9 +227,13 @@ def provider_refresh(request, provider_id):
 def provider_metadata(request, provider_id):
     """Replace the metadata: upload a new file, or switch to (another) URL; all or nothing."""
     provider = provider_or_404(request, provider_id)
-    initial = {"source": SOURCE_URL if provider.metadata_source == MetadataSource.URL else SOURCE_FILE,
-               "metadata_url": provider.metadata_url}
-    form = ProviderMetadataForm(request.POST if request.method == "POST" else None, request.FILES or None, initial=initial)
+    initial = {
+        "source": SOURCE_URL if provider.metadata_source == MetadataSource.URL else SOURCE_FILE,
+        "metadata_url": provider.metadata_url,
+    }
+    form = ProviderMetadataForm(
+        request.POST if request.method == "POST" else None, request.FILES or None, initial=initial
+    )
     extra: dict = {}
     if request.method == "POST" and form.is_valid():
         source = form.metadata()
@@ -197,10 +243,15 @@ def provider_metadata(request, provider_id):
             provider.refresh_from_db()
             extra = _metadata_refused(form, exc, source)
         else:
-            messages.success(request, f"Metadata of “{provider.display_name}” replaced; its signing certificates are "
-                                      "trusted from now on.")
+            messages.success(
+                request,
+                f"Metadata of “{provider.display_name}” replaced; its signing certificates are "
+                "trusted from now on.",
+            )
             return redirect("console:identity_provider", provider_id=provider.id)
-    return render(request, "console/identity/metadata.html", {"provider": provider, "form": form, **extra})
+    return render(
+        request, "console/identity/metadata.html", {"provider": provider, "form": form, **extra}
+    )
 
 
 @console_view(Capability.IDENTITY_MANAGE)
@@ -218,7 +269,12 @@ def provider_delete(request, provider_id):
             error = exc.message
             blocking = exc.details.get("orgs", blocking)
         else:
-            messages.success(request, f"Authentication provider “{details['displayName']}” deleted.")
+            messages.success(
+                request, f"Authentication provider “{details['displayName']}” deleted."
+            )
             return redirect("console:identity")
-    return render(request, "console/identity/delete.html",
-                  {"provider": provider, "details": details, "blocking": blocking, "error": error})
+    return render(
+        request,
+        "console/identity/delete.html",
+        {"provider": provider, "details": details, "blocking": blocking, "error": error},
+    )

@@ -30,23 +30,35 @@ from ssoconsole.tenancy.services import org_tree
 @require_http_methods(["GET", "POST"])
 def provider_mapping(request, provider_id):
     provider = provider_or_404(request, provider_id)
-    form = AttributeMappingForm(request.POST if request.method == "POST" else None, initial=AttributeMappingForm.initial_for(provider))
+    form = AttributeMappingForm(
+        request.POST if request.method == "POST" else None,
+        initial=AttributeMappingForm.initial_for(provider),
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            set_attribute_mapping(provider, actor=request.user, request=request, **form.service_kwargs())
+            set_attribute_mapping(
+                provider, actor=request.user, request=request, **form.service_kwargs()
+            )
         except DomainError as exc:
             provider.refresh_from_db()
             add_domain_error(form, exc, PROVIDER_FIELDS)
         else:
-            messages.success(request, f"Attribute mapping of “{provider.display_name}” saved. It applies from the next "
-                                      "sign-in.")
+            messages.success(
+                request,
+                f"Attribute mapping of “{provider.display_name}” saved. It applies from the next "
+                "sign-in.",
+            )
             return redirect("console:identity_provider", provider_id=provider.id)
-    return render(request, "console/identity/mapping.html", {
-        "provider": provider,
-        "form": form,
-        "default_first": mapping.DEFAULT_FIRST_NAME,
-        "default_last": mapping.DEFAULT_LAST_NAME,
-    })
+    return render(
+        request,
+        "console/identity/mapping.html",
+        {
+            "provider": provider,
+            "form": form,
+            "default_first": mapping.DEFAULT_FIRST_NAME,
+            "default_last": mapping.DEFAULT_LAST_NAME,
+        },
+    )
 
 
 def _own_label(org, provider, names: dict) -> str:
@@ -70,14 +82,18 @@ def _org_rows(tenant, provider, *, selected=None, inheriting=None) -> list[dict]
         inherits = org.sso_mode == SSOMode.INHERIT
         effective = describe_effective(eff, org_names, org.id)
         effective["provider_name"] = provider_names.get(eff.provider_id, "") if eff.uses_sso else ""
-        rows.append({
-            "org": org,
-            "depth": depth,
-            "own": _own_label(org, provider, provider_names),
-            "effective": effective,
-            "checked": (str(org.id) in selected) if selected is not None else uses,
-            "inherit_checked": (str(org.id) in inheriting) if inheriting is not None else inherits,
-        })
+        rows.append(
+            {
+                "org": org,
+                "depth": depth,
+                "own": _own_label(org, provider, provider_names),
+                "effective": effective,
+                "checked": (str(org.id) in selected) if selected is not None else uses,
+                "inherit_checked": (str(org.id) in inheriting)
+                if inheriting is not None
+                else inherits,
+            }
+        )
     return rows
 
 
@@ -90,24 +106,34 @@ def provider_orgs(request, provider_id):
     if request.method == "POST":
         selected = request.POST.getlist("use")
         inheriting = request.POST.getlist("inherit")
-        already = {str(o.id) for o, _, _ in org_tree(request.tenant) if o.sso_mode == SSOMode.INHERIT}
+        already = {
+            str(o.id) for o, _, _ in org_tree(request.tenant) if o.sso_mode == SSOMode.INHERIT
+        }
         try:
             # "Inherits settings" starts ticked on orgs that inherit now, so a tick there only means "switch to
             # inherit" for the others: selecting an inheriting org is then no contradiction, and an unchanged
             # save records no switch. Ticking both boxes of an org that did not inherit is, and is refused.
             switch = [i for i in inheriting if i not in already]
-            count = set_orgs_in_use(provider, selected, inherit_org_ids=switch,
-                                    actor=request.user, request=request)
+            count = set_orgs_in_use(
+                provider, selected, inherit_org_ids=switch, actor=request.user, request=request
+            )
         except DomainError as exc:
             error = exc.message
-            rows = _org_rows(request.tenant, provider, selected=set(selected), inheriting=set(inheriting))
+            rows = _org_rows(
+                request.tenant, provider, selected=set(selected), inheriting=set(inheriting)
+            )
         else:
-            messages.success(request, f"Organizations in use saved: {count} organization{'s' if count != 1 else ''} "
-                                      f"now sign in with “{provider.display_name}”.")
+            messages.success(
+                request,
+                f"Organizations in use saved: {count} organization{'s' if count != 1 else ''} "
+                f"now sign in with “{provider.display_name}”.",
+            )
             return redirect("console:identity_provider", provider_id=provider.id)
     else:
         rows = _org_rows(request.tenant, provider)
-    return render(request, "console/identity/orgs.html", {"provider": provider, "rows": rows, "error": error})
+    return render(
+        request, "console/identity/orgs.html", {"provider": provider, "rows": rows, "error": error}
+    )
 
 
 @console_view(Capability.IDENTITY_MANAGE)
@@ -115,15 +141,23 @@ def provider_orgs(request, provider_id):
 def provider_advanced(request, provider_id):
     """Set SAML attributes for SSO: the request settings, with the vendor's names and defaults."""
     provider = provider_or_404(request, provider_id)
-    form = AdvancedSettingsForm(request.POST if request.method == "POST" else None, initial=AdvancedSettingsForm.initial_for(provider))
+    form = AdvancedSettingsForm(
+        request.POST if request.method == "POST" else None,
+        initial=AdvancedSettingsForm.initial_for(provider),
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            set_advanced_settings(provider, actor=request.user, request=request, **form.service_kwargs())
+            set_advanced_settings(
+                provider, actor=request.user, request=request, **form.service_kwargs()
+            )
         except DomainError as exc:
             provider.refresh_from_db()
             add_domain_error(form, exc, ADVANCED_FIELDS)
         else:
-            messages.success(request, f"Advanced SAML settings of “{provider.display_name}” saved. They apply from the "
-                                      "next sign-in.")
+            messages.success(
+                request,
+                f"Advanced SAML settings of “{provider.display_name}” saved. They apply from the "
+                "next sign-in.",
+            )
             return redirect("console:identity_provider", provider_id=provider.id)
     return render(request, "console/identity/advanced.html", {"provider": provider, "form": form})

@@ -29,7 +29,9 @@ def describe_effective(effective, names: dict, org_id, provider_names: dict | No
     """Say in words how an org's users sign in, with which provider, and which org that setting comes from."""
     inherited = effective.source_org_id != org_id
     return {
-        "provider_name": (provider_names or {}).get(effective.provider_id, "") if effective.uses_sso else "",
+        "provider_name": (provider_names or {}).get(effective.provider_id, "")
+        if effective.uses_sso
+        else "",
         "uses_sso": effective.uses_sso,
         "method": "Single sign-on" if effective.uses_sso else "Local (password)",
         "inherited": inherited,
@@ -79,17 +81,25 @@ def org_list(request):
 @require_http_methods(["GET", "POST"])
 def org_create(request):
     tree = orgs.org_tree(request.tenant)
-    form = OrgCreateForm(request.POST or None, tree=tree, initial_parent=request.GET.get("parent") or tree[0][0].id)
+    form = OrgCreateForm(
+        request.POST or None, tree=tree, initial_parent=request.GET.get("parent") or tree[0][0].id
+    )
     if request.method == "POST" and form.is_valid():
         try:
             org = orgs.create_org(
-                request.tenant, form.cleaned_data["name"], parent_id=form.cleaned_data["parent"],
-                actor=request.user, request=request,
+                request.tenant,
+                form.cleaned_data["name"],
+                parent_id=form.cleaned_data["parent"],
+                actor=request.user,
+                request=request,
             )
         except DomainError as exc:
             add_domain_error(form, exc, ORG_FIELDS)
         else:
-            messages.success(request, f"Organization “{org.name}” created. It inherits its sign-in method from its parent.")
+            messages.success(
+                request,
+                f"Organization “{org.name}” created. It inherits its sign-in method from its parent.",
+            )
             return redirect("console:org_detail", org_id=org.id)
     return render(request, "console/orgs/create.html", {"form": form})
 
@@ -119,8 +129,12 @@ def _affected_users(tenant, org_ids) -> dict:
 
 def _auth_form(data, org, context, providers):
     return OrgAuthenticationForm(
-        data, org=org, inherited_label=context["inherited_label"], providers=providers,
-        current_provider_id=context["effective_provider_id"], parent_provider_id=context["parent_provider_id"],
+        data,
+        org=org,
+        inherited_label=context["inherited_label"],
+        providers=providers,
+        current_provider_id=context["effective_provider_id"],
+        parent_provider_id=context["parent_provider_id"],
     )
 
 
@@ -141,7 +155,9 @@ def _detail_context(request, org, **forms) -> dict:
     inherited_label = ""
     if parent_effective is not None:
         parent_says = describe_effective(parent_effective, names, org.parent_id, provider_names)
-        method = parent_says["method"] + (f" with {parent_says['provider_name']}" if parent_says["provider_name"] else "")
+        method = parent_says["method"] + (
+            f" with {parent_says['provider_name']}" if parent_says["provider_name"] else ""
+        )
         inherited_label = f"{method}, set on {parent_says['source_name']}"
     context = {
         "org": org,
@@ -157,14 +173,20 @@ def _detail_context(request, org, **forms) -> dict:
         "providers": list(provider_names.items()) if can_sso else [],
         "inherited_label": inherited_label,
         "effective_provider_id": effective.provider_id if effective.uses_sso else None,
-        "parent_provider_id": parent_effective.provider_id if parent_effective and parent_effective.uses_sso else None,
+        "parent_provider_id": parent_effective.provider_id
+        if parent_effective and parent_effective.uses_sso
+        else None,
     }
     if can_manage:
-        context["rename_form"] = forms.get("rename_form") or OrgRenameForm(initial={"name": org.name})
+        context["rename_form"] = forms.get("rename_form") or OrgRenameForm(
+            initial={"name": org.name}
+        )
         if not org.is_top:
             context["move_form"] = forms.get("move_form") or OrgMoveForm(tree=tree, org=org)
     if can_sso:
-        context["auth_form"] = forms.get("auth_form") or _auth_form(None, org, context, context["providers"])
+        context["auth_form"] = forms.get("auth_form") or _auth_form(
+            None, org, context, context["providers"]
+        )
         context["affected"] = _affected_users(request.tenant, sso_reach(tree, org))
     return context
 
@@ -190,7 +212,9 @@ def org_rename(request, org_id):
         else:
             messages.success(request, f"Renamed “{old}” to “{org.name}”.")
             return redirect("console:org_detail", org_id=org.id)
-    return render(request, "console/orgs/detail.html", _detail_context(request, org, rename_form=form))
+    return render(
+        request, "console/orgs/detail.html", _detail_context(request, org, rename_form=form)
+    )
 
 
 @console_view(Capability.ORGS_MANAGE)
@@ -208,7 +232,9 @@ def org_move(request, org_id):
         else:
             messages.success(request, f"Moved “{org.name}” under “{org.parent.name}”.")
             return redirect("console:org_detail", org_id=org.id)
-    return render(request, "console/orgs/detail.html", _detail_context(request, org, move_form=form))
+    return render(
+        request, "console/orgs/detail.html", _detail_context(request, org, move_form=form)
+    )
 
 
 @console_view(Capability.ORGS_SSO)
@@ -226,8 +252,11 @@ def org_authentication(request, org_id):
             org.refresh_from_db()
             add_domain_error(form, exc, ORG_FIELDS)
         else:
-            messages.success(request, f"Sign-in method of “{org.name}” saved: its users now sign in with "
-                                      f"{describe_effective(orgs.effective_sso_of(org), {}, org.id)['method'].lower()}.")
+            messages.success(
+                request,
+                f"Sign-in method of “{org.name}” saved: its users now sign in with "
+                f"{describe_effective(orgs.effective_sso_of(org), {}, org.id)['method'].lower()}.",
+            )
             return redirect("console:org_detail", org_id=org.id)
     context["auth_form"] = form
     return render(request, "console/orgs/detail.html", context)

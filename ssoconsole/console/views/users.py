@@ -38,7 +38,9 @@ def user_list(request):
     org_options = org_choices(request.tenant)
     page = paginate(
         request,
-        queries.search_users(request.tenant, text=text, org_id=org_id, active=STATUS_FILTERS.get(status)),
+        queries.search_users(
+            request.tenant, text=text, org_id=org_id, active=STATUS_FILTERS.get(status)
+        ),
     )
     queries.load_roles(page.object_list)
     return render(
@@ -49,7 +51,9 @@ def user_list(request):
             "query": query_without_page(request),
             "q": text,
             # An id that is not one of the tenant's orgs still filters (to nothing) but is not echoed back.
-            "org_filter": str(org_id) if org_id and any(v == str(org_id) for v, _ in org_options) else "",
+            "org_filter": str(org_id)
+            if org_id and any(v == str(org_id) for v, _ in org_options)
+            else "",
             "status": status if status in STATUS_FILTERS else "",
             "org_options": org_options,
             "can_manage": can(request.user, Capability.USERS_MANAGE),
@@ -63,7 +67,12 @@ def user_list(request):
 def user_create(request):
     grantable = grantable_roles(request.user)
     initial_org = request.GET.get("org") or str(orgs.top_org(request.tenant).id)
-    form = UserForm(request.POST or None, tenant=request.tenant, grantable=grantable, initial={"org": initial_org})
+    form = UserForm(
+        request.POST or None,
+        tenant=request.tenant,
+        grantable=grantable,
+        initial={"org": initial_org},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -117,11 +126,21 @@ def user_edit(request, user_id):
     grantable = grantable_roles(request.user)
     kept = _kept_roles(user, grantable)
     initial = {
-        "username": user.username, "first_name": user.first_name, "last_name": user.last_name,
-        "email": user.email, "org": str(user.org_id), "local_sign_in": user.local_sign_in,
+        "username": user.username,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "org": str(user.org_id),
+        "local_sign_in": user.local_sign_in,
         "roles": [r for r in user.role_names if r in grantable],
     }
-    form = UserForm(request.POST or None, tenant=request.tenant, grantable=grantable, editing=True, initial=initial)
+    form = UserForm(
+        request.POST or None,
+        tenant=request.tenant,
+        grantable=grantable,
+        editing=True,
+        initial=initial,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         editable = accounts.get_user(request.tenant, user.id)
@@ -142,7 +161,9 @@ def user_edit(request, user_id):
                     request=request,
                 )
                 if data["password"]:
-                    accounts.set_password(editable, data["password"], actor=request.user, request=request)
+                    accounts.set_password(
+                        editable, data["password"], actor=request.user, request=request
+                    )
         except DomainError as exc:
             add_domain_error(form, exc, USER_FIELDS)
         else:
@@ -151,7 +172,12 @@ def user_edit(request, user_id):
     return render(
         request,
         "console/users/form.html",
-        {"form": form, "editing": True, "subject": user, "kept_roles": [ROLE_LABELS.get(r, r) for r in kept]},
+        {
+            "form": form,
+            "editing": True,
+            "subject": user,
+            "kept_roles": [ROLE_LABELS.get(r, r) for r in kept],
+        },
     )
 
 
@@ -171,7 +197,10 @@ def _set_active_view(request, user_id, active: bool):
             if active:
                 messages.success(request, f"“{user.username}” is active again and can sign in.")
             else:
-                messages.success(request, f"“{user.username}” is deactivated: signed out everywhere and can no longer sign in.")
+                messages.success(
+                    request,
+                    f"“{user.username}” is deactivated: signed out everywhere and can no longer sign in.",
+                )
             return redirect("console:user_detail", user_id=user.id)
     return render(
         request,

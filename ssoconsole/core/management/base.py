@@ -31,7 +31,9 @@ def uuid_argument(what: str):
         try:
             return UUID(value.strip())
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{value!r} is not {what} id; ids look like 0b5c1e6a-6d2f-4c1e-9d1a-3f2e8c7b9a10") from None
+            raise argparse.ArgumentTypeError(
+                f"{value!r} is not {what} id; ids look like 0b5c1e6a-6d2f-4c1e-9d1a-3f2e8c7b9a10"
+            ) from None
 
     return parse
 
@@ -50,7 +52,9 @@ class CliCommand(BaseCommand):
             hint = self.hints.get(exc.code, "")
             raise Error(f"{exc.message} {hint}".strip()) from None
         except DatabaseError as exc:
-            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            first_line = (
+                str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            )
             raise Error(
                 f"The database is not ready ({first_line}). Run `ssoconsole migrate` first, "
                 "and check that DATABASE_URL points at a reachable database."

@@ -7,120 +7,270 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Directory',
+            name="Directory",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name_plural': 'directories',
-                'ordering': ['name'],
+                "verbose_name_plural": "directories",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='DirectoryUser',
+            name="DirectoryUser",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False, verbose_name='Object ID')),
-                ('upn', models.CharField(max_length=254, verbose_name='User principal name')),
-                ('given_name', models.CharField(blank=True, max_length=100, verbose_name='First name')),
-                ('surname', models.CharField(blank=True, max_length=100, verbose_name='Last name')),
-                ('display_name', models.CharField(max_length=200)),
-                ('mail', models.EmailField(blank=True, max_length=254, verbose_name='Email')),
-                ('password', models.CharField(max_length=256)),
-                ('account_enabled', models.BooleanField(default=True, verbose_name='Account enabled')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('directory', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='users', to='devidp.directory')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4,
+                        editable=False,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="Object ID",
+                    ),
+                ),
+                ("upn", models.CharField(max_length=254, verbose_name="User principal name")),
+                (
+                    "given_name",
+                    models.CharField(blank=True, max_length=100, verbose_name="First name"),
+                ),
+                ("surname", models.CharField(blank=True, max_length=100, verbose_name="Last name")),
+                ("display_name", models.CharField(max_length=200)),
+                ("mail", models.EmailField(blank=True, max_length=254, verbose_name="Email")),
+                ("password", models.CharField(max_length=256)),
+                (
+                    "account_enabled",
+                    models.BooleanField(default=True, verbose_name="Account enabled"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "directory",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="users",
+                        to="devidp.directory",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['display_name', 'upn'],
+                "ordering": ["display_name", "upn"],
             },
         ),
         migrations.CreateModel(
-            name='EnterpriseApp',
+            name="EnterpriseApp",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False, verbose_name='Application ID')),
-                ('gallery_app', models.CharField(default='ssoconsole', max_length=50)),
-                ('name', models.CharField(max_length=200)),
-                ('enabled_for_sign_in', models.BooleanField(default=True, verbose_name='Enabled for users to sign in?')),
-                ('assignment_required', models.BooleanField(default=True, verbose_name='Assignment required?')),
-                ('visible_to_users', models.BooleanField(default=True, verbose_name='Visible to users?')),
-                ('identifier', models.CharField(blank=True, max_length=1024, verbose_name='Identifier (Entity ID)')),
-                ('reply_urls', models.JSONField(blank=True, default=list, verbose_name='Reply URL (Assertion Consumer Service URL)')),
-                ('sign_on_url', models.CharField(blank=True, max_length=1024, verbose_name='Sign on URL')),
-                ('relay_state', models.CharField(blank=True, max_length=1024, verbose_name='Relay State')),
-                ('signing_option', models.CharField(choices=[('assertion', 'Sign SAML assertion'), ('response', 'Sign SAML response'), ('both', 'Sign SAML response and assertion')], default='assertion', max_length=16)),
-                ('signing_algorithm', models.CharField(choices=[('sha256', 'SHA-256'), ('sha1', 'SHA-1')], default='sha256', max_length=8)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('directory', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='apps', to='devidp.directory')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4,
+                        editable=False,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="Application ID",
+                    ),
+                ),
+                ("gallery_app", models.CharField(default="ssoconsole", max_length=50)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "enabled_for_sign_in",
+                    models.BooleanField(default=True, verbose_name="Enabled for users to sign in?"),
+                ),
+                (
+                    "assignment_required",
+                    models.BooleanField(default=True, verbose_name="Assignment required?"),
+                ),
+                (
+                    "visible_to_users",
+                    models.BooleanField(default=True, verbose_name="Visible to users?"),
+                ),
+                (
+                    "identifier",
+                    models.CharField(
+                        blank=True, max_length=1024, verbose_name="Identifier (Entity ID)"
+                    ),
+                ),
+                (
+                    "reply_urls",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        verbose_name="Reply URL (Assertion Consumer Service URL)",
+                    ),
+                ),
+                (
+                    "sign_on_url",
+                    models.CharField(blank=True, max_length=1024, verbose_name="Sign on URL"),
+                ),
+                (
+                    "relay_state",
+                    models.CharField(blank=True, max_length=1024, verbose_name="Relay State"),
+                ),
+                (
+                    "signing_option",
+                    models.CharField(
+                        choices=[
+                            ("assertion", "Sign SAML assertion"),
+                            ("response", "Sign SAML response"),
+                            ("both", "Sign SAML response and assertion"),
+                        ],
+                        default="assertion",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "signing_algorithm",
+                    models.CharField(
+                        choices=[("sha256", "SHA-256"), ("sha1", "SHA-1")],
+                        default="sha256",
+                        max_length=8,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "directory",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="apps",
+                        to="devidp.directory",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='AppAssignment',
+            name="AppAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='devidp.directoryuser')),
-                ('app', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='devidp.enterpriseapp')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assignments",
+                        to="devidp.directoryuser",
+                    ),
+                ),
+                (
+                    "app",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assignments",
+                        to="devidp.enterpriseapp",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['user__display_name'],
+                "ordering": ["user__display_name"],
             },
         ),
         migrations.CreateModel(
-            name='IdpSession',
+            name="IdpSession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token_hash', models.CharField(max_length=64, unique=True)),
-                ('session_index', models.CharField(max_length=64)),
-                ('authn_instant', models.DateTimeField()),
-                ('expires_at', models.DateTimeField()),
-                ('directory', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sessions', to='devidp.directory')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sessions', to='devidp.directoryuser')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token_hash", models.CharField(max_length=64, unique=True)),
+                ("session_index", models.CharField(max_length=64)),
+                ("authn_instant", models.DateTimeField()),
+                ("expires_at", models.DateTimeField()),
+                (
+                    "directory",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sessions",
+                        to="devidp.directory",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sessions",
+                        to="devidp.directoryuser",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='SigningCertificate',
+            name="SigningCertificate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('certificate_pem', models.TextField()),
-                ('private_key_pem', models.TextField()),
-                ('thumbprint', models.CharField(max_length=40)),
-                ('not_before', models.DateTimeField()),
-                ('not_after', models.DateTimeField()),
-                ('active', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('app', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='certificates', to='devidp.enterpriseapp')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("certificate_pem", models.TextField()),
+                ("private_key_pem", models.TextField()),
+                ("thumbprint", models.CharField(max_length=40)),
+                ("not_before", models.DateTimeField()),
+                ("not_after", models.DateTimeField()),
+                ("active", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "app",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="certificates",
+                        to="devidp.enterpriseapp",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-active', '-created_at'],
+                "ordering": ["-active", "-created_at"],
             },
         ),
         migrations.AddConstraint(
-            model_name='directoryuser',
-            constraint=models.UniqueConstraint(models.F('directory'), django.db.models.functions.text.Lower('upn'), name='devidp_upn_unique_in_directory'),
+            model_name="directoryuser",
+            constraint=models.UniqueConstraint(
+                models.F("directory"),
+                django.db.models.functions.text.Lower("upn"),
+                name="devidp_upn_unique_in_directory",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enterpriseapp',
-            constraint=models.UniqueConstraint(condition=models.Q(('identifier', ''), _negated=True), fields=('directory', 'identifier'), name='devidp_identifier_unique_in_directory'),
+            model_name="enterpriseapp",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("identifier", ""), _negated=True),
+                fields=("directory", "identifier"),
+                name="devidp_identifier_unique_in_directory",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='appassignment',
-            constraint=models.UniqueConstraint(fields=('app', 'user'), name='devidp_assignment_unique'),
+            model_name="appassignment",
+            constraint=models.UniqueConstraint(
+                fields=("app", "user"), name="devidp_assignment_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='signingcertificate',
-            constraint=models.UniqueConstraint(condition=models.Q(('active', True)), fields=('app',), name='devidp_one_active_certificate'),
+            model_name="signingcertificate",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("active", True)),
+                fields=("app",),
+                name="devidp_one_active_certificate",
+            ),
         ),
     ]

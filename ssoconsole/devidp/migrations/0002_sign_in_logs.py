@@ -5,30 +5,69 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('devidp', '0001_initial'),
+        ("devidp", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SignInEvent',
+            name="SignInEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('username', models.CharField(blank=True, max_length=254)),
-                ('issuer', models.CharField(blank=True, max_length=1024, verbose_name='Requested Identifier')),
-                ('result', models.CharField(choices=[('success', 'Success'), ('failure', 'Failure')], max_length=8)),
-                ('error_code', models.CharField(blank=True, max_length=16)),
-                ('message', models.TextField(blank=True)),
-                ('request_id', models.CharField(max_length=36)),
-                ('correlation_id', models.CharField(max_length=36)),
-                ('created_at', models.DateTimeField()),
-                ('app', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='sign_ins', to='devidp.enterpriseapp')),
-                ('directory', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sign_ins', to='devidp.directory')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='sign_ins', to='devidp.directoryuser')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("username", models.CharField(blank=True, max_length=254)),
+                (
+                    "issuer",
+                    models.CharField(
+                        blank=True, max_length=1024, verbose_name="Requested Identifier"
+                    ),
+                ),
+                (
+                    "result",
+                    models.CharField(
+                        choices=[("success", "Success"), ("failure", "Failure")], max_length=8
+                    ),
+                ),
+                ("error_code", models.CharField(blank=True, max_length=16)),
+                ("message", models.TextField(blank=True)),
+                ("request_id", models.CharField(max_length=36)),
+                ("correlation_id", models.CharField(max_length=36)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "app",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="sign_ins",
+                        to="devidp.enterpriseapp",
+                    ),
+                ),
+                (
+                    "directory",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sign_ins",
+                        to="devidp.directory",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="sign_ins",
+                        to="devidp.directoryuser",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
     ]

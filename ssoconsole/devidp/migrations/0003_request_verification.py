@@ -4,20 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('devidp', '0002_sign_in_logs'),
+        ("devidp", "0002_sign_in_logs"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='enterpriseapp',
-            name='require_signed_requests',
-            field=models.BooleanField(default=False, verbose_name='Require verification certificates'),
+            model_name="enterpriseapp",
+            name="require_signed_requests",
+            field=models.BooleanField(
+                default=False, verbose_name="Require verification certificates"
+            ),
         ),
         migrations.AddField(
-            model_name='enterpriseapp',
-            name='verification_certificates',
-            field=models.TextField(blank=True, help_text="PEM certificates whose keys may sign this app's requests.", verbose_name='Verification certificates'),
+            model_name="enterpriseapp",
+            name="verification_certificates",
+            field=models.TextField(
+                blank=True,
+                help_text="PEM certificates whose keys may sign this app's requests.",
+                verbose_name="Verification certificates",
+            ),
         ),
     ]

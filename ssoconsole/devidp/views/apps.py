@@ -17,7 +17,9 @@ from ssoconsole.devidp.views.common import app_or_404, directory_or_404
 @access.admin_required
 def app_list(request, tenant_id):
     directory = directory_or_404(tenant_id)
-    return TemplateResponse(request, "devidp/apps.html", {"directory": directory, "apps": directory.apps.all()})
+    return TemplateResponse(
+        request, "devidp/apps.html", {"directory": directory, "apps": directory.apps.all()}
+    )
 
 
 @access.admin_required
@@ -38,7 +40,12 @@ def app_new(request, tenant_id):
     return TemplateResponse(
         request,
         "devidp/app_new.html",
-        {"directory": directory, "form": form, "query": query, "matches": query.strip().lower() in "ssoconsole"},
+        {
+            "directory": directory,
+            "form": form,
+            "query": query,
+            "matches": query.strip().lower() in "ssoconsole",
+        },
     )
 
 
@@ -46,7 +53,9 @@ def app_new(request, tenant_id):
 def app_overview(request, tenant_id, app_id):
     directory = directory_or_404(tenant_id)
     app = app_or_404(directory, app_id)
-    return TemplateResponse(request, "devidp/app_overview.html", {"directory": directory, "app": app, "tab": "overview"})
+    return TemplateResponse(
+        request, "devidp/app_overview.html", {"directory": directory, "app": app, "tab": "overview"}
+    )
 
 
 @access.admin_required
@@ -65,5 +74,7 @@ def app_properties(request, tenant_id, app_id):
         messages.success(request, "Properties saved.")
         return redirect(reverse("devidp:app_properties", args=[directory.id, app.id]))
     return TemplateResponse(
-        request, "devidp/app_properties.html", {"directory": directory, "app": app, "form": form, "tab": "properties"}
+        request,
+        "devidp/app_properties.html",
+        {"directory": directory, "app": app, "form": form, "tab": "properties"},
     )

@@ -29,8 +29,14 @@ def app_users(request, tenant_id, app_id):
     return TemplateResponse(
         request,
         "devidp/app_users.html",
-        {"directory": directory, "app": app, "form": form, "assignments": app.assignments.select_related("user"),
-         "has_candidates": candidates.exists(), "tab": "users"},
+        {
+            "directory": directory,
+            "app": app,
+            "form": form,
+            "assignments": app.assignments.select_related("user"),
+            "has_candidates": candidates.exists(),
+            "tab": "users",
+        },
     )
 
 

@@ -15,7 +15,11 @@ def directory_or_404(tenant_id) -> Directory:
 
 
 def app_or_404(directory: Directory, app_id) -> EnterpriseApp:
-    app = EnterpriseApp.objects.filter(directory=directory, id=app_id).select_related("directory").first()
+    app = (
+        EnterpriseApp.objects.filter(directory=directory, id=app_id)
+        .select_related("directory")
+        .first()
+    )
     if app is None:
         raise Http404("No such application.")
     return app

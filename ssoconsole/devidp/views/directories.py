@@ -25,7 +25,9 @@ def home(request):
             apply_error(form, exc)
         else:
             return redirect(reverse("devidp:directory", args=[directory.id]))
-    return TemplateResponse(request, "devidp/home.html", {"directories": Directory.objects.all(), "form": form})
+    return TemplateResponse(
+        request, "devidp/home.html", {"directories": Directory.objects.all(), "form": form}
+    )
 
 
 @access.admin_required

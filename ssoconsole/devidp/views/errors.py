@@ -23,16 +23,35 @@ log = logging.getLogger("ssoconsole.devidp")
 
 
 def render_error(
-    request, error: AadstsError, *, directory, correlation_id: str, now: dt.datetime,
-    app=None, user=None, issuer: str = "",
+    request,
+    error: AadstsError,
+    *,
+    directory,
+    correlation_id: str,
+    now: dt.datetime,
+    app=None,
+    user=None,
+    issuer: str = "",
 ) -> TemplateResponse:
     """Render ``error`` on the Entra-like error page and record it in the Sign-in logs."""
     request_id = str(uuid.uuid4())
     signin_log.record(
-        directory, now=now, request_id=request_id, correlation_id=correlation_id, app=app, user=user,
-        issuer=issuer, error_code=error.code, message=error.message,
+        directory,
+        now=now,
+        request_id=request_id,
+        correlation_id=correlation_id,
+        app=app,
+        user=user,
+        issuer=issuer,
+        error_code=error.code,
+        message=error.message,
     )
-    log.info("dev IdP refused a sign-in: %s (request %s, correlation %s)", error, request_id, correlation_id)
+    log.info(
+        "dev IdP refused a sign-in: %s (request %s, correlation %s)",
+        error,
+        request_id,
+        correlation_id,
+    )
     response = TemplateResponse(
         request,
         "devidp/error.html",

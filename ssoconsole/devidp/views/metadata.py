@@ -21,7 +21,9 @@ def federation_metadata(request, tenant_id):
     try:
         app_id = uuid.UUID(request.GET.get("appid", ""))
     except ValueError:
-        raise Http404("The appid parameter must be the application ID of an enterprise application.") from None
+        raise Http404(
+            "The appid parameter must be the application ID of an enterprise application."
+        ) from None
     app = app_or_404(directory, app_id)
     document = build_document(app)
     response = HttpResponse(document, content_type="application/xml; charset=utf-8")

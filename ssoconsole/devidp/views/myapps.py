@@ -25,7 +25,9 @@ def visible_apps(directory, user):
     """Return the apps ``user`` may see: visible, enabled, and assigned when assignment is required."""
     assigned = AppAssignment.objects.filter(app=OuterRef("pk"), user=user)
     return (
-        EnterpriseApp.objects.filter(directory=directory, visible_to_users=True, enabled_for_sign_in=True)
+        EnterpriseApp.objects.filter(
+            directory=directory, visible_to_users=True, enabled_for_sign_in=True
+        )
         .filter(Q(assignment_required=False) | Exists(assigned))
         .order_by("name")
     )
@@ -39,14 +41,18 @@ def my_apps(request, tenant_id):
     if session is None:
         form = SignInForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            user = services.check_credentials(directory, form.cleaned_data["username"], form.cleaned_data["password"])
+            user = services.check_credentials(
+                directory, form.cleaned_data["username"], form.cleaned_data["password"]
+            )
             if user is not None and user.account_enabled:
                 token, session = sessions.start(directory, user, now)
                 response = redirect(reverse("devidp:myapps", args=[directory.id]))
                 sessions.set_cookie(response, directory, token, session)
                 return response
             form.add_error(None, "Your account or password is incorrect.")
-        return TemplateResponse(request, "devidp/myapps_signin.html", {"directory": directory, "form": form})
+        return TemplateResponse(
+            request, "devidp/myapps_signin.html", {"directory": directory, "form": form}
+        )
     apps = list(visible_apps(directory, session.user))
     return TemplateResponse(
         request,

@@ -16,7 +16,16 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ssoconsole.devidp import bindings, errors, flow, request_signature, services, sessions, signin_log, signin_state
+from ssoconsole.devidp import (
+    bindings,
+    errors,
+    flow,
+    request_signature,
+    services,
+    sessions,
+    signin_log,
+    signin_state,
+)
 from ssoconsole.devidp.authn_request import AuthnRequest, parse_authn_request
 from ssoconsole.devidp.forms import SignInForm
 from ssoconsole.devidp.views.common import directory_or_404
@@ -29,7 +38,11 @@ def _decode(saml_request: str | None, redirect_binding: bool) -> tuple[AuthnRequ
     if not saml_request:
         raise errors.InvalidRequest("Invalid request: the request has no SAMLRequest parameter.")
     try:
-        xml = bindings.decode_redirect(saml_request) if redirect_binding else bindings.decode_post(saml_request)
+        xml = (
+            bindings.decode_redirect(saml_request)
+            if redirect_binding
+            else bindings.decode_post(saml_request)
+        )
     except bindings.BindingError as exc:
         raise errors.InvalidRequest(f"Invalid request: {exc}") from None
     return parse_authn_request(xml), xml
@@ -38,11 +51,15 @@ def _decode(saml_request: str | None, redirect_binding: bool) -> tuple[AuthnRequ
 def _relay_state(value: str | None) -> str:
     value = value or ""
     if len(value) > MAX_RELAY_STATE:
-        raise errors.InvalidRequest(f"Invalid request: RelayState is longer than {MAX_RELAY_STATE} characters.")
+        raise errors.InvalidRequest(
+            f"Invalid request: RelayState is longer than {MAX_RELAY_STATE} characters."
+        )
     return value
 
 
-def _sign_in_page(request, directory, target, xml: bytes, relay_state: str, correlation_id: str, form=None):
+def _sign_in_page(
+    request, directory, target, xml: bytes, relay_state: str, correlation_id: str, form=None
+):
     response = TemplateResponse(
         request,
         "devidp/signin.html",
@@ -50,19 +67,27 @@ def _sign_in_page(request, directory, target, xml: bytes, relay_state: str, corr
             "directory": directory,
             "app": target.app,
             "form": form or SignInForm(),
-            "ctx": signin_state.dump(signin_state.SignInState(str(directory.id), xml, relay_state, correlation_id)),
+            "ctx": signin_state.dump(
+                signin_state.SignInState(str(directory.id), xml, relay_state, correlation_id)
+            ),
         },
     )
     response["Cache-Control"] = "no-store"
     return response
 
 
-def _post_to_acs(request, target, authn: AuthnRequest, session, relay_state: str, now, correlation_id: str):
+def _post_to_acs(
+    request, target, authn: AuthnRequest, session, relay_state: str, now, correlation_id: str
+):
     """Render the auto-submitting HTTP-POST form that carries the signed response (Bindings 3.5)."""
     xml = flow.issue(target, authn, session, now)
     signin_log.record(
-        target.app.directory, now=now, request_id=str(uuid.uuid4()), correlation_id=correlation_id,
-        app=target.app, user=session.user,
+        target.app.directory,
+        now=now,
+        request_id=str(uuid.uuid4()),
+        correlation_id=correlation_id,
+        app=target.app,
+        user=session.user,
     )
     response = TemplateResponse(
         request,
@@ -94,8 +119,12 @@ def saml2(request, tenant_id):
         relay_state = _relay_state(params.get("RelayState"))
         target = flow.resolve(directory, authn)
         flow.check_signature(
-            target.app, xml, post=not redirect_binding,
-            redirect=request_signature.redirect_signature(request.META.get("QUERY_STRING", "")) if redirect_binding else None,
+            target.app,
+            xml,
+            post=not redirect_binding,
+            redirect=request_signature.redirect_signature(request.META.get("QUERY_STRING", ""))
+            if redirect_binding
+            else None,
         )
         session = sessions.current(request, directory, now)
         if session is not None and not authn.force_authn:
@@ -107,8 +136,13 @@ def saml2(request, tenant_id):
             )
     except errors.AadstsError as exc:
         return render_error(
-            request, exc, directory=directory, correlation_id=correlation_id, now=now,
-            app=target.app if target else None, user=session.user if session else None,
+            request,
+            exc,
+            directory=directory,
+            correlation_id=correlation_id,
+            now=now,
+            app=target.app if target else None,
+            user=session.user if session else None,
             issuer=authn.issuer if authn else "",
         )
     return _sign_in_page(request, directory, target, xml, relay_state, correlation_id)
@@ -123,28 +157,47 @@ def sign_in(request, tenant_id):
     authn = None
     try:
         state = signin_state.load(request.POST.get("ctx"), str(directory.id))
-        correlation_id, xml, relay_state = state.correlation_id, state.request_xml, state.relay_state
+        correlation_id, xml, relay_state = (
+            state.correlation_id,
+            state.request_xml,
+            state.relay_state,
+        )
         authn = parse_authn_request(xml)
         target = flow.resolve(directory, authn)
     except errors.AadstsError as exc:
         return render_error(
-            request, exc, directory=directory, correlation_id=correlation_id, now=now,
+            request,
+            exc,
+            directory=directory,
+            correlation_id=correlation_id,
+            now=now,
             issuer=authn.issuer if authn else "",
         )
     form = SignInForm(request.POST)
     user = None
     if form.is_valid():
-        user = services.check_credentials(directory, form.cleaned_data["username"], form.cleaned_data["password"])
+        user = services.check_credentials(
+            directory, form.cleaned_data["username"], form.cleaned_data["password"]
+        )
         if user is None:
             form.add_error(None, "Your account or password is incorrect.")
             signin_log.record(
-                directory, now=now, request_id=str(uuid.uuid4()), correlation_id=correlation_id, app=target.app,
-                username=form.cleaned_data["username"], error_code=signin_log.WRONG_PASSWORD,
+                directory,
+                now=now,
+                request_id=str(uuid.uuid4()),
+                correlation_id=correlation_id,
+                app=target.app,
+                username=form.cleaned_data["username"],
+                error_code=signin_log.WRONG_PASSWORD,
                 message="Invalid username or password.",
             )
     if user is None:
-        return _sign_in_page(request, directory, target, xml, relay_state, correlation_id, form=form)
-    sessions.end(request, directory)  # ForceAuthn or another user: the new sign-in replaces the old session
+        return _sign_in_page(
+            request, directory, target, xml, relay_state, correlation_id, form=form
+        )
+    sessions.end(
+        request, directory
+    )  # ForceAuthn or another user: the new sign-in replaces the old session
     token, session = sessions.start(directory, user, now)
     try:
         flow.authorize(target.app, user)
@@ -152,7 +205,13 @@ def sign_in(request, tenant_id):
     except errors.AadstsError as exc:
         # Like Entra, the user is signed in to the IdP even when this app refuses them.
         response = render_error(
-            request, exc, directory=directory, correlation_id=correlation_id, now=now, app=target.app, user=user,
+            request,
+            exc,
+            directory=directory,
+            correlation_id=correlation_id,
+            now=now,
+            app=target.app,
+            user=user,
         )
     sessions.set_cookie(response, directory, token, session)
     return response

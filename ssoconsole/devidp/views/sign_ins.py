@@ -14,4 +14,6 @@ SHOWN = 200
 def sign_in_logs(request, tenant_id):
     directory = directory_or_404(tenant_id)
     events = directory.sign_ins.select_related("app")[:SHOWN]
-    return TemplateResponse(request, "devidp/sign_ins.html", {"directory": directory, "events": events, "shown": SHOWN})
+    return TemplateResponse(
+        request, "devidp/sign_ins.html", {"directory": directory, "events": events, "shown": SHOWN}
+    )

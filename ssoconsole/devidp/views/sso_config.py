@@ -61,7 +61,9 @@ def sso(request, tenant_id, app_id):
             "metadata_url": services.federation_metadata_url(app),
             "login_url": links.sso_url(directory.id),
             "entity_id": links.entity_id(directory.id),
-            "verification_count": len(request_signature.load_certificates(app.verification_certificates)),
+            "verification_count": len(
+                request_signature.load_certificates(app.verification_certificates)
+            ),
         },
     )
 
@@ -80,13 +82,23 @@ def basic_saml(request, tenant_id, app_id):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.configure_saml(app, data["identifier"], form.reply_url_list(), data["sign_on_url"], data["relay_state"])
+            services.configure_saml(
+                app,
+                data["identifier"],
+                form.reply_url_list(),
+                data["sign_on_url"],
+                data["relay_state"],
+            )
         except ValidationFailed as exc:
             apply_error(form, exc)
         else:
             messages.success(request, "Basic SAML Configuration saved.")
             return redirect(reverse("devidp:app_sso", args=[directory.id, app.id]))
-    return TemplateResponse(request, "devidp/app_sso_basic.html", {"directory": directory, "app": app, "form": form, "tab": "sso"})
+    return TemplateResponse(
+        request,
+        "devidp/app_sso_basic.html",
+        {"directory": directory, "app": app, "form": form, "tab": "sso"},
+    )
 
 
 @access.admin_required
@@ -94,13 +106,18 @@ def basic_saml(request, tenant_id, app_id):
 def signing(request, tenant_id, app_id):
     directory, app = _app(tenant_id, app_id)
     form = SigningForm(
-        request.POST or None, initial={"signing_option": app.signing_option, "signing_algorithm": app.signing_algorithm}
+        request.POST or None,
+        initial={"signing_option": app.signing_option, "signing_algorithm": app.signing_algorithm},
     )
     if request.method == "POST" and form.is_valid():
         services.set_signing(app, **form.cleaned_data)
         messages.success(request, "Signing options saved.")
         return redirect(reverse("devidp:app_sso", args=[directory.id, app.id]))
-    return TemplateResponse(request, "devidp/app_sso_signing.html", {"directory": directory, "app": app, "form": form, "tab": "sso"})
+    return TemplateResponse(
+        request,
+        "devidp/app_sso_signing.html",
+        {"directory": directory, "app": app, "form": form, "tab": "sso"},
+    )
 
 
 @access.admin_required
@@ -110,7 +127,10 @@ def verification(request, tenant_id, app_id):
     directory, app = _app(tenant_id, app_id)
     form = VerificationForm(
         request.POST or None,
-        initial={"require_signed_requests": app.require_signed_requests, "certificates_pem": app.verification_certificates},
+        initial={
+            "require_signed_requests": app.require_signed_requests,
+            "certificates_pem": app.verification_certificates,
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -120,7 +140,11 @@ def verification(request, tenant_id, app_id):
         else:
             messages.success(request, "Verification certificates saved.")
             return redirect(reverse("devidp:app_sso", args=[directory.id, app.id]))
-    return TemplateResponse(request, "devidp/app_sso_verification.html", {"directory": directory, "app": app, "form": form, "tab": "sso"})
+    return TemplateResponse(
+        request,
+        "devidp/app_sso_verification.html",
+        {"directory": directory, "app": app, "form": form, "tab": "sso"},
+    )
 
 
 @access.admin_required
@@ -129,7 +153,10 @@ def new_certificate(request, tenant_id, app_id):
     """Create an inactive certificate, as Entra's "New Certificate" does, for a rollover to try."""
     directory, app = _app(tenant_id, app_id)
     cert = services.add_certificate(app)
-    messages.success(request, f"Created an inactive certificate ({cert.thumbprint}). It is in the metadata; make it active to sign with it.")
+    messages.success(
+        request,
+        f"Created an inactive certificate ({cert.thumbprint}). It is in the metadata; make it active to sign with it.",
+    )
     return redirect(reverse("devidp:app_sso", args=[directory.id, app.id]))
 
 

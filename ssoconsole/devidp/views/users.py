@@ -18,7 +18,9 @@ from ssoconsole.devidp.views.common import directory_or_404
 @access.admin_required
 def user_list(request, tenant_id):
     directory = directory_or_404(tenant_id)
-    return TemplateResponse(request, "devidp/users.html", {"directory": directory, "users": directory.users.all()})
+    return TemplateResponse(
+        request, "devidp/users.html", {"directory": directory, "users": directory.users.all()}
+    )
 
 
 @access.admin_required
@@ -30,8 +32,13 @@ def user_new(request, tenant_id):
         data = form.cleaned_data
         try:
             user = services.create_user(
-                directory, data["upn"], data["given_name"], data["surname"], data["password"],
-                display_name=data["display_name"] or None, mail=data["mail"] or None,
+                directory,
+                data["upn"],
+                data["given_name"],
+                data["surname"],
+                data["password"],
+                display_name=data["display_name"] or None,
+                mail=data["mail"] or None,
             )
         except ValidationFailed as exc:
             apply_error(form, exc)
@@ -51,5 +58,7 @@ def user_account_enabled(request, tenant_id, user_id):
         raise Http404("No such user.")
     enabled = request.POST.get("account_enabled") == "yes"
     services.set_account_enabled(user, enabled)
-    messages.success(request, f"{user.upn} {'may sign in again' if enabled else 'is blocked from signing in'}.")
+    messages.success(
+        request, f"{user.upn} {'may sign in again' if enabled else 'is blocked from signing in'}."
+    )
     return redirect(reverse("devidp:users", args=[directory.id]))

@@ -7,70 +7,199 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tenancy', '0001_initial'),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SPIdentity',
+            name="SPIdentity",
             fields=[
-                ('tenant', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='sp_identity', serialize=False, to='tenancy.tenant')),
-                ('private_key_encrypted', models.TextField()),
-                ('certificate_pem', models.TextField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('rotated_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "tenant",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="sp_identity",
+                        serialize=False,
+                        to="tenancy.tenant",
+                    ),
+                ),
+                ("private_key_encrypted", models.TextField()),
+                ("certificate_pem", models.TextField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("rotated_at", models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.CreateModel(
-            name='AuthProvider',
+            name="AuthProvider",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('display_name', models.CharField(max_length=100)),
-                ('metadata_source', models.CharField(choices=[('url', 'Metadata URL'), ('file', 'Uploaded file')], max_length=8)),
-                ('metadata_url', models.URLField(blank=True, default='', max_length=2000)),
-                ('entity_selector', models.CharField(blank=True, default='', help_text='The entity ID chosen out of an EntitiesDescriptor; empty when the document names one IdP.', max_length=1024)),
-                ('metadata_xml', models.BinaryField()),
-                ('metadata_sha256', models.CharField(max_length=64)),
-                ('entity_id', models.CharField(max_length=1024)),
-                ('sso_url_redirect', models.URLField(blank=True, default='', max_length=2000)),
-                ('sso_url_post', models.URLField(blank=True, default='', max_length=2000)),
-                ('signing_certificates', models.JSONField(default=list, help_text='Base64 DER X.509 certificates, in metadata order.')),
-                ('name_id_formats', models.JSONField(default=list)),
-                ('want_authn_requests_signed', models.BooleanField(default=False)),
-                ('valid_until', models.DateTimeField(blank=True, null=True)),
-                ('cache_duration', models.DurationField(blank=True, null=True)),
-                ('last_refresh_at', models.DateTimeField(blank=True, null=True)),
-                ('last_refresh_result', models.CharField(blank=True, choices=[('', 'Not refreshed yet'), ('ok', 'Succeeded'), ('failed', 'Failed')], default='', max_length=8)),
-                ('last_refresh_error_code', models.CharField(blank=True, default='', max_length=64)),
-                ('last_refresh_error_message', models.TextField(blank=True, default='')),
-                ('next_refresh_at', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('refresh_lease_until', models.DateTimeField(blank=True, null=True)),
-                ('refresh_lease_owner', models.CharField(blank=True, default='', max_length=64)),
-                ('use_default_mapping', models.BooleanField(default=True)),
-                ('username_attribute', models.CharField(blank=True, default='', max_length=512)),
-                ('first_name_attribute', models.CharField(blank=True, default='', max_length=512)),
-                ('last_name_attribute', models.CharField(blank=True, default='', max_length=512)),
-                ('authn_context_class_ref', models.CharField(blank=True, default='', max_length=512)),
-                ('authn_context_comparison', models.CharField(choices=[('exact', 'EXACT'), ('minimum', 'MINIMUM'), ('maximum', 'MAXIMUM'), ('better', 'BETTER')], default='exact', max_length=8)),
-                ('digest_method', models.CharField(choices=[('http://www.w3.org/2001/04/xmlenc#sha256', 'SHA-256'), ('http://www.w3.org/2001/04/xmldsig-more#sha384', 'SHA-384'), ('http://www.w3.org/2001/04/xmlenc#sha512', 'SHA-512'), ('http://www.w3.org/2000/09/xmldsig#sha1', 'SHA-1 (insecure)')], default='http://www.w3.org/2001/04/xmlenc#sha256', max_length=128)),
-                ('signature_method', models.CharField(choices=[('http://www.w3.org/2001/04/xmldsig-more#rsa-sha256', 'RSA-SHA256'), ('http://www.w3.org/2001/04/xmldsig-more#rsa-sha384', 'RSA-SHA384'), ('http://www.w3.org/2001/04/xmldsig-more#rsa-sha512', 'RSA-SHA512'), ('http://www.w3.org/2000/09/xmldsig#rsa-sha1', 'RSA-SHA1 (insecure)')], default='http://www.w3.org/2001/04/xmldsig-more#rsa-sha256', max_length=128)),
-                ('sign_requests', models.BooleanField(default=False)),
-                ('name_id_format', models.CharField(blank=True, choices=[('urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified', 'Unspecified'), ('urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress', 'Email address'), ('urn:oasis:names:tc:SAML:2.0:nameid-format:persistent', 'Persistent'), ('urn:oasis:names:tc:SAML:2.0:nameid-format:transient', 'Transient')], default='urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified', max_length=128)),
-                ('force_authn', models.BooleanField(default=False)),
-                ('clock_skew_seconds', models.PositiveIntegerField(default=180)),
-                ('insecure_allow_sha1', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='auth_providers', to='tenancy.tenant')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("display_name", models.CharField(max_length=100)),
+                (
+                    "metadata_source",
+                    models.CharField(
+                        choices=[("url", "Metadata URL"), ("file", "Uploaded file")], max_length=8
+                    ),
+                ),
+                ("metadata_url", models.URLField(blank=True, default="", max_length=2000)),
+                (
+                    "entity_selector",
+                    models.CharField(
+                        blank=True,
+                        default="",
+                        help_text="The entity ID chosen out of an EntitiesDescriptor; empty when the document names one IdP.",
+                        max_length=1024,
+                    ),
+                ),
+                ("metadata_xml", models.BinaryField()),
+                ("metadata_sha256", models.CharField(max_length=64)),
+                ("entity_id", models.CharField(max_length=1024)),
+                ("sso_url_redirect", models.URLField(blank=True, default="", max_length=2000)),
+                ("sso_url_post", models.URLField(blank=True, default="", max_length=2000)),
+                (
+                    "signing_certificates",
+                    models.JSONField(
+                        default=list, help_text="Base64 DER X.509 certificates, in metadata order."
+                    ),
+                ),
+                ("name_id_formats", models.JSONField(default=list)),
+                ("want_authn_requests_signed", models.BooleanField(default=False)),
+                ("valid_until", models.DateTimeField(blank=True, null=True)),
+                ("cache_duration", models.DurationField(blank=True, null=True)),
+                ("last_refresh_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "last_refresh_result",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Not refreshed yet"),
+                            ("ok", "Succeeded"),
+                            ("failed", "Failed"),
+                        ],
+                        default="",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "last_refresh_error_code",
+                    models.CharField(blank=True, default="", max_length=64),
+                ),
+                ("last_refresh_error_message", models.TextField(blank=True, default="")),
+                ("next_refresh_at", models.DateTimeField(blank=True, db_index=True, null=True)),
+                ("refresh_lease_until", models.DateTimeField(blank=True, null=True)),
+                ("refresh_lease_owner", models.CharField(blank=True, default="", max_length=64)),
+                ("use_default_mapping", models.BooleanField(default=True)),
+                ("username_attribute", models.CharField(blank=True, default="", max_length=512)),
+                ("first_name_attribute", models.CharField(blank=True, default="", max_length=512)),
+                ("last_name_attribute", models.CharField(blank=True, default="", max_length=512)),
+                (
+                    "authn_context_class_ref",
+                    models.CharField(blank=True, default="", max_length=512),
+                ),
+                (
+                    "authn_context_comparison",
+                    models.CharField(
+                        choices=[
+                            ("exact", "EXACT"),
+                            ("minimum", "MINIMUM"),
+                            ("maximum", "MAXIMUM"),
+                            ("better", "BETTER"),
+                        ],
+                        default="exact",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "digest_method",
+                    models.CharField(
+                        choices=[
+                            ("http://www.w3.org/2001/04/xmlenc#sha256", "SHA-256"),
+                            ("http://www.w3.org/2001/04/xmldsig-more#sha384", "SHA-384"),
+                            ("http://www.w3.org/2001/04/xmlenc#sha512", "SHA-512"),
+                            ("http://www.w3.org/2000/09/xmldsig#sha1", "SHA-1 (insecure)"),
+                        ],
+                        default="http://www.w3.org/2001/04/xmlenc#sha256",
+                        max_length=128,
+                    ),
+                ),
+                (
+                    "signature_method",
+                    models.CharField(
+                        choices=[
+                            ("http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", "RSA-SHA256"),
+                            ("http://www.w3.org/2001/04/xmldsig-more#rsa-sha384", "RSA-SHA384"),
+                            ("http://www.w3.org/2001/04/xmldsig-more#rsa-sha512", "RSA-SHA512"),
+                            ("http://www.w3.org/2000/09/xmldsig#rsa-sha1", "RSA-SHA1 (insecure)"),
+                        ],
+                        default="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+                        max_length=128,
+                    ),
+                ),
+                ("sign_requests", models.BooleanField(default=False)),
+                (
+                    "name_id_format",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            (
+                                "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified",
+                                "Unspecified",
+                            ),
+                            (
+                                "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress",
+                                "Email address",
+                            ),
+                            ("urn:oasis:names:tc:SAML:2.0:nameid-format:persistent", "Persistent"),
+                            ("urn:oasis:names:tc:SAML:2.0:nameid-format:transient", "Transient"),
+                        ],
+                        default="urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified",
+                        max_length=128,
+                    ),
+                ),
+                ("force_authn", models.BooleanField(default=False)),
+                ("clock_skew_seconds", models.PositiveIntegerField(default=180)),
+                ("insecure_allow_sha1", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="auth_providers",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['display_name'],
-                'indexes': [models.Index(fields=['tenant', 'display_name'], name='sso_authpro_tenant__4f1f0a_idx')],
-                'constraints': [models.UniqueConstraint(models.F('tenant'), django.db.models.functions.text.Lower('display_name'), name='sso_provider_display_name_unique_ci'), models.CheckConstraint(condition=models.Q(models.Q(('metadata_source', 'url'), _negated=True), models.Q(('metadata_url', ''), _negated=True), _connector='OR'), name='sso_provider_url_source_has_url')],
+                "ordering": ["display_name"],
+                "indexes": [
+                    models.Index(
+                        fields=["tenant", "display_name"], name="sso_authpro_tenant__4f1f0a_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        models.F("tenant"),
+                        django.db.models.functions.text.Lower("display_name"),
+                        name="sso_provider_display_name_unique_ci",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("metadata_source", "url"), _negated=True),
+                            models.Q(("metadata_url", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="sso_provider_url_source_has_url",
+                    ),
+                ],
             },
         ),
     ]

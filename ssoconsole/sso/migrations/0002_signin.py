@@ -6,59 +6,148 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sso', '0001_initial'),
-        ('tenancy', '0001_initial'),
+        ("sso", "0001_initial"),
+        ("tenancy", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SignInRequest',
+            name="SignInRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('request_id', models.CharField(help_text='The AuthnRequest ID (SAML Core 3.2.1).', max_length=64, unique=True)),
-                ('relay_state_hash', models.CharField(max_length=64, unique=True)),
-                ('binding_hash', models.CharField(help_text="SHA-256 of the browser-binding cookie's value.", max_length=64)),
-                ('username', models.CharField(blank=True, default='', help_text='What was typed at /login.', max_length=254)),
-                ('return_path', models.CharField(default='/console/', max_length=2000)),
-                ('test_mode', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField()),
-                ('expires_at', models.DateTimeField(db_index=True)),
-                ('consumed_at', models.DateTimeField(blank=True, null=True)),
-                ('provider', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='sso.authprovider')),
-                ('started_by', models.ForeignKey(blank=True, help_text='The administrator who started a test-mode sign-in.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "request_id",
+                    models.CharField(
+                        help_text="The AuthnRequest ID (SAML Core 3.2.1).",
+                        max_length=64,
+                        unique=True,
+                    ),
+                ),
+                ("relay_state_hash", models.CharField(max_length=64, unique=True)),
+                (
+                    "binding_hash",
+                    models.CharField(
+                        help_text="SHA-256 of the browser-binding cookie's value.", max_length=64
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        blank=True,
+                        default="",
+                        help_text="What was typed at /login.",
+                        max_length=254,
+                    ),
+                ),
+                ("return_path", models.CharField(default="/console/", max_length=2000)),
+                ("test_mode", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField()),
+                ("expires_at", models.DateTimeField(db_index=True)),
+                ("consumed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "provider",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="sso.authprovider",
+                    ),
+                ),
+                (
+                    "started_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The administrator who started a test-mode sign-in.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='SignInTestResult',
+            name="SignInTestResult",
             fields=[
-                ('id', models.UUIDField(primary_key=True, serialize=False)),
-                ('created_at', models.DateTimeField(db_index=True)),
-                ('passed', models.BooleanField()),
-                ('report', models.JSONField(default=dict)),
-                ('provider', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='sso.authprovider')),
-                ('started_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+                ("id", models.UUIDField(primary_key=True, serialize=False)),
+                ("created_at", models.DateTimeField(db_index=True)),
+                ("passed", models.BooleanField()),
+                ("report", models.JSONField(default=dict)),
+                (
+                    "provider",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="sso.authprovider",
+                    ),
+                ),
+                (
+                    "started_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='ConsumedAssertion',
+            name="ConsumedAssertion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('issuer', models.CharField(max_length=1024)),
-                ('assertion_id', models.CharField(max_length=256)),
-                ('consumed_at', models.DateTimeField()),
-                ('expires_at', models.DateTimeField(db_index=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("issuer", models.CharField(max_length=1024)),
+                ("assertion_id", models.CharField(max_length=256)),
+                ("consumed_at", models.DateTimeField()),
+                ("expires_at", models.DateTimeField(db_index=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(models.F('issuer'), models.F('assertion_id'), name='sso_consumed_assertion_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        models.F("issuer"),
+                        models.F("assertion_id"),
+                        name="sso_consumed_assertion_unique",
+                    )
+                ],
             },
         ),
     ]

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sso', '0002_signin'),
+        ("sso", "0002_signin"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='spidentity',
-            name='encryption_certificate_pem',
-            field=models.TextField(blank=True, default=''),
+            model_name="spidentity",
+            name="encryption_certificate_pem",
+            field=models.TextField(blank=True, default=""),
         ),
         migrations.AddField(
-            model_name='spidentity',
-            name='encryption_key_encrypted',
-            field=models.TextField(blank=True, default=''),
+            model_name="spidentity",
+            name="encryption_key_encrypted",
+            field=models.TextField(blank=True, default=""),
         ),
     ]

@@ -7,41 +7,106 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Tenant',
+            name="Tenant",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=200)),
-                ('max_session_hours', models.PositiveSmallIntegerField(default=12, help_text='Upper bound of a console session, whatever the identity provider allows.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "max_session_hours",
+                    models.PositiveSmallIntegerField(
+                        default=12,
+                        help_text="Upper bound of a console session, whatever the identity provider allows.",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Organization',
+            name="Organization",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=200)),
-                ('sso_mode', models.CharField(choices=[('inherit', 'Inherit from parent'), ('provider', 'Single sign-on with a provider'), ('none', 'Local (password) sign-in')], default='inherit', max_length=16)),
-                ('sso_provider_id', models.UUIDField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='tenancy.organization')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='organizations', to='tenancy.tenant')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "sso_mode",
+                    models.CharField(
+                        choices=[
+                            ("inherit", "Inherit from parent"),
+                            ("provider", "Single sign-on with a provider"),
+                            ("none", "Local (password) sign-in"),
+                        ],
+                        default="inherit",
+                        max_length=16,
+                    ),
+                ),
+                ("sso_provider_id", models.UUIDField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="tenancy.organization",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="organizations",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
-                'indexes': [models.Index(fields=['tenant', 'parent'], name='tenancy_org_tenant__b5c227_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('parent__isnull', True)), fields=('tenant',), name='tenancy_one_top_org_per_tenant'), models.UniqueConstraint(django.db.models.functions.text.Lower('name'), models.F('parent'), name='tenancy_org_name_unique_among_siblings'), models.CheckConstraint(condition=models.Q(models.Q(('sso_mode', 'provider'), ('sso_provider_id__isnull', False)), models.Q(models.Q(('sso_mode', 'provider'), _negated=True), ('sso_provider_id__isnull', True)), _connector='OR'), name='tenancy_org_provider_iff_provider_mode')],
+                "ordering": ["name"],
+                "indexes": [
+                    models.Index(fields=["tenant", "parent"], name="tenancy_org_tenant__b5c227_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("parent__isnull", True)),
+                        fields=("tenant",),
+                        name="tenancy_one_top_org_per_tenant",
+                    ),
+                    models.UniqueConstraint(
+                        django.db.models.functions.text.Lower("name"),
+                        models.F("parent"),
+                        name="tenancy_org_name_unique_among_siblings",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("sso_mode", "provider"), ("sso_provider_id__isnull", False)),
+                            models.Q(
+                                models.Q(("sso_mode", "provider"), _negated=True),
+                                ("sso_provider_id__isnull", True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="tenancy_org_provider_iff_provider_mode",
+                    ),
+                ],
             },
         ),
     ]

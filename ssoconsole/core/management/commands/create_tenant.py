@@ -12,10 +12,19 @@ class Command(CliCommand):
     }
 
     def add_arguments(self, parser):
-        parser.add_argument("--name", required=True, help="display name of the tenant (and of its top organization)")
-        parser.add_argument("--id", dest="tenant_id", type=uuid_argument("a tenant"), help="the tenant id to use (default: a new random UUID)")
+        parser.add_argument(
+            "--name", required=True, help="display name of the tenant (and of its top organization)"
+        )
+        parser.add_argument(
+            "--id",
+            dest="tenant_id",
+            type=uuid_argument("a tenant"),
+            help="the tenant id to use (default: a new random UUID)",
+        )
 
     def handle(self, *args, name, tenant_id, **options):
         tenant = create_tenant(name, tenant_id=tenant_id, actor_label="cli")
-        self.stdout.write(f"Created tenant “{tenant.name}” with top organization {top_org(tenant).id}.")
+        self.stdout.write(
+            f"Created tenant “{tenant.name}” with top organization {top_org(tenant).id}."
+        )
         self.stdout.write(f"Tenant id: {tenant.id}")

@@ -21,17 +21,27 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         group = parser.add_mutually_exclusive_group()
-        group.add_argument("--all", action="store_true", help="refresh every URL-sourced provider, due or not")
+        group.add_argument(
+            "--all", action="store_true", help="refresh every URL-sourced provider, due or not"
+        )
         group.add_argument("--provider", metavar="ID", help="refresh one provider by id")
 
     def handle(self, *args, **options) -> None:
         if options["provider"]:
-            targets = list(AuthProvider.objects.filter(id=_uuid(options["provider"])).select_related("tenant"))
+            targets = list(
+                AuthProvider.objects.filter(id=_uuid(options["provider"])).select_related("tenant")
+            )
             if not targets:
                 raise CommandError(f"No authentication provider with id {options['provider']}.")
             self._run_each(targets)
         elif options["all"]:
-            self._run_each(list(AuthProvider.objects.filter(metadata_source=MetadataSource.URL).select_related("tenant")))
+            self._run_each(
+                list(
+                    AuthProvider.objects.filter(metadata_source=MetadataSource.URL).select_related(
+                        "tenant"
+                    )
+                )
+            )
         else:
             outcomes = refresh_due_providers(timezone.now(), progress=self._report)
             self.stdout.write(f"{len(outcomes)} provider(s) were due and refreshed by this run.")
@@ -40,7 +50,9 @@ class Command(BaseCommand):
     def _run_each(self, providers) -> None:
         outcomes = []
         for index, provider in enumerate(providers, start=1):
-            self.stdout.write(f"[{index}/{len(providers)}] {provider.display_name} ({provider.id}) …")
+            self.stdout.write(
+                f"[{index}/{len(providers)}] {provider.display_name} ({provider.id}) …"
+            )
             try:
                 outcome = refresh_metadata(provider, actor_label="cli")
             except DomainError as exc:
@@ -53,16 +65,22 @@ class Command(BaseCommand):
     def _report(self, outcome: RefreshOutcome) -> None:
         if outcome.ok:
             state = "changed" if outcome.changed else "unchanged"
-            self.stdout.write(self.style.SUCCESS(f"    ok, metadata {state}: {outcome.display_name}"))
+            self.stdout.write(
+                self.style.SUCCESS(f"    ok, metadata {state}: {outcome.display_name}")
+            )
         else:
-            self.stdout.write(self.style.ERROR(
-                f"    failed ({outcome.error_code}), last good metadata kept: {outcome.display_name}: {outcome.error_message}"
-            ))
+            self.stdout.write(
+                self.style.ERROR(
+                    f"    failed ({outcome.error_code}), last good metadata kept: {outcome.display_name}: {outcome.error_message}"
+                )
+            )
 
     def _finish(self, outcomes: list[RefreshOutcome]) -> None:
         failed = [o for o in outcomes if not o.ok]
         if failed:
-            raise CommandError(f"{len(failed)} of {len(outcomes)} refresh(es) failed; see above. Sign-in keeps using the last good metadata.")
+            raise CommandError(
+                f"{len(failed)} of {len(outcomes)} refresh(es) failed; see above. Sign-in keeps using the last good metadata."
+            )
 
 
 def _uuid(value: str):
