@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import dj_database_url
 
 from ssoconsole.config import load_or_create_secret, read_environment
+from ssoconsole.ops.logs import logging_config
 
 ENV = read_environment()
 BASE_DIR = Path(__file__).resolve().parent
@@ -25,8 +26,16 @@ if ENV.metadata_allowed_hosts is not None:
     SSOCONSOLE_METADATA_ALLOWED_HOSTS = ENV.metadata_allowed_hosts
 if ENV.metadata_ca_bundle is not None:
     SSOCONSOLE_METADATA_CA_BUNDLE = ENV.metadata_ca_bundle
+# Reverse proxies whose X-Forwarded-For / Forwarded / X-Forwarded-Proto are believed (ssoconsole.ops.proxies).
+SSOCONSOLE_TRUSTED_PROXIES = ENV.trusted_proxies
+# Throttle overrides from SSOCONSOLE_LIMIT_<SCOPE> variables (ssoconsole.accounts.throttle).
+SSOCONSOLE_THROTTLE = ENV.limits
+SSOCONSOLE_LOG_FORMAT = ENV.log_format
+SSOCONSOLE_METRICS_TOKEN = ENV.metrics_token
+SSOCONSOLE_METRICS_ALLOWED_ADDRESSES = ENV.metrics_allowed
 
 SECRET_KEY = ENV.secret_key or load_or_create_secret(ENV.data_dir)
+SECRET_KEY_FALLBACKS = list(ENV.secret_key_fallbacks)
 DEBUG = ENV.debug
 
 _base = urlsplit(ENV.base_url)
@@ -44,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ssoconsole.core",
+    "ssoconsole.ops",
     "ssoconsole.tenancy",
     "ssoconsole.accounts",
     "ssoconsole.audit",
@@ -56,6 +66,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ssoconsole.ops.request_log.RequestLogMiddleware",
+    "ssoconsole.ops.proxies.ForwardedSchemeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -98,16 +110,29 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
+# The cache holds throttle counts only (sessions, sign-in requests and the replay cache are in the
+# database). It is shared by every process: Redis when REDIS_URL is set (falling back to per-process
+# memory while Redis is down), otherwise files that all workers of this machine share.
 if ENV.redis_url:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "ssoconsole.ops.cache.ResilientRedisCache",
             "LOCATION": ENV.redis_url,
             "KEY_PREFIX": "ssoconsole",
+            # Fail fast while Redis is down: the request goes on with the per-process fallback.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "ssoconsole.ops.cache.SharedFileCache",
+            "LOCATION": str(ENV.data_dir / "cache"),
+            "KEY_PREFIX": "ssoconsole",
+            "TIMEOUT": 3600,
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
+    }
 
 # Sessions live in the database (the source of truth), so any process can
 # serve any request; the engine also records each session's user, so that
@@ -160,20 +185,4 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {
-        "stdout": {
-            "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",
-            "formatter": "plain",
-        }
-    },
-    "root": {"handlers": ["stdout"], "level": "INFO"},
-    "loggers": {
-        "django.request": {"level": "ERROR"},
-        "ssoconsole.security": {"level": "INFO"},
-    },
-}
+LOGGING = logging_config(ENV.log_format)

@@ -10,8 +10,9 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from ssoconsole.accounts import sessions, signin, throttle
+from ssoconsole.accounts import known_devices, sessions, signin, throttle
 from ssoconsole.accounts.access import signed_in_user
+from ssoconsole.accounts.cross_site import from_another_site
 from ssoconsole.accounts.redirects import safe_next
 from ssoconsole.core.errors import ValidationFailed
 
@@ -114,7 +115,9 @@ def _sign_in_with_password(request, next_url: str):
             request, next_url, username.strip(), error=exc.message, status=exc.status
         )
     sessions.start_session(request, user, method="password")
-    return HttpResponseRedirect(next_url)
+    response = HttpResponseRedirect(next_url)
+    known_devices.remember(response, request, user.username)
+    return response
 
 
 @never_cache
@@ -128,6 +131,15 @@ def login(request):
         return _continue_after_username(request, request.POST.get("username", ""), next_url)
     username = request.GET.get("username")
     if username is not None:
+        if from_another_site(request):
+            # A link or an image on another site must not start a sign-in (or spend the address's
+            # rate) on its own: the person confirms the username with a click on this site.
+            return _username_page(
+                request,
+                next_url,
+                username=username.strip()[:254],
+                message="Check the username, then select Continue to sign in.",
+            )
         return _continue_after_username(request, username, next_url)
     if signed_in_user(request) is not None:
         return HttpResponseRedirect(next_url)

@@ -24,7 +24,7 @@ import logging
 from uuid import UUID
 
 from django.core.exceptions import SuspiciousOperation
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.http import HttpResponseRedirect, UnreadablePostError
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -43,14 +43,23 @@ from ssoconsole.tenancy.models import Tenant
 
 log = logging.getLogger("ssoconsole.sso")
 
-# Refusals per client address: a person retries a few times, a script posting
-# forged responses is stopped after these (accounts.throttle, shared by all processes).
-ACS_RULE = throttle.Rule(
+# Two limits, neither of which can refuse a response that would verify:
+# - posts that match no usable outstanding request (forged, replayed, unsolicited, another browser's) are
+#   refused anyway; per address they draw on a rate, and once it is spent they get the 429 page without the
+#   XML being read or an audit event written (so a script cannot fill the audit log or burn CPU);
+# - a post that does match this browser's outstanding request is always checked, but one request takes at
+#   most 3 failed responses: then it is used up, and another attempt needs a new start (itself a rate).
+ACS_RULE = throttle.Bucket(
     "sso-acs-address",
-    limit=30,
-    window_seconds=15 * 60,
+    count=600,
+    seconds=600,
+    burst=60,
     what="from your network address",
     per_address=True,
+    noun="refused sign-in responses",
+)
+REQUEST_RULE = throttle.Rule(
+    "sso-acs-request", limit=3, window_seconds=15 * 60, what="for this sign-in"
 )
 
 
@@ -75,17 +84,15 @@ def acs(request, tenant_id):
         if request.method != "POST":
             return refuse(request, r.NotAPost(), audit=False)
         ctx.tenant = _tenant(tenant_id)
-        address = client_ip(request) or ""
-        try:
-            throttle.check(ACS_RULE, address)
-        except throttle.Throttled as exc:
-            return throttled_page(request, exc, tenant=ctx.tenant, scope=ACS_RULE.scope)
         saml_response, relay_state = _form(request)
         now = clock.now()
         try:
             ctx.record = outstanding.find_request(ctx.tenant, relay_state, request.COOKIES, now=now)
         except (r.UnsolicitedResponse, r.RequestNotFound):
-            _attribute_by_claimed_issuer(ctx, saml_response)
+            if _rate_left(
+                request
+            ):  # reading the XML costs CPU: only while the address has rate left
+                _attribute_by_claimed_issuer(ctx, saml_response)
             raise
         ctx.provider = ctx.record.provider
         ctx.username = ctx.record.username or None
@@ -98,13 +105,31 @@ def acs(request, tenant_id):
         return response
     except (r.SSORefusal, SAMLError, MappingError) as exc:
         return _refused(request, exc, ctx)
-    except Exception:  # noqa: BLE001 - SPEC section 3: never a 5xx, whatever is posted
+    except DatabaseError:
+        raise  # the database is down: ops.faults answers 503 with Retry-After, the one 5xx the ACS gives
+    except Exception:  # whatever is posted, the ACS answers with a page, never a 500
         log.exception("unexpected failure in the assertion consumer service (tenant %s)", tenant_id)
         return _refused(request, r.UnexpectedFailure(), ctx)
 
 
+def _rate_left(request) -> bool:
+    try:
+        throttle.check_bucket(ACS_RULE, client_ip(request) or "")
+    except throttle.Throttled:
+        return False
+    return True
+
+
 def _refused(request, exc, ctx: _Context):
-    throttle.record_failure(ACS_RULE, client_ip(request) or "")
+    if ctx.record is None:
+        address = client_ip(request) or ""
+        try:
+            throttle.check_bucket(ACS_RULE, address)
+        except throttle.Throttled as limited:
+            return throttled_page(request, limited, tenant=ctx.tenant, scope=ACS_RULE.scope)
+        throttle.spend(ACS_RULE, address)
+    else:
+        _count_request_failure(ctx.record)
     return refuse(
         request,
         exc,
@@ -115,6 +140,17 @@ def _refused(request, exc, ctx: _Context):
         test_mode=bool(ctx.record is not None and ctx.record.test_mode),
         extra=ctx.extra,
     )
+
+
+def _count_request_failure(record) -> None:
+    """Count a failed response against its outstanding request; use the request up after the last one."""
+    key = str(record.pk)
+    throttle.record_failure(REQUEST_RULE, key)
+    if throttle.retry_after(REQUEST_RULE, key):
+        try:
+            outstanding.consume(record, now=clock.now())
+        except r.RequestAlreadyUsed:
+            pass  # another post used it up first: either way it is spent
 
 
 def _tenant(tenant_id) -> Tenant:
@@ -187,7 +223,6 @@ def _sign_in(request, ctx: _Context, saml_response: str, now):
         )
     replay.purge_expired(now=now)
     outstanding.purge_expired(now=now)
-    throttle.reset(ACS_RULE, client_ip(request) or "")
     response = HttpResponseRedirect(ctx.record.return_path)
     response.status_code = (
         303  # SAML Bindings 3.5.5.2 leaves it open; 303 makes the browser GET the next page

@@ -28,6 +28,7 @@ from django.utils import timezone
 from ssoconsole.audit.log import diff, record
 from ssoconsole.audit.models import Outcome
 from ssoconsole.core.errors import DomainError
+from ssoconsole.ops import metrics
 from ssoconsole.sso import errors as e
 from ssoconsole.sso.metadata_fetch import MetadataFetcher
 from ssoconsole.sso.metadata_store import (
@@ -179,6 +180,7 @@ def _refresh_claimed(provider, *, actor, actor_label, request, fetcher, now) -> 
                 data=changes,
                 request=request,
             )
+    metrics.METADATA_REFRESHES.labels(result="ok").inc()
     return RefreshOutcome(
         str(provider.id), provider.display_name, ok=True, changed=bool(changes["after"])
     )
@@ -208,6 +210,7 @@ def _record_failure(
         )
         provider.next_refresh_at = now + RETRY_AFTER_FAILURE
         provider.save(update_fields=_REFRESH_FIELDS)
+        metrics.METADATA_REFRESHES.labels(result="failed").inc()
         record(
             "auth_provider.metadata_refreshed",
             tenant=provider.tenant,
