@@ -1,4 +1,4 @@
-"""Operations on users, roles and API tokens, shared by the API, the console and the CLI."""
+"""Operations on users, roles and API tokens, used by the API, the console and the CLI."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Attribute mapping, a pure function, against every real IdP sample in ../shared/samples."""
+"""Attribute mapping, a pure function, against every real IdP sample in tests/data/idp-samples."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from ssoconsole.sso.mapping import (
     map_identity,
 )
 
-SAMPLES = Path("/work/shared/samples")
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "idp-samples"
 SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
 DEFAULT = MappingConfig()
 
