@@ -164,11 +164,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # Every line is cut to ssoconsole.core.bounds.LOG_MESSAGE_MAX characters.
+    "filters": {"bounded": {"()": "ssoconsole.core.bounds.BoundedLogMessages"}},
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
             "formatter": "plain",
+            "filters": ["bounded"],
         }
     },
     "root": {"handlers": ["stdout"], "level": "INFO"},
