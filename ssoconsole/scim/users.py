@@ -27,6 +27,7 @@ from ssoconsole.accounts import clock
 from ssoconsole.accounts import services as accounts
 from ssoconsole.accounts.models import User
 from ssoconsole.accounts.roles import Role
+from ssoconsole.accounts.username_rule import UsernameRefused, check_username
 from ssoconsole.audit.log import record
 from ssoconsole.core.errors import DomainError
 from ssoconsole.scim import common, placement, queries, schema
@@ -303,10 +304,13 @@ def _touch(scim_user: ScimUser, *, created: bool = False) -> None:
 
 
 def _username_of(doc: dict) -> str:
+    """Return ``userName`` if it obeys the console's username rule (nothing is trimmed or folded)."""
     try:
-        return accounts.normalize_username(doc.get("userName"), field="username")
-    except DomainError as exc:
-        raise common.translate(exc) from None
+        return check_username(doc.get("userName"))
+    except UsernameRefused as refused:
+        raise ScimError(
+            "scim.invalid_value", f"userName: {refused.message}", field="userName"
+        ) from None
 
 
 @transaction.atomic
