@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 from ssoconsole.scim.errors import ScimError
-from ssoconsole.scim.filters import And, AttrPath, Compare, Not, Or, ValuePath, matches, parse_filter
+from ssoconsole.scim.filters import (
+    And,
+    AttrPath,
+    Compare,
+    Not,
+    Or,
+    ValuePath,
+    matches,
+    parse_filter,
+)
 
 
 def test_and_binds_tighter_than_or():
@@ -25,13 +34,20 @@ def test_entra_value_path_with_sub_attribute_reads_as_a_conjunction():
     tree = parse_filter('emails[type eq "work"].value eq "a@b.example"')
     assert tree == ValuePath(
         AttrPath(None, "emails"),
-        And(Compare(AttrPath(None, "type"), "eq", "work"), Compare(AttrPath(None, "value"), "eq", "a@b.example")),
+        And(
+            Compare(AttrPath(None, "type"), "eq", "work"),
+            Compare(AttrPath(None, "value"), "eq", "a@b.example"),
+        ),
     )
 
 
 def test_extension_attribute_keeps_its_urn():
-    tree = parse_filter('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "7"')
-    assert tree.path == AttrPath("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", "employeeNumber")
+    tree = parse_filter(
+        'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "7"'
+    )
+    assert tree.path == AttrPath(
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", "employeeNumber"
+    )
 
 
 def test_strings_use_json_escapes():
@@ -40,7 +56,14 @@ def test_strings_use_json_escapes():
 
 @pytest.mark.parametrize(
     "text",
-    ["", "userName", 'userName eq "a" and', 'a[b[c eq "1"]]', 'not userName eq "a"', '"x" eq userName'],
+    [
+        "",
+        "userName",
+        'userName eq "a" and',
+        'a[b[c eq "1"]]',
+        'not userName eq "a"',
+        '"x" eq userName',
+    ],
 )
 def test_malformed_filters_are_refused_with_invalidFilter(text):
     with pytest.raises(ScimError) as caught:

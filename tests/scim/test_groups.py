@@ -102,7 +102,13 @@ def test_replace_members_sets_the_whole_list(scim, people):
     group = _group(scim, members=[{"value": people[0]}])
     scim.patch(
         f"/Groups/{group['id']}",
-        [{"op": "replace", "path": "members", "value": [{"value": people[1]}, {"value": people[2]}]}],
+        [
+            {
+                "op": "replace",
+                "path": "members",
+                "value": [{"value": people[1]}, {"value": people[2]}],
+            }
+        ],
     )
     assert _member_ids(scim, group["id"]) == sorted(people[1:])
 
@@ -118,7 +124,13 @@ def test_unknown_member_is_refused_and_nested_groups_are_not_supported(scim, peo
     group = _group(scim)
     unknown = scim.patch(
         f"/Groups/{group['id']}",
-        [{"op": "add", "path": "members", "value": [{"value": "3f0a0c8e-0000-4000-8000-000000000000"}]}],
+        [
+            {
+                "op": "add",
+                "path": "members",
+                "value": [{"value": "3f0a0c8e-0000-4000-8000-000000000000"}],
+            }
+        ],
     )
     assert unknown.status_code == 400 and unknown.json_body["scimType"] == "invalidValue"
     nested = scim.patch(
@@ -146,7 +158,10 @@ def test_delete_group_keeps_its_users(scim, people):
 
 def test_group_changes_are_audited_with_the_scim_source(scim, people):
     group = _group(scim)
-    scim.patch(f"/Groups/{group['id']}", [{"op": "add", "path": "members", "value": [{"value": people[0]}]}])
+    scim.patch(
+        f"/Groups/{group['id']}",
+        [{"op": "add", "path": "members", "value": [{"value": people[0]}]}],
+    )
     scim.delete(f"/Groups/{group['id']}")
     actions = list(
         AuditEvent.objects.filter(actor_label="scim", target_type="scimgroup")

@@ -142,14 +142,18 @@ def test_a_deeply_nested_body_is_invalid_syntax_not_a_crash(scim):
     _assert_scim_error(scim.post("/Users", "[" * 100_000 + "]" * 100_000), 400, "invalidSyntax")
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml"])
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml"]
+)
 def test_a_wrong_content_type_is_415(scim, content_type):
     response = scim.post("/Users", entra_user("ann@contoso.example"), content_type=content_type)
     _assert_scim_error(response, 415)
 
 
 def test_application_json_is_accepted_too(scim):
-    response = scim.post("/Users", entra_user("ann@contoso.example"), content_type="application/json")
+    response = scim.post(
+        "/Users", entra_user("ann@contoso.example"), content_type="application/json"
+    )
     assert response.status_code == 201
 
 

@@ -45,9 +45,14 @@ def test_enterprise_department_names_the_org_in_any_case(scim, tenant, make_org)
     _rules(tenant, attribute="department", default_org=landing)
     scim.post("/Users", entra_user("ann@contoso.example", **{ENTERPRISE: {"department": "SALES"}}))
     assert _org_of("ann@contoso.example") == sales
-    user_id = scim.post("/Users", entra_user("bob@contoso.example", **{ENTERPRISE: {"department": "Nowhere"}})).json_body["id"]
+    user_id = scim.post(
+        "/Users", entra_user("bob@contoso.example", **{ENTERPRISE: {"department": "Nowhere"}})
+    ).json_body["id"]
     assert _org_of("bob@contoso.example") == landing
-    scim.patch(f"/Users/{user_id}", [{"op": "replace", "path": f"{ENTERPRISE}:department", "value": "Sales"}])
+    scim.patch(
+        f"/Users/{user_id}",
+        [{"op": "replace", "path": f"{ENTERPRISE}:department", "value": "Sales"}],
+    )
     assert _org_of("bob@contoso.example") == sales
 
 
@@ -58,12 +63,16 @@ def test_org_name_extension_attribute_places_the_user(scim, tenant, make_org):
     assert _org_of("ann@contoso.example") == finance
 
 
-def test_group_mapping_places_members_and_leaving_the_group_moves_them_back(scim, tenant, make_org, top_org):
+def test_group_mapping_places_members_and_leaving_the_group_moves_them_back(
+    scim, tenant, make_org, top_org
+):
     engineering = make_org("Engineering")
     user_id = scim.post("/Users", entra_user("ann@contoso.example")).json_body["id"]
     group_id = scim.post("/Groups", {"schemas": [GROUP], "displayName": "Eng"}).json_body["id"]
     placement.map_group(tenant, group_id, engineering.id)
-    scim.patch(f"/Groups/{group_id}", [{"op": "add", "path": "members", "value": [{"value": user_id}]}])
+    scim.patch(
+        f"/Groups/{group_id}", [{"op": "add", "path": "members", "value": [{"value": user_id}]}]
+    )
     assert _org_of("ann@contoso.example") == engineering
     scim.patch(f"/Groups/{group_id}", [{"op": "remove", "path": f'members[value eq "{user_id}"]'}])
     assert _org_of("ann@contoso.example") == top_org

@@ -382,11 +382,18 @@ def test_reactivation_is_explicit(scim):
 
 @pytest.mark.parametrize(
     ("username", "named"),
-    [("ann@contoso.example\u2003", "U+2003"), ("\uff41nn@contoso.example", "U+FF41"), ("a b@x.example", "space")],
+    [
+        ("ann@contoso.example\u2003", "U+2003"),
+        ("\uff41nn@contoso.example", "U+FF41"),
+        ("a b@x.example", "space"),
+    ],
 )
 def test_username_rule_of_the_console_applies_to_userName(scim, username, named):
     response = scim.post("/Users", entra_user(username, emails=[]))
     assert response.status_code == 400
     assert response.json_body["scimType"] == "invalidValue"
-    assert response.json_body["detail"].startswith("userName: ") and named in response.json_body["detail"]
+    assert (
+        response.json_body["detail"].startswith("userName: ")
+        and named in response.json_body["detail"]
+    )
     assert not User.objects.filter(username=username).exists()
