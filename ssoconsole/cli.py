@@ -37,6 +37,8 @@ commands:
                                             seed the demo tenant and its dev IdP, then serve it;
                                             --configured also does the tutorial's seven SSO steps
   refresh-metadata [--all | --provider ID]  refresh IdP metadata fetched by URL now (also scheduled)
+  purge-expired                             delete expired replay rows, sign-in requests and sessions
+                                            now (also scheduled)
   reseal-sp-keys                            re-encrypt SP private keys after a secret-key rotation
 
 Any other Django management command works too (e.g. `ssoconsole check`).

@@ -10,6 +10,8 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q, Value
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from ssoconsole.accounts.models import ApiToken, RoleAssignment, User
@@ -173,7 +175,7 @@ def user_snapshot(user: User) -> dict:
 
 
 def username_taken(username: str, exclude_id=None) -> bool:
-    qs = User.objects.filter(username__iexact=username)
+    qs = with_username_lower(User.objects).filter(username_lookup(username))
     if exclude_id is not None:
         qs = qs.exclude(id=exclude_id)
     return qs.exists()
@@ -251,13 +253,33 @@ def get_user(tenant: Tenant, user_id) -> User:
         raise NotFound("No user with this id in your tenant.", code="user_not_found") from None
 
 
+def username_lookup(username: str) -> Q:
+    """Return the condition "username equals ``username`` in any case", in the unique index's own terms.
+
+    ``LOWER(username) = LOWER(%s)`` is the expression of the unique index
+    ``accounts_username_unique_ci``, so the database finds the row through
+    that index on SQLite and PostgreSQL alike. ``username__iexact`` reads
+    the same but compiles to ``LIKE`` (SQLite) or ``UPPER(...) = UPPER(...)``
+    (PostgreSQL), which no index serves: every sign-in then scanned the user
+    table twice. The database folds both sides with the same function, so
+    the candidates are the rows the unique index treats as this name;
+    :func:`same_username` then keeps the Unicode rule on top.
+    """
+    return Q(username_lower=Lower(Value(username)))
+
+
+def with_username_lower(queryset):
+    """Annotate ``queryset`` with the indexed expression that :func:`username_lookup` compares."""
+    return queryset.annotate(username_lower=Lower("username"))
+
+
 def match_username(queryset, username: str) -> User | None:
     """Return the user of ``queryset`` whose username is ``username`` in any case (see :func:`same_username`).
 
     ``username`` is matched as given, never trimmed: a value with a trailing
     EM SPACE is another name, not this user's.
     """
-    for user in queryset.filter(username__iexact=username)[:10]:
+    for user in with_username_lower(queryset).filter(username_lookup(username))[:10]:
         if same_username(user.username, username):
             return user
     return None
