@@ -645,11 +645,15 @@ def test_expired_certificate_is_parsed_and_its_expiry_exposed():
     assert result.expired_certificates(datetime(2016, 1, 1, tzinfo=timezone.utc)) == ()
 
 
-def test_certificate_info_shows_subject_issuer_fingerprint_and_validity():
-    """The console shows what an administrator compares with the IdP's certificate page."""
+def test_certificate_info_shows_subject_issuer_digests_and_validity():
+    """The console shows what an administrator compares with the IdP's certificate page.
+
+    Both digests in Entra ID's notation (uppercase hex, no separators), the
+    SHA-1 one being what Entra calls the certificate's Thumbprint.
+    """
     info = CertificateInfo.from_der(CERT_A)
-    digest = hashlib.sha256(CERT_A).hexdigest().upper()
-    assert info.sha256_fingerprint == ":".join(digest[i : i + 2] for i in range(0, 64, 2))
+    assert info.sha256_fingerprint == hashlib.sha256(CERT_A).hexdigest().upper()
+    assert info.sha1_thumbprint == hashlib.sha1(CERT_A).hexdigest().upper()
     assert "CN=sp-signing.test.invalid" in info.subject
     assert info.issuer == info.subject
     assert info.not_before == datetime(2026, 1, 1, tzinfo=timezone.utc)
