@@ -346,6 +346,17 @@ class MetadataNotXML(MetadataError):
     )
 
 
+class MetadataIncomplete(MetadataError):
+    """The document starts as XML but is cut off or damaged, so it cannot be read to the end."""
+
+    code = "saml.metadata_incomplete"
+    admin_hint = (
+        "The download or the copy was interrupted, or the file was edited by hand. Download the "
+        "federation metadata XML again (Entra ID: SAML Certificates > Federation Metadata XML) and "
+        "use that file as it is."
+    )
+
+
 class MetadataNotSAML(MetadataError):
     """The XML is not SAML 2.0 metadata (no EntityDescriptor or EntitiesDescriptor)."""
 

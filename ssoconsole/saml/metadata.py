@@ -33,6 +33,7 @@ from .errors import (  # noqa: F401 - re-exported: callers import them from here
     SAMLError,
     MetadataError,
     MetadataNotXML,
+    MetadataIncomplete,
     MetadataNotSAML,
     MetadataNoIdP,
     MetadataEntityAmbiguous,
@@ -220,6 +221,10 @@ def _parse(data: bytes, max_bytes: int) -> etree._Element:
     try:
         return parse_untrusted(data, max_bytes=max_bytes)
     except XMLMalformed as exc:
+        # A document that opens with markup is XML that broke on the way (truncated, edited),
+        # not "not XML": each gets the one explanation that fits it.
+        if isinstance(data, (bytes, bytearray)) and bytes(data[:1]) == b"<":
+            raise MetadataIncomplete(exc.detail) from None
         raise MetadataNotXML(exc.detail) from None
 
 
