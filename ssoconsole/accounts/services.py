@@ -1,9 +1,8 @@
-"""Operations on users, roles and API tokens, shared by the API, the console and the CLI."""
+"""Operations on users, roles and API tokens, used by the API, the console and the CLI."""
 
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from datetime import datetime
 
@@ -11,45 +10,53 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q, Value
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from ssoconsole.accounts.models import ApiToken, RoleAssignment, User
 from ssoconsole.accounts.roles import Capability, Role, can, grantable_roles, roles_within
+from ssoconsole.accounts.username_rule import (
+    USERNAME_MAX,  # noqa: F401 - re-exported: the forms and schemas read it here
+    describe_char,
+    same_username,
+    text_control_char,
+    username_problem,
+)
 from ssoconsole.audit.log import diff, record
 from ssoconsole.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ssoconsole.tenancy.models import Organization, Tenant
 
-USERNAME_MAX = 254
 NAME_MAX = 150
 PASSWORD_MIN = 12
 TOKEN_PREFIX = "ssoc_"
-_USERNAME_RE = re.compile(r"^[^\s\x00-\x1f\x7f]+$")
 
 
-def normalize_username(value, field: str = "username") -> str:
-    """Return the username as typed, trimmed; refuse empty, over-long and whitespace-bearing ones.
+def validate_username(value, field: str = "username") -> str:
+    """Return the username exactly as given, or raise ``ValidationFailed`` naming what breaks the rule.
 
+    Nothing is trimmed: :func:`ssoconsole.accounts.username_rule.username_problem`
+    is the one rule for forms, the API, SCIM and identity providers alike.
     Case is kept for display and compared case-insensitively everywhere.
     """
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationFailed("Enter a username.", field=field, code="username_required")
-    value = value.strip()
-    if len(value) > USERNAME_MAX:
+    problem = username_problem(value)
+    if problem is not None:
         raise ValidationFailed(
-            f"Usernames are at most {USERNAME_MAX} characters long.",
+            problem.message,
             field=field,
-            code="username_too_long",
-        )
-    if not _USERNAME_RE.match(value):
-        raise ValidationFailed(
-            "Usernames cannot contain spaces or control characters.",
-            field=field,
-            code="username_invalid",
+            code=problem.code,
+            details={"reason": problem.reason} if problem.reason else None,
         )
     return value
 
 
 def _clean_text(value, field: str, limit: int = NAME_MAX) -> str:
+    """Return a name or email trimmed; refuse over-long ones and control or bidi characters.
+
+    A bidi override (U+202E) in a name reverses how the rest of a console
+    line reads, and a control character breaks logs and exports; neither
+    belongs in a person's name.
+    """
     if value is None:
         return ""
     if not isinstance(value, str):
@@ -58,6 +65,14 @@ def _clean_text(value, field: str, limit: int = NAME_MAX) -> str:
     if len(value) > limit:
         raise ValidationFailed(
             f"{field} is at most {limit} characters long.", field=field, code="too_long"
+        )
+    bad = text_control_char(value)
+    if bad is not None:
+        raise ValidationFailed(
+            f"{field} contains a control or text-direction character ({describe_char(bad)}); "
+            "remove it.",
+            field=field,
+            code="text_control_character",
         )
     return value
 
@@ -160,7 +175,7 @@ def user_snapshot(user: User) -> dict:
 
 
 def username_taken(username: str, exclude_id=None) -> bool:
-    qs = User.objects.filter(username__iexact=username)
+    qs = with_username_lower(User.objects).filter(username_lookup(username))
     if exclude_id is not None:
         qs = qs.exclude(id=exclude_id)
     return qs.exists()
@@ -194,7 +209,7 @@ def create_user(
         raise NotFound(
             "No organization with this id in your tenant.", field="orgId", code="org_not_found"
         )
-    username = normalize_username(username)
+    username = validate_username(username)
     user = User(
         tenant=tenant,
         org=org,
@@ -238,21 +253,33 @@ def get_user(tenant: Tenant, user_id) -> User:
         raise NotFound("No user with this id in your tenant.", code="user_not_found") from None
 
 
-def same_username(a: str, b: str) -> bool:
-    """Tell whether two usernames differ at most in letter case.
+def username_lookup(username: str) -> Q:
+    """Return the condition "username equals ``username`` in any case", in the unique index's own terms.
 
-    The database's ``iexact`` alone is not enough: PostgreSQL's ``UPPER()``
-    also folds look-alike letters (``ſ`` U+017F becomes ``S``, ``ı`` U+0131
-    becomes ``I``), so ``ſupport`` would reach the account ``support``.
-    Both case mappings must agree for the names to be the same.
+    ``LOWER(username) = LOWER(%s)`` is the expression of the unique index
+    ``accounts_username_unique_ci``, so the database finds the row through
+    that index on SQLite and PostgreSQL alike. ``username__iexact`` reads
+    the same but compiles to ``LIKE`` (SQLite) or ``UPPER(...) = UPPER(...)``
+    (PostgreSQL), which no index serves: every sign-in then scanned the user
+    table twice. The database folds both sides with the same function, so
+    the candidates are the rows the unique index treats as this name;
+    :func:`same_username` then keeps the Unicode rule on top.
     """
-    return a.lower() == b.lower() and a.upper() == b.upper()
+    return Q(username_lower=Lower(Value(username)))
+
+
+def with_username_lower(queryset):
+    """Annotate ``queryset`` with the indexed expression that :func:`username_lookup` compares."""
+    return queryset.annotate(username_lower=Lower("username"))
 
 
 def match_username(queryset, username: str) -> User | None:
-    """Return the user of ``queryset`` whose username is ``username`` in any case (see :func:`same_username`)."""
-    username = username.strip()
-    for user in queryset.filter(username__iexact=username)[:10]:
+    """Return the user of ``queryset`` whose username is ``username`` in any case (see :func:`same_username`).
+
+    ``username`` is matched as given, never trimmed: a value with a trailing
+    EM SPACE is another name, not this user's.
+    """
+    for user in with_username_lower(queryset).filter(username_lookup(username))[:10]:
         if same_username(user.username, username):
             return user
     return None
@@ -264,7 +291,9 @@ def find_user_by_username(username: str) -> User | None:
 
 
 @transaction.atomic
-def update_user(user: User, *, actor=None, request=None, **changes) -> User:
+def update_user(
+    user: User, *, actor=None, actor_label: str | None = None, request=None, **changes
+) -> User:
     """Apply ``changes`` (username, first_name, last_name, email, org, roles, local_sign_in).
 
     ``local_sign_in`` goes through :func:`set_local_sign_in` and its own audit event.
@@ -274,7 +303,7 @@ def update_user(user: User, *, actor=None, request=None, **changes) -> User:
     if "roles" in changes:
         check_role_change(actor, user.role_names, _clean_roles(changes["roles"]))
     if "username" in changes:
-        username = normalize_username(changes["username"])
+        username = validate_username(changes["username"])
         if username.lower() != user.username.lower() and username_taken(
             username, exclude_id=user.id
         ):
@@ -306,6 +335,7 @@ def update_user(user: User, *, actor=None, request=None, **changes) -> User:
             "user.updated",
             tenant=user.tenant,
             actor=actor,
+            actor_label=actor_label,
             target=user,
             data=diff(before, after),
             request=request,
@@ -327,7 +357,9 @@ def set_roles(user: User, roles) -> None:
 
 
 @transaction.atomic
-def set_active(user: User, active: bool, *, actor=None, request=None) -> User:
+def set_active(
+    user: User, active: bool, *, actor=None, actor_label: str | None = None, request=None
+) -> User:
     """Deactivate (or reactivate) a user; a deactivated user can no longer sign in or use tokens."""
     if actor is not None and actor.id == user.id and not active:
         raise ValidationFailed("You cannot deactivate yourself.", code="cannot_deactivate_self")
@@ -343,6 +375,7 @@ def set_active(user: User, active: bool, *, actor=None, request=None) -> User:
         "user.reactivated" if active else "user.deactivated",
         tenant=user.tenant,
         actor=actor,
+        actor_label=actor_label,
         target=user,
         data={"before": {"active": not active}, "after": {"active": active}},
         request=request,

@@ -20,7 +20,7 @@ from django.contrib.auth.hashers import make_password
 
 from ssoconsole.accounts import known_devices, throttle
 from ssoconsole.accounts.models import User
-from ssoconsole.accounts.services import find_user_by_username, normalize_username
+from ssoconsole.accounts.services import find_user_by_username, validate_username
 from ssoconsole.audit.log import record
 from ssoconsole.audit.models import Outcome
 from ssoconsole.core.errors import DomainError
@@ -76,6 +76,8 @@ class SSOStep:
     username: str
     user: User
     provider_id: UUID
+    # The provider's row when the SSO flow already loaded it (saves the login page a query).
+    provider: object | None = None
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,7 @@ def sso_flow() -> SSOFlow | None:
 
 def next_step_for(username: str) -> Step:
     """Decide what follows the username step; raise ``ValidationFailed`` for a malformed username."""
-    username = normalize_username(username)
+    username = validate_username(username)
     user = find_user_by_username(username)
     if user is None:
         return Unknown(username)
@@ -188,7 +190,7 @@ def password_sign_in(request, username: str, password: str) -> User:
     when the username or the client address failed too often, and
     :class:`SignInRefused` otherwise. Every refusal is audited with its reason.
     """
-    username = normalize_username(username)
+    username = validate_username(username)
     rules = password_rules(request, username)
     for rule, key in rules:
         try:

@@ -251,9 +251,15 @@ def _now_ms(now: float | None) -> int:
     return int(_timestamp(now) * 1000)
 
 
+def _clock_went_back(bucket: Bucket, tat: int, now_ms: int) -> bool:
+    """A TAT further ahead than a full bucket cannot come from requests (spend stops there): the clock
+    moved back (a corrected system clock, a test). The bucket then counts as full, not locked for good."""
+    return tat - now_ms > (bucket.burst + 2) * bucket.interval_ms
+
+
 def _wait_seconds(bucket: Bucket, tat: int | None, now_ms: int) -> int:
     """Seconds until ``bucket`` has a token again, or 0 when it has one now."""
-    if tat is None:
+    if tat is None or _clock_went_back(bucket, tat, now_ms):
         return 0
     excess = tat - now_ms + bucket.interval_ms - bucket.burst * bucket.interval_ms
     return 0 if excess <= 0 else max(1, math.ceil(excess / 1000))
@@ -278,6 +284,8 @@ def spend(bucket: Bucket, value: str, *, now: float | None = None) -> int:
     key, now_ms = _bucket_key(bucket, value), _now_ms(now)
     timeout = math.ceil(bucket.burst * bucket.interval_ms / 1000) + 60
     tat = cache.get(key)
+    if tat is not None and _clock_went_back(bucket, tat, now_ms):
+        tat = now_ms - 1  # start again from a full bucket
     if tat is None or tat < now_ms:
         fresh = now_ms + bucket.interval_ms
         if tat is None and cache.add(key, fresh, timeout=timeout):

@@ -104,48 +104,68 @@ class SharedFileCache(FileBasedCache):
 RETRY_SECONDS = 5.0
 
 
+class _Outage:
+    """Whether this process finds Redis down; one per process and Redis URL (Django builds a cache
+    object per thread, but the outage is logged once per process and every thread skips Redis)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.down_since: float | None = None
+        self.retry_at = 0.0
+
+
+_OUTAGES: dict[str, _Outage] = {}
+_OUTAGES_LOCK = threading.Lock()
+
+
+def _outage_of(location: str) -> _Outage:
+    with _OUTAGES_LOCK:
+        return _OUTAGES.setdefault(location, _Outage())
+
+
 class ResilientRedisCache(RedisCache):
     """Redis, falling back to per-process memory while Redis is unreachable."""
 
     def __init__(self, server, params):
         super().__init__(server, params)
+        # LocMemCache shares its storage by name: every thread of the process sees the same fallback.
         self._fallback = LocMemCache(
             "ssoconsole-redis-fallback", {"TIMEOUT": params.get("TIMEOUT")}
         )
-        self._down_until = 0.0
-        self._down_since: float | None = None
-        self._state_lock = threading.Lock()
+        self._outage = _outage_of(str(server))
 
     @property
     def degraded(self) -> bool:
         """True while Redis is considered unreachable (this process uses its own memory)."""
-        return self._down_since is not None
+        return self._outage.down_since is not None
 
     def _failed(self, exc: Exception) -> None:
-        with self._state_lock:
-            self._down_until = time.monotonic() + RETRY_SECONDS
-            if self._down_since is None:
-                self._down_since = time.monotonic()
+        outage = self._outage
+        with outage.lock:
+            outage.retry_at = time.monotonic() + RETRY_SECONDS
+            if outage.down_since is None:
+                outage.down_since = time.monotonic()
                 log.warning(
                     "Redis is unreachable (%s); throttling uses this process's memory until it is back",
                     type(exc).__name__,
                 )
 
     def _recovered(self) -> None:
-        if self._down_since is None:
+        outage = self._outage
+        if outage.down_since is None:
             return
-        with self._state_lock:
-            if self._down_since is not None:
+        with outage.lock:
+            if outage.down_since is not None:
                 log.warning(
                     "Redis is reachable again after %.0f s; throttling is shared again",
-                    time.monotonic() - self._down_since,
+                    time.monotonic() - outage.down_since,
                 )
-                self._down_since = None
+                outage.down_since = None
 
     def _call(self, name: str, *args, **kwargs):
         from redis.exceptions import ConnectionError, TimeoutError
 
-        if self._down_since is not None and time.monotonic() < self._down_until:
+        if self._outage.down_since is not None and time.monotonic() < self._outage.retry_at:
             return self._on_fallback(name, *args, **kwargs)
         try:
             result = getattr(super(), name)(*args, **kwargs)

@@ -58,6 +58,12 @@ def unavailable_response(request) -> HttpResponse:
     return response
 
 
+def server_error_for(request, exc: BaseException) -> HttpResponse:
+    """The 503 for a database outage met inside a view that handles its own errors (the REST API)."""
+    log.warning("database unavailable (%s); answered 503 with Retry-After", type(exc).__name__)
+    return unavailable_response(request)
+
+
 def server_error(request, *args, **kwargs) -> HttpResponse:
     """``handler500``: 503 for a database outage, otherwise the 500 page with the request id."""
     exc = sys.exc_info()[1]

@@ -61,13 +61,17 @@ def logging_config(log_format: str) -> dict:
         "class": "logging.StreamHandler",
         "stream": "ext://sys.stdout",
         "formatter": "main",
-        "filters": ["request_id"],
+        # Every message is cut to ssoconsole.core.bounds.LOG_MESSAGE_MAX characters.
+        "filters": ["request_id", "bounded"],
     }
     quiet = {"level": "INFO", "handlers": ["stdout"], "propagate": False}
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": "ssoconsole.ops.logs.RequestIdFilter"}},
+        "filters": {
+            "request_id": {"()": "ssoconsole.ops.logs.RequestIdFilter"},
+            "bounded": {"()": "ssoconsole.core.bounds.BoundedLogMessages"},
+        },
         "formatters": {"main": formatter},
         "handlers": {"stdout": handler},
         "root": {"handlers": ["stdout"], "level": "INFO"},

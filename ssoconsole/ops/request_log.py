@@ -3,9 +3,8 @@
 The id comes from ``X-Request-ID`` when a proxy in front sent a sane one
 (so that its logs and ours share it), else it is generated; it goes back in
 the response's ``X-Request-ID`` and on the error pages. The line holds the
-method, the path without its query string (which may carry usernames or
-SAML messages) and with secret path parameters (the agent hand-off key)
-replaced, the status, the duration, the client address, the tenant when the
+method, the path and query with the values that must never be logged (the
+agent hand-off key, a typed username, SAML messages) replaced, the status, the duration, the client address, the tenant when the
 URL or the signed-in user names one, and the id.
 """
 
@@ -18,6 +17,7 @@ import uuid
 
 from django.utils.functional import SimpleLazyObject, empty
 
+from ssoconsole.core.redaction import redact_target
 from ssoconsole.ops import metrics
 from ssoconsole.ops.logs import request_id_var
 from ssoconsole.ops.proxies import client_address
@@ -25,8 +25,6 @@ from ssoconsole.ops.proxies import client_address
 log = logging.getLogger("ssoconsole.request")
 
 _SANE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
-# URL parameters that are credentials: never written to a log.
-SECRET_PARAMETERS = frozenset({"key", "token", "secret", "browser_key"})
 MAX_LOGGED_PATH = 300
 
 
@@ -40,13 +38,8 @@ def _request_id(request) -> str:
 
 
 def _logged_path(request) -> str:
-    path = request.path
-    match = getattr(request, "resolver_match", None)
-    if match is not None:
-        for name, value in match.kwargs.items():
-            if name in SECRET_PARAMETERS and str(value):
-                path = path.replace(str(value), "[redacted]")
-    return path[:MAX_LOGGED_PATH]
+    """The path and query with hand-off keys, typed usernames and SAML messages replaced (core.redaction)."""
+    return redact_target(request.get_full_path())[:MAX_LOGGED_PATH]
 
 
 def _route(request) -> str:

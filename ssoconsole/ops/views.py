@@ -20,7 +20,7 @@ import json
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpResponse
@@ -72,7 +72,7 @@ def readyz(request):
     """Ready when the database answers with every migration applied; the cache state is reported too."""
     started = time.perf_counter()
     database = _database_state()
-    cache_status = cache_state(cache)
+    cache_status = cache_state(caches["default"])
     ready = database == "ok" and cache_status != "unreachable"
     body = {
         "status": "ready" if ready else "not_ready",

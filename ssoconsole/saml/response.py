@@ -14,6 +14,7 @@ from __future__ import annotations
 import binascii
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from lxml import etree
@@ -23,11 +24,14 @@ from .assertion import Assertion
 from .config import Expected, IdentityProvider, ServiceProvider, ValidationPolicy
 from .encryption import decrypt_assertion
 from .xml import NS, parse_untrusted
-from .xmldsig import SignatureMissing, has_signature, verify_signature, verify_signed_element
+from .xmldsig import SignatureMissing, has_signature, verify_signature
 
 SAMLP = NS["samlp"]
 SAML = NS["saml"]
 SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
+# Characters of a StatusMessage kept in the error (docs/security.md, "Bounded fields").
+STATUS_MESSAGE_MAX = 1024
+STATUS_CODE_MAX = 256
 BEARER = "urn:oasis:names:tc:SAML:2.0:cm:bearer"
 ENTITY_FORMAT = "urn:oasis:names:tc:SAML:2.0:nameid-format:entity"
 
@@ -100,7 +104,7 @@ def validate_response(
     )
     _check_is_response(root)
     _check_status(root)
-    response, verified_assertion, response_signed = _verified_parts(root, sp, idp, policy)
+    response, verified_assertion, response_signed, signer = _verified_parts(root, sp, idp, policy)
     encrypted = _child(response, ENCRYPTED_ASSERTION) is not None
     _check_response_issuer(response, idp, response_signed or encrypted)
     _check_destination(response, sp, response_signed)
@@ -111,7 +115,8 @@ def validate_response(
     assertion = verified_assertion()
     # ... and the canonical bytes before the claims are copied out of the tree.
     del verified_assertion
-    return _read_assertion(assertion, sp, idp, expected, policy, now, in_response_to)
+    result = _read_assertion(assertion, sp, idp, expected, policy, now, in_response_to)
+    return replace(result, signing_certificate=signer)
 
 
 def _child(parent: etree._Element, tag: str) -> etree._Element | None:
@@ -159,6 +164,12 @@ def _check_is_response(root: etree._Element) -> None:
         )
 
 
+def _cut(text: str | None, limit: int) -> str | None:
+    if text is None or len(text) <= limit:
+        return text
+    return f"{text[:limit]}… [{len(text) - limit} more characters]"
+
+
 def _check_status(root: etree._Element) -> None:
     """Require a top-level StatusCode of Success (SAML Core 3.2.2.2).
 
@@ -173,8 +184,10 @@ def _check_status(root: etree._Element) -> None:
         return
     second = _child(top, STATUS_CODE) if top is not None else None
     message_el = _child(status, STATUS_MESSAGE) if status is not None else None
-    message = message_el.text if message_el is not None else None
-    second_value = second.get("Value") if second is not None else None
+    # An unsigned error response is anonymous input: keep enough to read, not all of it.
+    value = _cut(value, STATUS_CODE_MAX)
+    message = _cut(message_el.text if message_el is not None else None, STATUS_MESSAGE_MAX)
+    second_value = _cut(second.get("Value") if second is not None else None, STATUS_CODE_MAX)
     detail = "The identity provider answered with status {}{}{}.".format(
         value,
         f" / {second_value}" if second_value else "",
@@ -191,8 +204,12 @@ def _check_status(root: etree._Element) -> None:
 
 def _verified_parts(
     root: etree._Element, sp: ServiceProvider, idp: IdentityProvider, policy: ValidationPolicy
-) -> tuple[etree._Element, Callable[[], etree._Element], bool]:
+) -> tuple[etree._Element, Callable[[], etree._Element], bool, bytes]:
     """Verify the signatures; return the response and a getter of the assertion, both from signed bytes.
+
+    Also return whether the Response was signed, and the trusted certificate
+    that verified the signature covering the assertion (its own, else the
+    Response's): the application learns from it which key the IdP signs with.
 
     SAML Profiles 4.1.4.2 and 4.1.4.3: the assertion must be signed, by
     itself or by the enclosing Response; ``require_signed_assertion``
@@ -203,7 +220,11 @@ def _verified_parts(
     certificates = idp.signing_certificates
     original = _single_assertion(root)
     response_signed = has_signature(root)
-    response = verify_signed_element(root, certificates, policy=policy) if response_signed else root
+    signer = b""
+    response = root
+    if response_signed:
+        verified_response = verify_signature(root, certificates, policy=policy)
+        response, signer = verified_response.element(), verified_response.certificate
     posted = _single_assertion(response) if response_signed else original
     if posted.tag == ENCRYPTED_ASSERTION:
         posted = decrypt_assertion(posted, sp.encryption_key_pem, max_depth=policy.max_xml_depth)
@@ -213,17 +234,14 @@ def _verified_parts(
         # copy was canonicalized and may have dropped unused declarations.
         posted = original
     if has_signature(posted):
-        return (
-            response,
-            verify_signature(posted, certificates, policy=policy).element,
-            response_signed,
-        )
+        verified = verify_signature(posted, certificates, policy=policy)
+        return response, verified.element, response_signed, verified.certificate
     if not response_signed:
         raise SignatureMissing("Neither the Response nor its Assertion is signed.")
     if policy.require_signed_assertion:
         raise e.AssertionSignatureRequired()
     # Covered by the Response signature: ``response`` is already the verified copy.
-    return response, lambda: posted, response_signed
+    return response, lambda: posted, response_signed, signer
 
 
 def _single_assertion(response: etree._Element) -> etree._Element:
@@ -337,7 +355,7 @@ def _read_assertion(
 
 
 def _name_id(subject: etree._Element | None) -> tuple[str, str | None]:
-    """Read the Subject's NameID as plain text (SAML Core 2.2.3, 2.4.1).
+    """Read the Subject's NameID as plain text (SAML Core 2.2.3, 2.4.1), untrimmed.
 
     Comments cannot truncate it: the verified element was parsed from
     canonical bytes, which hold no comments, and the text of every node is
@@ -348,8 +366,10 @@ def _name_id(subject: etree._Element | None) -> tuple[str, str | None]:
         raise e.NameIDMissing()
     if len(name_id) and any(isinstance(child.tag, str) for child in name_id):
         raise e.NameIDMalformed("The NameID contains elements.")
-    value = ("".join(name_id.itertext()) if len(name_id) else name_id.text or "").strip()
-    if not value:
+    # Returned exactly as signed: trimming here once let "support@x<EM SPACE>",
+    # a different account at the IdP, match the console user "support@x".
+    value = "".join(name_id.itertext()) if len(name_id) else name_id.text or ""
+    if not value.strip():
         raise e.NameIDMissing("The NameID is empty.")
     return value, name_id.get("Format")
 

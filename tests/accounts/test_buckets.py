@@ -100,3 +100,11 @@ def test_every_shipped_limit_is_registered_for_the_environment_check(settings):
         assert throttle.REGISTRY[rule.scope] is rule
     settings.SSOCONSOLE_THROTTLE = {"sso-start-adress": (1, 1)}
     assert throttle.unknown_overrides() == ["sso-start-adress"]
+
+
+def test_a_clock_set_back_does_not_lock_a_key_out():
+    """Requests made when the clock read a year later must not block the key once it is corrected."""
+    for _ in range(5):
+        throttle.take(BUCKET, "k", now=T0 + 365 * 86400)
+    for _ in range(5):
+        throttle.take(BUCKET, "k", now=T0)

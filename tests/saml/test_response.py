@@ -85,6 +85,21 @@ def test_signature_on_the_response_covers_the_assertion(sign):
     assert validate(response(sign=sign)).name_id == "alice@example.com"
 
 
+@pytest.mark.parametrize("sign", ["assertion", "response", "both"])
+def test_the_result_names_the_metadata_certificate_that_verified_the_signature(sign):
+    """During a rollover the metadata lists two keys; the result says which one the IdP used.
+
+    The application learns from it which certificate the provider actually
+    signs with (its expiry is the one that matters), and it is one of the
+    trusted certificates, never one copied from KeyInfo.
+    """
+    old, new = s.keypair(), s.keypair("rolled-over")
+    idp = replace(s.idp_config(old, new))
+    result = validate(response(sign=sign, key=new), idp=idp)
+    assert result.signing_certificate == new.cert_der
+    assert validate(response(sign=sign), idp=idp).signing_certificate == old.cert_der
+
+
 def test_policy_can_demand_the_assertions_own_signature():
     """require_signed_assertion refuses a Response whose assertion is covered only by the Response signature."""
     policy = ValidationPolicy(require_signed_assertion=True)
@@ -378,6 +393,12 @@ def test_empty_name_id_is_refused():
     """An empty NameID identifies nobody."""
     with pytest.raises(errors.NameIDMissing):
         validate(response(name_id="  "))
+
+
+def test_name_id_is_returned_exactly_as_signed_never_trimmed():
+    """A trailing EM SPACE makes another name: the app's username rule refuses it, the core keeps it."""
+    for value in ("alice@example.com\u2003", " alice@example.com", "alice@example.com\n"):
+        assert validate(response(name_id=value)).name_id == value
 
 
 def test_name_id_with_child_elements_is_refused():
