@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "ssoconsole.console",
     "ssoconsole.sso",
     "ssoconsole.agents",
+    "ssoconsole.scim",
     # Installed everywhere so its tables exist; mounted only when SSOCONSOLE_DEVIDP is set.
     "ssoconsole.devidp",
 ]

@@ -293,7 +293,9 @@ def find_user_by_username(username: str) -> User | None:
 
 
 @transaction.atomic
-def update_user(user: User, *, actor=None, request=None, **changes) -> User:
+def update_user(
+    user: User, *, actor=None, actor_label: str | None = None, request=None, **changes
+) -> User:
     """Apply ``changes`` (username, first_name, last_name, email, org, roles, local_sign_in).
 
     ``local_sign_in`` goes through :func:`set_local_sign_in` and its own audit event.
@@ -335,6 +337,7 @@ def update_user(user: User, *, actor=None, request=None, **changes) -> User:
             "user.updated",
             tenant=user.tenant,
             actor=actor,
+            actor_label=actor_label,
             target=user,
             data=diff(before, after),
             request=request,
@@ -356,7 +359,9 @@ def set_roles(user: User, roles) -> None:
 
 
 @transaction.atomic
-def set_active(user: User, active: bool, *, actor=None, request=None) -> User:
+def set_active(
+    user: User, active: bool, *, actor=None, actor_label: str | None = None, request=None
+) -> User:
     """Deactivate (or reactivate) a user; a deactivated user can no longer sign in or use tokens."""
     if actor is not None and actor.id == user.id and not active:
         raise ValidationFailed("You cannot deactivate yourself.", code="cannot_deactivate_self")
@@ -372,6 +377,7 @@ def set_active(user: User, active: bool, *, actor=None, request=None) -> User:
         "user.reactivated" if active else "user.deactivated",
         tenant=user.tenant,
         actor=actor,
+        actor_label=actor_label,
         target=user,
         data={"before": {"active": not active}, "after": {"active": active}},
         request=request,

@@ -59,8 +59,21 @@ def _run(stop: threading.Event, interval: float) -> None:
                 )
         except Exception:  # as above: a failed round is retried a minute later
             log.exception("housekeeping round failed")
+        try:
+            _deprovision_due()
+        except Exception:  # same: the next round retries
+            log.exception("SCIM deprovisioning round failed")
         finally:
             close_old_connections()
+
+
+def _deprovision_due() -> None:
+    """Deactivate the SCIM-deprovisioned users whose tenant's delay has passed (same minute tick)."""
+    from ssoconsole.scim.users import apply_due_deactivations
+
+    done = apply_due_deactivations()
+    if done:
+        log.info("SCIM deprovisioning applied users=%s", done)
 
 
 def start_scheduler(interval: float = INTERVAL_SECONDS) -> bool:
