@@ -187,7 +187,7 @@ def rate(run: Callable[[str], object], value: str, seconds: float) -> tuple[floa
     """Return (calls per CPU second, share of the core we got) of ``run(value)``.
 
     The rate is counted against this process's CPU time, not the wall clock:
-    on a shared machine (CI, other developers' test runs) the wall clock also
+    on a busy machine (CI, other developers' test runs) the wall clock also
     counts the time other processes held the core, which would make every
     figure depend on the neighbours. The share shows how busy the core was.
     """

@@ -43,7 +43,7 @@ Argon2PasswordHasher.memory_cost = 1024
 Argon2PasswordHasher.parallelism = 1
 
 # The live server's threads build their own cache objects from the settings:
-# give the whole run its own key prefix, so that a shared Redis never mixes
+# give the whole run its own key prefix, so that a Redis used by other runs never mixes
 # test counts with a running deployment's or another run's.
 django_settings.CACHES["default"]["KEY_PREFIX"] = f"ssoconsole-tests-{uuid.uuid4().hex[:12]}"
 

@@ -8,7 +8,7 @@ API show the same rows in the same order.
 from __future__ import annotations
 
 from ssoconsole.accounts.models import User
-from ssoconsole.accounts.services import match_username, normalize_username
+from ssoconsole.accounts.services import match_username, validate_username
 from ssoconsole.core.errors import NotFound
 
 
@@ -31,7 +31,7 @@ def candidates_of(tenant, limit: int = 500):
 
 def user_by_username(tenant, username, field: str = "username") -> User:
     """Return the tenant's user named ``username`` (any case); another tenant's user is not found either."""
-    username = normalize_username(username, field=field)
+    username = validate_username(username, field=field)
     user = match_username(
         User.objects.filter(tenant=tenant).select_related("org", "tenant"), username
     )

@@ -20,7 +20,7 @@ from django.contrib.auth.hashers import make_password
 
 from ssoconsole.accounts import throttle
 from ssoconsole.accounts.models import User
-from ssoconsole.accounts.services import find_user_by_username, normalize_username
+from ssoconsole.accounts.services import find_user_by_username, validate_username
 from ssoconsole.audit.log import record
 from ssoconsole.audit.models import Outcome
 from ssoconsole.core.errors import DomainError
@@ -109,7 +109,7 @@ def sso_flow() -> SSOFlow | None:
 
 def next_step_for(username: str) -> Step:
     """Decide what follows the username step; raise ``ValidationFailed`` for a malformed username."""
-    username = normalize_username(username)
+    username = validate_username(username)
     user = find_user_by_username(username)
     if user is None:
         return Unknown(username)
@@ -163,7 +163,7 @@ def password_sign_in(request, username: str, password: str) -> User:
     when the username or the client address failed too often, and
     :class:`SignInRefused` otherwise. Every refusal is audited with its reason.
     """
-    username = normalize_username(username)
+    username = validate_username(username)
     address = client_ip(request) or ""
     for rule, key in ((USERNAME_RULE, username), (ADDRESS_RULE, address)):
         try:

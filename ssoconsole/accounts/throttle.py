@@ -1,4 +1,4 @@
-"""Throttling of repeated failures, shared by every process through Django's cache.
+"""Throttling of repeated failures, seen by every process through Django's cache.
 
 Used by password sign-in (per username and per client address) and, later,
 by the assertion consumer service. Counting happens in the cache (Redis when

@@ -85,3 +85,18 @@ class AgentRevoked(AgentTokenInvalid):
 
 class AgentUserInactive(AgentTokenInvalid):
     code = "user_inactive"
+
+
+class HeartbeatTooFrequent(DomainError):
+    """An agent sent heartbeats faster than the server stores them; ``retry_after`` says when to send the next."""
+
+    status = 429
+    code = "heartbeat_too_frequent"
+
+    def __init__(self, limit: int, window_seconds: int, retry_after: int) -> None:
+        super().__init__(
+            f"This agent sent more than {limit} heartbeats in {window_seconds // 60} minutes. "
+            f"Send the next one in {retry_after} seconds, and about one a minute after that.",
+            details={"retryAfterSeconds": retry_after},
+        )
+        self.retry_after = retry_after

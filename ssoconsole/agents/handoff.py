@@ -166,7 +166,7 @@ def _pace(handoff: AgentSignIn, now: datetime) -> None:
     """Answer a pending poll: ``slow_down`` (with a longer interval) when it came too soon, else ``authorization_pending``.
 
     The time of the last poll and the hand-off's current interval live in the
-    shared cache (Redis when configured), so every server process sees them.
+    common cache (Redis when configured), so every server process sees them.
     Only polls that proved the poll secret get here: others cannot slow an agent down.
     """
     key = f"agent-poll:{handoff.id}"

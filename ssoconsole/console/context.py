@@ -1,4 +1,4 @@
-"""Template context shared by every console page: who is signed in and what they may open.
+"""Template context of every console page: who is signed in and what they may open.
 
 The navigation is computed here, from ``roles.can``, so that a menu item is
 shown exactly when the page behind it would let the user in; templates never

@@ -2,7 +2,7 @@
 
 Between the first step (the request arrives) and the second (the password is
 posted) the request travels in a hidden field, so that any server process can
-finish the sign-in without shared state. It is signed with the deployment's
+finish the sign-in without server-side state. It is signed with the deployment's
 secret key and expires after an hour: the second step must not accept a
 request the first step never checked (for example an unsigned one when the
 app requires signed requests) or one edited in the browser.

@@ -337,7 +337,7 @@ def _read_assertion(
 
 
 def _name_id(subject: etree._Element | None) -> tuple[str, str | None]:
-    """Read the Subject's NameID as plain text (SAML Core 2.2.3, 2.4.1).
+    """Read the Subject's NameID as plain text (SAML Core 2.2.3, 2.4.1), untrimmed.
 
     Comments cannot truncate it: the verified element was parsed from
     canonical bytes, which hold no comments, and the text of every node is
@@ -348,8 +348,10 @@ def _name_id(subject: etree._Element | None) -> tuple[str, str | None]:
         raise e.NameIDMissing()
     if len(name_id) and any(isinstance(child.tag, str) for child in name_id):
         raise e.NameIDMalformed("The NameID contains elements.")
-    value = ("".join(name_id.itertext()) if len(name_id) else name_id.text or "").strip()
-    if not value:
+    # Returned exactly as signed: trimming here once let "support@x<EM SPACE>",
+    # a different account at the IdP, match the console user "support@x".
+    value = "".join(name_id.itertext()) if len(name_id) else name_id.text or ""
+    if not value.strip():
         raise e.NameIDMissing("The NameID is empty.")
     return value, name_id.get("Format")
 

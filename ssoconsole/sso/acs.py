@@ -44,7 +44,7 @@ from ssoconsole.tenancy.models import Tenant
 log = logging.getLogger("ssoconsole.sso")
 
 # Refusals per client address: a person retries a few times, a script posting
-# forged responses is stopped after these (accounts.throttle, shared by all processes).
+# forged responses is stopped after these (accounts.throttle, counted across all processes).
 ACS_RULE = throttle.Rule(
     "sso-acs-address",
     limit=30,

@@ -1,4 +1,4 @@
-"""One JSON-ready description of a provider, shared by the REST API and the details page.
+"""One JSON-ready description of a provider, used by the REST API and the details page.
 
 Both show the same facts (SPEC section 3: ``{id, entityId, ssoUrl,
 certificates, ...}``), so they are assembled once, with the camelCase keys

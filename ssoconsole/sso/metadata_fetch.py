@@ -116,8 +116,8 @@ def address_is_public(address: str) -> bool:
     """Tell whether ``address`` is a globally routable unicast address.
 
     Loopback, private (RFC 1918, ULA), link-local (cloud metadata services
-    live at 169.254.169.254), multicast, reserved, unspecified and shared
-    (CGNAT) ranges are all refused; an IPv4-mapped or 6to4 IPv6 address is
+    live at 169.254.169.254), multicast, reserved, unspecified and carrier-grade
+    NAT (CGNAT) ranges are all refused; an IPv4-mapped or 6to4 IPv6 address is
     judged by its IPv4 part.
     """
     ip = ipaddress.ip_address(address.split("%", 1)[0])

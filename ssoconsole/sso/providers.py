@@ -1,4 +1,4 @@
-"""Create, change and delete authentication providers; shared by the REST API and the console.
+"""Create, change and delete authentication providers; used by the REST API and the console.
 
 Every function validates its input, writes in one transaction and records an
 audit event with the values before and after. Network and parsing happen

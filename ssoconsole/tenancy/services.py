@@ -1,4 +1,4 @@
-"""Operations on tenants and organizations, shared by the API, the console and the CLI.
+"""Operations on tenants and organizations, used by the API, the console and the CLI.
 
 Every change is validated here, written in one transaction and audited.
 """

@@ -21,9 +21,9 @@ def test_usernames_are_unique_regardless_of_case(make_user):
 
 def test_usernames_stay_unique_across_tenants(make_user, other_tenant):
     """Usernames are unique in the deployment, not per tenant: the IdP names users globally."""
-    make_user("shared@example.test")
+    make_user("same-name@example.test")
     with pytest.raises(Conflict):
-        make_user("SHARED@example.test", tenant=other_tenant)
+        make_user("SAME-NAME@example.test", tenant=other_tenant)
 
 
 def test_the_database_refuses_a_duplicate_in_another_case(make_user, tenant, top_org):
@@ -36,7 +36,8 @@ def test_the_database_refuses_a_duplicate_in_another_case(make_user, tenant, top
 def test_a_user_is_found_by_username_in_any_case(make_user):
     """Sign-in and the IdP's assertion may spell the username differently."""
     user = make_user("Carol@Example.test")
-    assert accounts.find_user_by_username("  carol@example.TEST ") == user
+    assert accounts.find_user_by_username("carol@example.TEST") == user
+    assert accounts.find_user_by_username(" carol@example.TEST") is None, "never trimmed"
     assert accounts.find_user_by_username("nobody@example.test") is None
 
 

@@ -16,7 +16,7 @@ from xml.etree import ElementTree
 
 from .catalog import AP, P
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "idp-samples"
 OKTA_ENTITY_ID = "http://www.okta.com/exkppsa1qwuFV4D7z0h7"
 OKTA_SSO_URL = (
     "https://dev-513394.oktapreview.com/app/rstudioincdev513394_dev_1/exkppsa1qwuFV4D7z0h7/sso/saml"

@@ -10,7 +10,7 @@ import json
 
 import pytest
 from sso import helpers
-from sso.conftest import https_idp, test_ca  # noqa: F401 - fixtures shared with the sso tests
+from sso.conftest import https_idp, test_ca  # noqa: F401 - fixtures that the sso tests define
 
 from ssoconsole.audit.models import AuditEvent, Outcome
 from ssoconsole.sso.models import AuthProvider

@@ -1,7 +1,7 @@
 """The ``ssoconsole`` command, run as a user runs it: a subprocess on a temporary data directory.
 
 The commands always use SQLite in that directory (DATABASE_URL and REDIS_URL
-are removed), so that they never touch a shared PostgreSQL database; the
+are removed), so that they never touch a PostgreSQL database that other runs use; the
 in-process tests cover PostgreSQL.
 """
 
@@ -52,7 +52,7 @@ def last_word(output: str) -> str:
 
 @pytest.fixture(scope="module")
 def migrated(tmp_path_factory) -> Path:
-    """A data directory with a migrated database, shared by this module's tests."""
+    """A data directory with a migrated database, used by all of this module's tests."""
     data_dir = tmp_path_factory.mktemp("cli-data")
     result = run(data_dir, "migrate")
     assert result.returncode == 0, result.stderr

@@ -1,6 +1,6 @@
 """Fixtures of the console tests: two tenants, each with a fixed org tree and one user per role.
 
-The shared fixtures (tests/django_fixtures.py) give one user per role with
+The common fixtures (tests/django_fixtures.py) give one user per role with
 generated names; the role and isolation matrices need more: a three-level
 tree, a user holding both admin roles, a spare target user and the same
 shape in a second tenant, with readable names to look for in pages. Clients

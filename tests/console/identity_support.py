@@ -12,7 +12,7 @@ import functools
 
 import pytest
 from sso import helpers
-from sso.conftest import https_idp, test_ca  # noqa: F401 - fixtures shared with the sso tests
+from sso.conftest import https_idp, test_ca  # noqa: F401 - fixtures that the sso tests define
 
 from ssoconsole.sso import metadata_store
 from ssoconsole.sso.metadata_fetch import MetadataFetcher

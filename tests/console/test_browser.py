@@ -25,7 +25,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 @pytest.fixture
 def page(browser, live_server):
-    """A page of the shared chromium (tests/django_fixtures.py) aimed at the live server."""
+    """A page of the session-wide chromium (tests/django_fixtures.py) aimed at the live server."""
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 860})
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
     page = context.new_page()

@@ -31,14 +31,14 @@ from .identity_support import https_idp, local_idp, serve, test_ca  # noqa: F401
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "idp-samples"
 ENTRA_SAMPLE = SAMPLES / "entra-id" / "federationmetadata-common.xml"
 CLAIMS = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/"
 
 
 @pytest.fixture
 def page(browser, app_url):
-    """A page of the shared chromium aimed at the live server, whose URL is the configured base URL."""
+    """A page of the session-wide chromium aimed at the live server, whose URL is the configured base URL."""
     context = browser.new_context(base_url=app_url, viewport={"width": 1280, "height": 860})
     page = context.new_page()
     page.set_default_timeout(15_000)

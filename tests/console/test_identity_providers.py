@@ -409,13 +409,8 @@ def test_entra_sample_metadata_as_it_was_current(world, acme_identity_admin, mon
         "obtain_metadata",
         lambda **kw: real(**{**kw, "now": dt.datetime(2017, 2, 14, tzinfo=dt.timezone.utc)}),
     )
-    sample = (
-        Path(__file__).resolve().parents[2].parent
-        / "shared"
-        / "samples"
-        / "entra-id"
-        / "federationmetadata-common.xml"
-    )
+    sample = Path(__file__).resolve().parents[1] / "data" / "idp-samples" / "entra-id"
+    sample = sample / "federationmetadata-common.xml"
     response = post_add(
         acme_identity_admin,
         display_name="Entra",

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from ssoconsole.saml.config import IdentityProvider, ServiceProvider
 
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
-SAMPLES_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
+SAMPLES_DIR = Path(__file__).resolve().parents[1] / "data" / "idp-samples"
 
 SP_SIGNING_KEY_PEM = (GOLDEN_DIR / "test-only-sp-signing-key.pem").read_bytes()
 SP_SIGNING_CERT_PEM = (GOLDEN_DIR / "test-only-sp-signing-cert.pem").read_bytes()

@@ -1,6 +1,6 @@
 """Real responses from real identity providers validate, and stop validating when one byte changes.
 
-The samples (``../shared/samples``) are bound to their original time,
+The samples (``tests/data/idp-samples``) are bound to their original time,
 audience and recipient, so each is validated with the clock at its
 IssueInstant and an SP configuration that matches it. IdP certificates come
 from the sample's metadata (through ``parse_idp_metadata``) or PEM file.

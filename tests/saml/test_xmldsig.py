@@ -114,7 +114,7 @@ def test_signature_made_by_signxml_is_accepted():
 
 
 def test_signxml_accepts_what_our_test_signer_makes():
-    """The shared test signer is checked against signxml, so fixtures are real signatures."""
+    """The tests' one signer is checked against signxml, so fixtures are real signatures."""
     assertion = signed_assertion()
     result = XMLVerifier().verify(
         assertion, x509_cert=s.keypair().cert_pem.decode(), expect_references=1

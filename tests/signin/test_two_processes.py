@@ -3,10 +3,10 @@
 Two ``ssoconsole serve`` processes behind one base URL (as behind a load
 balancer) share a database: PostgreSQL when ``DATABASE_URL`` points at it
 (in a database of its own, created and dropped here, so concurrent test runs
-never meet), otherwise one SQLite file in a shared data directory. The
+never meet), otherwise one SQLite file in one common data directory. The
 sign-in starts on one process, completes on the other, and the same POST
 sent to the first process again is refused by the replay cache, the unique
-row in the shared database. It always runs; nothing is skipped.
+row in the common database. It always runs; nothing is skipped.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The configuration built here drives the real SAML core, never a mock of it (STYLE 10).
 
-Responses are signed at test time by the SAML core tests' shared builder
+Responses are signed at test time by the SAML core tests' own builder
 (``tests/saml/signing.py``), validated by ``validate_response`` with the
 provider's ``IdentityProvider``/``ValidationPolicy`` and mapped with its
 attribute mapping; requests are built and signed with the tenant's SP key and

@@ -1,4 +1,4 @@
-"""The shared provider description used by the REST API and the details page."""
+"""The one provider description used by the REST API and the details page."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Attribute mapping, a pure function, against every real IdP sample in ../shared/samples."""
+"""Attribute mapping, a pure function, against every real IdP sample in tests/data/idp-samples."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from ssoconsole.sso.mapping import (
     map_identity,
 )
 
-SAMPLES = Path("/work/shared/samples")
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "idp-samples"
 SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
 DEFAULT = MappingConfig()
 
@@ -179,9 +179,11 @@ def test_username_with_spaces_is_refused():
         map_identity("John Smith", {}, DEFAULT)
 
 
-def test_values_are_trimmed_and_names_capped():
-    result = map_identity(" a@x ", {CLAIM_GIVENNAME: (" " + "N" * 300,)}, DEFAULT)
+def test_names_are_trimmed_and_capped_but_the_username_is_taken_as_signed():
+    result = map_identity("a@x", {CLAIM_GIVENNAME: (" " + "N" * 300,)}, DEFAULT)
     assert result.username == "a@x" and len(result.first_name) == 150
+    with pytest.raises(UsernameInvalid, match="U\\+0020 SPACE"):
+        map_identity(" a@x ", {}, DEFAULT)
 
 
 def test_map_assertion_accepts_the_core_assertion_shape():
@@ -203,4 +205,10 @@ def test_mapping_module_does_not_import_django():
     imported |= {
         a.name for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Import) for a in n.names
     }
-    assert not any(name.startswith("django") or name.startswith("ssoconsole") for name in imported)
+    pure = {"ssoconsole.accounts.username_rule"}  # the one username rule, itself Django-free
+    assert not any(
+        name.startswith("django") or (name.startswith("ssoconsole") and name not in pure)
+        for name in imported
+    )
+    rule = Path(__import__("ssoconsole.accounts.username_rule", fromlist=["x"]).__file__)
+    assert "django" not in rule.read_text()

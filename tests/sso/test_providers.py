@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ssoconsole.audit.models import AuditEvent
@@ -23,6 +25,8 @@ from ssoconsole.tenancy.models import SSOMode
 from ssoconsole.tenancy.services import set_org_sso
 
 from . import helpers
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "idp-samples"
 
 
 def last_event(action: str) -> AuditEvent:
@@ -63,9 +67,8 @@ def test_create_accepts_text_and_real_entra_metadata(tenant):
     """Entra ID's real metadata, as text, read at the time it was current (its certificates expired since)."""
     import datetime as dt
 
-    xml = open(
-        "/work/shared/samples/entra-id/federationmetadata-common.xml", encoding="utf-8-sig"
-    ).read()
+    sample = SAMPLES / "entra-id" / "federationmetadata-common.xml"
+    xml = sample.read_text(encoding="utf-8-sig")
     p = create_provider(
         tenant, "Entra", metadata_xml=xml, now=dt.datetime(2017, 2, 14, tzinfo=dt.timezone.utc)
     )

@@ -1,4 +1,4 @@
-"""Helpers shared by the console's views."""
+"""Helpers used by all of the console's views."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Look-ups shared by the dev IdP's views: the directory and app named in a URL."""
+"""Look-ups used by all of the dev IdP's views: the directory and app named in a URL."""
 
 from __future__ import annotations
 
