@@ -1,30 +1,140 @@
-"""The session engine (``SESSION_ENGINE``): Django's database sessions keyed by user.
+"""The session engine (``SESSION_ENGINE``): Django's database sessions, keyed by user, stored hashed.
 
 Sessions stay in the database, the source of truth that every server
-process shares; the only change to Django's engine is that each saved row
-records the signed-in user's id, so that ``sessions.end_all_sessions`` can
-find a user's sessions directly.
+process shares. Four changes to Django's engine:
+
+- each saved row records the signed-in user's id, so that
+  ``sessions.end_all_sessions`` can find a user's sessions directly;
+- the row's key is a hash of the cookie's session key (:func:`stored_key`),
+  never the key itself: whoever reads the database (a backup, a copied
+  SQLite file) learns who is signed in, but cannot present a cookie that
+  signs in as them. The keys carry about 190 random bits, so a fast hash is
+  enough; BLAKE2b with a 20-byte digest fits the 40-character column.
+
+- a new session id costs one INSERT. Django's engine inserts an empty row
+  when sign-in cycles the id, checks that the random id is free with a
+  SELECT first, and then updates the row at the end of the response: three
+  statements and two transactions for one session. Here cycling only
+  forgets the old id (the old row is deleted); the row is inserted when the
+  session is saved, and an id that collides anyway (32 random characters)
+  fails that INSERT on the primary key, which Django's ``create`` answers by
+  drawing another id;
+- a save that would write what the last save wrote is skipped, so that a
+  view may save the session inside its own transaction (the ACS does, see
+  ``sessions.save_now``) and the session middleware, which still sets the
+  cookie, does not write the same row a second time.
+
+Rows written before hashing hold raw keys that no cookie hashes to: after
+the upgrade those sessions are simply not found (people sign in again once),
+and the expiry purge removes the rows.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from uuid import UUID
 
 from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.core.exceptions import SuspiciousOperation
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+
+
+def stored_key(session_key: str) -> str:
+    """Return what the database keeps for the cookie's ``session_key`` (40 hex characters)."""
+    return hashlib.blake2b(session_key.encode(), digest_size=20).hexdigest()
 
 
 class SessionStore(DatabaseSessionStore):
+    _last_saved: tuple | None = None
+
     @classmethod
     def get_model_class(cls):
         from ssoconsole.accounts.models import ConsoleSession
 
         return ConsoleSession
 
+    def _get_session_from_db(self):
+        try:
+            return self.model.objects.get(
+                session_key=stored_key(self.session_key), expire_date__gt=timezone.now()
+            )
+        except (self.model.DoesNotExist, SuspiciousOperation) as e:
+            if isinstance(e, SuspiciousOperation):
+                logging.getLogger(f"django.security.{type(e).__name__}").warning(str(e))
+            self._session_key = None
+
+    async def _aget_session_from_db(self):
+        try:
+            return await self.model.objects.aget(
+                session_key=stored_key(self.session_key), expire_date__gt=timezone.now()
+            )
+        except (self.model.DoesNotExist, SuspiciousOperation) as e:
+            if isinstance(e, SuspiciousOperation):
+                logging.getLogger(f"django.security.{type(e).__name__}").warning(str(e))
+            self._session_key = None
+
+    def exists(self, session_key):
+        return self.model.objects.filter(session_key=stored_key(session_key)).exists()
+
+    async def aexists(self, session_key):
+        return await self.model.objects.filter(session_key=stored_key(session_key)).aexists()
+
     def create_model_instance(self, data):
         obj = super().create_model_instance(data)
-        try:
-            obj.user_id = UUID(str(data[SESSION_KEY])) if data.get(SESSION_KEY) else None
-        except ValueError:
-            obj.user_id = None
+        obj.session_key = stored_key(obj.session_key)
+        obj.user_id = _user_id(data)
         return obj
+
+    async def acreate_model_instance(self, data):
+        obj = await super().acreate_model_instance(data)
+        obj.session_key = stored_key(obj.session_key)
+        obj.user_id = _user_id(data)
+        return obj
+
+    def delete(self, session_key=None):
+        if session_key is None:
+            if self.session_key is None:
+                return
+            session_key = self.session_key
+        self.model.objects.filter(session_key=stored_key(session_key)).delete()
+
+    async def adelete(self, session_key=None):
+        if session_key is None:
+            if self.session_key is None:
+                return
+            session_key = self.session_key
+        await self.model.objects.filter(session_key=stored_key(session_key)).adelete()
+
+    def _get_new_session_key(self) -> str:
+        # No "is it free?" SELECT: the INSERT with must_create is the check.
+        return get_random_string(32, VALID_KEY_CHARS)
+
+    def cycle_key(self) -> None:
+        """Give the session a new id at its next save, keeping its data; the old row goes now."""
+        data = self._session
+        old_key = self.session_key
+        self._session_key = None
+        self._session_cache = data
+        self.modified = True
+        if old_key:
+            self.delete(old_key)
+
+    def save(self, must_create: bool = False) -> None:
+        if self.session_key is not None and not must_create and self._state() == self._last_saved:
+            return
+        super().save(must_create=must_create)
+        self._last_saved = self._state()
+
+    def _state(self) -> tuple:
+        return (self.session_key, dict(getattr(self, "_session_cache", {})))
+
+
+def _user_id(data) -> UUID | None:
+    try:
+        return UUID(str(data[SESSION_KEY])) if data.get(SESSION_KEY) else None
+    except ValueError:
+        return None

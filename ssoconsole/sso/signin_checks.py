@@ -75,7 +75,7 @@ def _decrypting_sp(tenant) -> tuple[ServiceProvider, KeyDecryptionFailed | None]
     names the real cause. The signing key is not opened: answers are not signed with it.
     """
     sp = service_provider_config(tenant, with_keys=False)
-    identity = sp_identity(tenant)
+    identity = sp_identity(tenant, joined=True)  # loaded with the outstanding request
     try:
         return replace(sp, encryption_key_pem=open_private_key(identity)), None
     except KeyDecryptionFailed as exc:

@@ -34,7 +34,7 @@ from ssoconsole.sso.idp_redirect import redirect_to_idp
 from ssoconsole.sso.mapping import MappingError
 from ssoconsole.sso.models import AuthProvider
 from ssoconsole.sso.refusal_pages import describe, recent_sign_in_failures
-from ssoconsole.sso.refusals import SSORefusal
+from ssoconsole.sso.refusals import AssertionReplayed, SSORefusal
 from ssoconsole.sso.signin_models import SignInTestResult
 from ssoconsole.sso.unverified import clock_difference, peek
 from ssoconsole.tenancy.services import effective_sso_of
@@ -192,6 +192,8 @@ def _checks(rec, saml_response, now, steps, report) -> str | None:
             outstanding.consume(rec, now=now)
         steps["replay"]["state"] = "passed"
     except _FAILURES as exc:
+        if isinstance(exc, AssertionReplayed):
+            replay.note_first_use(exc, assertion)  # outside the rolled-back transaction
         code = _fail(steps["replay"], exc)
         failure = failure or code
     return failure
