@@ -10,7 +10,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from ssoconsole.accounts import clock
@@ -146,7 +145,7 @@ def _sign_in_failures(provider):
 def detail_context(request, provider, **forms) -> dict:
     """Build the details page; bound forms passed in replace the blank ones."""
     details = provider_details(provider)
-    certificates = provider_certificates(provider, timezone.now())
+    certificates = provider_certificates(provider, clock.now())
     return {
         "provider": provider,
         "details": details,
