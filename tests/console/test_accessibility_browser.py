@@ -74,8 +74,10 @@ def test_no_page_has_a_wcag_21_a_or_aa_violation(site, browser, viewport):
     assert not found, f"WCAG 2.1 A/AA violations at {viewport['width']} px:\n{report}"
 
 
-def test_no_page_scrolls_sideways_on_a_phone(site, browser, tmp_path):
+def test_no_page_scrolls_sideways_on_a_phone(site, browser):
     """At 390x844 every main page fits the width: wide tables scroll inside their own region instead.
+
+    The browser also reports nothing the Content-Security-Policy refused.
 
     With ``SSOCONSOLE_TOUR_SHOTS=DIR`` each stop is also saved as a PNG in DIR,
     to look at the pages the way a phone shows them.
@@ -83,10 +85,18 @@ def test_no_page_scrolls_sideways_on_a_phone(site, browser, tmp_path):
     shots = os.environ.get("SSOCONSOLE_TOUR_SHOTS")
     too_wide = {}
     visited = []
+    refused_by_csp = []
     for tour in (console_tour, devidp_tour):
         context = browser.new_context(viewport=PHONE)
         page = context.new_page()
         page.set_default_timeout(15_000)
+        # The chart and the tables must work under the Content-Security-Policy (no inline style).
+        page.on(
+            "console",
+            lambda m: (
+                refused_by_csp.append(m.text) if "Content Security Policy" in m.text else None
+            ),
+        )
 
         def visit(name, page=page):
             visited.append(name)
@@ -101,3 +111,4 @@ def test_no_page_scrolls_sideways_on_a_phone(site, browser, tmp_path):
         context.close()
     assert len(visited) >= 40
     assert not too_wide, f"pages wider than {PHONE['width']} px (scroll width): {too_wide}"
+    assert not refused_by_csp
