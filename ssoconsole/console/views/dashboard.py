@@ -12,6 +12,7 @@ from ssoconsole.audit.signin_activity import sign_in_activity
 from ssoconsole.console import activity_chart, queries
 from ssoconsole.console.views.identity import sp_values
 from ssoconsole.core import urls
+from ssoconsole.sso.expiry import expiry_warnings
 from ssoconsole.tenancy.services import org_tree
 
 RECENT_EVENTS = 8
@@ -40,6 +41,7 @@ def dashboard(request):
     if can(user, Capability.IDENTITY_MANAGE):
         context["sp_values"] = sp_values(tenant)
         context["metadata_url"] = urls.sp_metadata_url(tenant.id)
+        context["certificate_warnings"] = expiry_warnings(tenant, clock.now())
     if can(user, Capability.AUDIT_VIEW):
         context["events"] = list(queries.audit_events(tenant)[:RECENT_EVENTS])
         context["chart"] = activity_chart.build(
