@@ -291,7 +291,8 @@ def _apply_to_extension(document: dict, op: str, urn: str, value, path: str) -> 
         return
     if not isinstance(value, dict):
         raise ScimError(
-            "scim.invalid_value", f"The value for “{path[:120]}” must be an object of its attributes."
+            "scim.invalid_value",
+            f"The value for “{path[:120]}” must be an object of its attributes.",
         )
     if op == "replace":
         document.pop(key, None)

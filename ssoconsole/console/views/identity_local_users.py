@@ -21,12 +21,15 @@ from ssoconsole.console.forms.common import add_domain_error
 from ssoconsole.console.forms.local_users import CANDIDATES_ID, AddLocalUserForm
 from ssoconsole.console.views.common import get_or_404
 from ssoconsole.core.errors import DomainError
+from ssoconsole.scim.users import deprovisioned
 
 
 def card_context(tenant, form: AddLocalUserForm | None = None) -> dict:
     """Return what the "Local users" card needs, for the main screen and the add page alike."""
+    local_users = list(local_users_of(tenant))
     return {
-        "local_users": list(local_users_of(tenant)),
+        "local_users": local_users,
+        "deprovisioned_ids": deprovisioned(tenant, [u.id for u in local_users]),
         "local_user_form": form or AddLocalUserForm(),
         "local_user_candidates": candidates_of(tenant),
         "candidates_id": CANDIDATES_ID,
