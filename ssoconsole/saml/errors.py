@@ -49,7 +49,9 @@ class Refusal(Exception):
         """Return the sentence for the administrator: what differed and what to change."""
         parts = [self.detail or (self.__class__.__doc__ or "").strip().splitlines()[0]]
         if self.expected is not None or self.actual is not None:
-            parts.append(f"Expected: {self.expected!r}; received: {self.actual!r}.")
+            parts.append(
+                f"Expected: {describe_value(self.expected)}; received: {describe_value(self.actual)}."
+            )
         if self.admin_hint:
             parts.append(self.admin_hint)
         return " ".join(p.rstrip() for p in parts if p)
@@ -64,6 +66,27 @@ class Refusal(Exception):
             "actual": _jsonable(self.actual),
             **{k: _jsonable(v) for k, v in self.context.items()},
         }
+
+
+def describe_value(value: Any) -> str:
+    """Write a compared value into a sentence: words and plain values, never Python syntax.
+
+    Administrators read these messages; ``['A']`` or ``None`` is program
+    output, not an answer. Text is quoted so that an empty or spaced value
+    stays visible; a list reads "one of “A”, “B”".
+    """
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [describe_value(v) for v in value]
+        if not items:
+            return "none"
+        return items[0] if len(items) == 1 else "one of " + ", ".join(items)
+    if isinstance(value, str):
+        return f"“{value}”"
+    return str(value)
 
 
 def _jsonable(value: Any) -> Any:
@@ -320,6 +343,17 @@ class MetadataNotXML(MetadataError):
     code = "saml.metadata_not_xml"
     admin_hint = (
         "The file is not XML (a web page or a sign-in page is a common mistake). " + _UPLOAD_HINT
+    )
+
+
+class MetadataIncomplete(MetadataError):
+    """The document starts as XML but is cut off or damaged, so it cannot be read to the end."""
+
+    code = "saml.metadata_incomplete"
+    admin_hint = (
+        "The download or the copy was interrupted, or the file was edited by hand. Download the "
+        "federation metadata XML again (Entra ID: SAML Certificates > Federation Metadata XML) and "
+        "use that file as it is."
     )
 
 

@@ -30,6 +30,7 @@ from lxml import etree
 
 from .config import ValidationPolicy
 from .errors import SAMLError
+from .thumbprints import sha1_thumbprint, sha256_fingerprint
 from .xml import NS, parse_canonical
 
 DS = NS["ds"]
@@ -178,17 +179,28 @@ class SignatureInvalid(SAMLError):
 
 
 class SignatureUntrustedKey(SAMLError):
-    """The message was signed with a certificate that is not in the provider's metadata."""
+    """The message was signed with a certificate that is not in the provider's metadata.
+
+    ``actual`` is the SHA-1 thumbprint of the certificate in the message's
+    KeyInfo (what Entra ID shows as "Thumbprint"), ``expected`` those of the
+    trusted ones; the context adds the signer's SHA-256 fingerprint and
+    subject, so the application can tell a rollover from a stranger's key.
+    """
 
     code = "saml.signature_untrusted_key"
     user_message = (
         "The sign-in message was signed by an unknown certificate. Tell your administrator."
     )
     admin_hint = (
-        "The certificate in the message is not one of the provider's metadata signing "
-        "certificates. After a certificate rollover in Entra ID ('SAML Signing Certificate'), "
-        "refresh or re-import the federation metadata."
+        "Compare the thumbprint with the identity provider's signing certificates (Entra ID: "
+        "SAML Signing Certificate > Thumbprint). If it is a new certificate there, the console "
+        "trusts it once the provider's metadata lists it."
     )
+
+    @property
+    def signer_sha256(self) -> str | None:
+        """The SHA-256 fingerprint of the certificate the message carried, if any."""
+        return self.context.get("signer_sha256")
 
 
 class VerifiedContent:
@@ -200,10 +212,12 @@ class VerifiedContent:
     two.
     """
 
-    __slots__ = ("_canonical",)
+    __slots__ = ("_canonical", "certificate")
 
-    def __init__(self, canonical: bytes) -> None:
+    def __init__(self, canonical: bytes, certificate: bytes) -> None:
         self._canonical = canonical
+        # The trusted DER certificate whose key verified the signature.
+        self.certificate = certificate
 
     def element(self) -> etree._Element:
         """Parse and return the signed element, without its signature."""
@@ -278,14 +292,14 @@ def verify_signature(
         with_comments=False,
         inclusive_ns_prefixes=c14n_prefixes,
     )
-    _check_signature_value(
+    signer = _check_signature_value(
         signed_info_bytes,
         _b64(signature_value.text, "SignatureValue"),
         signature_method,
         certificates,
         key_info,
     )
-    return VerifiedContent(canonical)
+    return VerifiedContent(canonical, signer)
 
 
 def has_signature(element: etree._Element) -> bool:
@@ -536,7 +550,15 @@ def _public_key(der: bytes):
 
 def fingerprint(der: bytes) -> str:
     """Return the SHA-256 fingerprint an administrator can compare with the IdP's screen."""
-    return hashlib.sha256(der).hexdigest().upper()
+    return sha256_fingerprint(der)
+
+
+def _subject(der: bytes) -> str | None:
+    """Return the subject of a certificate from KeyInfo, to explain a refusal (never to trust it)."""
+    try:
+        return x509.load_der_x509_certificate(der).subject.rfc4514_string()[:256]
+    except Exception:  # noqa: BLE001 - an unreadable hint only loses its name
+        return None
 
 
 def _check_signature_value(
@@ -545,11 +567,12 @@ def _check_signature_value(
     method: tuple[str, str],
     certificates: Sequence[bytes],
     key_info: etree._Element | None,
-) -> None:
+) -> bytes:
     """Verify SignatureValue with the trusted certificates (SAML Core 5.4.5, XML-DSig 3.2.2).
 
-    A KeyInfo certificate that is one of the trusted ones is tried first;
-    one that is not is only used to explain the failure.
+    Return the trusted certificate that verified it. A KeyInfo certificate
+    that is one of the trusted ones is tried first; one that is not is only
+    used to explain the failure.
     """
     trusted = list(dict.fromkeys(certificates))
     # With one trusted certificate there is nothing to order: read KeyInfo only to explain a failure.
@@ -563,13 +586,19 @@ def _check_signature_value(
         except Exception:  # an unreadable or unsupported metadata certificate is skipped, not fatal
             continue
         if _verifies(key, key_type, hash_name, signed_info, value):
-            return
+            return der
     hints = hints or _key_info_certificates(key_info)
     preferred = [c for c in hints if c in trusted]
     unknown = [c for c in hints if c not in trusted]
     if unknown and not preferred:
         raise SignatureUntrustedKey(
-            expected=[fingerprint(c) for c in trusted], actual=fingerprint(unknown[0])
+            "The message was signed with the certificate of thumbprint "
+            f"{sha1_thumbprint(unknown[0])}, which is not one of this provider's signing "
+            "certificates.",
+            expected=[sha1_thumbprint(c) for c in trusted],
+            actual=sha1_thumbprint(unknown[0]),
+            signer_sha256=fingerprint(unknown[0]),
+            signer_subject=_subject(unknown[0]),
         )
     raise SignatureInvalid(
         "The signature does not verify with any certificate from the provider's metadata.",

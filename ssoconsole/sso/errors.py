@@ -12,10 +12,19 @@ from ssoconsole.core.errors import DomainError
 UPLOAD_INSTEAD = "Download the metadata file from your identity provider and upload it instead."
 
 
+TRY_AGAIN = "This is usually temporary: try again in a few minutes."
+
+
 class MetadataURLError(DomainError):
-    """The metadata URL cannot be used; ``field`` is ``metadataUrl``."""
+    """The metadata URL cannot be used; ``field`` is ``metadataUrl``.
+
+    ``transient`` marks failures that go away by themselves (a timeout, a
+    refused connection, a 5xx): their advice is to try again, and a
+    scheduled refresh retries them sooner, with backoff.
+    """
 
     code = "sso.metadata_url_error"
+    transient = False
 
     def __init__(self, message: str, **kwargs) -> None:
         kwargs.setdefault("field", "metadataUrl")
@@ -51,6 +60,7 @@ class MetadataTooManyRedirects(MetadataURLError):
 
 
 class MetadataFetchTimeout(MetadataURLError):
+    transient = True
     code = "sso.metadata_fetch_timeout"
 
 
@@ -59,11 +69,18 @@ class MetadataTLSFailed(MetadataURLError):
 
 
 class MetadataConnectionFailed(MetadataURLError):
+    transient = True
     code = "sso.metadata_connection_failed"
 
 
 class MetadataHTTPError(MetadataURLError):
     code = "sso.metadata_http_error"
+
+    @property
+    def transient(self) -> bool:  # type: ignore[override]
+        """A server error or "too many requests" passes; a 404 or 403 needs a person."""
+        status = (self.details or {}).get("status", 0)
+        return status >= 500 or status in (408, 429)
 
 
 class MetadataSourceRequired(DomainError):
