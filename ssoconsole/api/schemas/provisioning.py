@@ -58,7 +58,7 @@ class ScimTokenOut(ApiModel):
     revoked_at: datetime | None
 
     @classmethod
-    def of(cls, token) -> "ScimTokenOut":
+    def of(cls, token) -> ScimTokenOut:
         return cls(
             id=token.id,
             name=token.name,
