@@ -8,7 +8,8 @@ from ssoconsole.accounts import clock
 from ssoconsole.accounts.access import console_view, signed_in_user
 from ssoconsole.accounts.models import User
 from ssoconsole.accounts.roles import Capability, can
-from ssoconsole.console import queries
+from ssoconsole.audit.signin_activity import sign_in_activity
+from ssoconsole.console import activity_chart, queries
 from ssoconsole.console.views.identity import sp_values
 from ssoconsole.core import urls
 from ssoconsole.sso.expiry import expiry_warnings
@@ -43,4 +44,8 @@ def dashboard(request):
         context["certificate_warnings"] = expiry_warnings(tenant, clock.now())
     if can(user, Capability.AUDIT_VIEW):
         context["events"] = list(queries.audit_events(tenant)[:RECENT_EVENTS])
+        context["chart"] = activity_chart.build(
+            sign_in_activity(tenant.id, today=clock.now().date())
+        )
+        context["audit_links"] = True
     return render(request, "console/dashboard.html", context)
