@@ -22,6 +22,7 @@ from ssoconsole.tenancy.inheritance import (
     effective_sso_for_all,
 )
 from ssoconsole.tenancy.models import Organization, SSOMode, Tenant
+from ssoconsole.tenancy.move_rules import check_move
 
 MAX_NAME = 200
 
@@ -147,8 +148,14 @@ def rename_org(org: Organization, name, *, actor=None, request=None) -> Organiza
 
 
 @transaction.atomic
+@transaction.atomic
 def move_org(org: Organization, new_parent_id, *, actor=None, request=None) -> Organization:
-    """Move ``org`` under another org of the same tenant, refusing cycles and moving the top org."""
+    """Move ``org`` under another org of the same tenant, refusing cycles and moving the top org.
+
+    A move that changes any user's effective sign-in method also needs
+    ``orgs.sso`` and may reach only users ``actor`` can manage
+    (:func:`ssoconsole.tenancy.move_rules.check_move`).
+    """
     if org.parent_id is None:
         raise ValidationFailed(
             "The top organization cannot be moved.", field="parentId", code="org_top_immovable"
@@ -160,6 +167,7 @@ def move_org(org: Organization, new_parent_id, *, actor=None, request=None) -> O
             field="parentId",
             code="org_move_cycle",
         )
+    check_move(actor, org, new_parent)
     before = org_snapshot(org)
     org.parent = new_parent
     _save(org)
