@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from django.shortcuts import redirect, render
 
+from ssoconsole.accounts import clock
 from ssoconsole.accounts.access import console_view, signed_in_user
 from ssoconsole.accounts.models import User
 from ssoconsole.accounts.roles import Capability, can
-from ssoconsole.console import queries
+from ssoconsole.audit.signin_activity import sign_in_activity
+from ssoconsole.console import activity_chart, queries
 from ssoconsole.console.views.identity import sp_values
 from ssoconsole.core import urls
+from ssoconsole.sso.expiry import expiry_warnings
 from ssoconsole.tenancy.services import org_tree
 
 RECENT_EVENTS = 8
@@ -38,6 +41,11 @@ def dashboard(request):
     if can(user, Capability.IDENTITY_MANAGE):
         context["sp_values"] = sp_values(tenant)
         context["metadata_url"] = urls.sp_metadata_url(tenant.id)
+        context["certificate_warnings"] = expiry_warnings(tenant, clock.now())
     if can(user, Capability.AUDIT_VIEW):
         context["events"] = list(queries.audit_events(tenant)[:RECENT_EVENTS])
+        context["chart"] = activity_chart.build(
+            sign_in_activity(tenant.id, today=clock.now().date())
+        )
+        context["audit_links"] = True
     return render(request, "console/dashboard.html", context)
