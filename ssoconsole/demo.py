@@ -350,8 +350,10 @@ def banner(info: DemoInfo, configured: ConfiguredDemo | None = None) -> str:
             f" Try it: open {info.login_url}, enter {DEMO_USERS[0][0]}, and sign in at the dev IdP.",
             f" A desktop agent: ssoconsole-agent login --server {settings.SSOCONSOLE_BASE_URL}"
             "   (docs/agents.md, Try it)",
-            f" Provisioning (SCIM): the dev IdP app pushes its users to the console; click "
-            f"Provision now at {configured.provisioning_url}   (docs/scim.md)",
+            (
+                " Provisioning (SCIM): the dev IdP app pushes its users to the console; click "
+                f"Provision now at {configured.provisioning_url}   (docs/scim.md)"
+            ),
             " Next: follow docs/admin-guide.md (the tutorial) from Step 1 to see what was done.",
         ]
     lines.append("=" * 72)
