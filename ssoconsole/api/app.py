@@ -24,6 +24,7 @@ from ssoconsole.api.endpoints import (
     orgs,
     provider_settings,
     providers,
+    sp_keys,
     users,
 )
 from ssoconsole.api.errors import (
@@ -180,6 +181,7 @@ def build_api() -> SsoconsoleAPI:
         providers,
         provider_settings,
         local_users,
+        sp_keys,
         agent_protocol,
         agents,
     ):
