@@ -178,6 +178,8 @@ STATIC_ROOT = ENV.data_dir / "static"
 # directories so that ``serve`` needs no collectstatic step.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+# Files browsers ask for at the site's root (/favicon.ico), served as static files.
+WHITENOISE_ROOT = BASE_DIR / "core" / "root"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

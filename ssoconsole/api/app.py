@@ -24,6 +24,7 @@ from ssoconsole.api.endpoints import (
     orgs,
     provider_settings,
     providers,
+    provisioning,
     sp_keys,
     users,
 )
@@ -181,6 +182,7 @@ def build_api() -> SsoconsoleAPI:
         providers,
         provider_settings,
         local_users,
+        provisioning,
         sp_keys,
         agent_protocol,
         agents,
