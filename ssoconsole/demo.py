@@ -321,6 +321,8 @@ def banner(info: DemoInfo, configured: ConfiguredDemo | None = None) -> str:
             f"used by {configured.orgs_in_use} organization(s).",
             f" App Federation Metadata Url  {configured.metadata_url}",
             f" Try it: open {info.login_url}, enter {DEMO_USERS[0][0]}, and sign in at the dev IdP.",
+            f" A desktop agent: ssoconsole-agent login --server {settings.SSOCONSOLE_BASE_URL}"
+            "   (docs/agents.md, Try it)",
             " Next: follow docs/admin-guide.md (the tutorial) from Step 1 to see what was done.",
         ]
     lines.append("=" * 72)

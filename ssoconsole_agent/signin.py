@@ -101,7 +101,7 @@ def login(
     out.write(f"{SENTENCE}\n\n")
     out.write(f"  Sign-in page: {browser_url}\n")
     out.write(
-        f"  Code:         {user_code}   (the page shows the same code: check that they match)\n\n"
+        f"  Code:         {user_code}   (type this code on the sign-in page)\n\n"
     )
     out.flush()
     if open_browser and not _open(env, browser_url):

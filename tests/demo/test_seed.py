@@ -157,6 +157,8 @@ def test_configured_does_the_seven_steps(demo_settings):
     assert in_use == {demo.TEST_ORG: True, demo.PRODUCTION_ORG: True}
     assert not effective_sso_of(top_org(info.tenant)).uses_sso  # the admin's org keeps passwords
     assert "SSO is configured" in demo.banner(info, done)
+    # The tutorial's agent side is one command away (docs/agents.md, "Try it").
+    assert "ssoconsole-agent login --server " in demo.banner(info, done)
 
 
 def test_configured_twice_gives_the_same_result(demo_settings):

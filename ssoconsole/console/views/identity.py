@@ -22,6 +22,7 @@ from ssoconsole.accounts.roles import Capability
 from ssoconsole.console.forms.local_users import CANDIDATES_ID, AddLocalUserForm
 from ssoconsole.core import urls
 from ssoconsole.core.errors import ValidationFailed
+from ssoconsole.scim.users import deprovisioned
 from ssoconsole.sso import errors as sso_errors
 from ssoconsole.sso.certificates import certificate_state
 from ssoconsole.sso.providers import get_provider, providers_of
@@ -70,8 +71,10 @@ def certificate_summary(provider, now) -> dict:
 
 def card_context(tenant, form: AddLocalUserForm | None = None) -> dict:
     """Return what the "Local users" card needs."""
+    local_users = list(local_users_of(tenant))
     return {
-        "local_users": list(local_users_of(tenant)),
+        "local_users": local_users,
+        "deprovisioned_ids": deprovisioned(tenant, [u.id for u in local_users]),
         "local_user_form": form or AddLocalUserForm(),
         "local_user_candidates": candidates_of(tenant),
         "candidates_id": CANDIDATES_ID,
