@@ -204,6 +204,7 @@ def devidp_tour(page, site: Site, visit) -> None:
         ("dev IdP: basic SAML configuration", f"{portal}apps/{app.id}/sso/basic"),
         ("dev IdP: signing", f"{portal}apps/{app.id}/sso/signing"),
         ("dev IdP: users and groups", f"{portal}apps/{app.id}/users"),
+        ("dev IdP: provisioning", f"{portal}apps/{app.id}/provisioning"),
         ("dev IdP: my apps", f"/devidp/{directory.id}/myapps"),
     ]
     for name, path in stops:
