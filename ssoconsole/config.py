@@ -38,6 +38,8 @@ class Environment:
     metrics_token: str | None = None
     metrics_allowed: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     secret_key_fallbacks: tuple[str, ...] = ()
+    smtp_url: str | None = None
+    mail_from: str | None = None
 
 
 def _truthy(value: str | None) -> bool:
@@ -155,6 +157,8 @@ def read_environment(environ: dict[str, str] | None = None) -> Environment:
             env.get("SSOCONSOLE_METRICS_ALLOWED_ADDRESSES", ""),
             "SSOCONSOLE_METRICS_ALLOWED_ADDRESSES",
         ),
+        smtp_url=check_smtp_url(env.get("SSOCONSOLE_SMTP_URL") or None),
+        mail_from=env.get("SSOCONSOLE_MAIL_FROM") or None,
     )
 
 
@@ -165,6 +169,26 @@ def _log_format(value: str) -> str:
             f"SSOCONSOLE_LOG_FORMAT must be json (one JSON object per line) or text, not {value!r}."
         )
     return value
+
+
+SMTP_SCHEMES = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
+
+
+def check_smtp_url(value: str | None) -> str | None:
+    """Refuse an SMTP URL the mailer could not use, at start-up rather than at the first warning."""
+    if value is None:
+        return None
+    parts = urlsplit(value.strip())
+    try:
+        parts.port
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in SMTP_SCHEMES or not parts.hostname:
+        raise ConfigurationError(
+            "SSOCONSOLE_SMTP_URL must look like smtp://host:25, smtp+starttls://user:password@host:587 "
+            "or smtps://user:password@host:465."
+        )
+    return value.strip()
 
 
 def load_or_create_secret(data_dir: Path, name: str = "secret_key", nbytes: int = 50) -> str:

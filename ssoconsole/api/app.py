@@ -25,6 +25,8 @@ from ssoconsole.api.endpoints import (
     orgs,
     provider_settings,
     providers,
+    provisioning,
+    sp_keys,
     users,
 )
 from ssoconsole.api.errors import (
@@ -189,6 +191,8 @@ def build_api() -> SsoconsoleAPI:
         providers,
         provider_settings,
         local_users,
+        provisioning,
+        sp_keys,
         agent_protocol,
         agents,
     ):

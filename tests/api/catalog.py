@@ -52,6 +52,41 @@ def provider_of(world):
     return provider
 
 
+SPK = f"{P}/service-provider/keys"
+
+
+def sp_keys_at(world, stage: str) -> str:
+    """Put the world's SP encryption key in ``stage`` (steady, prepared, retirable); return the keys path.
+
+    Through the services, so each role's call meets the state its step needs:
+    prepare needs none under way, switch a prepared key, retire a switch
+    older than the grace period.
+    """
+    from datetime import timedelta
+
+    from ssoconsole.sso import sp_rotation
+    from ssoconsole.sso.models import SPIdentity
+    from ssoconsole.sso.sp_identity import sp_identity
+
+    identity = sp_identity(world.tenant)
+    SPIdentity.objects.filter(pk=identity.pk).update(
+        encryption_next_key_encrypted="",
+        encryption_next_certificate_pem="",
+        encryption_previous_key_encrypted="",
+        encryption_previous_certificate_pem="",
+        encryption_switched_at=None,
+        encryption_previous_used_at=None,
+    )
+    if stage in ("prepared", "retirable"):
+        sp_rotation.prepare_next_key(world.tenant, "encryption")
+    if stage == "retirable":
+        sp_rotation.switch_key(world.tenant, "encryption")
+        SPIdentity.objects.filter(pk=identity.pk).update(
+            encryption_switched_at=sp_rotation.clock.now() - sp_rotation.GRACE - timedelta(1)
+        )
+    return f"{SPK}/encryption"
+
+
 def spare_provider_id(world, role):
     """A fresh provider that no org uses, for the delete call."""
     from ssoconsole.sso.providers import create_provider
@@ -64,6 +99,31 @@ def spare_provider_id(world, role):
 def target_agent_id(world, role):
     """A fresh agent of the world's target user (nobody's own agent in the matrix: revoking it needs agents.manage)."""
     return agent_helpers.make_agent(world.target, device_name="Target's laptop").agent.id
+
+
+def scim_token_id(world, role):
+    """A fresh SCIM Secret Token of the world's tenant, to revoke."""
+    from ssoconsole.scim.tokens import create_token
+
+    return create_token(world.tenant, name="to revoke", actor_label="test")[1].id
+
+
+def scim_group_id(world, role):
+    """The world's provisioned group, created on first use."""
+    from django.utils import timezone
+
+    from ssoconsole.scim.models import ScimGroup
+
+    group, _ = ScimGroup.objects.get_or_create(
+        tenant=world.tenant,
+        display_name_key="matrix group",
+        defaults={
+            "display_name": "Matrix group",
+            "created_at": timezone.now(),
+            "updated_at": timezone.now(),
+        },
+    )
+    return group.id
 
 
 # Each builder takes (world whose ids go into the request, role of the caller) and returns (path, body).
@@ -97,6 +157,19 @@ CALLS = {
         None,
     ),
     ("GET", f"{P}/audit-events"): lambda w, r: (f"{P}/audit-events", None),
+    ("GET", SPK): lambda w, r: (SPK, None),
+    ("POST", f"{SPK}/{{purpose}}/prepare"): lambda w, r: (
+        f"{sp_keys_at(w, 'steady')}/prepare",
+        None,
+    ),
+    ("POST", f"{SPK}/{{purpose}}/switch"): lambda w, r: (
+        f"{sp_keys_at(w, 'prepared')}/switch",
+        None,
+    ),
+    ("POST", f"{SPK}/{{purpose}}/retire"): lambda w, r: (
+        f"{sp_keys_at(w, 'retirable')}/retire",
+        None,
+    ),
     ("GET", f"{P}/api-tokens"): lambda w, r: (f"{P}/api-tokens", None),
     ("POST", f"{P}/api-tokens"): lambda w, r: (f"{P}/api-tokens", {"name": "matrix"}),
     ("DELETE", f"{P}/api-tokens/{{id}}"): lambda w, r: (
@@ -155,6 +228,24 @@ CALLS = {
         f"{P}/agents/heartbeat",
         {"state": "idle", "lastBackupBytes": 1024},
     ),
+    ("GET", f"{P}/provisioning/settings"): lambda w, r: (f"{P}/provisioning/settings", None),
+    ("PUT", f"{P}/provisioning/settings"): lambda w, r: (
+        f"{P}/provisioning/settings",
+        {"placementAttribute": "department", "defaultOrgId": None, "deactivationDelayMinutes": 0},
+    ),
+    ("PUT", f"{P}/provisioning/groups/{{id}}/org"): lambda w, r: (
+        f"{P}/provisioning/groups/{scim_group_id(w, r)}/org",
+        {"orgId": None},
+    ),
+    ("GET", f"{P}/provisioning/tokens"): lambda w, r: (f"{P}/provisioning/tokens", None),
+    ("POST", f"{P}/provisioning/tokens"): lambda w, r: (
+        f"{P}/provisioning/tokens",
+        {"name": "Entra ID"},
+    ),
+    ("DELETE", f"{P}/provisioning/tokens/{{id}}"): lambda w, r: (
+        f"{P}/provisioning/tokens/{scim_token_id(w, r)}",
+        None,
+    ),
     ("GET", f"{P}/agents"): lambda w, r: (f"{P}/agents", None),
     ("GET", f"{P}/me/agents"): lambda w, r: (f"{P}/me/agents", None),
     ("DELETE", f"{P}/agents/{{id}}"): lambda w, r: (f"{P}/agents/{target_agent_id(w, r)}", None),
@@ -209,6 +300,11 @@ EXPECTED = {
     ("GET", f"{P}/api-tokens"): EVERYONE_200,
     ("POST", f"{P}/api-tokens"): _only({IDP: 201, ORG: 201, USER: 201}),
     ("DELETE", f"{P}/api-tokens/{{id}}"): _only({IDP: 204, ORG: 204, USER: 204}),
+    # SP key rotation: identity.manage.
+    ("GET", SPK): _only({IDP: 200}),
+    ("POST", f"{SPK}/{{purpose}}/prepare"): _only({IDP: 200}),
+    ("POST", f"{SPK}/{{purpose}}/switch"): _only({IDP: 200}),
+    ("POST", f"{SPK}/{{purpose}}/retire"): _only({IDP: 200}),
     # Authentication providers: identity.manage, which only identity-admin holds.
     ("GET", AP): _only({IDP: 200}),
     ("POST", AP): _only({IDP: 201}),
@@ -225,6 +321,13 @@ EXPECTED = {
     # Local users: local_users.manage, held by both administrator roles.
     ("GET", f"{P}/local-users"): _only({IDP: 200, ORG: 200}),
     ("PUT", f"{P}/local-users/{{userId}}"): _only({IDP: 200, ORG: 200}),
+    # Provisioning (SCIM): identity.manage.
+    ("GET", f"{P}/provisioning/settings"): _only({IDP: 200}),
+    ("PUT", f"{P}/provisioning/settings"): _only({IDP: 200}),
+    ("PUT", f"{P}/provisioning/groups/{{id}}/org"): _only({IDP: 200}),
+    ("GET", f"{P}/provisioning/tokens"): _only({IDP: 200}),
+    ("POST", f"{P}/provisioning/tokens"): _only({IDP: 201}),
+    ("DELETE", f"{P}/provisioning/tokens/{{id}}"): _only({IDP: 204}),
     # Desktop agents. The hand-off takes no credentials (its secrets prove the caller),
     # so every caller gets the same answer; /agents/me and /agents/heartbeat take only an agent token.
     ("POST", f"{P}/agents/sign-in"): {IDP: 201, ORG: 201, USER: 201, ANON: 201},
