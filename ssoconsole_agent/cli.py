@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from ssoconsole_agent import __version__, config, signin, work
 from ssoconsole_agent.errors import INTERRUPTED, AgentError, CredentialsProblem, TokenStopped
-from ssoconsole_agent.server import Server
+from ssoconsole_agent.server import Server, plain
 
 NOT_SIGNED_IN = "Not signed in. Run `ssoconsole-agent login --server URL` first."
 
@@ -171,7 +171,7 @@ def cmd_status(args, env, environ) -> int:
         )
         backup += f", {work.human_size(size)}" if isinstance(size, int) else ""
         out.write(
-            f"  Last status:  {last.get('state')}{backup} (reported {_when(last['reportedAt'])})\n"
+            f"  Last status:  {plain(last.get('state'), 20)}{backup} (reported {_when(last['reportedAt'])})\n"
         )
     else:
         out.write("  Last status:  no heartbeat yet (`ssoconsole-agent run` sends them)\n")
