@@ -25,6 +25,7 @@ from ssoconsole.api.endpoints import (
     provider_settings,
     providers,
     provisioning,
+    sp_keys,
     users,
 )
 from ssoconsole.api.errors import (
@@ -182,6 +183,7 @@ def build_api() -> SsoconsoleAPI:
         provider_settings,
         local_users,
         provisioning,
+        sp_keys,
         agent_protocol,
         agents,
     ):

@@ -78,6 +78,9 @@ class EncryptionAlgorithmUnsupported(SAMLError):
     """The EncryptedAssertion uses an algorithm that is not accepted."""
 
     code = "saml.encryption_algorithm_unsupported"
+    expected_in_words = (
+        "RSA-OAEP with a SHA-1, SHA-256, SHA-384 or SHA-512 digest and MGF1 with one of those"
+    )
     user_message = (
         "The sign-in message was encrypted in a way that is not accepted. Tell your administrator."
     )

@@ -30,6 +30,9 @@ class Refusal(Exception):
     code: ClassVar[str] = "refused"
     user_message: ClassVar[str] = "Sign-in failed. Start again from the login page."
     admin_hint: ClassVar[str] = ""
+    # What is expected, in words, for the refusals raised with an ``actual`` value but no single
+    # ``expected`` one (a rule rather than a value, e.g. "a SHA-256 or stronger method").
+    expected_in_words: ClassVar[str] = ""
 
     def __init__(
         self,
@@ -50,11 +53,17 @@ class Refusal(Exception):
         parts = [self.detail or (self.__class__.__doc__ or "").strip().splitlines()[0]]
         if self.expected is not None or self.actual is not None:
             parts.append(
-                f"Expected: {describe_value(self.expected)}; received: {describe_value(self.actual)}."
+                f"Expected: {self.expected_text()}; received: {describe_value(self.actual)}."
             )
         if self.admin_hint:
             parts.append(self.admin_hint)
         return " ".join(p.rstrip() for p in parts if p)
+
+    def expected_text(self) -> str:
+        """Return what was expected in words: the expected value, else the class's rule."""
+        if self.expected is None and self.expected_in_words:
+            return self.expected_in_words
+        return describe_value(self.expected)
 
     def as_dict(self) -> dict[str, Any]:
         """Return a JSON-friendly description for audit events and API errors."""
@@ -278,6 +287,9 @@ class ConditionUnsupported(SAMLError):
     """The Assertion carries a condition this console cannot evaluate (SAML Core 2.5.1)."""
 
     code = "saml.condition_unsupported"
+    expected_in_words = (
+        "only AudienceRestriction, OneTimeUse and ProxyRestriction conditions (SAML Core 2.5.1)"
+    )
     user_message = _SECURITY_REFUSAL
     admin_hint = "Assertions with unknown conditions are indeterminate and refused."
 
@@ -318,6 +330,7 @@ class TimeMalformed(SAMLError):
     """A time value is not an xs:dateTime in UTC (SAML Core 1.3.3)."""
 
     code = "saml.time_malformed"
+    expected_in_words = "an xs:dateTime in UTC, such as 2026-01-31T09:30:00Z"
     user_message = "The sign-in message could not be read. Start again from the login page."
     admin_hint = "Time values must be xs:dateTime in UTC."
 
@@ -382,6 +395,7 @@ class MetadataEntityAmbiguous(MetadataError):
     """The metadata lists several identity providers and none was chosen."""
 
     code = "saml.metadata_entity_ambiguous"
+    expected_in_words = "exactly one identity provider with the chosen entity ID"
     admin_hint = "Enter the entity ID of the identity provider to use; the ones found are listed."
 
 

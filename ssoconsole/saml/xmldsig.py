@@ -109,6 +109,7 @@ class SignatureMalformed(SAMLError):
     """The signature element does not have the structure XML-DSig prescribes."""
 
     code = "saml.signature_malformed"
+    expected_in_words = "SignedInfo, then SignatureValue, then at most one KeyInfo (XML-DSig 4.1)"
     user_message = "The sign-in message has a damaged signature and was refused."
     admin_hint = "The signature is not a single well-formed XML-DSig Signature; the message may have been altered."
 
@@ -153,6 +154,9 @@ class SHA1Refused(SAMLError):
     """The signature or its digest uses SHA-1, which is refused by default."""
 
     code = "saml.sha1_refused"
+    expected_in_words = (
+        "RSA or ECDSA with SHA-256, SHA-384 or SHA-512 (Entra ID: Signing Algorithm SHA-256)"
+    )
     user_message = (
         "The sign-in message was signed with an outdated algorithm. Tell your administrator."
     )

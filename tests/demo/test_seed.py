@@ -198,3 +198,19 @@ def test_configured_lets_the_demo_users_sign_in_through_the_dev_idp(demo_setting
         assert done.status_code in (302, 303), done.content[:800]
         me = client.get("/api/v1/me")
         assert me.status_code == 200 and me.json()["username"] == username
+
+
+def test_configured_points_the_dev_idp_provisioning_at_the_tenants_scim_endpoint(demo_settings):
+    """--configured also fills Provisioning › Admin Credentials, with a token the console accepts."""
+    from ssoconsole.devidp.models import ProvisioningConfig
+    from ssoconsole.scim.schema import base_url
+    from ssoconsole.scim.tokens import token_for
+
+    info = demo.seed_demo()
+    done = demo.configure_demo(info)
+    config = ProvisioningConfig.objects.get(app=done.app)
+    assert config.tenant_url == base_url(info.tenant.id)
+    assert token_for(config.secret_token).tenant_id == info.tenant.id
+    demo.configure_demo(info)
+    assert ProvisioningConfig.objects.get(app=done.app).secret_token == config.secret_token
+    assert "Provision now" in demo.banner(info, done)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 
 from ssoconsole.accounts import clock
@@ -13,7 +14,7 @@ from ssoconsole.console import activity_chart, queries
 from ssoconsole.console.views.identity import sp_values
 from ssoconsole.core import urls
 from ssoconsole.sso.expiry import expiry_warnings
-from ssoconsole.tenancy.services import org_tree
+from ssoconsole.tenancy.services import org_counts
 
 RECENT_EVENTS = 8
 
@@ -31,13 +32,13 @@ def dashboard(request):
         "can_users": can(user, Capability.USERS_VIEW),
     }
     if context["can_orgs"]:
-        tree = org_tree(tenant)
-        context["org_count"] = len(tree)
-        context["sso_org_count"] = sum(1 for _, _, eff in tree if eff.uses_sso)
+        context["org_count"], context["sso_org_count"] = org_counts(tenant)
     if context["can_users"]:
-        users = User.objects.filter(tenant=tenant)
-        context["user_count"] = users.count()
-        context["active_user_count"] = users.filter(is_active=True).count()
+        # One pass over the tenant's users for both numbers.
+        counts = User.objects.filter(tenant=tenant).aggregate(
+            total=Count("id"), active=Count("id", filter=Q(is_active=True))
+        )
+        context["user_count"], context["active_user_count"] = counts["total"], counts["active"]
     if can(user, Capability.IDENTITY_MANAGE):
         context["sp_values"] = sp_values(tenant)
         context["metadata_url"] = urls.sp_metadata_url(tenant.id)
