@@ -177,8 +177,10 @@ class SignatureInvalid(SAMLError):
     code = "saml.signature_invalid"
     user_message = "The sign-in message's signature is not valid. Tell your administrator."
     admin_hint = (
-        "If the identity provider's signing certificate changed, refresh or re-import its "
-        "metadata so the console trusts the new certificate."
+        "Compare the identity provider's active signing certificate (Entra ID: SAML Certificates "
+        "> Thumbprint) with the provider's certificates in the console. If it is missing there, a "
+        "provider added by URL picks it up at its next refresh; for an uploaded file, upload the "
+        "current metadata. If it is there, the message was changed after it was signed."
     )
 
 
