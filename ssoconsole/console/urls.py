@@ -11,6 +11,7 @@ from ssoconsole.console.views import (
     identity_local_users,
     identity_provisioning,
     identity_providers,
+    identity_sp_keys,
     identity_settings,
     orgs,
     users,
@@ -46,6 +47,7 @@ urlpatterns = [
         name="identity",
     ),
     path(IDM + "providers/new/", identity_providers.provider_add, name="identity_provider_add"),
+    path(IDM + "sp-keys/", identity_sp_keys.sp_keys, name="identity_sp_keys"),
     path(PROVIDER, identity_providers.provider_detail, name="identity_provider"),
     path(PROVIDER + "rename/", identity_providers.provider_rename, name="identity_provider_rename"),
     path(

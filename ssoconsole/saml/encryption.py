@@ -101,8 +101,10 @@ class DecryptionFailed(SAMLError):
     code = "saml.decryption_failed"
     user_message = "The sign-in message could not be decrypted. Tell your administrator."
     admin_hint = (
-        "The assertion was encrypted for another key: the certificate uploaded to the identity "
-        "provider (Entra ID: Token encryption) must be the console's current encryption certificate."
+        "The assertion was encrypted for another key: the certificate active at the identity "
+        "provider (Entra ID: Token encryption) must be one of the console's encryption "
+        "certificates (Identity Management > Service provider keys: the current one, or the next "
+        "one while a rotation is prepared). A retired key no longer decrypts."
     )
 
 

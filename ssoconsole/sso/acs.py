@@ -255,6 +255,11 @@ def _sign_in(request, ctx: _Context, saml_response: str, now):
     except r.AssertionReplayed as exc:
         replay.note_first_use(exc, assertion)  # after the rollback: the transaction is unusable
         raise
+    except Exception:
+        # The transaction rolled back, but the session object still holds the sign-in that
+        # start_session put in it: empty it, or the session middleware would save it anyway.
+        request.session.flush()
+        raise
     response = HttpResponseRedirect(ctx.record.return_path)
     response.status_code = (
         303  # SAML Bindings 3.5.5.2 leaves it open; 303 makes the browser GET the next page

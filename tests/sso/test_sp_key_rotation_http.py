@@ -9,12 +9,16 @@ key, and the old key must outlive every response that can still arrive.
 
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
+from urllib.parse import unquote
 
 import pytest
 import requests
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding
 from lxml import etree
 from signin import helpers as idp
 
@@ -96,6 +100,30 @@ def published(console, use: str) -> list[str]:
     ]
 
 
+def verifies(console, cert_pem: str) -> bool:
+    """Start a sign-in; tell whether its HTTP-Redirect signature verifies with ``cert_pem``.
+
+    SAML Bindings 3.4.4.1: RSA-SHA256 over SAMLRequest, RelayState and SigAlg as sent.
+    """
+    login = requests.get(
+        f"{console.url}/login", params={"username": USERNAME}, allow_redirects=False, timeout=30
+    )
+    raw = login.headers["Location"].split("?", 1)[1]
+    fields = dict(part.split("=", 1) for part in raw.split("&"))
+    signed = "&".join(f"{n}={fields[n]}" for n in ("SAMLRequest", "RelayState", "SigAlg"))
+    key = x509.load_pem_x509_certificate(cert_pem.encode()).public_key()
+    try:
+        key.verify(
+            base64.b64decode(unquote(fields["Signature"])),
+            signed.encode(),
+            padding.PKCS1v15(),
+            hashes.SHA256(),
+        )
+    except InvalidSignature:
+        return False
+    return True
+
+
 def _b64(cert_pem: str) -> str:
     return "".join(cert_pem.strip().splitlines()[1:-1])
 
@@ -151,7 +179,7 @@ def test_an_encryption_key_rotation_keeps_an_in_flight_encrypted_response_workin
 
 
 def test_a_signing_key_rotation_publishes_both_certificates_across_the_switch(console):
-    """Requests are signed with the new key after the switch; the old certificate stays until retired."""
+    """Requests are signed with the new key from the switch; the old certificate stays until retired."""
     created = console.add_provider(idp.key("idp-a"))
     console.api.put(
         f"{console.url}/api/v1/auth-providers/{created['id']}/advanced-settings",
@@ -163,8 +191,10 @@ def test_a_signing_key_rotation_publishes_both_certificates_across_the_switch(co
     assert published(console, "signing") == [_b64(old), _b64(new)]
     assert "Verification certificates" in keys(console)["signing"]["nextStep"]
 
+    assert verifies(console, old) and not verifies(console, new)
     assert step(console, "signing", "switch").status_code == 200
     assert published(console, "signing") == [_b64(new), _b64(old)]
+    assert verifies(console, new) and not verifies(console, old)
     assert step(console, "signing", "prepare").json()["error"]["code"] == (
         "sso.sp_key_previous_not_retired"
     )
