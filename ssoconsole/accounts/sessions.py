@@ -12,7 +12,8 @@ timestamps live in the session itself, so any server process can check them.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, login, logout

@@ -20,7 +20,7 @@ from ssoconsole.accounts import clock, throttle
 from ssoconsole.agents import credentials, errors
 from ssoconsole.agents.models import Agent, AgentSignIn, HandoffState
 from ssoconsole.audit.log import record
-from ssoconsole.core.errors import ValidationFailed
+from ssoconsole.core.errors import FieldRequired, InvalidType, TooLong
 from ssoconsole.core.request_info import client_ip
 from ssoconsole.core.urls import absolute
 
@@ -73,20 +73,17 @@ def _clean(value, field: str, limit: int, *, required: bool = False) -> str:
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise ValidationFailed(f"{field} must be text.", field=field, code="invalid_type")
+        raise InvalidType(f"{field} must be text.", field=field)
     value = " ".join(
         value.split()
     )  # one line: the name is shown in a sentence on the approval page
     if required and not value:
-        raise ValidationFailed(
+        raise FieldRequired(
             f"Send a {field} the user will recognise, e.g. the computer's name.",
             field=field,
-            code="field_required",
         )
     if len(value) > limit:
-        raise ValidationFailed(
-            f"{field} is at most {limit} characters long.", field=field, code="too_long"
-        )
+        raise TooLong(f"{field} is at most {limit} characters long.", field=field)
     return value
 
 

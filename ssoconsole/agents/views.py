@@ -17,7 +17,8 @@ from django.views.decorators.http import require_http_methods
 
 from ssoconsole.accounts.access import signed_in_user
 from ssoconsole.agents import approval
-
+from ssoconsole.agents.errors import APPROVAL_PAGE_REFUSALS
+from ssoconsole.core.errors import DomainError
 
 DECISIONS = ("approve", "deny")
 
@@ -31,7 +32,7 @@ def _page(request, template: str, context: dict, status: int = 200):
     return response
 
 
-def _refused(request, exc: approval.ApprovalRefused):
+def _refused(request, exc: DomainError):
     return _page(
         request,
         "refused.html",
@@ -57,7 +58,7 @@ def authorize(request, key: str):
             )
         # A GET, or a POST without a decision: (re)show the question, nothing decided.
         cookie = approval.claim(handoff, user, cookie)
-    except approval.ApprovalRefused as exc:
+    except APPROVAL_PAGE_REFUSALS as exc:
         return _refused(request, exc)
     status = 400 if request.method == "POST" else 200
     response = _page(request, "authorize.html", {"handoff": handoff, "user": user}, status)

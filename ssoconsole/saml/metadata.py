@@ -24,27 +24,27 @@ from types import MappingProxyType
 from typing import TypeVar
 
 from cryptography import x509
-from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.utils import CryptographyDeprecationWarning
 from lxml import etree
 
 from .config import BINDING_POST, BINDING_REDIRECT, IdentityProvider, ValidationPolicy
 from .errors import (  # noqa: F401 - re-exported: callers import them from here too
-    SAMLError,
-    MetadataError,
-    MetadataNotXML,
-    MetadataNotSAML,
-    MetadataNoIdP,
+    MetadataCertificateUnreadable,
+    MetadataEndpointInvalid,
     MetadataEntityAmbiguous,
     MetadataEntityNotFound,
-    MetadataNoSigningCertificate,
-    MetadataCertificateUnreadable,
-    MetadataNoSSOEndpoint,
-    MetadataEndpointInvalid,
-    MetadataInvalidValue,
+    MetadataError,
     MetadataExpired,
-    MetadataUnsigned,
+    MetadataInvalidValue,
+    MetadataNoIdP,
+    MetadataNoSigningCertificate,
+    MetadataNoSSOEndpoint,
+    MetadataNotSAML,
+    MetadataNotXML,
     MetadataSignatureInvalid,
+    MetadataUnsigned,
+    SAMLError,
 )
 from .xml import NS, XMLMalformed, parse_untrusted
 from .xmldsig import verify_signed_element

@@ -14,6 +14,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from ssoconsole.sso.errors import (
+    MappingNameIDMissing,
+    MappingUsernameAttributeMissing,
+    MappingUsernameInvalid,
+)
+
 CLAIM_GIVENNAME = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname"
 CLAIM_SURNAME = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname"
 OID_GIVENNAME = "urn:oid:2.5.4.42"
@@ -70,36 +76,6 @@ class MappedIdentity:
     username_source: str  # "NameID" or the attribute name
 
 
-class MappingError(Exception):
-    """The assertion cannot be turned into a username; ``code`` is stable, ``received`` lists attribute names."""
-
-    code = "sso.mapping_failed"
-
-    def __init__(self, message: str, *, received: Sequence[str] = ()) -> None:
-        super().__init__(message)
-        self.message = message
-        self.received = tuple(received)
-
-    def as_dict(self) -> dict:
-        return {
-            "code": self.code,
-            "message": self.message,
-            "receivedAttributes": list(self.received),
-        }
-
-
-class UsernameAttributeMissing(MappingError):
-    code = "sso.mapping_username_attribute_missing"
-
-
-class NameIDMissing(MappingError):
-    code = "sso.mapping_name_id_missing"
-
-
-class UsernameInvalid(MappingError):
-    code = "sso.mapping_username_invalid"
-
-
 def map_identity(
     name_id: str | None,
     attributes: Mapping[str, Sequence[str | None]],
@@ -115,7 +91,7 @@ def map_identity(
     if attr is None:
         username = (name_id or "").strip()
         if not username:
-            raise NameIDMissing(
+            raise MappingNameIDMissing(
                 "The assertion has no NameID, and the username is mapped from the NameID. Configure the identity "
                 "provider to send a NameID, or map the username from an attribute. Received attributes: "
                 + _names(received),
@@ -125,14 +101,14 @@ def map_identity(
     else:
         username = _first(attributes, (attr,))
         if username is None:
-            raise UsernameAttributeMissing(
+            raise MappingUsernameAttributeMissing(
                 f"The username attribute {attr} is not in the assertion. Received attributes: {_names(received)}. "
                 "Change the attribute mapping to one of them, or add the claim at the identity provider.",
                 received=received,
             )
         source = attr
     if len(username) > USERNAME_MAX or any(ch.isspace() or ord(ch) < 32 for ch in username):
-        raise UsernameInvalid(
+        raise MappingUsernameInvalid(
             f"The value mapped to the username ({source}) is not a usable username: it is longer than "
             f"{USERNAME_MAX} characters or contains spaces. Map the username from another claim.",
             received=received,
