@@ -7,12 +7,14 @@ and Secure whenever the base URL is https.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
 
 from ssoconsole.config import load_or_create_secret, read_environment
+from ssoconsole.data_dir import secure_data_dir
 
 ENV = read_environment()
 BASE_DIR = Path(__file__).resolve().parent
@@ -25,6 +27,14 @@ if ENV.metadata_allowed_hosts is not None:
     SSOCONSOLE_METADATA_ALLOWED_HOSTS = ENV.metadata_allowed_hosts
 if ENV.metadata_ca_bundle is not None:
     SSOCONSOLE_METADATA_CA_BUNDLE = ENV.metadata_ca_bundle
+
+_database = dj_database_url.parse(ENV.database_url, conn_max_age=60, conn_health_checks=True)
+# 0700 data directory, 0600 database and secret, tightened at every start (ssoconsole.data_dir).
+for _change in secure_data_dir(
+    ENV.data_dir,
+    Path(_database["NAME"]) if _database["ENGINE"] == "django.db.backends.sqlite3" else None,
+):
+    print(f"ssoconsole: made private: {_change}", file=sys.stderr)
 
 SECRET_KEY = ENV.secret_key or load_or_create_secret(ENV.data_dir)
 DEBUG = ENV.debug
@@ -85,9 +95,7 @@ TEMPLATES = [
     }
 ]
 
-DATABASES = {
-    "default": dj_database_url.parse(ENV.database_url, conn_max_age=60, conn_health_checks=True)
-}
+DATABASES = {"default": _database}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {
@@ -164,11 +172,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # Every line is cut to ssoconsole.core.bounds.LOG_MESSAGE_MAX characters.
+    "filters": {"bounded": {"()": "ssoconsole.core.bounds.BoundedLogMessages"}},
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
             "formatter": "plain",
+            "filters": ["bounded"],
         }
     },
     "root": {"handlers": ["stdout"], "level": "INFO"},

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ssoconsole.accounts.errors import UserNotFound
 from ssoconsole.accounts.models import User
-from ssoconsole.accounts.services import match_username, normalize_username
+from ssoconsole.accounts.services import match_username, validate_username
 
 
 def local_users_of(tenant):
@@ -31,7 +31,7 @@ def candidates_of(tenant, limit: int = 500):
 
 def user_by_username(tenant, username, field: str = "username") -> User:
     """Return the tenant's user named ``username`` (any case); another tenant's user is not found either."""
-    username = normalize_username(username, field=field)
+    username = validate_username(username, field=field)
     user = match_username(
         User.objects.filter(tenant=tenant).select_related("org", "tenant"), username
     )

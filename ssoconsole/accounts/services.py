@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from datetime import datetime
 
@@ -29,45 +28,57 @@ from ssoconsole.accounts.errors import (
 )
 from ssoconsole.accounts.models import ApiToken, RoleAssignment, User
 from ssoconsole.accounts.roles import Capability, Role, can, grantable_roles, roles_within
+from ssoconsole.accounts.username_rule import (
+    USERNAME_MAX,  # noqa: F401 - re-exported: the forms and schemas read it here
+    describe_char,
+    same_username,
+    text_control_char,
+    username_problem,
+)
 from ssoconsole.audit.log import diff, record
 from ssoconsole.core.errors import (
     Conflict,
     Forbidden,
     InvalidType,
+    TextControlCharacter,
     TooLong,
 )
 from ssoconsole.tenancy.errors import OrgNotFound
 from ssoconsole.tenancy.models import Organization, Tenant
 
-USERNAME_MAX = 254
 NAME_MAX = 150
 PASSWORD_MIN = 12
 TOKEN_PREFIX = "ssoc_"
-_USERNAME_RE = re.compile(r"^[^\s\x00-\x1f\x7f]+$")
 
 
-def normalize_username(value, field: str = "username") -> str:
-    """Return the username as typed, trimmed; refuse empty, over-long and whitespace-bearing ones.
+# The username rule's codes, each a class of the accounts registry.
+_USERNAME_PROBLEMS = {cls.code: cls for cls in (UsernameRequired, UsernameTooLong, UsernameInvalid)}
 
+
+def validate_username(value, field: str = "username") -> str:
+    """Return the username exactly as given, or raise ``ValidationFailed`` naming what breaks the rule.
+
+    Nothing is trimmed: :func:`ssoconsole.accounts.username_rule.username_problem`
+    is the one rule for forms, the API, SCIM and identity providers alike.
     Case is kept for display and compared case-insensitively everywhere.
     """
-    if not isinstance(value, str) or not value.strip():
-        raise UsernameRequired("Enter a username.", field=field)
-    value = value.strip()
-    if len(value) > USERNAME_MAX:
-        raise UsernameTooLong(
-            f"Usernames are at most {USERNAME_MAX} characters long.",
+    problem = username_problem(value)
+    if problem is not None:
+        raise _USERNAME_PROBLEMS[problem.code](
+            problem.message,
             field=field,
-        )
-    if not _USERNAME_RE.match(value):
-        raise UsernameInvalid(
-            "Usernames cannot contain spaces or control characters.",
-            field=field,
+            details={"reason": problem.reason} if problem.reason else None,
         )
     return value
 
 
 def _clean_text(value, field: str, limit: int = NAME_MAX) -> str:
+    """Return a name or email trimmed; refuse over-long ones and control or bidi characters.
+
+    A bidi override (U+202E) in a name reverses how the rest of a console
+    line reads, and a control character breaks logs and exports; neither
+    belongs in a person's name.
+    """
     if value is None:
         return ""
     if not isinstance(value, str):
@@ -75,6 +86,13 @@ def _clean_text(value, field: str, limit: int = NAME_MAX) -> str:
     value = value.strip()
     if len(value) > limit:
         raise TooLong(f"{field} is at most {limit} characters long.", field=field)
+    bad = text_control_char(value)
+    if bad is not None:
+        raise TextControlCharacter(
+            f"{field} contains a control or text-direction character ({describe_char(bad)}); "
+            "remove it.",
+            field=field,
+        )
     return value
 
 
@@ -198,7 +216,7 @@ def create_user(
     """Create a user in ``org``; the username must be free in the whole deployment, in any case."""
     if org.tenant_id != tenant.id:
         raise OrgNotFound("No organization with this id in your tenant.", field="orgId")
-    username = normalize_username(username)
+    username = validate_username(username)
     user = User(
         tenant=tenant,
         org=org,
@@ -242,20 +260,12 @@ def get_user(tenant: Tenant, user_id) -> User:
         raise UserNotFound("No user with this id in your tenant.") from None
 
 
-def same_username(a: str, b: str) -> bool:
-    """Tell whether two usernames differ at most in letter case.
-
-    The database's ``iexact`` alone is not enough: PostgreSQL's ``UPPER()``
-    also folds look-alike letters (``ſ`` U+017F becomes ``S``, ``ı`` U+0131
-    becomes ``I``), so ``ſupport`` would reach the account ``support``.
-    Both case mappings must agree for the names to be the same.
-    """
-    return a.lower() == b.lower() and a.upper() == b.upper()
-
-
 def match_username(queryset, username: str) -> User | None:
-    """Return the user of ``queryset`` whose username is ``username`` in any case (see :func:`same_username`)."""
-    username = username.strip()
+    """Return the user of ``queryset`` whose username is ``username`` in any case (see :func:`same_username`).
+
+    ``username`` is matched as given, never trimmed: a value with a trailing
+    EM SPACE is another name, not this user's.
+    """
     for user in queryset.filter(username__iexact=username)[:10]:
         if same_username(user.username, username):
             return user
@@ -278,7 +288,7 @@ def update_user(user: User, *, actor=None, request=None, **changes) -> User:
     if "roles" in changes:
         check_role_change(actor, user.role_names, _clean_roles(changes["roles"]))
     if "username" in changes:
-        username = normalize_username(changes["username"])
+        username = validate_username(changes["username"])
         if username.lower() != user.username.lower() and username_taken(
             username, exclude_id=user.id
         ):

@@ -27,7 +27,7 @@ from ssoconsole.accounts.errors import (
     WrongPassword,
 )
 from ssoconsole.accounts.models import User
-from ssoconsole.accounts.services import find_user_by_username, normalize_username
+from ssoconsole.accounts.services import find_user_by_username, validate_username
 from ssoconsole.audit.log import record
 from ssoconsole.audit.models import Outcome
 from ssoconsole.core.request_info import client_ip
@@ -115,7 +115,7 @@ def sso_flow() -> SSOFlow | None:
 
 def next_step_for(username: str) -> Step:
     """Decide what follows the username step; raise ``ValidationFailed`` for a malformed username."""
-    username = normalize_username(username)
+    username = validate_username(username)
     user = find_user_by_username(username)
     if user is None:
         return Unknown(username)
@@ -167,7 +167,7 @@ def password_sign_in(request, username: str, password: str) -> User:
     when the username or the client address failed too often, and
     :class:`SignInRefused` otherwise. Every refusal is audited with its reason.
     """
-    username = normalize_username(username)
+    username = validate_username(username)
     address = client_ip(request) or ""
     for rule, key in ((USERNAME_RULE, username), (ADDRESS_RULE, address)):
         try:

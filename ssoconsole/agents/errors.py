@@ -6,7 +6,7 @@ the hand-off's ``status`` next to the error (docs/agents.md lists them all).
 
 from __future__ import annotations
 
-from ssoconsole.core.errors import DomainError, InvalidToken, NotFound
+from ssoconsole.core.errors import DomainError, InvalidToken, NotFound, ValidationFailed
 
 START_AGAIN = "Start a new sign-in from the agent."
 
@@ -88,6 +88,33 @@ class AgentRevoked(AgentTokenInvalid):
 
 class AgentUserInactive(AgentTokenInvalid):
     code = "user_inactive"
+
+
+class InvalidTime(ValidationFailed):
+    """A time is not an ISO 8601 date-time with a time zone."""
+
+    code = "invalid_time"
+
+
+class TimeInFuture(ValidationFailed):
+    """A reported time is ahead of the server's clock by more than the allowed skew."""
+
+    code = "time_in_future"
+
+
+class HeartbeatTooFrequent(DomainError):
+    """An agent sent heartbeats faster than the server stores them; ``retry_after`` says when to send the next."""
+
+    status = 429
+    code = "heartbeat_too_frequent"
+
+    def __init__(self, limit: int, window_seconds: int, retry_after: int) -> None:
+        super().__init__(
+            f"This agent sent more than {limit} heartbeats in {window_seconds // 60} minutes. "
+            f"Send the next one in {retry_after} seconds, and about one a minute after that.",
+            details={"retryAfterSeconds": retry_after},
+        )
+        self.retry_after = retry_after
 
 
 # --- The approval page (agents.approval) ---------------------------------------------------------

@@ -71,6 +71,15 @@ class AgentSignIn(models.Model):
         ordering = ["-created_at"]
 
 
+class AgentState(models.TextChoices):
+    """What an agent says it is doing in its last heartbeat (docs/agents.md, "Heartbeat")."""
+
+    IDLE = "idle", "Idle"
+    BACKING_UP = "backing_up", "Backing up"
+    PAUSED = "paused", "Paused"
+    ERROR = "error", "Error"
+
+
 class Agent(models.Model):
     """A desktop agent of a user, holding its own revocable bearer token (SHA-256 hash stored)."""
 
@@ -89,6 +98,12 @@ class Agent(models.Model):
     last_seen_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.CharField(max_length=254, blank=True, default="")
+    # The last heartbeat (POST /api/v1/agents/heartbeat): what the agent reported, as it reported it.
+    last_heartbeat_at = models.DateTimeField(null=True, blank=True)
+    last_state = models.CharField(max_length=12, choices=AgentState.choices, blank=True, default="")
+    last_backup_at = models.DateTimeField(null=True, blank=True)
+    last_backup_bytes = models.BigIntegerField(null=True, blank=True)
+    last_message = models.CharField(max_length=200, blank=True, default="")
     refusal_audited_at = models.DateTimeField(
         null=True,
         blank=True,

@@ -98,11 +98,20 @@ def agents_of_user(user):
     return active_agents().filter(user=user)
 
 
-def agents_of_tenant(tenant, *, search: str = "", user_id=None):
-    """The tenant's unrevoked agents, filtered by a search over device, username, name and org."""
+def agents_of_tenant(tenant, *, search: str = "", user_id=None, silent_days: int | None = None):
+    """The tenant's unrevoked agents, filtered by a search over device, username, name and org.
+
+    ``silent_days`` keeps only the agents not heard from for that many days: no
+    request since then (an agent that never called counts from its sign-in).
+    """
     rows = active_agents().filter(tenant=tenant)
     if user_id is not None:
         rows = rows.filter(user_id=user_id)
+    if silent_days is not None:
+        since = clock.now() - timedelta(days=silent_days)
+        rows = rows.filter(
+            Q(last_seen_at__lt=since) | Q(last_seen_at__isnull=True, created_at__lt=since)
+        )
     search = (search or "").strip()
     if search:
         rows = rows.filter(
@@ -135,6 +144,28 @@ def find_revocable(actor, agent_id) -> Agent:
             f"You can revoke only your own agents; revoking another user's needs the “{Capability.AGENTS_MANAGE.value}” "
             "permission (revoke desktop agents of any user). Ask an administrator of your organization.",
             details={"capability": Capability.AGENTS_MANAGE.value},
+        )
+    return agent
+
+
+@transaction.atomic
+def sign_out(agent: Agent, *, request=None) -> Agent:
+    """Revoke ``agent`` at its own request (the agent's logout); audited as the user's revocation."""
+    now = clock.now()
+    user = agent.user
+    changed = Agent.objects.filter(id=agent.id, revoked_at__isnull=True).update(
+        revoked_at=now, revoked_by=f"{user.username} (signed out in the agent)"[:254]
+    )
+    if changed:
+        agent.revoked_at = now
+        record(
+            "agent.revoked",
+            tenant=agent.tenant,
+            actor=user,
+            target=agent,
+            target_label=f"{agent.name} ({user.username})",
+            data={"userId": str(user.id), "own": True, "by": "agent"},
+            request=request,
         )
     return agent
 

@@ -91,18 +91,6 @@ class TooShort(ValidationFailed):
     code = "too_short"
 
 
-class OutOfRange(ValidationFailed):
-    """A number or date is outside the accepted range."""
-
-    code = "out_of_range"
-
-
-class InvalidChoice(ValidationFailed):
-    """A value is not one of the documented choices."""
-
-    code = "invalid_choice"
-
-
 class InvalidRange(ValidationFailed):
     """A range's start is not before its end."""
 

@@ -12,8 +12,6 @@ from typing import Any
 
 from ssoconsole.api.errors import (
     BodyRequired,
-    InvalidChoice,
-    OutOfRange,
     TooShort,
     UnknownField,
     UnknownParameter,
@@ -21,8 +19,10 @@ from ssoconsole.api.errors import (
 from ssoconsole.core.errors import (
     DomainError,
     FieldRequired,
+    InvalidChoice,
     InvalidType,
     NotFound,
+    OutOfRange,
     TooLong,
     ValidationFailed,
 )

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from ssoconsole.audit.models import AuditEvent, Outcome
+from ssoconsole.core.bounds import bound_audit_data
 from ssoconsole.core.request_info import client_ip, user_agent
 
 security_log = logging.getLogger("ssoconsole.security")
@@ -28,21 +29,23 @@ def record(
     """Store one audit event and mirror failures to the ``ssoconsole.security`` log.
 
     ``actor`` is a ``User`` (or ``None`` for the CLI and the system, named by
-    ``actor_label``); ``target`` any model instance with an ``id``.
+    ``actor_label``); ``target`` any model instance with an ``id``. ``data``
+    is bounded (``ssoconsole.core.bounds``): refusals carry values an
+    anonymous client posted, and one event must never grow with them.
     """
     if tenant is None and actor is not None:
         tenant = actor.tenant
     event = AuditEvent.objects.create(
         tenant=tenant,
         actor_id=getattr(actor, "id", None),
-        actor_label=actor_label or (actor.username if actor is not None else "system"),
+        actor_label=(actor_label or (actor.username if actor is not None else "system"))[:254],
         action=action,
         outcome=outcome,
         target_type=target_type or (type(target).__name__.lower() if target is not None else ""),
         target_id=str(getattr(target, "id", "") or ""),
-        target_label=target_label or (str(target)[:254] if target is not None else ""),
-        reason_code=reason_code,
-        data=data or {},
+        target_label=(target_label or (str(target) if target is not None else ""))[:254],
+        reason_code=reason_code[:64],
+        data=bound_audit_data(data),
         ip_address=client_ip(request) if request is not None else None,
         user_agent=user_agent(request) if request is not None else "",
     )

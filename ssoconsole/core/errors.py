@@ -151,6 +151,24 @@ class InvalidId(ValidationFailed):
     code = "invalid_id"
 
 
+class InvalidChoice(ValidationFailed):
+    """A value is not one of the documented choices."""
+
+    code = "invalid_choice"
+
+
+class OutOfRange(ValidationFailed):
+    """A number or date is outside the accepted range."""
+
+    code = "out_of_range"
+
+
+class TextControlCharacter(ValidationFailed):
+    """A display text holds a control or text-direction character."""
+
+    code = "text_control_character"
+
+
 class NotAuthenticated(DomainError):
     """The request carries no credentials (the REST API adds a ``WWW-Authenticate`` challenge)."""
 

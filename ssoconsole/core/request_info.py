@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ssoconsole.core.bounds import USER_AGENT_MAX
+
 
 def client_ip(request) -> str | None:
     """Return the client's address.
@@ -14,4 +16,4 @@ def client_ip(request) -> str | None:
 
 
 def user_agent(request) -> str:
-    return (request.META.get("HTTP_USER_AGENT") or "")[:300]
+    return (request.META.get("HTTP_USER_AGENT") or "")[:USER_AGENT_MAX]

@@ -28,6 +28,9 @@ from .xmldsig import SignatureMissing, has_signature, verify_signature, verify_s
 SAMLP = NS["samlp"]
 SAML = NS["saml"]
 SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
+# Characters of a StatusMessage kept in the error (docs/security.md, "Bounded fields").
+STATUS_MESSAGE_MAX = 1024
+STATUS_CODE_MAX = 256
 BEARER = "urn:oasis:names:tc:SAML:2.0:cm:bearer"
 ENTITY_FORMAT = "urn:oasis:names:tc:SAML:2.0:nameid-format:entity"
 
@@ -159,6 +162,12 @@ def _check_is_response(root: etree._Element) -> None:
         )
 
 
+def _cut(text: str | None, limit: int) -> str | None:
+    if text is None or len(text) <= limit:
+        return text
+    return f"{text[:limit]}… [{len(text) - limit} more characters]"
+
+
 def _check_status(root: etree._Element) -> None:
     """Require a top-level StatusCode of Success (SAML Core 3.2.2.2).
 
@@ -173,8 +182,10 @@ def _check_status(root: etree._Element) -> None:
         return
     second = _child(top, STATUS_CODE) if top is not None else None
     message_el = _child(status, STATUS_MESSAGE) if status is not None else None
-    message = message_el.text if message_el is not None else None
-    second_value = second.get("Value") if second is not None else None
+    # An unsigned error response is anonymous input: keep enough to read, not all of it.
+    value = _cut(value, STATUS_CODE_MAX)
+    message = _cut(message_el.text if message_el is not None else None, STATUS_MESSAGE_MAX)
+    second_value = _cut(second.get("Value") if second is not None else None, STATUS_CODE_MAX)
     detail = "The identity provider answered with status {}{}{}.".format(
         value,
         f" / {second_value}" if second_value else "",
@@ -337,7 +348,7 @@ def _read_assertion(
 
 
 def _name_id(subject: etree._Element | None) -> tuple[str, str | None]:
-    """Read the Subject's NameID as plain text (SAML Core 2.2.3, 2.4.1).
+    """Read the Subject's NameID as plain text (SAML Core 2.2.3, 2.4.1), untrimmed.
 
     Comments cannot truncate it: the verified element was parsed from
     canonical bytes, which hold no comments, and the text of every node is
@@ -348,8 +359,10 @@ def _name_id(subject: etree._Element | None) -> tuple[str, str | None]:
         raise e.NameIDMissing()
     if len(name_id) and any(isinstance(child.tag, str) for child in name_id):
         raise e.NameIDMalformed("The NameID contains elements.")
-    value = ("".join(name_id.itertext()) if len(name_id) else name_id.text or "").strip()
-    if not value:
+    # Returned exactly as signed: trimming here once let "support@x<EM SPACE>",
+    # a different account at the IdP, match the console user "support@x".
+    value = "".join(name_id.itertext()) if len(name_id) else name_id.text or ""
+    if not value.strip():
         raise e.NameIDMissing("The NameID is empty.")
     return value, name_id.get("Format")
 

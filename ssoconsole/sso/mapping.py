@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from ssoconsole.accounts.username_rule import username_problem
 from ssoconsole.sso.errors import (
     MappingNameIDMissing,
     MappingUsernameAttributeMissing,
@@ -48,7 +49,6 @@ DEFAULT_LAST_NAME = (
     "User.LastName",
 )
 NAME_MAX = 150
-USERNAME_MAX = 254
 _LISTED = 30
 
 
@@ -89,8 +89,8 @@ def map_identity(
     received = tuple(attributes)
     attr = None if config.use_default else (config.username_attribute or None)
     if attr is None:
-        username = (name_id or "").strip()
-        if not username:
+        username = name_id or ""
+        if not username.strip():
             raise MappingNameIDMissing(
                 "The assertion has no NameID, and the username is mapped from the NameID. Configure the identity "
                 "provider to send a NameID, or map the username from an attribute. Received attributes: "
@@ -99,7 +99,7 @@ def map_identity(
             )
         source = "NameID"
     else:
-        username = _first(attributes, (attr,))
+        username = _first_exact(attributes, attr)
         if username is None:
             raise MappingUsernameAttributeMissing(
                 f"The username attribute {attr} is not in the assertion. Received attributes: {_names(received)}. "
@@ -107,10 +107,12 @@ def map_identity(
                 received=received,
             )
         source = attr
-    if len(username) > USERNAME_MAX or any(ch.isspace() or ord(ch) < 32 for ch in username):
+    problem = username_problem(username)
+    if problem is not None:
         raise MappingUsernameInvalid(
-            f"The value mapped to the username ({source}) is not a usable username: it is longer than "
-            f"{USERNAME_MAX} characters or contains spaces. Map the username from another claim.",
+            f"The value mapped to the username ({source}) is not a usable username: "
+            f"{problem.message} It is matched exactly as the identity provider signed it, so "
+            "correct the value at the identity provider or map the username from another claim.",
             received=received,
         )
     first = _first(attributes, _lookup(config, config.first_name_attribute, DEFAULT_FIRST_NAME))
@@ -139,6 +141,14 @@ def _first(attributes: Mapping[str, Sequence[str | None]], names: Sequence[str])
         for value in attributes.get(name, ()) or ():
             if value is not None and value.strip():
                 return value.strip()
+    return None
+
+
+def _first_exact(attributes: Mapping[str, Sequence[str | None]], name: str) -> str | None:
+    """Return the first non-empty value of ``name`` exactly as signed: a username is never trimmed."""
+    for value in attributes.get(name, ()) or ():
+        if value:
+            return value
     return None
 
 

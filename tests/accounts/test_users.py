@@ -36,7 +36,8 @@ def test_the_database_refuses_a_duplicate_in_another_case(make_user, tenant, top
 def test_a_user_is_found_by_username_in_any_case(make_user):
     """Sign-in and the IdP's assertion may spell the username differently."""
     user = make_user("Carol@Example.test")
-    assert accounts.find_user_by_username("  carol@example.TEST ") == user
+    assert accounts.find_user_by_username("carol@example.TEST") == user
+    assert accounts.find_user_by_username(" carol@example.TEST") is None, "never trimmed"
     assert accounts.find_user_by_username("nobody@example.test") is None
 
 

@@ -150,6 +150,11 @@ CALLS = {
         agent_helpers.approved_body(w.users[r or "all"]),
     ),
     ("GET", f"{P}/agents/me"): lambda w, r: (f"{P}/agents/me", None),
+    ("DELETE", f"{P}/agents/me"): lambda w, r: (f"{P}/agents/me", None),
+    ("POST", f"{P}/agents/heartbeat"): lambda w, r: (
+        f"{P}/agents/heartbeat",
+        {"state": "idle", "lastBackupBytes": 1024},
+    ),
     ("GET", f"{P}/agents"): lambda w, r: (f"{P}/agents", None),
     ("GET", f"{P}/me/agents"): lambda w, r: (f"{P}/me/agents", None),
     ("DELETE", f"{P}/agents/{{id}}"): lambda w, r: (f"{P}/agents/{target_agent_id(w, r)}", None),
@@ -157,7 +162,13 @@ CALLS = {
 
 # Operations that take an agent token, never a user's token or session: every user
 # gets 401 here, and their tenant isolation is tested per agent in tests/agents.
-AGENT_TOKEN_OPERATIONS = frozenset({("GET", f"{P}/agents/me")})
+AGENT_TOKEN_OPERATIONS = frozenset(
+    {
+        ("GET", f"{P}/agents/me"),
+        ("DELETE", f"{P}/agents/me"),
+        ("POST", f"{P}/agents/heartbeat"),
+    }
+)
 
 # The OpenAPI ``security`` of the operations that take neither a user's token nor a
 # session (every other operation takes BearerToken or ConsoleSession).
@@ -165,6 +176,8 @@ OTHER_SECURITY = {
     ("POST", f"{P}/agents/sign-in"): [],
     ("POST", f"{P}/agents/token"): [],
     ("GET", f"{P}/agents/me"): [{"AgentToken": []}],
+    ("DELETE", f"{P}/agents/me"): [{"AgentToken": []}],
+    ("POST", f"{P}/agents/heartbeat"): [{"AgentToken": []}],
 }
 
 IDP, ORG, USER, ANON = "identity-admin", "org-admin", "user", None
@@ -213,10 +226,12 @@ EXPECTED = {
     ("GET", f"{P}/local-users"): _only({IDP: 200, ORG: 200}),
     ("PUT", f"{P}/local-users/{{userId}}"): _only({IDP: 200, ORG: 200}),
     # Desktop agents. The hand-off takes no credentials (its secrets prove the caller),
-    # so every caller gets the same answer; /agents/me takes only an agent token.
+    # so every caller gets the same answer; /agents/me and /agents/heartbeat take only an agent token.
     ("POST", f"{P}/agents/sign-in"): {IDP: 201, ORG: 201, USER: 201, ANON: 201},
     ("POST", f"{P}/agents/token"): {IDP: 200, ORG: 200, USER: 200, ANON: 200},
     ("GET", f"{P}/agents/me"): {IDP: 401, ORG: 401, USER: 401, ANON: 401},
+    ("DELETE", f"{P}/agents/me"): {IDP: 401, ORG: 401, USER: 401, ANON: 401},
+    ("POST", f"{P}/agents/heartbeat"): {IDP: 401, ORG: 401, USER: 401, ANON: 401},
     ("GET", f"{P}/agents"): _only({ORG: 200}),
     ("GET", f"{P}/me/agents"): EVERYONE_200,
     ("DELETE", f"{P}/agents/{{id}}"): _only({ORG: 204}),

@@ -95,7 +95,10 @@ def test_adding_a_user_without_a_password_warns_but_succeeds(world, acme_identit
     [
         ("", "Enter the username of the user to keep on password sign-in."),
         ("nobody@acme.example", "No user named “nobody@acme.example” in your tenant."),
-        ("two words", "Usernames cannot contain spaces or control characters."),
+        (
+            "two words",
+            "The username contains a space (U+0020 SPACE). Usernames cannot contain spaces: remove it.",
+        ),
     ],
 )
 def test_a_bad_username_is_shown_next_to_the_field(world, acme_identity_admin, username, error):

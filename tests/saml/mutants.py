@@ -253,7 +253,7 @@ MUTANTS = [
     (
         "response",
         "name id empty",
-        "    if not value:\n        raise e.NameIDMissing",
+        "    if not value.strip():\n        raise e.NameIDMissing",
         "    if False:\n        raise e.NameIDMissing",
     ),
     (

@@ -380,6 +380,12 @@ def test_empty_name_id_is_refused():
         validate(response(name_id="  "))
 
 
+def test_name_id_is_returned_exactly_as_signed_never_trimmed():
+    """A trailing EM SPACE makes another name: the app's username rule refuses it, the core keeps it."""
+    for value in ("alice@example.com\u2003", " alice@example.com", "alice@example.com\n"):
+        assert validate(response(name_id=value)).name_id == value
+
+
 def test_name_id_with_child_elements_is_refused():
     """NameID is a string (SAML Core 2.2.3): elements inside it are refused, not skipped."""
     root = s.build_response_tree(sign=None)

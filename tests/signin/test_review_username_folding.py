@@ -11,9 +11,12 @@ spelling got its own password-throttle bucket. On SQLite these pass anyway
 
 from __future__ import annotations
 
+import pytest
+
 from ssoconsole.accounts import signin
 from ssoconsole.accounts.services import find_user_by_username
 from ssoconsole.audit.models import AuditEvent
+from ssoconsole.core.errors import ValidationFailed
 from ssoconsole.sso.signin_checks import find_user
 
 from . import helpers
@@ -26,7 +29,7 @@ def test_sso_does_not_sign_in_a_unicode_case_lookalike(browser_client, make_user
     response = browser_client.post_acs(value, started["relay_state"])
     assert response.status_code == 403
     assert browser_client.me().status_code == 401
-    assert AuditEvent.objects.filter(reason_code="sso.unknown_user").exists()
+    assert AuditEvent.objects.filter(reason_code="sso.mapping_username_invalid").exists()
 
 
 def test_acs_user_lookup_is_not_fooled_by_lookalikes(make_user, sso_org, tenant):
@@ -42,8 +45,11 @@ def test_acs_user_lookup_is_not_fooled_by_lookalikes(make_user, sso_org, tenant)
 
 def test_password_lookup_is_not_fooled_by_lookalikes(make_user, tenant):
     make_user("support@example.org")
+    make_user("id@example.org")
     assert find_user_by_username("\u017fupport@example.org") is None
-    assert isinstance(signin.next_step_for("\u017fupport@example.org"), signin.Unknown)
+    assert find_user_by_username("\u0131d@example.org") is None  # dotless i is not i
+    with pytest.raises(ValidationFailed, match="U\\+017F"):
+        signin.next_step_for("\u017fupport@example.org")
 
 
 def test_ordinary_case_differences_still_match(make_user, sso_org, tenant):

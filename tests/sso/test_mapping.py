@@ -181,9 +181,11 @@ def test_username_with_spaces_is_refused():
         map_identity("John Smith", {}, DEFAULT)
 
 
-def test_values_are_trimmed_and_names_capped():
-    result = map_identity(" a@x ", {CLAIM_GIVENNAME: (" " + "N" * 300,)}, DEFAULT)
+def test_names_are_trimmed_and_capped_but_the_username_is_taken_as_signed():
+    result = map_identity("a@x", {CLAIM_GIVENNAME: (" " + "N" * 300,)}, DEFAULT)
     assert result.username == "a@x" and len(result.first_name) == 150
+    with pytest.raises(UsernameInvalid, match="U\\+0020 SPACE"):
+        map_identity(" a@x ", {}, DEFAULT)
 
 
 def test_map_assertion_accepts_the_core_assertion_shape():

@@ -13,14 +13,18 @@ from django.http import HttpResponse
 from ninja.responses import Status
 
 from ssoconsole.accounts import throttle
-from ssoconsole.agents import handoff
-from ssoconsole.agents.errors import HandoffRefusal
+from ssoconsole.agents import handoff, heartbeat
+from ssoconsole.agents import services as agents
+from ssoconsole.agents.errors import HandoffRefusal, HeartbeatTooFrequent
 from ssoconsole.api.agent_auth import AgentToken, agent_token, anyone
 from ssoconsole.api.errors import error_response
 from ssoconsole.api.router import ApiRouter
 from ssoconsole.api.schemas.agents import (
     AgentSelf,
+    AgentStatus,
     AgentUser,
+    Heartbeat,
+    HeartbeatAccepted,
     SignInStart,
     SignInStarted,
     TokenIssued,
@@ -164,5 +168,57 @@ def get_agent_self(request):
         agent_version=agent.agent_version,
         created_at=agent.created_at,
         last_seen_at=agent.last_seen_at,
+        last_status=AgentStatus.of(agent),
         user=AgentUser(username=agent.user.username, tenant_id=agent.user.tenant_id),
     )
+
+
+@router.delete("/agents/me", response={204: None}, auth=agent_token())
+def sign_out_agent(request):
+    """Sign the calling agent out: its token stops working at once (the agent's logout).
+
+    Audited as `agent.revoked` by the agent's user. To sign in again the agent
+    starts a new browser sign-in.
+    """
+    agents.sign_out(request.auth, request=request)
+    return Status(204, None)
+
+
+@router.post(
+    "/agents/heartbeat",
+    response={200: HeartbeatAccepted},
+    auth=agent_token(),
+    openapi_extra={
+        "responses": {
+            "429": {
+                "description": "`heartbeat_too_frequent`: more than 60 heartbeats in 5 minutes; "
+                "wait `Retry-After` seconds.",
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}
+                },
+            }
+        }
+    },
+)
+def agent_heartbeat(request, payload: Heartbeat):
+    """Report the agent's status; the console shows it as the device's last status and last seen.
+
+    Send one about a minute apart (at most 60 in 5 minutes: 429
+    `heartbeat_too_frequent` with `Retry-After`). A heartbeat works as long as
+    the agent token does: after the user loses access at the identity provider
+    too, until the agent is revoked (401 `agent_revoked`) or the user is
+    deactivated (401 `user_inactive`).
+    """
+    report = heartbeat.Report(
+        state=payload.state,
+        last_backup_at=payload.last_backup_at,
+        last_backup_bytes=payload.last_backup_bytes,
+        message=payload.message,
+    )
+    try:
+        agent = heartbeat.record_heartbeat(request.auth, report)
+    except HeartbeatTooFrequent as exc:
+        response = error_response(exc)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+    return HeartbeatAccepted(received_at=agent.last_heartbeat_at, status=AgentStatus.of(agent))

@@ -24,10 +24,14 @@ def _present(rows):
 
 @router.get("/agents", response=AgentPage, auth=access(Capability.AGENTS_MANAGE))
 def list_agents(request, query: Query[AgentQuery]):
-    """List the tenant's active desktop agents, newest first; `q` searches device, user and organization."""
-    return paginate(
-        agents.agents_of_tenant(caller_of(request).tenant, search=query.q), query, _present
+    """List the tenant's active desktop agents, newest first; `q` searches device, user and organization.
+
+    `silentForDays` keeps the agents not heard from for at least that many days.
+    """
+    rows = agents.agents_of_tenant(
+        caller_of(request).tenant, search=query.q, silent_days=query.silent_for_days
     )
+    return paginate(rows, query, _present)
 
 
 @router.get("/me/agents", response=AgentPage, auth=access())

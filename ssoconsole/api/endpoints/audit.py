@@ -8,11 +8,12 @@ from ninja import Query
 
 from ssoconsole.accounts.roles import Capability
 from ssoconsole.api.auth import access, caller_of
-from ssoconsole.api.errors import InvalidRange, OutOfRange
+from ssoconsole.api.errors import InvalidRange
 from ssoconsole.api.pagination import paginate
 from ssoconsole.api.router import ApiRouter
 from ssoconsole.api.schemas.audit import AuditEventOut, AuditEventPage, AuditQuery
 from ssoconsole.audit.models import AuditEvent
+from ssoconsole.core.errors import OutOfRange
 
 router = ApiRouter(tags=["audit"])
 

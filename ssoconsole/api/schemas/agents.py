@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
+from ssoconsole.agents import heartbeat
 from ssoconsole.agents.models import Agent
 from ssoconsole.api.schemas.base import ApiModel, InputModel, text
 from ssoconsole.api.schemas.common import ErrorBody, PageMeta, PageQuery
@@ -56,6 +58,51 @@ class TokenIssued(ApiModel):
     user: AgentUser
 
 
+class Heartbeat(InputModel):
+    """What an agent reports about itself; every field is shown to administrators as sent."""
+
+    state: Literal["idle", "backing_up", "paused", "error"] = Field(
+        description="What the agent is doing now."
+    )
+    last_backup_at: datetime | None = Field(
+        None,
+        description="When the last backup finished, with a time zone; at most 5 minutes ahead of the server.",
+    )
+    last_backup_bytes: StrictInt | None = Field(
+        None, ge=0, le=heartbeat.MAX_BYTES, description="Bytes the last backup sent."
+    )
+    message: text(heartbeat.MESSAGE_LENGTH) = Field(
+        "", description="One line for the administrator, e.g. the last error."
+    )
+
+
+class AgentStatus(ApiModel):
+    """The last heartbeat of an agent; ``null`` everywhere until its first one."""
+
+    reported_at: datetime | None = Field(description="When the last heartbeat arrived.")
+    state: str = Field(
+        description="`idle`, `backing_up`, `paused` or `error`; empty before the first."
+    )
+    last_backup_at: datetime | None
+    last_backup_bytes: int | None
+    message: str
+
+    @classmethod
+    def of(cls, agent: Agent) -> AgentStatus:
+        return cls(
+            reported_at=agent.last_heartbeat_at,
+            state=agent.last_state,
+            last_backup_at=agent.last_backup_at,
+            last_backup_bytes=agent.last_backup_bytes,
+            message=agent.last_message,
+        )
+
+
+class HeartbeatAccepted(ApiModel):
+    received_at: datetime
+    status: AgentStatus
+
+
 class AgentSelf(ApiModel):
     agent_id: UUID
     name: str
@@ -63,6 +110,7 @@ class AgentSelf(ApiModel):
     agent_version: str
     created_at: datetime
     last_seen_at: datetime | None
+    last_status: AgentStatus
     user: AgentUser
 
 
@@ -77,9 +125,10 @@ class AgentOut(ApiModel):
     org_name: str
     created_at: datetime
     last_seen_at: datetime | None
+    last_status: AgentStatus
 
     @classmethod
-    def of(cls, agent: Agent) -> "AgentOut":
+    def of(cls, agent: Agent) -> AgentOut:
         return cls(
             id=agent.id,
             name=agent.name,
@@ -91,6 +140,7 @@ class AgentOut(ApiModel):
             org_name=agent.user.org.name,
             created_at=agent.created_at,
             last_seen_at=agent.last_seen_at,
+            last_status=AgentStatus.of(agent),
         )
 
 
@@ -101,6 +151,12 @@ class AgentPage(PageMeta):
 class AgentQuery(PageQuery):
     q: text(200) = Field(
         "", description="Search in device name, platform, username, user's name and organization."
+    )
+    silent_for_days: int | None = Field(
+        None,
+        ge=1,
+        le=3650,
+        description="Only agents not heard from for at least this many days (never, counting from their sign-in).",
     )
 
 

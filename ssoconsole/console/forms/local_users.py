@@ -18,6 +18,7 @@ class AddLocalUserForm(forms.Form):
     username = forms.CharField(
         label="Username",
         max_length=USERNAME_MAX,
+        strip=False,  # matched exactly: the username rule refuses spaces instead of hiding them
         help_text="Start typing to pick one of your tenant's users.",
         widget=forms.TextInput(
             attrs={"list": CANDIDATES_ID, "autocomplete": "off", "spellcheck": "false"}

@@ -27,6 +27,7 @@ class UserForm(forms.Form):
     username = forms.CharField(
         label="Username",
         max_length=USERNAME_MAX,
+        strip=False,  # matched exactly: the username rule refuses spaces instead of hiding them
         help_text="Must match the username the identity provider sends when the user signs in with SSO.",
     )
     first_name = forms.CharField(label="First name", max_length=NAME_MAX, required=False)

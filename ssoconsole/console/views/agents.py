@@ -20,17 +20,37 @@ from ssoconsole.core.errors import Forbidden, NotFound
 
 # Where a revocation returns to: only these pages, never a URL from the form.
 RETURN_TO = {"account", "agents", "user"}
+MAX_SILENT_DAYS = 3650
+SILENT_HELP = f"Enter a whole number of days from 1 to {MAX_SILENT_DAYS}, or leave it empty."
+
+
+def _silent_days(raw: str) -> tuple[int | None, str]:
+    """Read the "not reporting for N days" filter: (days or None, the error to show or "")."""
+    raw = raw.strip()[:10]
+    if not raw:
+        return None, ""
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_SILENT_DAYS:
+        return None, SILENT_HELP
+    return int(raw), ""
 
 
 @console_view(Capability.AGENTS_MANAGE)
 def agent_list(request):
-    """List the tenant's active agents, 50 a page, searchable by device, user and organization."""
+    """List the tenant's active agents, 50 a page, searchable, and filterable to those silent for N days."""
     text = request.GET.get("q", "").strip()[:200]
-    page = paginate(request, agents.agents_of_tenant(request.tenant, search=text))
+    silent, silent_error = _silent_days(request.GET.get("silent", ""))
+    rows = agents.agents_of_tenant(request.tenant, search=text, silent_days=silent)
     return render(
         request,
         "console/agents/list.html",
-        {"page": page, "query": query_without_page(request), "q": text},
+        {
+            "page": paginate(request, rows),
+            "query": query_without_page(request),
+            "q": text,
+            "silent": silent,
+            "silent_raw": request.GET.get("silent", "")[:10],
+            "silent_error": silent_error,
+        },
     )
 
 
