@@ -184,7 +184,7 @@ def test_username_with_spaces_is_refused():
 def test_names_are_trimmed_and_capped_but_the_username_is_taken_as_signed():
     result = map_identity("a@x", {CLAIM_GIVENNAME: (" " + "N" * 300,)}, DEFAULT)
     assert result.username == "a@x" and len(result.first_name) == 150
-    with pytest.raises(UsernameInvalid, match="U\\+0020 SPACE"):
+    with pytest.raises(MappingUsernameInvalid, match="U\\+0020 SPACE"):
         map_identity(" a@x ", {}, DEFAULT)
 
 
