@@ -29,12 +29,16 @@ commands:
   create-user --tenant ID --username U [--role R ...] [--password P] [--org ORG_ID]
                                             create a user (in the top organization by default)
   create-api-token --username U             create a REST API token; prints it
+  create-scim-token --tenant ID [--name NAME]
+                                            create a SCIM Secret Token for a tenant; prints it last
   serve [--host H] [--port N] [--base-url URL]
                                             serve the console with gunicorn
   demo [--configured] [--host H] [--port N] [--base-url URL]
                                             seed the demo tenant and its dev IdP, then serve it;
                                             --configured also does the tutorial's seven SSO steps
   refresh-metadata [--all | --provider ID]  refresh IdP metadata fetched by URL now (also scheduled)
+  purge-expired                             delete expired replay rows, sign-in requests and sessions
+                                            now (also scheduled)
   reseal-sp-keys                            re-encrypt SP private keys after a secret-key rotation
 
 Any other Django management command works too (e.g. `ssoconsole check`).
@@ -48,6 +52,7 @@ MANAGEMENT_COMMANDS = {
     "create-tenant": "create_tenant",
     "create-user": "create_user",
     "create-api-token": "create_api_token",
+    "create-scim-token": "create_scim_token",
 }
 
 

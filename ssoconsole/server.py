@@ -14,8 +14,36 @@ import sys
 
 from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
+from gunicorn.glogging import Logger
+
+from ssoconsole.core.redaction import redact_path, redact_query, redact_target
 
 LOG_FORMAT = "%(asctime)s [%(process)d] %(levelname)s %(name)s %(message)s"
+
+
+class RedactingLogger(Logger):
+    """Gunicorn's logger, with hand-off keys, typed usernames and SAML messages taken out of access lines.
+
+    Every atom that carries the request target or the Referer is rewritten
+    (``ssoconsole.core.redaction``), whatever ``access_log_format`` an
+    operator picks.
+    """
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        method, protocol = environ.get("REQUEST_METHOD", "-"), environ.get("SERVER_PROTOCOL", "-")
+        atoms["r"] = f"{method} {redact_target(environ.get('RAW_URI', ''))} {protocol}"
+        atoms["U"] = redact_path(environ.get("PATH_INFO") or "")
+        atoms["q"] = redact_query(environ.get("QUERY_STRING") or "")
+        atoms["f"] = redact_target(environ.get("HTTP_REFERER", "-"))
+        for key in ("{raw_uri}e", "{request_uri}e", "{http_referer}e", "{referer}i"):
+            if key in atoms:
+                atoms[key] = redact_target(str(atoms[key]))
+        if "{path_info}e" in atoms:
+            atoms["{path_info}e"] = atoms["U"]
+        if "{query_string}e" in atoms:
+            atoms["{query_string}e"] = atoms["q"]
+        return atoms
 
 
 class GracefulArbiter(Arbiter):
@@ -78,6 +106,7 @@ def gunicorn_options(*, host: str, port: int, workers: int, threads: int) -> dic
         "keepalive": 5,
         "preload_app": True,
         "proc_name": "ssoconsole",
+        "logger_class": RedactingLogger,
         "control_socket_disable": True,
         "post_worker_init": _init_worker,
         # Bounded request lines and headers, on top of Django's body limits.

@@ -28,7 +28,12 @@ if ENV.metadata_allowed_hosts is not None:
 if ENV.metadata_ca_bundle is not None:
     SSOCONSOLE_METADATA_CA_BUNDLE = ENV.metadata_ca_bundle
 
-_database = dj_database_url.parse(ENV.database_url, conn_max_age=60, conn_health_checks=True)
+# Persistent connections: opening one (and, on SQLite, running its PRAGMAs)
+# cost more than the queries of a whole sign-in step. Each gunicorn thread
+# keeps its connection for up to ten minutes; CONN_HEALTH_CHECKS tests a
+# reused connection at the start of a request, so one the database dropped
+# (a PostgreSQL restart, an idle timeout) is replaced instead of failing it.
+_database = dj_database_url.parse(ENV.database_url, conn_max_age=600, conn_health_checks=True)
 # 0700 data directory, 0600 database and secret, tightened at every start (ssoconsole.data_dir).
 for _change in secure_data_dir(
     ENV.data_dir,
@@ -61,12 +66,14 @@ INSTALLED_APPS = [
     "ssoconsole.console",
     "ssoconsole.sso",
     "ssoconsole.agents",
+    "ssoconsole.scim",
     # Installed everywhere so its tables exist; mounted only when SSOCONSOLE_DEVIDP is set.
     "ssoconsole.devidp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "ssoconsole.core.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -99,12 +106,15 @@ DATABASES = {"default": _database}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {
-        # WAL and a busy timeout let gunicorn's workers share the file.
+        # Run once per connection, which now lives across requests. WAL and a
+        # busy timeout let gunicorn's workers share the file; NORMAL sync is
+        # durable across application crashes (WAL) and skips an fsync per commit.
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "timeout": 20,
+        # Write transactions take the write lock at BEGIN, so two sign-ins never
+        # deadlock upgrading read locks (SQLITE_BUSY without waiting).
         "transaction_mode": "IMMEDIATE",
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 if ENV.redis_url:
     CACHES = {

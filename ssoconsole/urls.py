@@ -5,6 +5,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("api/v1/", include("ssoconsole.api.urls")),
+    path("", include("ssoconsole.scim.urls")),
     path("", include("ssoconsole.accounts.urls")),
     path("", include("ssoconsole.agents.urls")),
     path("", include("ssoconsole.console.urls")),

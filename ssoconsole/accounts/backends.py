@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.contrib.auth.backends import BaseBackend
 
 from ssoconsole.accounts.models import User
+from ssoconsole.accounts.services import match_username
 
 
 class PasswordBackend(BaseBackend):
@@ -25,7 +26,7 @@ class PasswordBackend(BaseBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if not username or password is None:
             return None
-        user = User.objects.filter(username__iexact=username.strip()).first()
+        user = match_username(User.objects, username)  # the indexed lookup, Unicode rule included
         if user is None:
             # Hash anyway so that response time does not reveal whether the user exists.
             User().set_password(password)

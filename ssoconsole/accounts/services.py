@@ -10,6 +10,8 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q, Value
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from ssoconsole.accounts.errors import (
@@ -185,7 +187,7 @@ def user_snapshot(user: User) -> dict:
 
 
 def username_taken(username: str, exclude_id=None) -> bool:
-    qs = User.objects.filter(username__iexact=username)
+    qs = with_username_lower(User.objects).filter(username_lookup(username))
     if exclude_id is not None:
         qs = qs.exclude(id=exclude_id)
     return qs.exists()
@@ -260,13 +262,33 @@ def get_user(tenant: Tenant, user_id) -> User:
         raise UserNotFound("No user with this id in your tenant.") from None
 
 
+def username_lookup(username: str) -> Q:
+    """Return the condition "username equals ``username`` in any case", in the unique index's own terms.
+
+    ``LOWER(username) = LOWER(%s)`` is the expression of the unique index
+    ``accounts_username_unique_ci``, so the database finds the row through
+    that index on SQLite and PostgreSQL alike. ``username__iexact`` reads
+    the same but compiles to ``LIKE`` (SQLite) or ``UPPER(...) = UPPER(...)``
+    (PostgreSQL), which no index serves: every sign-in then scanned the user
+    table twice. The database folds both sides with the same function, so
+    the candidates are the rows the unique index treats as this name;
+    :func:`same_username` then keeps the Unicode rule on top.
+    """
+    return Q(username_lower=Lower(Value(username)))
+
+
+def with_username_lower(queryset):
+    """Annotate ``queryset`` with the indexed expression that :func:`username_lookup` compares."""
+    return queryset.annotate(username_lower=Lower("username"))
+
+
 def match_username(queryset, username: str) -> User | None:
     """Return the user of ``queryset`` whose username is ``username`` in any case (see :func:`same_username`).
 
     ``username`` is matched as given, never trimmed: a value with a trailing
     EM SPACE is another name, not this user's.
     """
-    for user in queryset.filter(username__iexact=username)[:10]:
+    for user in with_username_lower(queryset).filter(username_lookup(username))[:10]:
         if same_username(user.username, username):
             return user
     return None
@@ -278,7 +300,9 @@ def find_user_by_username(username: str) -> User | None:
 
 
 @transaction.atomic
-def update_user(user: User, *, actor=None, request=None, **changes) -> User:
+def update_user(
+    user: User, *, actor=None, actor_label: str | None = None, request=None, **changes
+) -> User:
     """Apply ``changes`` (username, first_name, last_name, email, org, roles, local_sign_in).
 
     ``local_sign_in`` goes through :func:`set_local_sign_in` and its own audit event.
@@ -318,6 +342,7 @@ def update_user(user: User, *, actor=None, request=None, **changes) -> User:
             "user.updated",
             tenant=user.tenant,
             actor=actor,
+            actor_label=actor_label,
             target=user,
             data=diff(before, after),
             request=request,
@@ -339,7 +364,9 @@ def set_roles(user: User, roles) -> None:
 
 
 @transaction.atomic
-def set_active(user: User, active: bool, *, actor=None, request=None) -> User:
+def set_active(
+    user: User, active: bool, *, actor=None, actor_label: str | None = None, request=None
+) -> User:
     """Deactivate (or reactivate) a user; a deactivated user can no longer sign in or use tokens."""
     if actor is not None and actor.id == user.id and not active:
         raise CannotDeactivateSelf("You cannot deactivate yourself.")
@@ -355,6 +382,7 @@ def set_active(user: User, active: bool, *, actor=None, request=None) -> User:
         "user.reactivated" if active else "user.deactivated",
         tenant=user.tenant,
         actor=actor,
+        actor_label=actor_label,
         target=user,
         data={"before": {"active": not active}, "after": {"active": active}},
         request=request,

@@ -12,8 +12,7 @@ timestamps live in the session itself, so any server process can check them.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, login, logout
@@ -55,7 +54,7 @@ def _ts(moment: datetime) -> float:
 
 
 def _dt(value: float) -> datetime:
-    return datetime.fromtimestamp(value, tz=dt_timezone.utc)
+    return datetime.fromtimestamp(value, tz=UTC)
 
 
 def _refresh_expiry(session, now: datetime) -> None:
@@ -103,6 +102,17 @@ def start_session(
         },
         request=request,
     )
+
+
+def save_now(request) -> None:
+    """Write the request's session now, so that it commits with the caller's transaction.
+
+    A sign-in that records other rows (the ACS: the consumed assertion, the
+    used request, the audit event) then commits all of them together; the
+    session middleware still sets the cookie and finds nothing new to write
+    (``accounts.session_store``).
+    """
+    request.session.save()
 
 
 def timeout_state(session, *, now: datetime) -> str | None:

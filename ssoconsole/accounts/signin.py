@@ -70,6 +70,8 @@ class SSOStep:
     username: str
     user: User
     provider_id: UUID
+    # The provider's row when the SSO flow already loaded it (saves the login page a query).
+    provider: object | None = None
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,9 @@ class DomainError(Exception):
         """Return the sentence for the administrator: what differed and what to change."""
         parts = [self.detail or (self.__class__.__doc__ or "").strip().splitlines()[0]]
         if self.expected is not None or self.actual is not None:
-            parts.append(f"Expected: {self.expected!r}; received: {self.actual!r}.")
+            parts.append(
+                f"Expected: {describe_value(self.expected)}; received: {describe_value(self.actual)}."
+            )
         if self.admin_hint:
             parts.append(self.admin_hint)
         return " ".join(p.rstrip() for p in parts if p)
@@ -107,6 +109,27 @@ class Refusal(DomainError):
             "actual": _jsonable(self.actual),
             **{k: _jsonable(v) for k, v in self.context.items()},
         }
+
+
+def describe_value(value: Any) -> str:
+    """Write a compared value into a sentence: words and plain values, never Python syntax.
+
+    Administrators read these messages; ``['A']`` or ``None`` is program
+    output, not an answer. Text is quoted so that an empty or spaced value
+    stays visible; a list reads "one of “A”, “B”".
+    """
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [describe_value(v) for v in value]
+        if not items:
+            return "none"
+        return items[0] if len(items) == 1 else "one of " + ", ".join(items)
+    if isinstance(value, str):
+        return f"“{value}”"
+    return str(value)
 
 
 def _jsonable(value: Any) -> Any:
@@ -206,7 +229,7 @@ class Forbidden(DomainError):
 # --- Reading the registries ---------------------------------------------------------------------
 
 #: Every package that defines error codes, each in its ``errors`` module.
-PACKAGES = ("core", "saml", "tenancy", "accounts", "sso", "agents", "api")
+PACKAGES = ("core", "saml", "tenancy", "accounts", "sso", "agents", "scim", "api")
 
 
 def _subclasses(cls: type) -> list[type]:

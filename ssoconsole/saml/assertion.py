@@ -27,7 +27,9 @@ class Assertion:
     (Conditions and bearer SubjectConfirmationData NotOnOrAfter);
     ``replay_cache_until`` adds the allowed clock skew, the last instant at
     which the assertion could still be accepted: the replay cache must keep
-    (``issuer``, ``assertion_id``) until then.
+    (``issuer``, ``assertion_id``) until then. ``signing_certificate`` is the
+    trusted DER certificate whose key verified the signature: which of the
+    metadata's certificates the IdP actually signs with.
     """
 
     name_id: str
@@ -42,6 +44,7 @@ class Assertion:
     session_not_on_or_after: datetime | None = None
     authn_context_class_ref: str | None = None
     attributes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    signing_certificate: bytes = field(default=b"", repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "attributes", _frozen_mapping(self.attributes))

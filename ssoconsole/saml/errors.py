@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from ssoconsole.core.errors import Refusal
+from ssoconsole.core.errors import Refusal, describe_value  # noqa: F401 - describe_value re-exported
 
 
 class SAMLError(Refusal):
@@ -264,6 +264,17 @@ class MetadataNotXML(MetadataError):
     code = "saml.metadata_not_xml"
     admin_hint = (
         "The file is not XML (a web page or a sign-in page is a common mistake). " + _UPLOAD_HINT
+    )
+
+
+class MetadataIncomplete(MetadataError):
+    """The document starts as XML but is cut off or damaged, so it cannot be read to the end."""
+
+    code = "saml.metadata_incomplete"
+    admin_hint = (
+        "The download or the copy was interrupted, or the file was edited by hand. Download the "
+        "federation metadata XML again (Entra ID: SAML Certificates > Federation Metadata XML) and "
+        "use that file as it is."
     )
 
 
@@ -568,17 +579,28 @@ class SignatureInvalid(SAMLError):
 
 
 class SignatureUntrustedKey(SAMLError):
-    """The message was signed with a certificate that is not in the provider's metadata."""
+    """The message was signed with a certificate that is not in the provider's metadata.
+
+    ``actual`` is the SHA-1 thumbprint of the certificate in the message's
+    KeyInfo (what Entra ID shows as "Thumbprint"), ``expected`` those of the
+    trusted ones; the context adds the signer's SHA-256 fingerprint and
+    subject, so the application can tell a rollover from a stranger's key.
+    """
 
     code = "saml.signature_untrusted_key"
     user_message = (
         "The sign-in message was signed by an unknown certificate. Tell your administrator."
     )
     admin_hint = (
-        "The certificate in the message is not one of the provider's metadata signing "
-        "certificates. After a certificate rollover in Entra ID ('SAML Signing Certificate'), "
-        "refresh or re-import the federation metadata."
+        "Compare the thumbprint with the identity provider's signing certificates (Entra ID: "
+        "SAML Signing Certificate > Thumbprint). If it is a new certificate there, the console "
+        "trusts it once the provider's metadata lists it."
     )
+
+    @property
+    def signer_sha256(self) -> str | None:
+        """The SHA-256 fingerprint of the certificate the message carried, if any."""
+        return self.context.get("signer_sha256")
 
 
 # --- Raised by ssoconsole.saml.encryption --------------------------------------------------

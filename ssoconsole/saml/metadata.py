@@ -24,7 +24,7 @@ from types import MappingProxyType
 from typing import TypeVar
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.utils import CryptographyDeprecationWarning
 from lxml import etree
 
@@ -36,6 +36,7 @@ from .errors import (  # noqa: F401 - re-exported: callers import them from here
     MetadataEntityNotFound,
     MetadataError,
     MetadataExpired,
+    MetadataIncomplete,
     MetadataInvalidValue,
     MetadataNoIdP,
     MetadataNoSigningCertificate,
@@ -46,6 +47,7 @@ from .errors import (  # noqa: F401 - re-exported: callers import them from here
     MetadataUnsigned,
     SAMLError,
 )
+from .thumbprints import sha1_thumbprint, sha256_fingerprint
 from .xml import NS, XMLMalformed, parse_untrusted
 from .xmldsig import verify_signed_element
 
@@ -62,11 +64,17 @@ _T = TypeVar("_T", datetime, timedelta)
 
 @dataclass(frozen=True)
 class CertificateInfo:
-    """Describe a certificate for display, so administrators can compare it with their IdP."""
+    """Describe a certificate for display, so administrators can compare it with their IdP.
+
+    Both digests are written in one notation, uppercase hex without separators,
+    because that is how Entra ID shows its "Thumbprint" (SHA-1): an
+    administrator compares the strings character for character.
+    """
 
     subject: str
     issuer: str
     sha256_fingerprint: str
+    sha1_thumbprint: str
     serial_number: int
     not_before: datetime
     not_after: datetime
@@ -78,14 +86,14 @@ class CertificateInfo:
             cert = _load_der(der)
         except ValueError as exc:
             raise MetadataCertificateUnreadable(f"The certificate cannot be read: {exc}.") from None
-        digest = cert.fingerprint(hashes.SHA256()).hex().upper()
         with warnings.catch_warnings():  # see _load_der: non-positive serials exist in the wild
             warnings.simplefilter("ignore", CryptographyDeprecationWarning)
             serial_number = cert.serial_number
         return cls(
             subject=cert.subject.rfc4514_string(),
             issuer=cert.issuer.rfc4514_string(),
-            sha256_fingerprint=":".join(digest[i : i + 2] for i in range(0, len(digest), 2)),
+            sha256_fingerprint=sha256_fingerprint(der),
+            sha1_thumbprint=sha1_thumbprint(der),
             serial_number=serial_number,
             not_before=cert.not_valid_before_utc,
             not_after=cert.not_valid_after_utc,
@@ -213,6 +221,10 @@ def _parse(data: bytes, max_bytes: int) -> etree._Element:
     try:
         return parse_untrusted(data, max_bytes=max_bytes)
     except XMLMalformed as exc:
+        # A document that opens with markup is XML that broke on the way (truncated, edited),
+        # not "not XML": each gets the one explanation that fits it.
+        if isinstance(data, (bytes, bytearray)) and bytes(data[:1]) == b"<":
+            raise MetadataIncomplete(exc.detail) from None
         raise MetadataNotXML(exc.detail) from None
 
 

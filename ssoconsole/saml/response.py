@@ -14,6 +14,7 @@ from __future__ import annotations
 import binascii
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from lxml import etree
@@ -23,7 +24,7 @@ from .assertion import Assertion
 from .config import Expected, IdentityProvider, ServiceProvider, ValidationPolicy
 from .encryption import decrypt_assertion
 from .xml import NS, parse_untrusted
-from .xmldsig import SignatureMissing, has_signature, verify_signature, verify_signed_element
+from .xmldsig import SignatureMissing, has_signature, verify_signature
 
 SAMLP = NS["samlp"]
 SAML = NS["saml"]
@@ -103,7 +104,7 @@ def validate_response(
     )
     _check_is_response(root)
     _check_status(root)
-    response, verified_assertion, response_signed = _verified_parts(root, sp, idp, policy)
+    response, verified_assertion, response_signed, signer = _verified_parts(root, sp, idp, policy)
     encrypted = _child(response, ENCRYPTED_ASSERTION) is not None
     _check_response_issuer(response, idp, response_signed or encrypted)
     _check_destination(response, sp, response_signed)
@@ -114,7 +115,8 @@ def validate_response(
     assertion = verified_assertion()
     # ... and the canonical bytes before the claims are copied out of the tree.
     del verified_assertion
-    return _read_assertion(assertion, sp, idp, expected, policy, now, in_response_to)
+    result = _read_assertion(assertion, sp, idp, expected, policy, now, in_response_to)
+    return replace(result, signing_certificate=signer)
 
 
 def _child(parent: etree._Element, tag: str) -> etree._Element | None:
@@ -202,8 +204,12 @@ def _check_status(root: etree._Element) -> None:
 
 def _verified_parts(
     root: etree._Element, sp: ServiceProvider, idp: IdentityProvider, policy: ValidationPolicy
-) -> tuple[etree._Element, Callable[[], etree._Element], bool]:
+) -> tuple[etree._Element, Callable[[], etree._Element], bool, bytes]:
     """Verify the signatures; return the response and a getter of the assertion, both from signed bytes.
+
+    Also return whether the Response was signed, and the trusted certificate
+    that verified the signature covering the assertion (its own, else the
+    Response's): the application learns from it which key the IdP signs with.
 
     SAML Profiles 4.1.4.2 and 4.1.4.3: the assertion must be signed, by
     itself or by the enclosing Response; ``require_signed_assertion``
@@ -214,7 +220,11 @@ def _verified_parts(
     certificates = idp.signing_certificates
     original = _single_assertion(root)
     response_signed = has_signature(root)
-    response = verify_signed_element(root, certificates, policy=policy) if response_signed else root
+    signer = b""
+    response = root
+    if response_signed:
+        verified_response = verify_signature(root, certificates, policy=policy)
+        response, signer = verified_response.element(), verified_response.certificate
     posted = _single_assertion(response) if response_signed else original
     if posted.tag == ENCRYPTED_ASSERTION:
         posted = decrypt_assertion(posted, sp.encryption_key_pem, max_depth=policy.max_xml_depth)
@@ -224,17 +234,14 @@ def _verified_parts(
         # copy was canonicalized and may have dropped unused declarations.
         posted = original
     if has_signature(posted):
-        return (
-            response,
-            verify_signature(posted, certificates, policy=policy).element,
-            response_signed,
-        )
+        verified = verify_signature(posted, certificates, policy=policy)
+        return response, verified.element, response_signed, verified.certificate
     if not response_signed:
         raise SignatureMissing("Neither the Response nor its Assertion is signed.")
     if policy.require_signed_assertion:
         raise e.AssertionSignatureRequired()
     # Covered by the Response signature: ``response`` is already the verified copy.
-    return response, lambda: posted, response_signed
+    return response, lambda: posted, response_signed, signer
 
 
 def _single_assertion(response: etree._Element) -> etree._Element:

@@ -43,6 +43,7 @@ from .errors import (  # noqa: F401 - the classes moved to the registry; re-expo
     SignatureTransformForbidden,
     SignatureUntrustedKey,
 )
+from .thumbprints import sha1_thumbprint, sha256_fingerprint
 from .xml import NS, parse_canonical
 
 DS = NS["ds"]
@@ -108,10 +109,12 @@ class VerifiedContent:
     two.
     """
 
-    __slots__ = ("_canonical",)
+    __slots__ = ("_canonical", "certificate")
 
-    def __init__(self, canonical: bytes) -> None:
+    def __init__(self, canonical: bytes, certificate: bytes) -> None:
         self._canonical = canonical
+        # The trusted DER certificate whose key verified the signature.
+        self.certificate = certificate
 
     def element(self) -> etree._Element:
         """Parse and return the signed element, without its signature."""
@@ -186,14 +189,14 @@ def verify_signature(
         with_comments=False,
         inclusive_ns_prefixes=c14n_prefixes,
     )
-    _check_signature_value(
+    signer = _check_signature_value(
         signed_info_bytes,
         _b64(signature_value.text, "SignatureValue"),
         signature_method,
         certificates,
         key_info,
     )
-    return VerifiedContent(canonical)
+    return VerifiedContent(canonical, signer)
 
 
 def has_signature(element: etree._Element) -> bool:
@@ -444,7 +447,15 @@ def _public_key(der: bytes):
 
 def fingerprint(der: bytes) -> str:
     """Return the SHA-256 fingerprint an administrator can compare with the IdP's screen."""
-    return hashlib.sha256(der).hexdigest().upper()
+    return sha256_fingerprint(der)
+
+
+def _subject(der: bytes) -> str | None:
+    """Return the subject of a certificate from KeyInfo, to explain a refusal (never to trust it)."""
+    try:
+        return x509.load_der_x509_certificate(der).subject.rfc4514_string()[:256]
+    except Exception:  # noqa: BLE001 - an unreadable hint only loses its name
+        return None
 
 
 def _check_signature_value(
@@ -453,11 +464,12 @@ def _check_signature_value(
     method: tuple[str, str],
     certificates: Sequence[bytes],
     key_info: etree._Element | None,
-) -> None:
+) -> bytes:
     """Verify SignatureValue with the trusted certificates (SAML Core 5.4.5, XML-DSig 3.2.2).
 
-    A KeyInfo certificate that is one of the trusted ones is tried first;
-    one that is not is only used to explain the failure.
+    Return the trusted certificate that verified it. A KeyInfo certificate
+    that is one of the trusted ones is tried first; one that is not is only
+    used to explain the failure.
     """
     trusted = list(dict.fromkeys(certificates))
     # With one trusted certificate there is nothing to order: read KeyInfo only to explain a failure.
@@ -471,13 +483,19 @@ def _check_signature_value(
         except Exception:  # an unreadable or unsupported metadata certificate is skipped, not fatal
             continue
         if _verifies(key, key_type, hash_name, signed_info, value):
-            return
+            return der
     hints = hints or _key_info_certificates(key_info)
     preferred = [c for c in hints if c in trusted]
     unknown = [c for c in hints if c not in trusted]
     if unknown and not preferred:
         raise SignatureUntrustedKey(
-            expected=[fingerprint(c) for c in trusted], actual=fingerprint(unknown[0])
+            "The message was signed with the certificate of thumbprint "
+            f"{sha1_thumbprint(unknown[0])}, which is not one of this provider's signing "
+            "certificates.",
+            expected=[sha1_thumbprint(c) for c in trusted],
+            actual=sha1_thumbprint(unknown[0]),
+            signer_sha256=fingerprint(unknown[0]),
+            signer_subject=_subject(unknown[0]),
         )
     raise SignatureInvalid(
         "The signature does not verify with any certificate from the provider's metadata.",

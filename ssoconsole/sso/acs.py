@@ -10,7 +10,13 @@ The order of the rules, each a function that raises its own refusal:
 4. the attribute mapping, the user of this tenant, the org's provider
    (:mod:`~ssoconsole.sso.signin_checks`);
 5. in one transaction: the assertion recorded as consumed (SAML Profiles
-   4.1.4.5), the request consumed, the names updated, the session started.
+   4.1.4.5), the request consumed, the names updated, the session started
+   and written (one commit per sign-in; purging expired rows is the
+   scheduler's job, :mod:`~ssoconsole.sso.housekeeping`, not the request's).
+
+A successful sign-in reads three rows (the outstanding request joined with
+its tenant, provider and SP identity; the user; the org's ancestors) and
+writes in one transaction: ``tests/signin/test_query_counts.py`` pins it.
 
 Every refusal becomes a 4xx page in :mod:`~ssoconsole.sso.refusal_pages`;
 whatever is posted, nothing here answers with a 5xx (SPEC section 3).
@@ -59,6 +65,7 @@ class _Context:
 
     def __init__(self, tenant=None) -> None:
         self.tenant = tenant
+        self.tenant_id = None
         self.provider = None
         self.record = None
         self.user = None
@@ -74,19 +81,28 @@ def acs(request, tenant_id):
     try:
         if request.method != "POST":
             return refuse(request, r.NotAPost(), audit=False)
-        ctx.tenant = _tenant(tenant_id)
+        ctx.tenant_id = _tenant_id(tenant_id)
         address = client_ip(request) or ""
         try:
             throttle.check(ACS_RULE, address)
         except throttle.Throttled as exc:
+            ctx.tenant = _tenant(ctx.tenant_id)
             return throttled_page(request, exc, tenant=ctx.tenant, scope=ACS_RULE.scope)
         saml_response, relay_state = _form(request)
         now = clock.now()
         try:
-            ctx.record = outstanding.find_request(ctx.tenant, relay_state, request.COOKIES, now=now)
+            ctx.record = outstanding.find_request(
+                ctx.tenant_id, relay_state, request.COOKIES, now=now
+            )
         except (r.IdPInitiatedSignIn, r.RequestNotFound):
+            ctx.tenant = _tenant(ctx.tenant_id)
             _attribute_by_claimed_issuer(ctx, saml_response)
             raise
+        except r.SSORefusal as exc:
+            if exc.record is not None:
+                ctx.tenant = exc.record.tenant
+            raise
+        ctx.tenant = ctx.record.tenant
         ctx.provider = ctx.record.provider
         ctx.username = ctx.record.username or None
         if ctx.record.test_mode:
@@ -98,13 +114,20 @@ def acs(request, tenant_id):
         return response
     except (r.SSORefusal, SAMLError, MappingError) as exc:
         return _refused(request, exc, ctx)
-    except Exception:  # noqa: BLE001 - SPEC section 3: never a 5xx, whatever is posted
+    except Exception:
         log.exception("unexpected failure in the assertion consumer service (tenant %s)", tenant_id)
         return _refused(request, r.UnexpectedFailure(), ctx)
 
 
 def _refused(request, exc, ctx: _Context):
     throttle.record_failure(ACS_RULE, client_ip(request) or "")
+    if ctx.tenant is None and ctx.tenant_id is not None:
+        # Loaded only now: a successful sign-in gets its tenant with the outstanding request.
+        # A tenant that does not exist is the refusal, whatever else was wrong.
+        try:
+            ctx.tenant = _tenant(ctx.tenant_id)
+        except r.TenantNotFound as missing:
+            exc = missing
     return refuse(
         request,
         exc,
@@ -117,11 +140,18 @@ def _refused(request, exc, ctx: _Context):
     )
 
 
-def _tenant(tenant_id) -> Tenant:
+def _tenant_id(tenant_id) -> UUID:
     try:
-        return Tenant.objects.get(id=UUID(str(tenant_id)))
-    except (ValueError, Tenant.DoesNotExist):
+        return UUID(str(tenant_id))
+    except ValueError:
         raise r.TenantNotFound(actual=str(tenant_id)[:64]) from None
+
+
+def _tenant(tenant_id: UUID) -> Tenant:
+    try:
+        return Tenant.objects.get(id=tenant_id)
+    except Tenant.DoesNotExist:
+        raise r.TenantNotFound(actual=str(tenant_id)) from None
 
 
 def _form(request) -> tuple[str, str | None]:
@@ -169,24 +199,28 @@ def _sign_in(request, ctx: _Context, saml_response: str, now):
     expires_at = assertion.session_not_on_or_after
     if expires_at is not None and expires_at <= now:
         raise r.IdPSessionEnded(expected=f"after {now.isoformat()}", actual=expires_at.isoformat())
-    with transaction.atomic():
-        replay.record_consumed(assertion, tenant=ctx.tenant, now=now)
-        outstanding.consume(ctx.record, now=now)
-        _update_names(request, user, identity, ctx.provider)
-        sessions.start_session(
-            request,
-            user,
-            method="saml",
-            expires_at=expires_at,
-            audit_data={
-                "providerId": str(ctx.provider.id),
-                "provider": ctx.provider.display_name,
-                "assertionId": assertion.assertion_id,
-                "sessionNotOnOrAfter": expires_at.isoformat() if expires_at else None,
-            },
-        )
-    replay.purge_expired(now=now)
-    outstanding.purge_expired(now=now)
+    try:
+        with transaction.atomic():
+            # First write of the transaction: a replay fails it before anything else is written.
+            replay.record_consumed(assertion, tenant=ctx.tenant, now=now)
+            outstanding.consume(ctx.record, now=now)
+            _update_names(request, user, identity, ctx.provider)
+            sessions.start_session(
+                request,
+                user,
+                method="saml",
+                expires_at=expires_at,
+                audit_data={
+                    "providerId": str(ctx.provider.id),
+                    "provider": ctx.provider.display_name,
+                    "assertionId": assertion.assertion_id,
+                    "sessionNotOnOrAfter": expires_at.isoformat() if expires_at else None,
+                },
+            )
+            sessions.save_now(request)
+    except r.AssertionReplayed as exc:
+        replay.note_first_use(exc, assertion)  # after the rollback: the transaction is unusable
+        raise
     throttle.reset(ACS_RULE, client_ip(request) or "")
     response = HttpResponseRedirect(ctx.record.return_path)
     response.status_code = (

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.utils import timezone
-
+from ssoconsole.accounts import clock
 from ssoconsole.saml.config import BINDING_POST, BINDING_REDIRECT
 from ssoconsole.sso.certificates import provider_certificates
 from ssoconsole.sso.models import AuthProvider
@@ -32,7 +31,7 @@ def provider_details(
     uses), else the HTTP-POST one. ``with_orgs=False`` skips the org tree
     query for lists of providers.
     """
-    now = now or timezone.now()
+    now = now or clock.now()
     redirect, post = provider.sso_url_redirect, provider.sso_url_post
     details = {
         "id": str(provider.id),

@@ -26,10 +26,19 @@ from ssoconsole.core.errors import Conflict, DomainError, Refusal, ValidationFai
 UPLOAD_INSTEAD = "Download the metadata file from your identity provider and upload it instead."
 
 
+TRY_AGAIN = "This is usually temporary: try again in a few minutes."
+
+
 class MetadataURLError(DomainError):
-    """The metadata URL cannot be used; ``field`` is ``metadataUrl``."""
+    """The metadata URL cannot be used; ``field`` is ``metadataUrl``.
+
+    ``transient`` marks failures that go away by themselves (a timeout, a
+    refused connection, a 5xx): their advice is to try again, and a
+    scheduled refresh retries them sooner, with backoff.
+    """
 
     code = "sso.metadata_url_error"
+    transient = False
 
     def __init__(self, message: str, **kwargs) -> None:
         kwargs.setdefault("field", "metadataUrl")
@@ -65,6 +74,7 @@ class MetadataTooManyRedirects(MetadataURLError):
 
 
 class MetadataFetchTimeout(MetadataURLError):
+    transient = True
     code = "sso.metadata_fetch_timeout"
 
 
@@ -73,11 +83,18 @@ class MetadataTLSFailed(MetadataURLError):
 
 
 class MetadataConnectionFailed(MetadataURLError):
+    transient = True
     code = "sso.metadata_connection_failed"
 
 
 class MetadataHTTPError(MetadataURLError):
     code = "sso.metadata_http_error"
+
+    @property
+    def transient(self) -> bool:  # type: ignore[override]
+        """A server error or "too many requests" passes; a 404 or 403 needs a person."""
+        status = (self.details or {}).get("status", 0)
+        return status >= 500 or status in (408, 429)
 
 
 class MetadataSourceRequired(DomainError):
@@ -470,6 +487,58 @@ class ProviderMissing(SSORefusal):
         "Single sign-on for your organization is not set up correctly. Tell your administrator."
     )
     admin_hint = "Choose an existing provider (or local sign-in) in the organization's Authentication settings."
+
+
+# --- a signing key the provider's metadata does not list (see ssoconsole.sso.rollover) ---------
+
+_UNKNOWN_KEY_USER = (
+    "Your identity provider signed the sign-in with a certificate this console does not trust "
+    "(yet). Tell your administrator."
+)
+_MAY_BE_FORGED = (
+    "A certificate's name is easy to copy: if nobody at the identity provider created a "
+    "certificate with this thumbprint, treat the response as a forgery attempt and trust nothing."
+)
+
+
+class SigningKeyNotListedYet(SSORefusal):
+    """The response was signed with a new certificate that looks like the provider's but is not listed."""
+
+    code = "sso.signing_key_not_listed_yet"
+    user_message = _UNKNOWN_KEY_USER
+    admin_hint = (
+        "At the identity provider (Entra ID: Single sign-on > SAML Certificates) compare the "
+        "Thumbprint. Entra ID lists a new certificate in its metadata as soon as it exists, "
+        "active or not, and the console trusts it from the next download. " + _MAY_BE_FORGED
+    )
+
+
+class SigningKeyRetired(SSORefusal):
+    """The IdP signed with a certificate its metadata listed before but no longer lists."""
+
+    code = "sso.signing_key_retired"
+    user_message = _UNKNOWN_KEY_USER
+    admin_hint = (
+        "The identity provider dropped this certificate from its metadata but still signs with "
+        "it: a rollover was finished (or the certificate deleted) before the new certificate was "
+        "made active. At the identity provider, make the certificate its metadata lists the "
+        "active one (Entra ID: SAML Certificates > Make certificate active), or list the old one "
+        "again."
+    )
+
+
+class SigningKeyForeign(SSORefusal):
+    """The response was signed with a key unlike any this provider ever listed: not a rollover."""
+
+    code = "sso.signing_key_foreign"
+    user_message = _UNKNOWN_KEY_USER
+    admin_hint = (
+        "This does not look like a rollover of this provider's certificate. Unless the identity "
+        "provider's administrator recognises the thumbprint, treat the response as a forgery "
+        "attempt; nothing needs to change in the console. If the provider really moved to new "
+        "certificates of another kind, its metadata will list them and the console will trust "
+        "them from then on."
+    )
 
 
 # --- Attribute mapping ---------------------------------------------------------------------------

@@ -23,6 +23,7 @@ import hashlib
 import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from cryptography import x509
 from cryptography.exceptions import InvalidTag
@@ -41,6 +42,7 @@ _HKDF_INFO = b"sp-private-key-encryption/v1"
 CERT_VALIDITY = timedelta(days=3650)
 
 
+@lru_cache(maxsize=8)
 def _derive(secret: str) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=_HKDF_SALT, info=_HKDF_INFO).derive(
         secret.encode()
@@ -66,7 +68,17 @@ def seal(plaintext: bytes, *, context: str) -> str:
 
 
 def open_sealed(sealed: str, *, context: str) -> bytes:
-    """Decrypt what :func:`seal` produced, with the secret its key id names."""
+    """Decrypt what :func:`seal` produced, with the secret its key id names.
+
+    Opened keys are kept per process, keyed by the sealed text itself and
+    the secrets: a rotated or resealed key is a different text, so the cache
+    can never hand out a key the database no longer holds.
+    """
+    return _open_cached(sealed, context, tuple(_keys()))
+
+
+@lru_cache(maxsize=256)
+def _open_cached(sealed: str, context: str, secrets: tuple[bytes, ...]) -> bytes:
     try:
         version, key_id, payload = sealed.split("$", 2)
         raw = base64.urlsafe_b64decode(payload.encode("ascii"))
@@ -79,7 +91,7 @@ def open_sealed(sealed: str, *, context: str) -> bytes:
         raise KeyDecryptionFailed(
             f"The stored SP private key uses format {version!r}; this version reads {FORMAT}."
         )
-    for key in _keys():
+    for key in secrets:
         if _key_id(key) == key_id:
             try:
                 return AESGCM(key).decrypt(raw[:12], raw[12:], context.encode())

@@ -300,17 +300,13 @@ class MetadataFetcher:
                 if response.is_redirect:
                     return response.headers.get("location", ""), b""
                 if response.status_code != 200:
-                    raise e.MetadataHTTPError(
-                        f"The metadata URL answered with HTTP status {response.status_code}. Check the URL at your "
-                        f"identity provider, or upload the metadata file instead.",
-                        details={"status": response.status_code},
-                    )
+                    raise _http_error(target.host, response.status_code)
                 return None, self._read(response, started)
             finally:
                 response.close()
         except httpx.TimeoutException:
             raise e.MetadataFetchTimeout(
-                f"{target.host} did not answer in time. Try again later, or upload the metadata file instead."
+                f"{target.host} did not answer in time. {e.TRY_AGAIN}"
             ) from None
         except httpx.ConnectError as exc:
             if _caused_by_tls(exc):
@@ -319,12 +315,14 @@ class MetadataFetcher:
                     f"authorities ({exc}). {e.UPLOAD_INSTEAD}"
                 ) from None
             raise e.MetadataConnectionFailed(
-                f"The server could not connect to {target.host} ({exc}). Try again later, or upload the metadata file instead."
+                f"The server could not connect to {target.host} ({exc}). If the address is right, "
+                + e.TRY_AGAIN[0].lower()
+                + e.TRY_AGAIN[1:]
             ) from None
         except httpx.HTTPError as exc:
             raise e.MetadataConnectionFailed(
-                f"Downloading the metadata from {target.host} failed ({exc.__class__.__name__}). Try again later, or "
-                "upload the metadata file instead."
+                f"Downloading the metadata from {target.host} broke off "
+                f"({exc.__class__.__name__}). {e.TRY_AGAIN}"
             ) from None
 
     def _read(self, response: httpx.Response, started: float) -> bytes:
@@ -362,6 +360,22 @@ class MetadataFetcher:
                 details={"location": new_url[:500]},
             )
         return self.check_url(new_url)
+
+
+def _http_error(host: str, status: int) -> e.MetadataHTTPError:
+    """Say what an HTTP status means for the administrator: wait, or fix the URL."""
+    if status >= 500 or status in (408, 429):
+        message = (
+            f"{host} answered the metadata download with HTTP status {status}, a problem on the "
+            f"identity provider's side. {e.TRY_AGAIN}"
+        )
+    else:
+        message = (
+            f"{host} answered the metadata download with HTTP status {status}: the address is wrong "
+            "or no longer published. Copy the metadata URL again from your identity provider (Entra "
+            "ID: SAML Certificates > App Federation Metadata Url)."
+        )
+    return e.MetadataHTTPError(message, details={"status": status})
 
 
 def _devidp_document(url: str) -> bytes | None:

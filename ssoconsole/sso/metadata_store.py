@@ -34,13 +34,20 @@ class LoadedMetadata:
 
 
 def read_metadata(
-    data: bytes | str, *, now: datetime, entity_id: str | None = None
+    data: bytes | str,
+    *,
+    now: datetime,
+    entity_id: str | None = None,
+    allow_all_expired: bool = False,
 ) -> LoadedMetadata:
     """Parse metadata for storage, refusing what sign-in could not use.
 
-    Beyond the core's checks, metadata whose signing certificates have all
-    expired is refused here: the IdP cannot be signing with any of them, so
-    storing it would only move the failure to the first sign-in.
+    Beyond the core's checks, a document *given by an administrator* whose
+    signing certificates have all expired is refused: certificate dates do
+    not stop sign-in (keys are trusted because the metadata lists them), but
+    such a document is nearly always an old copy. A scheduled refresh passes
+    ``allow_all_expired``: it is the IdP's own current word, and an IdP that
+    still signs with an expired certificate must keep working.
     """
     if isinstance(data, str):
         data = data.encode("utf-8")
@@ -63,11 +70,13 @@ def read_metadata(
         infos = parsed.certificates
     except SAMLError as exc:
         raise e.MetadataRejected(exc) from None
-    if infos and all(info.is_expired(now) for info in infos):
+    if not allow_all_expired and infos and all(info.is_expired(now) for info in infos):
         latest = max(info.not_after for info in infos)
         raise e.MetadataCertificatesExpired(
-            f"Every signing certificate in the metadata has expired (the latest on {latest:%Y-%m-%d}). Activate a "
-            "current signing certificate at the identity provider, then download its metadata again.",
+            f"Every signing certificate in this metadata has expired (the latest on {latest:%Y-%m-%d}). "
+            "Expiry alone does not stop sign-in here, but a document with only expired certificates is "
+            "nearly always an old copy. Download the current metadata from the identity provider (Entra "
+            "ID: SAML Certificates > Federation Metadata XML) and use that one.",
             field="metadata",
             details={"certificates": [_cert_summary(i) for i in infos]},
         )
@@ -81,6 +90,7 @@ def obtain_metadata(
     entity_id: str | None,
     now: datetime,
     fetcher: MetadataFetcher | None = None,
+    allow_all_expired: bool = False,
 ) -> LoadedMetadata:
     """Read an uploaded document, or download one from ``metadata_url``; exactly one must be given."""
     if (metadata_xml is None) == (metadata_url is None):
@@ -90,7 +100,9 @@ def obtain_metadata(
         )
     if metadata_url is not None:
         metadata_xml = (fetcher or MetadataFetcher()).fetch(metadata_url)
-    return read_metadata(metadata_xml, now=now, entity_id=entity_id)
+    return read_metadata(
+        metadata_xml, now=now, entity_id=entity_id, allow_all_expired=allow_all_expired
+    )
 
 
 # The model fields apply_metadata writes, for save(update_fields=...).
@@ -105,7 +117,10 @@ METADATA_FIELDS = [
     "want_authn_requests_signed",
     "valid_until",
     "cache_duration",
+    "known_certificates",
 ]
+# How many certificates a provider's history keeps (Entra lists at most a few at a time).
+KNOWN_CERTIFICATES = 50
 
 
 def apply_metadata(provider: AuthProvider, loaded: LoadedMetadata) -> None:
@@ -127,6 +142,18 @@ def apply_metadata(provider: AuthProvider, loaded: LoadedMetadata) -> None:
     provider.want_authn_requests_signed = parsed.want_authn_requests_signed
     provider.valid_until = parsed.valid_until
     provider.cache_duration = parsed.cache_duration
+    remember_certificates(provider, parsed.certificates)
+
+
+def remember_certificates(provider: AuthProvider, infos) -> None:
+    """Add the listed certificates to the provider's history (newest last, bounded)."""
+    known = [k for k in provider.known_certificates or [] if isinstance(k, dict)]
+    seen = {k.get("sha256") for k in known}
+    for info in infos:
+        if info.sha256_fingerprint not in seen:
+            known.append({"sha256": info.sha256_fingerprint, "subject": info.subject[:256]})
+            seen.add(info.sha256_fingerprint)
+    provider.known_certificates = known[-KNOWN_CERTIFICATES:]
 
 
 def certificate_ders(provider: AuthProvider) -> tuple[bytes, ...]:
@@ -151,7 +178,12 @@ def next_refresh(
 
 
 def metadata_snapshot(provider: AuthProvider) -> dict:
-    """Describe the trusted metadata values for audit before/after comparisons."""
+    """Describe what sign-in trusts from the metadata, for audit before/after comparisons.
+
+    Only the entity ID, the endpoints and the signing keys: an IdP that signs
+    its document afresh on every download (or moves validUntil forward)
+    changes bytes, not trust, and must not be audited as a change.
+    """
     return {
         "entityId": provider.entity_id,
         "ssoUrlRedirect": provider.sso_url_redirect,
@@ -159,8 +191,6 @@ def metadata_snapshot(provider: AuthProvider) -> dict:
         "signingCertificates": [
             CertificateInfo.from_der(d).sha256_fingerprint for d in certificate_ders(provider)
         ],
-        "validUntil": provider.valid_until.isoformat() if provider.valid_until else None,
-        "metadataSha256": provider.metadata_sha256,
     }
 
 

@@ -102,6 +102,25 @@ class AuthProvider(models.Model):
     next_refresh_at = models.DateTimeField(null=True, blank=True, db_index=True)
     refresh_lease_until = models.DateTimeField(null=True, blank=True)
     refresh_lease_owner = models.CharField(max_length=64, blank=True, default="")
+    # Consecutive failed refreshes, for the retry backoff (reset by a good one).
+    refresh_failures = models.PositiveIntegerField(default=0)
+    # Last refresh triggered by a response signed with a key the metadata did not list: one per
+    # REFRESH_ON_UNKNOWN_KEY interval for all processes (a conditional UPDATE claims it).
+    unknown_key_refresh_at = models.DateTimeField(null=True, blank=True)
+    # A file uploaded over a URL provider: used until the next good download from the URL.
+    metadata_overridden_at = models.DateTimeField(null=True, blank=True)
+
+    # Certificate history, learned rather than configured. The SHA-256 fingerprint of the
+    # certificate that verified the last accepted response (which key the IdP really signs
+    # with) and when; and every certificate the metadata ever listed (bounded), to tell a
+    # certificate this provider used before from a key unlike any of its own.
+    signing_certificate_sha256 = models.CharField(max_length=64, blank=True, default="")
+    signing_certificate_seen_at = models.DateTimeField(null=True, blank=True)
+    known_certificates = models.JSONField(
+        default=list, blank=True, help_text="[{sha256, subject}] of certificates ever listed."
+    )
+    # The expiry warnings already sent by e-mail: {"sha256": ..., "days": smallest threshold}.
+    expiry_notice = models.JSONField(default=dict, blank=True)
 
     # Attribute mapping: an empty username attribute means the NameID.
     use_default_mapping = models.BooleanField(default=True)

@@ -130,8 +130,12 @@ def _about(error: r.SSORefusal, record: SignInRequest) -> r.SSORefusal:
     return error
 
 
-def find_request(tenant, relay_state: str | None, cookies, *, now: datetime) -> SignInRequest:
+def find_request(tenant_id, relay_state: str | None, cookies, *, now: datetime) -> SignInRequest:
     """Return the outstanding request that ``relay_state`` names for this browser, or raise why not.
+
+    One query brings the request with its tenant, provider and the tenant's
+    SP identity (what validation needs next); the tenant is only checked
+    through ``tenant_id``, so the caller looks it up itself when there is no record.
 
     Checked in this order, so that each refusal names its real cause: a
     RelayState at all (none means IdP-initiated), a record of this tenant,
@@ -145,8 +149,10 @@ def find_request(tenant, relay_state: str | None, cookies, *, now: datetime) -> 
             "The RelayState is longer than any this console issues.", actual=relay_state[:80] + "…"
         )
     record = (
-        SignInRequest.objects.select_related("provider", "tenant", "started_by")
-        .filter(relay_state_hash=_digest(relay_state), tenant=tenant)
+        SignInRequest.objects.select_related(
+            "provider", "tenant", "tenant__sp_identity", "started_by"
+        )
+        .filter(relay_state_hash=_digest(relay_state), tenant_id=tenant_id)
         .first()
     )
     if record is None:
@@ -185,6 +191,6 @@ def consume(record: SignInRequest, *, now: datetime) -> None:
 
 
 def purge_expired(*, now: datetime) -> int:
-    """Delete requests that expired more than a day ago; return how many."""
+    """Delete requests that expired more than a day ago; return how many (the housekeeping job's work)."""
     deleted, _ = SignInRequest.objects.filter(expires_at__lt=now - KEEP_EXPIRED).delete()
     return deleted

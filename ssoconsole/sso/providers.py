@@ -135,6 +135,7 @@ def provider_snapshot(p: AuthProvider) -> dict:
         "displayName": p.display_name,
         "metadataSource": p.metadata_source,
         "metadataUrl": p.metadata_url or None,
+        "metadataOverride": p.metadata_overridden_at is not None,
         **metadata_snapshot(p),
     }
 
@@ -243,6 +244,7 @@ def update_provider(
     metadata_xml: bytes | str | None = None,
     metadata_url: str | None = None,
     entity_id: str | None = None,
+    switch_to_file: bool = False,
     actor=None,
     request=None,
     fetcher: MetadataFetcher | None = None,
@@ -251,7 +253,11 @@ def update_provider(
     """Rename a provider and/or replace its metadata (a new file, or a new URL fetched now).
 
     Replacing the metadata is all or nothing: a refused document leaves the
-    provider exactly as it was.
+    provider exactly as it was. A file uploaded for a provider that reads its
+    metadata from a URL is a one-time override: the URL and its scheduled
+    refresh stay, and the next good download replaces the file, so the next
+    rollover at the IdP is still picked up. ``switch_to_file`` instead stops
+    the downloads for good (an IdP whose URL went away).
     """
     now = now or timezone.now()
     before = provider_snapshot(provider)
@@ -283,19 +289,31 @@ def update_provider(
             "last_refresh_error_message",
             "next_refresh_at",
         ]
+        fields += ["metadata_overridden_at", "refresh_failures"]
         apply_metadata(provider, loaded)
-        provider.metadata_source = (
-            MetadataSource.URL if metadata_url is not None else MetadataSource.FILE
+        override = (
+            metadata_url is None
+            and not switch_to_file
+            and provider.metadata_source == MetadataSource.URL
         )
-        provider.metadata_url = (metadata_url or "").strip()
-        provider.entity_selector = entity_id or ""
+        provider.refresh_failures = 0
+        if override:
+            # Keep the URL, its entity selector and its schedule; mark the file as the copy in use.
+            provider.metadata_overridden_at = now
+        else:
+            provider.metadata_overridden_at = None
+            provider.metadata_source = (
+                MetadataSource.URL if metadata_url is not None else MetadataSource.FILE
+            )
+            provider.metadata_url = (metadata_url or "").strip()
+            provider.entity_selector = entity_id or ""
         provider.last_refresh_at, provider.last_refresh_result = now, RefreshResult.OK
         provider.last_refresh_error_code = provider.last_refresh_error_message = ""
         provider.next_refresh_at = (
             next_refresh(
                 now, cache_duration=provider.cache_duration, valid_until=provider.valid_until
             )
-            if metadata_url is not None
+            if provider.metadata_source == MetadataSource.URL
             else None
         )
     with transaction.atomic():

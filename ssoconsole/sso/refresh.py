@@ -2,8 +2,10 @@
 
 A refresh never makes things worse: on failure the last good metadata stays
 in place (sign-in keeps working with it), the failure is recorded on the
-provider for the details page and audited, and another attempt is scheduled
-an hour later.
+provider for the details page and audited, and another attempt is scheduled:
+after a passing failure (timeout, refused connection, 5xx) in 5 minutes,
+doubling with each failure in a row up to an hour; after one that needs a
+person (a 404, a refused document) in an hour.
 
 Several server processes share one database, so each refresh first claims
 the provider with a lease: a single conditional ``UPDATE ... WHERE lease is
@@ -43,6 +45,14 @@ from ssoconsole.sso.models import AuthProvider, MetadataSource, RefreshResult
 log = logging.getLogger("ssoconsole.sso.refresh")
 LEASE = timedelta(minutes=2)
 BATCH = 50
+FIRST_RETRY = timedelta(minutes=5)
+
+
+def retry_delay(exc: DomainError, failures: int) -> timedelta:
+    """Return how long to wait after the ``failures``-th failure in a row (1 = the first)."""
+    if not getattr(exc, "transient", False):
+        return RETRY_AFTER_FAILURE
+    return min(FIRST_RETRY * 2 ** max(0, failures - 1), RETRY_AFTER_FAILURE)
 
 
 @dataclass(frozen=True)
@@ -88,8 +98,11 @@ def refresh_metadata(
     request=None,
     fetcher: MetadataFetcher | None = None,
     now: datetime | None = None,
+    reason: dict | None = None,
 ) -> RefreshOutcome:
     """Download the provider's metadata again now (the details page's "Refresh" action).
+
+    ``reason`` is added to the audit event (what triggered a refresh nobody clicked).
 
     Raises ``RefreshNotApplicable`` for an uploaded file and
     ``RefreshInProgress`` when another process holds the lease; a failed
@@ -114,6 +127,7 @@ def refresh_metadata(
             request=request,
             fetcher=fetcher,
             now=now,
+            reason=reason,
         )
     finally:
         release(provider.id, owner=owner)
@@ -135,7 +149,9 @@ def _superseded(provider) -> RefreshOutcome:
     return RefreshOutcome(str(provider.id), provider.display_name, ok=True, changed=False)
 
 
-def _refresh_claimed(provider, *, actor, actor_label, request, fetcher, now) -> RefreshOutcome:
+def _refresh_claimed(
+    provider, *, actor, actor_label, request, fetcher, now, reason=None
+) -> RefreshOutcome:
     provider.refresh_from_db()
     started = (
         provider.metadata_source,
@@ -151,10 +167,18 @@ def _refresh_claimed(provider, *, actor, actor_label, request, fetcher, now) -> 
             entity_id=provider.entity_selector or None,
             now=now,
             fetcher=fetcher,
+            allow_all_expired=True,
         )
     except DomainError as exc:
         return _record_failure(
-            provider, exc, started, actor=actor, actor_label=actor_label, request=request, now=now
+            provider,
+            exc,
+            started,
+            actor=actor,
+            actor_label=actor_label,
+            request=request,
+            now=now,
+            reason=reason,
         )
     with transaction.atomic():
         if _source(provider.id) != started:
@@ -162,14 +186,26 @@ def _refresh_claimed(provider, *, actor, actor_label, request, fetcher, now) -> 
         apply_metadata(provider, loaded)
         provider.last_refresh_at, provider.last_refresh_result = now, RefreshResult.OK
         provider.last_refresh_error_code = provider.last_refresh_error_message = ""
+        provider.refresh_failures = 0
+        # A file uploaded over the URL was a one-time override: the IdP's own document wins again.
+        overridden, provider.metadata_overridden_at = provider.metadata_overridden_at, None
         provider.next_refresh_at = next_refresh(
             now, cache_duration=provider.cache_duration, valid_until=provider.valid_until
         )
         provider.save(update_fields=METADATA_FIELDS + _REFRESH_FIELDS)
         changes = diff(before, metadata_snapshot(provider))
+        if overridden is not None:
+            changes["overrideEnded"] = overridden.isoformat()
+        if reason:
+            changes.update(reason)
         # An unchanged scheduled refresh is routine and would flood the log hourly;
         # a change, or a refresh someone asked for, is recorded.
-        if changes["after"] or actor is not None or actor_label not in (None, "system"):
+        if (
+            changes["after"]
+            or overridden is not None
+            or actor is not None
+            or actor_label not in (None, "system")
+        ):
             record(
                 "auth_provider.metadata_refreshed",
                 tenant=provider.tenant,
@@ -185,6 +221,8 @@ def _refresh_claimed(provider, *, actor, actor_label, request, fetcher, now) -> 
 
 
 _REFRESH_FIELDS = [
+    "refresh_failures",
+    "metadata_overridden_at",
     "last_refresh_at",
     "last_refresh_result",
     "last_refresh_error_code",
@@ -195,18 +233,23 @@ _REFRESH_FIELDS = [
 
 
 def _record_failure(
-    provider, exc: DomainError, started, *, actor, actor_label, request, now
+    provider, exc: DomainError, started, *, actor, actor_label, request, now, reason=None
 ) -> RefreshOutcome:
     """Keep the last good metadata; note the failure, retry in an hour, audit it."""
     with transaction.atomic():
         if _source(provider.id) != started:
             return _superseded(provider)
+        provider.refresh_failures += 1
+        provider.next_refresh_at = now + retry_delay(exc, provider.refresh_failures)
+        message = (
+            f"{exc.message} Sign-in keeps using the metadata downloaded last; the console tries "
+            f"again by itself at {provider.next_refresh_at:%H:%M} UTC."
+        )
         provider.last_refresh_at, provider.last_refresh_result = now, RefreshResult.FAILED
         provider.last_refresh_error_code, provider.last_refresh_error_message = (
             exc.code,
-            exc.message[:2000],
+            message[:2000],
         )
-        provider.next_refresh_at = now + RETRY_AFTER_FAILURE
         provider.save(update_fields=_REFRESH_FIELDS)
         record(
             "auth_provider.metadata_refreshed",
@@ -216,7 +259,7 @@ def _record_failure(
             target=provider,
             outcome=Outcome.FAILURE,
             reason_code=exc.code,
-            data={"error": exc.as_dict(), "url": provider.metadata_url},
+            data={"error": exc.as_dict(), "url": provider.metadata_url, **(reason or {})},
             request=request,
         )
     log.warning("metadata refresh failed provider=%s code=%s", provider.id, exc.code)
@@ -225,7 +268,7 @@ def _record_failure(
         provider.display_name,
         ok=False,
         error_code=exc.code,
-        error_message=exc.message,
+        error_message=provider.last_refresh_error_message,
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 
 from ssoconsole.saml.assertion import Assertion
 from ssoconsole.sso.errors import AssertionReplayed
@@ -24,38 +24,46 @@ def record_consumed(assertion: Assertion, *, tenant, now: datetime) -> None:
     """Remember ``assertion`` as used, or raise :class:`AssertionReplayed` when it was used before.
 
     Kept until ``replay_cache_until`` (NotOnOrAfter plus the allowed clock
-    skew): until then the validator could accept it again.
+    skew): until then the validator could accept it again. Call it as the
+    first write of the caller's ``transaction.atomic()`` block and let the
+    refusal leave that block: on PostgreSQL the failed INSERT aborts the
+    transaction, so nothing else may run in it (no savepoint is spent on a
+    failure that ends the sign-in anyway). :func:`note_first_use` then adds
+    when the assertion was first used.
     """
     try:
-        # A savepoint: the failed insert must not poison the caller's transaction on PostgreSQL.
-        with transaction.atomic():
-            ConsumedAssertion.objects.create(
-                issuer=assertion.issuer[:1024],
-                assertion_id=assertion.assertion_id[:256],
-                tenant=tenant,
-                consumed_at=now,
-                expires_at=assertion.replay_cache_until,
-            )
-    except IntegrityError:
-        first = (
-            ConsumedAssertion.objects.filter(
-                issuer=assertion.issuer[:1024], assertion_id=assertion.assertion_id[:256]
-            )
-            .values_list("consumed_at", flat=True)
-            .first()
+        ConsumedAssertion.objects.create(
+            issuer=assertion.issuer[:1024],
+            assertion_id=assertion.assertion_id[:256],
+            tenant=tenant,
+            consumed_at=now,
+            expires_at=assertion.replay_cache_until,
         )
+    except IntegrityError:
         raise AssertionReplayed(
             expected="an assertion not used before",
             actual=f"assertion {assertion.assertion_id} from {assertion.issuer}",
-            firstUsedAt=first.isoformat() if first else None,
         ) from None
+
+
+def note_first_use(error: AssertionReplayed, assertion: Assertion) -> None:
+    """Add when ``assertion`` was first accepted to ``error`` (run outside the failed transaction)."""
+    first = (
+        ConsumedAssertion.objects.filter(
+            issuer=assertion.issuer[:1024], assertion_id=assertion.assertion_id[:256]
+        )
+        .values_list("consumed_at", flat=True)
+        .first()
+    )
+    error.context["firstUsedAt"] = first.isoformat() if first else None
 
 
 def purge_expired(*, now: datetime) -> int:
     """Forget assertions that can no longer be accepted anyway; return how many rows went.
 
-    Called opportunistically after each sign-in: one indexed DELETE keeps the
-    table at about one row per sign-in of the last assertion lifetime.
+    Run by the housekeeping job (:mod:`ssoconsole.sso.housekeeping`), not by
+    sign-ins: one indexed DELETE keeps the table at about one row per
+    sign-in of the last assertion lifetime.
     """
     deleted, _ = ConsumedAssertion.objects.filter(expires_at__lt=now).delete()
     return deleted

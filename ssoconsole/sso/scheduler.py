@@ -1,9 +1,11 @@
-"""A small in-process scheduler that refreshes due metadata from every server process.
+"""A small in-process scheduler: metadata refresh and housekeeping, in every server process.
 
 Each server process runs one daemon thread that wakes about once a minute
-and calls :func:`ssoconsole.sso.refresh.refresh_due_providers`. The lease in
-that function keeps processes from refreshing the same provider twice, so
-there is no leader to elect and nothing to configure. Call
+and calls :func:`ssoconsole.sso.refresh.refresh_due_providers`, then
+:func:`ssoconsole.sso.housekeeping.purge_expired` (work that must not slow
+down a sign-in). The lease in the refresh keeps processes from refreshing
+the same provider twice, and the purges are idempotent, so there is no
+leader to elect and nothing to configure. Call
 :func:`start_scheduler` once per process *after* forking (gunicorn's
 ``post_fork`` hook, or the ``serve`` command for a single process); a thread
 started before ``fork`` would not exist in the workers.
@@ -26,6 +28,8 @@ _state: dict = {"thread": None, "pid": None, "stop": None}
 
 
 def _run(stop: threading.Event, interval: float) -> None:
+    from ssoconsole.accounts import clock
+    from ssoconsole.sso.housekeeping import purge_expired
     from ssoconsole.sso.refresh import refresh_due_providers
 
     # A random first delay spreads the processes of one deployment over the minute.
@@ -44,8 +48,32 @@ def _run(stop: threading.Event, interval: float) -> None:
                 )
         except Exception:  # the scheduler must outlive a database hiccup; the next round retries
             log.exception("metadata refresh round failed")
+        try:
+            purged = purge_expired(now=clock.now())
+            if any((purged.consumed_assertions, purged.sign_in_requests, purged.sessions)):
+                log.info(
+                    "housekeeping purged consumed_assertions=%s sign_in_requests=%s sessions=%s",
+                    purged.consumed_assertions,
+                    purged.sign_in_requests,
+                    purged.sessions,
+                )
+        except Exception:  # as above: a failed round is retried a minute later
+            log.exception("housekeeping round failed")
+        try:
+            _deprovision_due()
+        except Exception:  # same: the next round retries
+            log.exception("SCIM deprovisioning round failed")
         finally:
             close_old_connections()
+
+
+def _deprovision_due() -> None:
+    """Deactivate the SCIM-deprovisioned users whose tenant's delay has passed (same minute tick)."""
+    from ssoconsole.scim.users import apply_due_deactivations
+
+    done = apply_due_deactivations()
+    if done:
+        log.info("SCIM deprovisioning applied users=%s", done)
 
 
 def start_scheduler(interval: float = INTERVAL_SECONDS) -> bool:

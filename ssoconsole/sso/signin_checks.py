@@ -19,6 +19,7 @@ from ssoconsole.saml.config import Expected, ServiceProvider
 from ssoconsole.saml.encryption import EncryptionKeyMissing
 from ssoconsole.saml.response import validate_response
 from ssoconsole.sso import errors as r
+from ssoconsole.sso import rollover
 from ssoconsole.sso.errors import KeyDecryptionFailed
 from ssoconsole.sso.mapping import MappedIdentity, map_assertion
 from ssoconsole.sso.models import AuthProvider
@@ -46,22 +47,33 @@ def validate(saml_response: str, *, record, now: datetime) -> Assertion:
     an answer is checked against the IdP the user was sent to (its signing
     certificates, entity ID, clock skew and SHA-1 choice), and InResponseTo
     must name that request (SAML Profiles 4.1.4.3).
+
+    A response signed with a key the metadata does not list makes a URL
+    provider download its metadata once and the response be checked again
+    (:mod:`~ssoconsole.sso.rollover`); the certificate that verified an
+    accepted response is remembered on the provider.
     """
     provider = record.provider
     sp, key_failure = _decrypting_sp(record.tenant)
-    try:
-        return validate_response(
-            saml_response,
-            sp=sp,
-            idp=identity_provider_config(provider),
-            expected=Expected(request_id=record.request_id),
-            policy=validation_policy(provider),
-            now=now,
-        )
-    except EncryptionKeyMissing:
-        if key_failure is not None:
-            raise r.DecryptionKeyUnavailable(key_failure.message) from None
-        raise
+
+    def run() -> Assertion:
+        try:
+            return validate_response(
+                saml_response,
+                sp=sp,
+                idp=identity_provider_config(provider),
+                expected=Expected(request_id=record.request_id),
+                policy=validation_policy(provider),
+                now=now,
+            )
+        except EncryptionKeyMissing:
+            if key_failure is not None:
+                raise r.DecryptionKeyUnavailable(key_failure.message) from None
+            raise
+
+    assertion = rollover.validate_with_rollover(provider, run, now=now)
+    rollover.note_signing_certificate(provider, assertion, now=now)
+    return assertion
 
 
 def _decrypting_sp(tenant) -> tuple[ServiceProvider, KeyDecryptionFailed | None]:
@@ -75,7 +87,7 @@ def _decrypting_sp(tenant) -> tuple[ServiceProvider, KeyDecryptionFailed | None]
     names the real cause. The signing key is not opened: answers are not signed with it.
     """
     sp = service_provider_config(tenant, with_keys=False)
-    identity = sp_identity(tenant)
+    identity = sp_identity(tenant, joined=True)  # loaded with the outstanding request
     try:
         return replace(sp, encryption_key_pem=open_private_key(identity)), None
     except KeyDecryptionFailed as exc:

@@ -14,6 +14,8 @@ is not a "local user"); this module decides what happens next:
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -39,7 +41,9 @@ class SAMLSignInFlow:
         """Offer the tenant's providers when there are several; else keep the org's provider."""
         providers = providers_of(step.user.tenant)
         if len(providers) <= 1:
-            return step
+            # The list is the one row start() needs: keep it rather than read it again.
+            own = next((p for p in providers if p.id == step.provider_id), None)
+            return replace(step, provider=own)
         return signin.ProviderChoice(
             step.username,
             step.user,
@@ -53,9 +57,9 @@ class SAMLSignInFlow:
             return HttpResponseRedirect(next_url)
         if isinstance(step, signin.ProviderChoice):
             return _choice_page(request, step.username, step.providers, next_url)
-        provider = AuthProvider.objects.filter(
-            id=step.provider_id, tenant_id=step.user.tenant_id
-        ).first()
+        provider = step.provider or (
+            AuthProvider.objects.filter(id=step.provider_id, tenant_id=step.user.tenant_id).first()
+        )
         if provider is None:
             return refuse(
                 request,

@@ -30,13 +30,22 @@ def _common_name(tenant: Tenant) -> str:
     return f"ssoconsole SP {tenant.id}"
 
 
-def sp_identity(tenant: Tenant) -> SPIdentity:
+def sp_identity(tenant: Tenant, *, joined: bool = False) -> SPIdentity:
     """Return the tenant's SP identity, generating both key pairs on first use.
+
+    ``joined``: the caller read ``tenant`` with ``select_related("sp_identity")``
+    just now (the ACS does, with the outstanding request), so the row it
+    brought is used instead of a second query. Off by default: a row
+    cached on the instance by an earlier call would miss a rotation.
 
     Two processes may race to create it; the primary key on the tenant lets
     exactly one insert win and the other reads the winner's row.
     """
-    existing = SPIdentity.objects.filter(tenant=tenant).first()
+    relation = SPIdentity._meta.get_field("tenant").remote_field
+    if joined and relation.is_cached(tenant):
+        existing = relation.get_cached_value(tenant)
+    else:
+        existing = SPIdentity.objects.filter(tenant=tenant).first()
     if existing is not None:
         return sp_encryption.ensure_pair(existing)
     pair = keys.generate_key_pair(_common_name(tenant), now=timezone.now())

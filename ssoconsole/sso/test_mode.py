@@ -30,7 +30,7 @@ from ssoconsole.audit.log import record
 from ssoconsole.audit.models import Outcome
 from ssoconsole.saml.errors import SAMLError
 from ssoconsole.sso import outstanding, replay, signin_checks
-from ssoconsole.sso.errors import MappingError, SSORefusal
+from ssoconsole.sso.errors import AssertionReplayed, MappingError, SSORefusal
 from ssoconsole.sso.idp_redirect import redirect_to_idp
 from ssoconsole.sso.models import AuthProvider
 from ssoconsole.sso.refusal_pages import describe, recent_sign_in_failures
@@ -191,6 +191,8 @@ def _checks(rec, saml_response, now, steps, report) -> str | None:
             outstanding.consume(rec, now=now)
         steps["replay"]["state"] = "passed"
     except _FAILURES as exc:
+        if isinstance(exc, AssertionReplayed):
+            replay.note_first_use(exc, assertion)  # outside the rolled-back transaction
         code = _fail(steps["replay"], exc)
         failure = failure or code
     return failure

@@ -74,7 +74,7 @@ def test_the_token_keeps_working_when_the_idp_certificate_is_replaced(
         ),
     )
     refused = sso_sign_in(Client(), tenant, sso_user, "/console/")
-    assert refused.status_code >= 400 and b"saml.signature_untrusted_key" in refused.content
+    assert refused.status_code >= 400 and b"sso.signing_key_" in refused.content
     assert agent.me().status_code == 200
 
 

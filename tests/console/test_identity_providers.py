@@ -269,9 +269,13 @@ def test_the_add_form_works_without_javascript(world, acme_identity_admin):
 # --- details ------------------------------------------------------------------------------------
 
 
-def test_certificates_warn_within_30_days_and_show_expired_ones_as_errors(
+def test_certificates_warn_within_30_days_and_the_list_shows_the_providers_state_not_the_worst(
     world, acme_identity_admin
 ):
+    """An expired certificate left in the metadata after a rollover is a warning, never "sign-in fails".
+
+    With no sign-in yet the provider's state is its longest-lived certificate's.
+    """
     soon = helpers.make_cert("Soon", days_valid=10)[1]
     old = helpers.make_cert("Old", days_valid=-5, days_before=400)[1]
     good = helpers.make_cert("Good")[1]
@@ -282,9 +286,12 @@ def test_certificates_warn_within_30_days_and_show_expired_ones_as_errors(
     body = response.content.decode()
     assert [c.status for c in response.context["certificates"]] == ["ok", "expiring", "expired"]
     assert 'class="badge badge-cert-expiring"' in body and 'class="warning-text">Expires in' in body
-    assert 'class="field-error">Expired on' in body
+    assert 'class="warning-text">Expired on' in body and "sign-in keeps working" in body
+    assert "sign-in fails" not in body.lower()
+    for cert in response.context["certificates"]:
+        assert cert.sha1_thumbprint in body and cert.sha256_fingerprint in body
     listing = acme_identity_admin.get(reverse("console:identity")).content.decode()
-    assert "badge-cert-expired" in listing
+    assert "badge-cert-expired" not in listing and 'class="badge badge-cert-ok"' in listing
 
 
 def test_details_show_sp_values_settings_and_orgs_in_use(world, acme_identity_admin):

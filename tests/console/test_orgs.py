@@ -38,7 +38,7 @@ def test_tree_is_indented_and_shows_effective_setting_with_its_source(world, acm
     )
     assert rows[1]["effective"]["inherited"] is False
     body = response.content.decode()
-    assert "inherited from" in body and "--depth: 2" in body
+    assert "inherited from" in body and 'data-depth="2"' in body
     assert "New organization" in body
 
 

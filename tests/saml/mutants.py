@@ -77,8 +77,8 @@ MUTANTS = [
     (
         "xmldsig",
         "content not the digested bytes",
-        "    return VerifiedContent(canonical)",
-        "    return VerifiedContent(etree.tostring(element))",
+        "    return VerifiedContent(canonical, signer)",
+        "    return VerifiedContent(etree.tostring(element), signer)",
     ),
     ("xmldsig", "untrusted-key diagnosis", "    if unknown and not preferred:", "    if False:"),
     ("response", "size cap", "    if len(value) > limit:", "    if False:"),
@@ -111,14 +111,14 @@ MUTANTS = [
         "response",
         "signature required",
         '        raise SignatureMissing("Neither the Response nor its Assertion is signed.")',
-        "        return response, lambda: posted, False",
+        "        return response, lambda: posted, False, signer",
     ),
     ("response", "posted tree kept during re-parse", "    del root, response\n", "    pass\n"),
     (
         "response",
         "read the posted assertion",
-        "verify_signature(posted, certificates, policy=policy).element,",
-        "(verify_signature(posted, certificates, policy=policy) and (lambda: posted)),",
+        "    return response, verified.element, response_signed, verified.certificate",
+        "    return response, lambda: posted, response_signed, verified.certificate",
     ),
     (
         "response",

@@ -479,11 +479,23 @@ def test_html_page_is_reported_as_not_xml(page):
     assert "download the federation metadata xml" in info.value.admin_message().lower()
 
 
-@pytest.mark.parametrize("data", [b"", b"not xml at all", b"<md:EntityDescriptor", b"\x00\x01"])
+@pytest.mark.parametrize("data", [b"", b"not xml at all", b"\x00\x01"])
 def test_non_xml_is_reported_as_not_xml(data):
     """Anything that is not well-formed XML gets saml.metadata_not_xml."""
     with pytest.raises(md.MetadataNotXML):
         parse_idp_metadata(data, now=NOW)
+
+
+@pytest.mark.parametrize("cut", [0.3, 0.7, 0.99])
+def test_truncated_metadata_gets_one_coherent_message(cut):
+    """A download cut short is XML that broke, not "not XML": one explanation, no contradiction."""
+    whole = document(entity())
+    with pytest.raises(md.MetadataIncomplete) as info:
+        parse_idp_metadata(whole[: int(len(whole) * cut)], now=NOW)
+    message = info.value.admin_message()
+    assert info.value.code == "saml.metadata_incomplete"
+    assert "not xml" not in message.lower() and "web page" not in message
+    assert "download the federation metadata xml again" in message.lower()
 
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
@@ -645,11 +657,15 @@ def test_expired_certificate_is_parsed_and_its_expiry_exposed():
     assert result.expired_certificates(datetime(2016, 1, 1, tzinfo=timezone.utc)) == ()
 
 
-def test_certificate_info_shows_subject_issuer_fingerprint_and_validity():
-    """The console shows what an administrator compares with the IdP's certificate page."""
+def test_certificate_info_shows_subject_issuer_digests_and_validity():
+    """The console shows what an administrator compares with the IdP's certificate page.
+
+    Both digests in Entra ID's notation (uppercase hex, no separators), the
+    SHA-1 one being what Entra calls the certificate's Thumbprint.
+    """
     info = CertificateInfo.from_der(CERT_A)
-    digest = hashlib.sha256(CERT_A).hexdigest().upper()
-    assert info.sha256_fingerprint == ":".join(digest[i : i + 2] for i in range(0, 64, 2))
+    assert info.sha256_fingerprint == hashlib.sha256(CERT_A).hexdigest().upper()
+    assert info.sha1_thumbprint == hashlib.sha1(CERT_A).hexdigest().upper()
     assert "CN=sp-signing.test.invalid" in info.subject
     assert info.issuer == info.subject
     assert info.not_before == datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -857,6 +873,7 @@ def test_naive_clock_is_refused():
 
 ERROR_CODES = {
     md.MetadataNotXML: "saml.metadata_not_xml",
+    md.MetadataIncomplete: "saml.metadata_incomplete",
     md.MetadataNotSAML: "saml.metadata_not_saml",
     md.MetadataNoIdP: "saml.metadata_no_idp",
     md.MetadataEntityAmbiguous: "saml.metadata_entity_ambiguous",

@@ -85,6 +85,21 @@ def test_signature_on_the_response_covers_the_assertion(sign):
     assert validate(response(sign=sign)).name_id == "alice@example.com"
 
 
+@pytest.mark.parametrize("sign", ["assertion", "response", "both"])
+def test_the_result_names_the_metadata_certificate_that_verified_the_signature(sign):
+    """During a rollover the metadata lists two keys; the result says which one the IdP used.
+
+    The application learns from it which certificate the provider actually
+    signs with (its expiry is the one that matters), and it is one of the
+    trusted certificates, never one copied from KeyInfo.
+    """
+    old, new = s.keypair(), s.keypair("rolled-over")
+    idp = replace(s.idp_config(old, new))
+    result = validate(response(sign=sign, key=new), idp=idp)
+    assert result.signing_certificate == new.cert_der
+    assert validate(response(sign=sign), idp=idp).signing_certificate == old.cert_der
+
+
 def test_policy_can_demand_the_assertions_own_signature():
     """require_signed_assertion refuses a Response whose assertion is covered only by the Response signature."""
     policy = ValidationPolicy(require_signed_assertion=True)

@@ -82,7 +82,8 @@ def test_verify_signature_holds_only_the_signed_bytes():
     expected = etree.tostring(verify_signed_element(assertion, certs()))
     content = verify_signature(assertion, certs())
     assert isinstance(content, VerifiedContent)
-    assert [type(getattr(content, slot)) for slot in VerifiedContent.__slots__] == [bytes]
+    assert [type(getattr(content, slot)) for slot in VerifiedContent.__slots__] == [bytes, bytes]
+    assert content.certificate == s.keypair().cert_der
     del assertion
     verified = content.element()
     assert etree.tostring(verified) == expected
@@ -269,8 +270,13 @@ def test_key_not_in_metadata_with_its_certificate_in_key_info_is_untrusted():
     with pytest.raises(SignatureUntrustedKey) as info:
         verify_signed_element(assertion, certs())
     assert info.value.code == "saml.signature_untrusted_key"
-    assert info.value.actual == fingerprint(s.keypair("attacker").cert_der)
-    assert info.value.expected == [fingerprint(s.keypair().cert_der)]
+    attacker, trusted = s.keypair("attacker").cert_der, s.keypair().cert_der
+    assert info.value.actual == hashlib.sha1(attacker).hexdigest().upper()
+    assert info.value.expected == [hashlib.sha1(trusted).hexdigest().upper()]
+    assert info.value.signer_sha256 == fingerprint(attacker)
+    assert info.value.context["signer_subject"] == "CN=ssoconsole test attacker"
+    assert hashlib.sha1(attacker).hexdigest().upper() in info.value.admin_message()
+    assert "['" not in info.value.admin_message() and "None" not in info.value.admin_message()
 
 
 def test_key_not_in_metadata_without_key_info_is_invalid():

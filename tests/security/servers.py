@@ -36,9 +36,9 @@ def serve(env: dict, port: int, log: Path, *, workers: int = 1):
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                requests.get(f"http://127.0.0.1:{port}/login", timeout=2)
+                requests.get(f"http://127.0.0.1:{port}/login", timeout=10)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 assert proc.poll() is None, log.read_text()[-3000:]
                 time.sleep(0.2)
         else:

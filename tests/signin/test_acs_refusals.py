@@ -6,6 +6,8 @@ key; nothing is mocked.
 
 from __future__ import annotations
 
+import hashlib
+
 import html
 from datetime import timedelta
 
@@ -240,16 +242,25 @@ def test_a_user_of_an_org_with_another_provider_is_refused(
     assert event.data["expected"] == "Okta" and event.data["actual"] == "Entra ID"
 
 
-def test_a_response_signed_by_an_untrusted_key_is_refused_by_the_core(
+def test_a_response_signed_by_an_untrusted_key_is_refused_as_foreign(
     browser_client, sso_user, tenant, started
 ):
-    """SPEC section 4: assertions must be signed by a certificate from the provider's metadata."""
-    value = helpers.answer(tenant, started["id"], sso_user.username, kp=helpers.key("attacker"))
+    """Assertions must be signed by a certificate from the provider's metadata.
+
+    A key unlike any the provider ever listed (another subject) is named as
+    such, with its thumbprint, and not given rollover advice.
+    """
+    attacker = helpers.key("attacker")
+    value = helpers.answer(tenant, started["id"], sso_user.username, kp=attacker)
     assert_refused(
         browser_client.post_acs(value, started["relay_state"]),
-        "saml.signature_untrusted_key",
+        "sso.signing_key_foreign",
         clients=[browser_client],
     )
+    event = AuditEvent.objects.get(reason_code="sso.signing_key_foreign")
+    thumbprint = hashlib.sha1(attacker.cert_der).hexdigest().upper()
+    assert event.data["signer_thumbprint_sha1"] == thumbprint
+    assert thumbprint in event.data["adminMessage"] and "forgery" in event.data["adminMessage"]
 
 
 def test_an_unsigned_response_is_refused(browser_client, sso_user, tenant, started):

@@ -254,7 +254,8 @@ def test_connection_refused(fetcher):
         fetcher.fetch(f"https://127.0.0.1:{port}/metadata")
     assert (
         info.value.code == "sso.metadata_connection_failed"
-        and "Try again later" in info.value.message
+        and "try again in a few minutes" in info.value.message
+        and info.value.transient
     )
 
 

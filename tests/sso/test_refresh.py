@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection, connections
 
 from ssoconsole.audit.models import AuditEvent
+from ssoconsole.saml.metadata import CertificateInfo
 from ssoconsole.sso import errors as e
 from ssoconsole.sso.metadata_store import MAX_REFRESH, MIN_REFRESH, next_refresh
 from ssoconsole.sso.models import AuthProvider
@@ -131,9 +132,55 @@ def test_failed_refresh_keeps_last_good_metadata(url_provider, https_idp, fetche
     assert bytes(after.metadata_xml) == bytes(before.metadata_xml)
     assert identity_provider_config(after) == identity_provider_config(before)
     assert (after.last_refresh_result, after.last_refresh_error_code) == ("failed", code)
-    assert after.last_refresh_error_message and after.next_refresh_at == now + dt.timedelta(hours=1)
+    # A passing server error is retried sooner (5 minutes); a document a person must fix, in an hour.
+    retry = dt.timedelta(minutes=5) if route.status >= 500 else dt.timedelta(hours=1)
+    assert after.last_refresh_error_message and after.next_refresh_at == now + retry
+    assert f"tries again by itself at {after.next_refresh_at:%H:%M} UTC" in (
+        after.last_refresh_error_message
+    )
     event = AuditEvent.objects.get(action="auth_provider.metadata_refreshed", outcome="failure")
     assert event.reason_code == code and event.data["error"]["code"] == code
+
+
+def test_transient_failures_back_off_and_say_try_again(url_provider, https_idp, fetcher):
+    """5xx, timeouts and refused connections: "try again", retried after 5, 10, 20, 40, 60 minutes."""
+    https_idp.routes["/metadata"] = Route(503, b"")
+    now = helpers.now()
+    delays = []
+    for _ in range(6):
+        outcome = refresh_metadata(url_provider, fetcher=fetcher, now=now)
+        url_provider.refresh_from_db()
+        delays.append(url_provider.next_refresh_at - now)
+        assert "try again in a few minutes" in outcome.error_message
+        assert "upload" not in outcome.error_message.lower()
+    assert delays == [dt.timedelta(minutes=m) for m in (5, 10, 20, 40, 60, 60)]
+
+
+def test_a_missing_metadata_document_asks_for_the_url_not_for_patience(
+    url_provider, https_idp, fetcher
+):
+    """A 404 will not pass by itself: the advice is to copy the URL again, and no quick retry."""
+    https_idp.routes["/metadata"] = Route(404, b"")
+    now = helpers.now()
+    outcome = refresh_metadata(url_provider, fetcher=fetcher, now=now)
+    assert "Copy the metadata URL again" in outcome.error_message
+    assert "try again in a few minutes" not in outcome.error_message
+    url_provider.refresh_from_db()
+    assert url_provider.next_refresh_at == now + dt.timedelta(hours=1)
+
+
+def test_a_redownload_that_changes_only_bytes_is_not_audited_as_a_change(
+    url_provider, https_idp, fetcher, idp_certs
+):
+    """An IdP that re-signs its document (or moves validUntil) on each download changed no trust."""
+    https_idp.routes["/metadata"] = Route(
+        body=helpers.idp_metadata(
+            certs=[idp_certs["a"]], valid_until=helpers.now() + dt.timedelta(days=9)
+        )
+    )
+    outcome = refresh_metadata(url_provider, fetcher=fetcher)
+    assert outcome.ok and not outcome.changed
+    assert not AuditEvent.objects.filter(action="auth_provider.metadata_refreshed").exists()
 
 
 def test_success_after_failure_clears_the_error(url_provider, https_idp, fetcher, idp_certs):
@@ -304,11 +351,54 @@ def test_switch_between_file_and_url(file_provider, https_idp, fetcher, idp_cert
     assert event.data["after"]["metadataUrl"] == https_idp.url("/metadata")
 
     update_provider(
-        file_provider, metadata_xml=helpers.idp_metadata(certs=[idp_certs["c"]]), actor=admin
+        file_provider,
+        metadata_xml=helpers.idp_metadata(certs=[idp_certs["c"]]),
+        switch_to_file=True,
+        actor=admin,
     )
     file_provider.refresh_from_db()
     assert file_provider.metadata_source == "file" and file_provider.metadata_url == ""
     assert file_provider.next_refresh_at is None
+
+
+def test_a_file_uploaded_over_a_url_is_an_override_until_the_next_good_download(
+    url_provider, https_idp, fetcher, idp_certs, admin
+):
+    """Uploading keeps the URL and its schedule, so the next rollover at the IdP is still picked up."""
+    from ssoconsole.sso.providers import update_provider
+
+    url = url_provider.metadata_url
+    update_provider(
+        url_provider, metadata_xml=helpers.idp_metadata(certs=[idp_certs["c"]]), actor=admin
+    )
+    url_provider.refresh_from_db()
+    assert (url_provider.metadata_source, url_provider.metadata_url) == ("url", url)
+    assert url_provider.metadata_overridden_at is not None and url_provider.next_refresh_at
+    assert [fingerprint_of(d) for d in url_provider.signing_certificates] == [
+        fingerprint_of_cert(idp_certs["c"])
+    ]
+    event = AuditEvent.objects.filter(action="auth_provider.updated").latest("created_at")
+    assert event.data["after"]["metadataOverride"] is True
+
+    serve(https_idp, idp_certs["b"])
+    outcome = refresh_metadata(url_provider, fetcher=fetcher)
+    url_provider.refresh_from_db()
+    assert outcome.ok and url_provider.metadata_overridden_at is None
+    assert [fingerprint_of(d) for d in url_provider.signing_certificates] == [
+        fingerprint_of_cert(idp_certs["b"])
+    ]
+    refreshed = AuditEvent.objects.filter(action="auth_provider.metadata_refreshed").latest(
+        "created_at"
+    )
+    assert "overrideEnded" in refreshed.data
+
+
+def fingerprint_of(b64: str) -> str:
+    return CertificateInfo.from_der(base64.b64decode(b64)).sha256_fingerprint
+
+
+def fingerprint_of_cert(cert) -> str:
+    return CertificateInfo.from_der(helpers.der(cert)).sha256_fingerprint
 
 
 def test_a_second_round_during_a_download_skips_the_provider_being_fetched(
@@ -368,7 +458,8 @@ def test_metadata_replaced_during_a_download_is_not_overwritten(
     outcome = refresh_metadata(url_provider, fetcher=AdminUploadsMeanwhile())
     assert outcome.ok and not outcome.changed
     current = AuthProvider.objects.get(id=url_provider.id)
-    assert bytes(current.metadata_xml) == uploaded and current.metadata_source == "file"
+    assert bytes(current.metadata_xml) == uploaded
+    assert current.metadata_source == "url" and current.metadata_overridden_at is not None
 
 
 def test_rename_during_a_refresh_keeps_both(url_provider, https_idp, fetcher, idp_certs):

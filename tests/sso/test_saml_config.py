@@ -143,8 +143,12 @@ def test_certificate_status_ok_expiring_expired(tenant, idp_certs):
     statuses = provider_certificates(provider, helpers.now())
     assert [s.status for s in statuses] == ["ok", "expiring", "expired"]
     assert statuses[0].subject == "CN=IdP signing A"
-    assert len(statuses[0].sha256_fingerprint) == 95  # 32 bytes as AA:BB:...
+    assert len(statuses[0].sha256_fingerprint) == 64  # 32 bytes as uppercase hex, like Entra's
+    assert len(statuses[0].sha1_thumbprint) == 40 and statuses[0].sha1_thumbprint.isupper()
     assert "Expires in" in statuses[1].message and "Expired on" in statuses[2].message
+    # Dates are information: an expired certificate is never said to make sign-in fail.
+    assert "sign-in keeps working" in statuses[2].message
+    assert "fail" not in " ".join(s.message for s in statuses)
     assert statuses[1].as_dict()["status"] == "expiring"
 
 

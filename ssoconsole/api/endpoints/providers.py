@@ -161,6 +161,7 @@ def update_auth_provider(request, id: UUID, payload: ProviderUpdate):
             metadata_xml=payload.metadata_xml,
             metadata_url=payload.metadata_url,
             entity_id=payload.entity_id,
+            switch_to_file=payload.switch_to_file,
             actor=caller.user,
             request=request,
         )

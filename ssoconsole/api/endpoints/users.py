@@ -12,6 +12,7 @@ from ninja.responses import Status
 from ssoconsole.accounts import services
 from ssoconsole.accounts.models import RoleAssignment, User
 from ssoconsole.accounts.roles import Capability
+from ssoconsole.accounts.services import username_lookup, with_username_lower
 from ssoconsole.api.auth import access, caller_of
 from ssoconsole.api.pagination import paginate
 from ssoconsole.api.router import ApiRouter
@@ -50,7 +51,7 @@ def list_users(request, query: Query[UserListQuery]):
     tenant = caller_of(request).tenant
     users = User.objects.filter(tenant=tenant).order_by("username", "id")
     if query.username is not None:
-        users = users.filter(username__iexact=query.username.strip())
+        users = with_username_lower(users).filter(username_lookup(query.username.strip()))
     if query.org_id is not None:
         users = users.filter(org=get_org(tenant, query.org_id))
     if query.q:

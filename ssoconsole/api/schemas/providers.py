@@ -70,17 +70,42 @@ class ProviderUpdate(InputModel):
     entity_id: EntityId | None = Field(
         None, description="With new metadata only: the entity to take out of an EntitiesDescriptor."
     )
+    switch_to_file: bool = Field(
+        False,
+        description=(
+            "With `metadataXml` for a provider that reads its metadata from a URL: stop the "
+            "downloads for good. Without it the file is a one-time override and the URL's "
+            "scheduled refresh goes on (the next good download replaces the file)."
+        ),
+    )
 
 
 class CertificateOut(ApiModel):
     subject: str
     issuer: str
     sha256_fingerprint: str = Field(
-        description="SHA-256 of the DER certificate, colon-separated hex."
+        description="SHA-256 of the DER certificate, uppercase hex without separators."
+    )
+    thumbprint_sha1: str = Field(
+        description=(
+            "SHA-1 of the DER certificate, uppercase hex without separators: what Entra ID shows "
+            "as the certificate's Thumbprint."
+        )
     )
     not_before: datetime
     not_after: datetime
-    status: Literal["ok", "expiring", "expired"] = Field(description="`expiring` within 30 days.")
+    status: Literal["ok", "expiring", "expired"] = Field(
+        description=(
+            "`expiring` within 30 days. Dates are information: an expired certificate the "
+            "metadata lists is still trusted."
+        )
+    )
+    in_use: bool | None = Field(
+        description=(
+            "Whether the identity provider signed its recent accepted responses with this "
+            "certificate; null until a sign-in has shown which one it uses."
+        )
+    )
     message: str = Field(description="What the status means and what to do about it.")
 
 

@@ -14,19 +14,17 @@ from dataclasses import dataclass
 
 from django.http import Http404
 from django.shortcuts import render
-from django.utils import timezone
 
+from ssoconsole.accounts import clock
 from ssoconsole.accounts.access import console_view
 from ssoconsole.accounts.roles import Capability
 from ssoconsole.console.views.identity_local_users import card_context
 from ssoconsole.core import urls
 from ssoconsole.core.errors import ValidationFailed
 from ssoconsole.sso import errors as sso_errors
-from ssoconsole.sso.certificates import provider_certificates
+from ssoconsole.sso.certificates import certificate_state
 from ssoconsole.sso.providers import get_provider, providers_of
 from ssoconsole.tenancy.services import org_tree
-
-_SEVERITY = {"ok": 0, "expiring": 1, "expired": 2}
 
 
 @dataclass(frozen=True)
@@ -60,13 +58,13 @@ def provider_or_404(request, provider_id):
 
 
 def certificate_summary(provider, now) -> dict:
-    """Return the worst status among the provider's signing certificates, for the list."""
-    certs = provider_certificates(provider, now)
-    worst = max(certs, key=lambda c: _SEVERITY[c.status], default=None)
-    if worst is None:
-        return {"status": "expired", "label": "None"}
-    labels = {"ok": "Valid", "expiring": "Expiring soon", "expired": "Expired"}
-    return {"status": worst.status, "label": labels[worst.status], "message": worst.message}
+    """Return the provider's state for the list: the certificate the IdP signs with, not the worst.
+
+    After a normal rollover the old certificate may linger, expired, in the
+    metadata; the provider is healthy, and the badge says so.
+    """
+    state = certificate_state(provider, now)
+    return {"status": state.tone, "label": state.label, "message": state.message}
 
 
 @console_view(Capability.IDENTITY_MANAGE)
@@ -75,7 +73,7 @@ def identity_management(request):
 
     tenant = request.tenant
     providers = providers_of(tenant)
-    now = timezone.now()
+    now = clock.now()
     in_use = (
         Counter(eff.provider_id for _, _, eff in org_tree(tenant) if eff.uses_sso)
         if providers

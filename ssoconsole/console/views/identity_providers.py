@@ -10,9 +10,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from ssoconsole.accounts import clock
 from ssoconsole.accounts.access import console_view
 from ssoconsole.accounts.roles import Capability
 from ssoconsole.console.forms.common import add_domain_error
@@ -143,7 +143,7 @@ def _sign_in_failures(provider):
 def detail_context(request, provider, **forms) -> dict:
     """Build the details page; bound forms passed in replace the blank ones."""
     details = provider_details(provider)
-    certificates = provider_certificates(provider, timezone.now())
+    certificates = provider_certificates(provider, clock.now())
     return {
         "provider": provider,
         "details": details,

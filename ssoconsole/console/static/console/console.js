@@ -42,6 +42,11 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     Array.prototype.forEach.call(document.querySelectorAll("[data-copy-target]"), setUp);
+    // Organization trees deeper than the stylesheet's rules: set the depth through the CSSOM,
+    // which the Content-Security-Policy allows (inline style attributes it does not).
+    Array.prototype.forEach.call(document.querySelectorAll(".tree-name[data-depth]"), function (el) {
+      el.style.setProperty("--depth", el.getAttribute("data-depth"));
+    });
     // Close the account menu when clicking elsewhere or pressing Escape.
     var menu = document.querySelector(".account-menu");
     if (menu) {
