@@ -30,6 +30,8 @@ class Environment:
     secret_key: str | None
     metadata_allowed_hosts: tuple[str, ...] | None
     metadata_ca_bundle: str | None
+    smtp_url: str | None = None
+    mail_from: str | None = None
 
 
 def _truthy(value: str | None) -> bool:
@@ -88,7 +90,29 @@ def read_environment(environ: dict[str, str] | None = None) -> Environment:
             else None
         ),
         metadata_ca_bundle=env.get("SSOCONSOLE_METADATA_CA_BUNDLE") or None,
+        smtp_url=check_smtp_url(env.get("SSOCONSOLE_SMTP_URL") or None),
+        mail_from=env.get("SSOCONSOLE_MAIL_FROM") or None,
     )
+
+
+SMTP_SCHEMES = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
+
+
+def check_smtp_url(value: str | None) -> str | None:
+    """Refuse an SMTP URL the mailer could not use, at start-up rather than at the first warning."""
+    if value is None:
+        return None
+    parts = urlsplit(value.strip())
+    try:
+        parts.port
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in SMTP_SCHEMES or not parts.hostname:
+        raise ConfigurationError(
+            "SSOCONSOLE_SMTP_URL must look like smtp://host:25, smtp+starttls://user:password@host:587 "
+            "or smtps://user:password@host:465."
+        )
+    return value.strip()
 
 
 def load_or_create_secret(data_dir: Path, name: str = "secret_key", nbytes: int = 50) -> str:

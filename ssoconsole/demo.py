@@ -204,6 +204,27 @@ class ConfiguredDemo:
     provider: AuthProvider
     metadata_url: str
     orgs_in_use: int
+    provisioning_url: str = ""
+
+
+def wire_provisioning(tenant: Tenant, app: EnterpriseApp) -> str:
+    """Point the dev IdP app's provisioning at the tenant's SCIM endpoint; return the page to run it from.
+
+    A token the app already holds is kept while the console still accepts it,
+    so restarting the demo does not pile up tokens; otherwise a new one is made.
+    """
+    from ssoconsole.devidp import provisioning as devidp_provisioning
+    from ssoconsole.devidp.models import ProvisioningConfig
+    from ssoconsole.scim.schema import base_url
+    from ssoconsole.scim.tokens import create_token, token_for
+
+    config = ProvisioningConfig.objects.filter(app=app).first()
+    token = config.secret_token if config else ""
+    held = token_for(token) if token else None
+    if held is None or held.tenant_id != tenant.id:
+        token = create_token(tenant, name="Dev IdP (demo)", actor_label="demo")[0]
+    devidp_provisioning.configure(app, tenant_url=base_url(tenant.id), secret_token=token)
+    return absolute(f"/devidp/portal/{app.directory_id}/apps/{app.id}/provisioning")
 
 
 @transaction.atomic
@@ -273,7 +294,13 @@ def configure_demo(info: DemoInfo) -> ConfiguredDemo:
         if orgs[name].id not in direct:
             direct.add(orgs[name].id)
             count = org_usage.set_orgs_in_use(provider, sorted(direct, key=str))
-    return ConfiguredDemo(app=app, provider=provider, metadata_url=metadata_url, orgs_in_use=count)
+    return ConfiguredDemo(
+        app=app,
+        provider=provider,
+        metadata_url=metadata_url,
+        orgs_in_use=count,
+        provisioning_url=wire_provisioning(tenant, app),
+    )
 
 
 def _provider_matches(provider: AuthProvider, app: EnterpriseApp, metadata_url: str) -> bool:
@@ -321,6 +348,12 @@ def banner(info: DemoInfo, configured: ConfiguredDemo | None = None) -> str:
             f"used by {configured.orgs_in_use} organization(s).",
             f" App Federation Metadata Url  {configured.metadata_url}",
             f" Try it: open {info.login_url}, enter {DEMO_USERS[0][0]}, and sign in at the dev IdP.",
+            f" A desktop agent: ssoconsole-agent login --server {settings.SSOCONSOLE_BASE_URL}"
+            "   (docs/agents.md, Try it)",
+            (
+                " Provisioning (SCIM): the dev IdP app pushes its users to the console; click "
+                f"Provision now at {configured.provisioning_url}   (docs/scim.md)"
+            ),
             " Next: follow docs/admin-guide.md (the tutorial) from Step 1 to see what was done.",
         ]
     lines.append("=" * 72)

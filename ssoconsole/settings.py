@@ -27,6 +27,9 @@ if ENV.metadata_allowed_hosts is not None:
     SSOCONSOLE_METADATA_ALLOWED_HOSTS = ENV.metadata_allowed_hosts
 if ENV.metadata_ca_bundle is not None:
     SSOCONSOLE_METADATA_CA_BUNDLE = ENV.metadata_ca_bundle
+# Where certificate-expiry warnings are e-mailed from (ssoconsole.core.mail); unset: no e-mail.
+SSOCONSOLE_SMTP_URL = ENV.smtp_url
+SSOCONSOLE_MAIL_FROM = ENV.mail_from
 
 # Persistent connections: opening one (and, on SQLite, running its PRAGMAs)
 # cost more than the queries of a whole sign-in step. Each gunicorn thread
@@ -175,6 +178,8 @@ STATIC_ROOT = ENV.data_dir / "static"
 # directories so that ``serve`` needs no collectstatic step.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+# Files browsers ask for at the site's root (/favicon.ico), served as static files.
+WHITENOISE_ROOT = BASE_DIR / "core" / "root"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -63,6 +63,7 @@ def save(credentials: Credentials, environ=None) -> Path:
         os.chmod(path.parent, 0o700)
     body = json.dumps({"version": FORMAT_VERSION, **asdict(credentials)}, indent=2) + "\n"
     temporary = path.with_name(f".{FILE_NAME}.{os.getpid()}.tmp")
+    temporary.unlink(missing_ok=True)  # left by a run that was killed mid-write
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

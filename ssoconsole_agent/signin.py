@@ -53,7 +53,17 @@ def default_device_name() -> str:
 
 
 def this_platform() -> str:
-    return f"{platform.system()} {platform.release()}".strip()[:50]
+    """The operating system as people name it: "Debian GNU/Linux 12 (bookworm)", "macOS 15.1", "Windows 11"."""
+    system = platform.system()
+    name = f"{system} {platform.release()}"
+    if system == "Darwin" and platform.mac_ver()[0]:
+        name = f"macOS {platform.mac_ver()[0]}"
+    elif system == "Linux":
+        try:
+            name = platform.freedesktop_os_release().get("PRETTY_NAME") or name
+        except OSError:  # no /etc/os-release: keep the kernel's name
+            pass
+    return " ".join(name.split())[:50]
 
 
 def login(
@@ -91,7 +101,7 @@ def login(
     out.write(f"{SENTENCE}\n\n")
     out.write(f"  Sign-in page: {browser_url}\n")
     out.write(
-        f"  Code:         {user_code}   (the page shows the same code: check that they match)\n\n"
+        f"  Code:         {user_code}   (type this code on the sign-in page)\n\n"
     )
     out.flush()
     if open_browser and not _open(env, browser_url):

@@ -169,3 +169,21 @@ def test_settings_apply_the_metadata_allow_list_and_ca_bundle(tmp_path):
     )
     assert loaded["SSOCONSOLE_METADATA_ALLOWED_HOSTS"] == ["*.okta.com"]
     assert loaded["SSOCONSOLE_METADATA_CA_BUNDLE"] == "/etc/ssl/certs/ca-certificates.crt"
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["smtp://mail.example.test", "smtp+starttls://u:p%40ss@mail.example.test:587", "smtps://h:465"],
+)
+def test_smtp_urls_of_the_three_kinds_are_accepted(value):
+    assert read_environment({"SSOCONSOLE_SMTP_URL": value}).smtp_url == value
+
+
+@pytest.mark.parametrize("value", ["mail.example.test", "http://mail.example.test", "smtp://"])
+def test_a_malformed_smtp_url_is_refused_at_start_with_examples(value):
+    with pytest.raises(ConfigurationError, match="smtp\\+starttls://user:password@host:587"):
+        read_environment({"SSOCONSOLE_SMTP_URL": value})
+
+
+def test_no_smtp_url_means_no_email():
+    assert read_environment({}).smtp_url is None

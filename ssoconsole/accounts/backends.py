@@ -36,5 +36,6 @@ class PasswordBackend(BaseBackend):
         return None
 
     def get_user(self, user_id):
-        user = User.objects.select_related("tenant", "org").filter(pk=user_id).first()
+        users = User.objects.select_related("tenant", "org").filter(pk=user_id).order_by()[:1]
+        user = next(iter(users), None)
         return user if user is not None and user.is_active else None

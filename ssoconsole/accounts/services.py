@@ -288,7 +288,9 @@ def match_username(queryset, username: str) -> User | None:
     ``username`` is matched as given, never trimmed: a value with a trailing
     EM SPACE is another name, not this user's.
     """
-    for user in with_username_lower(queryset).filter(username_lookup(username))[:10]:
+    # No ORDER BY (the model orders by username): at most one row per folded name.
+    candidates = with_username_lower(queryset).filter(username_lookup(username)).order_by()
+    for user in candidates[:10]:
         if same_username(user.username, username):
             return user
     return None

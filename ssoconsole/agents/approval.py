@@ -11,11 +11,14 @@ displayed the page.
 
 from __future__ import annotations
 
+import hmac
 from datetime import datetime
 
 from django.conf import settings
+from django.db.models import F
 
 from ssoconsole.accounts import clock
+from ssoconsole.accounts.throttle import address_key
 from ssoconsole.agents import credentials
 from ssoconsole.agents.errors import (
     AlreadyDecided,
@@ -23,11 +26,16 @@ from ssoconsole.agents.errors import (
     HandoffNotFound,
     NotShown,
     OtherBrowser,
+    WrongCode,
 )
 from ssoconsole.agents.models import AgentSignIn, HandoffState
 from ssoconsole.audit.log import record
+from ssoconsole.core.request_info import client_ip
 
 COOKIE_NAME = "ssoc_agent_browser"
+# Wrong codes typed before the hand-off is denied: a guesser gets a handful of tries
+# out of 32^8 codes, a person who mistyped gets a few more chances.
+MAX_CODE_ATTEMPTS = 5
 COOKIE_PATH = "/agents/"
 MAX_KEY_LENGTH = 100
 
@@ -113,10 +121,73 @@ def set_cookie(response, value: str) -> None:
     )
 
 
+def where_and_when(handoff: AgentSignIn, request) -> dict:
+    """Return the start's address and time beside the approver's, and whether the networks differ.
+
+    A phisher starts the hand-off on their own machine and sends the link:
+    the start then comes from another network than the approver's browser.
+    Addresses are compared as the throttles key them (IPv6 by /64), so a
+    person whose browser and agent share one network sees no warning.
+    """
+    here = client_ip(request) or ""
+    there = handoff.requested_from or ""
+    return {
+        "started_at": handoff.created_at,
+        "started_from": there or "unknown",
+        "approver_at": clock.now(),
+        "approver_from": here or "unknown",
+        "networks_differ": not here or not there or address_key(here) != address_key(there),
+    }
+
+
+def normalize_code(value) -> str:
+    """Return a typed user code without spaces and hyphens, in capitals (``wdjb mjht`` is ``WDJBMJHT``)."""
+    if not isinstance(value, str):
+        return ""
+    return "".join(c for c in value.upper() if c.isalnum())[:32]
+
+
+def check_code(handoff: AgentSignIn, typed) -> None:
+    """Require the code the approver typed to be the one the agent shows.
+
+    The code is no longer printed on the approval page: a phisher who sent
+    the link can tell the victim any code, but only the agent in front of
+    the person shows the right one. Wrong codes are counted; at
+    :data:`MAX_CODE_ATTEMPTS` the hand-off is denied.
+    """
+    if hmac.compare_digest(normalize_code(typed), normalize_code(handoff.user_code)):
+        return
+    AgentSignIn.objects.filter(id=handoff.id).update(code_attempts=F("code_attempts") + 1)
+    handoff.refresh_from_db(fields=["code_attempts"])
+    left = MAX_CODE_ATTEMPTS - handoff.code_attempts
+    if left <= 0:
+        AgentSignIn.objects.filter(id=handoff.id, state=HandoffState.PENDING).update(
+            state=HandoffState.DENIED, decided_at=clock.now()
+        )
+        raise AlreadyDecided(
+            "The code was typed wrong too many times, so this sign-in was denied. If you started "
+            "it yourself, start sign-in again from the agent."
+        )
+    raise WrongCode(
+        "That is not the code this agent shows. Type the code from the agent's window "
+        f"({left} tr{'ies' if left != 1 else 'y'} left). If no agent on your computer shows a "
+        "code, you did not start this sign-in: choose Deny."
+    )
+
+
 def decide(
-    request, handoff: AgentSignIn, user, cookie_value: str | None, *, approve: bool
+    request,
+    handoff: AgentSignIn,
+    user,
+    cookie_value: str | None,
+    *,
+    approve: bool,
+    typed_code: str | None = None,
 ) -> AgentSignIn:
-    """Approve or deny ``handoff`` for ``user``, from the browser that displayed it; audit the decision."""
+    """Approve or deny ``handoff`` for ``user``, from the browser that displayed it; audit the decision.
+
+    Approving needs ``typed_code``, the code the agent shows (:func:`check_code`).
+    """
     if (
         cookie_value is None
         or not handoff.browser_binding_hash
@@ -128,6 +199,8 @@ def decide(
             "You are signed in as another user than the one this request was shown to. "
             "Open the link again to see whom the agent would work as, then decide."
         )
+    if approve:
+        check_code(handoff, typed_code)
     state = HandoffState.APPROVED if approve else HandoffState.DENIED
     now = clock.now()
     changed = AgentSignIn.objects.filter(
@@ -150,6 +223,7 @@ def decide(
             "platform": handoff.platform,
             "userCode": handoff.user_code,
             "requestedFrom": handoff.requested_from,
+            "approvedFrom": client_ip(request),
         },
         request=request,
     )

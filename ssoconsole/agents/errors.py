@@ -138,6 +138,13 @@ class NotShown(ApprovalRefused):
     title = "Check the request again"
 
 
+class WrongCode(ApprovalRefused):
+    """The approver typed a code other than the agent's: the page is shown again with this sentence."""
+
+    status = 400
+    code = "user_code_mismatch"
+
+
 class OtherBrowser(ApprovalRefused):
     status = 409
     code = "other_browser"

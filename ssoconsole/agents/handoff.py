@@ -9,6 +9,7 @@ so someone who reads the URL from a browser's history still cannot poll.
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,14 +18,18 @@ from django.core.cache import cache
 from django.db import transaction
 
 from ssoconsole.accounts import clock, throttle
+from ssoconsole.accounts.username_rule import describe_char
 from ssoconsole.agents import credentials, errors
 from ssoconsole.agents.models import Agent, AgentSignIn, HandoffState
 from ssoconsole.audit.log import record
-from ssoconsole.core.errors import FieldRequired, InvalidType, TooLong
+from ssoconsole.core.errors import FieldRequired, InvalidType, TextControlCharacter, TooLong
 from ssoconsole.core.request_info import client_ip
 from ssoconsole.core.urls import absolute
 
 LIFETIME = timedelta(minutes=10)
+# The device name is shown to the approver as data: short, one line, plain.
+DEVICE_NAME_MAX = 64
+_NOT_PLAIN = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"})
 POLL_INTERVAL_SECONDS = 5
 # RFC 8628 3.5: a pending poll that comes sooner than the interval is answered
 # ``slow_down`` and the interval of that hand-off grows by this much, up to the cap.
@@ -70,13 +75,25 @@ class Issued:
 
 
 def _clean(value, field: str, limit: int, *, required: bool = False) -> str:
+    """Return one line of plain text: whitespace collapsed, no control, format or bidi character.
+
+    The device name is anyone's text (starting a hand-off needs no sign-in)
+    and is shown to the approver, as data in a labelled field, never as the
+    page's sentence. A bidi override or a zero-width character would let it
+    pass for something else, so it is refused rather than shown.
+    """
     if value is None:
         value = ""
     if not isinstance(value, str):
         raise InvalidType(f"{field} must be text.", field=field)
-    value = " ".join(
-        value.split()
-    )  # one line: the name is shown in a sentence on the approval page
+    value = " ".join(value.split())  # one line
+    bad = next((c for c in value if unicodedata.category(c) in _NOT_PLAIN), None)
+    if bad is not None:
+        raise TextControlCharacter(
+            f"{field} contains an invisible or control character ({describe_char(bad)}); send "
+            "plain text such as the computer's name.",
+            field=field,
+        )
     if required and not value:
         raise FieldRequired(
             f"Send a {field} the user will recognise, e.g. the computer's name.",
@@ -99,7 +116,7 @@ def start(
         browser_key_hash=credentials.digest(browser_key),
         poll_secret_hash=credentials.digest(poll_secret),
         user_code=credentials.new_user_code(),
-        device_name=_clean(device_name, "deviceName", 100, required=True),
+        device_name=_clean(device_name, "deviceName", DEVICE_NAME_MAX, required=True),
         platform=_clean(platform, "platform", 50),
         agent_version=_clean(agent_version, "agentVersion", 50),
         requested_from=address or None,

@@ -62,6 +62,9 @@ class AgentSignIn(models.Model):
         help_text="Who was shown the approval page, then who approved or denied.",
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    code_attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Wrong user codes typed on the approval page (denied at the limit)."
+    )
     redeemed_at = models.DateTimeField(null=True, blank=True)
     agent = models.OneToOneField(
         "Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="sign_in"

@@ -98,6 +98,25 @@ def agents_of_user(user):
     return active_agents().filter(user=user)
 
 
+# How long a new agent sign-in stays highlighted under Account › My devices.
+NEW_AGENT_DAYS = 7
+
+
+def new_agent_ids(agents, *, now=None) -> set:
+    """Return the ids of ``agents`` signed in within :data:`NEW_AGENT_DAYS`.
+
+    An approved hand-off keeps working after the person signs out, so a
+    phished approval must not go unnoticed: the person sees each new agent
+    highlighted, with where it signed in from, and can revoke it.
+    """
+    from datetime import timedelta
+
+    from ssoconsole.accounts import clock
+
+    since = (now or clock.now()) - timedelta(days=NEW_AGENT_DAYS)
+    return {a.id for a in agents if a.created_at >= since}
+
+
 def agents_of_tenant(tenant, *, search: str = "", user_id=None, silent_days: int | None = None):
     """The tenant's unrevoked agents, filtered by a search over device, username, name and org.
 

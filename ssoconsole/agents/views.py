@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from ssoconsole.accounts.access import signed_in_user
 from ssoconsole.agents import approval
-from ssoconsole.agents.errors import APPROVAL_PAGE_REFUSALS
+from ssoconsole.agents.errors import APPROVAL_PAGE_REFUSALS, WrongCode
 from ssoconsole.core.errors import DomainError
 
 DECISIONS = ("approve", "deny")
@@ -47,20 +47,34 @@ def authorize(request, key: str):
     user = signed_in_user(request)
     if user is None:
         return HttpResponseRedirect("/login?" + urlencode({"next": request.path}))
+    code_error = None
     try:
         handoff = approval.find(key)
         cookie = approval.browser_value(request.COOKIES)
         if request.method == "POST" and request.POST.get("decision") in DECISIONS:
             approve = request.POST["decision"] == "approve"
-            approval.decide(request, handoff, user, cookie, approve=approve)
-            return _page(
-                request, "approved.html" if approve else "denied.html", {"handoff": handoff}
-            )
-        # A GET, or a POST without a decision: (re)show the question, nothing decided.
+            try:
+                approval.decide(
+                    request,
+                    handoff,
+                    user,
+                    cookie,
+                    approve=approve,
+                    typed_code=request.POST.get("user_code"),
+                )
+            except WrongCode as exc:
+                code_error = exc.message
+            else:
+                return _page(
+                    request, "approved.html" if approve else "denied.html", {"handoff": handoff}
+                )
+        # A GET, a POST without a decision or with a wrong code: (re)show the question.
         cookie = approval.claim(handoff, user, cookie)
     except APPROVAL_PAGE_REFUSALS as exc:
         return _refused(request, exc)
     status = 400 if request.method == "POST" else 200
-    response = _page(request, "authorize.html", {"handoff": handoff, "user": user}, status)
+    context = {"handoff": handoff, "user": user, "code_error": code_error}
+    context.update(approval.where_and_when(handoff, request))
+    response = _page(request, "authorize.html", context, status)
     approval.set_cookie(response, cookie)
     return response

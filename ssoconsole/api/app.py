@@ -24,6 +24,7 @@ from ssoconsole.api.endpoints import (
     orgs,
     provider_settings,
     providers,
+    provisioning,
     users,
 )
 from ssoconsole.api.errors import (
@@ -177,6 +178,7 @@ def build_api() -> SsoconsoleAPI:
         providers,
         provider_settings,
         local_users,
+        provisioning,
         agent_protocol,
         agents,
     ):

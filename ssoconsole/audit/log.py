@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 from ssoconsole.audit.models import AuditEvent, Outcome
@@ -31,7 +32,9 @@ def record(
     ``actor`` is a ``User`` (or ``None`` for the CLI and the system, named by
     ``actor_label``); ``target`` any model instance with an ``id``. ``data``
     is bounded (``ssoconsole.core.bounds``): refusals carry values an
-    anonymous client posted, and one event must never grow with them.
+    anonymous client posted, and one event must never grow with them. A
+    ``providerId`` in ``data`` (the provider a sign-in went through) is also
+    stored in its own indexed column.
     """
     if tenant is None and actor is not None:
         tenant = actor.tenant
@@ -46,6 +49,7 @@ def record(
         target_label=(target_label or (str(target) if target is not None else ""))[:254],
         reason_code=reason_code[:64],
         data=bound_audit_data(data),
+        provider_id=provider_id_of(data),
         ip_address=client_ip(request) if request is not None else None,
         user_agent=user_agent(request) if request is not None else "",
     )
@@ -58,6 +62,15 @@ def record(
             reason_code,
         )
     return event
+
+
+def provider_id_of(data: dict[str, Any] | None) -> uuid.UUID | None:
+    """Return ``data["providerId"]`` as a UUID, or ``None`` when it is absent or not a UUID."""
+    value = (data or {}).get("providerId")
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -23,31 +23,35 @@ class NavItem:
     section: str = ""
 
 
-# (label, URL name, capability or None, section heading, URL prefix that marks it active)
+# (label, URL name, capability or None, section heading, URL prefixes that mark it active)
 _NAV = (
     ("Dashboard", "console:dashboard", None, "", None),
-    ("Organizations", "console:org_list", Capability.ORGS_VIEW, "", "/console/orgs/"),
-    ("Users", "console:user_list", Capability.USERS_VIEW, "", "/console/users/"),
+    ("Organizations", "console:org_list", Capability.ORGS_VIEW, "", ("/console/orgs/",)),
+    ("Users", "console:user_list", Capability.USERS_VIEW, "", ("/console/users/",)),
     (
         "Identity Management",
         "console:identity",
         Capability.IDENTITY_MANAGE,
         "Administration › Integrations",
-        "/console/administration/integrations/identity-management/",
+        (
+            "/console/administration/integrations/identity-management/",
+            # Testing a provider (the sso app's pages) is part of Identity Management.
+            "/console/identity-management/",
+        ),
     ),
-    ("Agents", "console:agent_list", Capability.AGENTS_MANAGE, "", "/console/agents/"),
-    ("Audit log", "console:audit", Capability.AUDIT_VIEW, "", "/console/audit/"),
+    ("Agents", "console:agent_list", Capability.AGENTS_MANAGE, "", ("/console/agents/",)),
+    ("Audit log", "console:audit", Capability.AUDIT_VIEW, "", ("/console/audit/",)),
 )
 
 
 def nav_items(user, path: str) -> list[NavItem]:
     """Return the navigation entries ``user`` may open, marking the one that contains ``path``."""
     items = []
-    for label, name, capability, section, prefix in _NAV:
+    for label, name, capability, section, prefixes in _NAV:
         if capability is not None and not can(user, capability):
             continue
         url = reverse(name)
-        active = path.startswith(prefix) if prefix else path == url
+        active = path.startswith(prefixes) if prefixes else path == url
         items.append(NavItem(label, url, active, section))
     return items
 

@@ -42,10 +42,26 @@ def load_roles(users) -> None:
 
 
 def audit_events(
-    tenant, *, actor: str = "", action: str = "", outcome: str = "", since=None, until=None
+    tenant,
+    *,
+    actor: str = "",
+    action: str = "",
+    outcome: str = "",
+    reason: str = "",
+    provider_id=None,
+    since=None,
+    until=None,
 ):
-    """Return the tenant's audit events, newest first, filtered as the audit log page asks."""
+    """Return the tenant's audit events, newest first, filtered as the audit log page asks.
+
+    ``reason`` is a refusal's exact code; ``provider_id`` keeps the sign-ins
+    through one authentication provider (the links of the sign-in activity chart).
+    """
     qs = AuditEvent.objects.filter(tenant=tenant)
+    if reason:
+        qs = qs.filter(reason_code=reason)
+    if provider_id:
+        qs = qs.filter(provider_id=provider_id)
     if actor:
         qs = qs.filter(actor_label__icontains=actor)
     if action:

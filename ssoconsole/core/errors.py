@@ -37,6 +37,9 @@ class DomainError(Exception):
     status: ClassVar[int] = 400
     user_message: ClassVar[str] = "The request was refused."
     admin_hint: ClassVar[str] = ""
+    # What is expected, in words, for errors raised with an ``actual`` value but no single
+    # ``expected`` one (a rule rather than a value, e.g. "a SHA-256 or stronger method").
+    expected_in_words: ClassVar[str] = ""
 
     def __init__(
         self,
@@ -63,11 +66,17 @@ class DomainError(Exception):
         parts = [self.detail or (self.__class__.__doc__ or "").strip().splitlines()[0]]
         if self.expected is not None or self.actual is not None:
             parts.append(
-                f"Expected: {describe_value(self.expected)}; received: {describe_value(self.actual)}."
+                f"Expected: {self.expected_text()}; received: {describe_value(self.actual)}."
             )
         if self.admin_hint:
             parts.append(self.admin_hint)
         return " ".join(p.rstrip() for p in parts if p)
+
+    def expected_text(self) -> str:
+        """Return what was expected in words: the expected value, else the class's rule."""
+        if self.expected is None and self.expected_in_words:
+            return self.expected_in_words
+        return describe_value(self.expected)
 
     def as_dict(self) -> dict[str, Any]:
         """Return the JSON body of this error as the REST API shows it."""

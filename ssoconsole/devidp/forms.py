@@ -130,3 +130,21 @@ class SignInForm(forms.Form):
         max_length=1024,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+
+
+class ProvisioningForm(forms.Form):
+    """Provisioning › Admin Credentials, as in Entra ID."""
+
+    tenant_url = forms.URLField(
+        label="Tenant URL",
+        max_length=1024,
+        assume_scheme="https",
+        help_text="The SCIM base URL the console shows under Identity Management › Provisioning.",
+    )
+    secret_token = forms.CharField(
+        label="Secret Token",
+        max_length=200,
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="Leave empty to keep the saved token.",
+    )

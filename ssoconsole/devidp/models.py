@@ -207,3 +207,51 @@ class SignInEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+
+class ProvisioningConfig(models.Model):
+    """An app's automatic provisioning (Entra: Provisioning › Admin Credentials).
+
+    The Secret Token is kept in clear because the dev IdP must send it; it is a
+    development tool, never mounted in production, and the token is never logged.
+    """
+
+    app = models.OneToOneField(EnterpriseApp, on_delete=models.CASCADE, related_name="provisioning")
+    tenant_url = models.URLField("Tenant URL", max_length=1024)
+    secret_token = models.CharField("Secret Token", max_length=200)
+    last_cycle_at = models.DateTimeField(null=True, blank=True)
+
+
+class ProvisionedUser(models.Model):
+    """Which SCIM id the target gave to a directory user (Entra keeps the same mapping)."""
+
+    app = models.ForeignKey(EnterpriseApp, on_delete=models.CASCADE, related_name="provisioned")
+    user = models.ForeignKey(
+        DirectoryUser, null=True, on_delete=models.SET_NULL, related_name="provisioned"
+    )
+    upn = models.CharField(max_length=254)
+    scim_id = models.CharField(max_length=64)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["app", "upn"], name="devidp_provisioned_once")
+        ]
+
+
+class ProvisioningLogEntry(models.Model):
+    """One line of an app's provisioning log: what a cycle did to one user, and the target's answer."""
+
+    app = models.ForeignKey(
+        EnterpriseApp, on_delete=models.CASCADE, related_name="provisioning_log"
+    )
+    cycle = models.CharField(max_length=36)
+    at = models.DateTimeField()
+    action = models.CharField(max_length=16)  # Create, Update, Disable, Skip, Connect
+    upn = models.CharField(max_length=254, blank=True)
+    status = models.CharField(max_length=8)  # Success, Failure, Skipped
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    detail = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]

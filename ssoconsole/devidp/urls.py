@@ -17,6 +17,7 @@ from ssoconsole.devidp.views import (
     metadata,
     myapps,
     protocol,
+    provisioning,
     sign_ins,
     sso_config,
     users,
@@ -75,5 +76,7 @@ urlpatterns = [
         "app_cert_download",
     ),
     _route(_APP + "users", assignments.app_users, "app_users"),
+    _route(_APP + "provisioning", provisioning.app_provisioning, "app_provisioning"),
+    _route(_APP + "provisioning/run", provisioning.app_provision_now, "app_provision_now"),
     _route(_APP + "users/<uuid:user_id>/remove", assignments.app_user_remove, "app_user_remove"),
 ]

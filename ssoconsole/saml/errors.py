@@ -199,6 +199,9 @@ class ConditionUnsupported(SAMLError):
     """The Assertion carries a condition this console cannot evaluate (SAML Core 2.5.1)."""
 
     code = "saml.condition_unsupported"
+    expected_in_words = (
+        "only AudienceRestriction, OneTimeUse and ProxyRestriction conditions (SAML Core 2.5.1)"
+    )
     user_message = _SECURITY_REFUSAL
     admin_hint = "Assertions with unknown conditions are indeterminate and refused."
 
@@ -239,6 +242,7 @@ class TimeMalformed(SAMLError):
     """A time value is not an xs:dateTime in UTC (SAML Core 1.3.3)."""
 
     code = "saml.time_malformed"
+    expected_in_words = "an xs:dateTime in UTC, such as 2026-01-31T09:30:00Z"
     user_message = "The sign-in message could not be read. Start again from the login page."
     admin_hint = "Time values must be xs:dateTime in UTC."
 
@@ -303,6 +307,7 @@ class MetadataEntityAmbiguous(MetadataError):
     """The metadata lists several identity providers and none was chosen."""
 
     code = "saml.metadata_entity_ambiguous"
+    expected_in_words = "exactly one identity provider with the chosen entity ID"
     admin_hint = "Enter the entity ID of the identity provider to use; the ones found are listed."
 
 
@@ -509,6 +514,7 @@ class SignatureMalformed(SAMLError):
     """The signature element does not have the structure XML-DSig prescribes."""
 
     code = "saml.signature_malformed"
+    expected_in_words = "SignedInfo, then SignatureValue, then at most one KeyInfo (XML-DSig 4.1)"
     user_message = "The sign-in message has a damaged signature and was refused."
     admin_hint = "The signature is not a single well-formed XML-DSig Signature; the message may have been altered."
 
@@ -553,6 +559,9 @@ class SHA1Refused(SAMLError):
     """The signature or its digest uses SHA-1, which is refused by default."""
 
     code = "saml.sha1_refused"
+    expected_in_words = (
+        "RSA or ECDSA with SHA-256, SHA-384 or SHA-512 (Entra ID: Signing Algorithm SHA-256)"
+    )
     user_message = (
         "The sign-in message was signed with an outdated algorithm. Tell your administrator."
     )
@@ -622,6 +631,9 @@ class EncryptionAlgorithmUnsupported(SAMLError):
     """The EncryptedAssertion uses an algorithm that is not accepted."""
 
     code = "saml.encryption_algorithm_unsupported"
+    expected_in_words = (
+        "RSA-OAEP with a SHA-1, SHA-256, SHA-384 or SHA-512 digest and MGF1 with one of those"
+    )
     user_message = (
         "The sign-in message was encrypted in a way that is not accepted. Tell your administrator."
     )

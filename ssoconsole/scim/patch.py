@@ -18,11 +18,22 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 
+from scim2_models import Attribute, Mutability
+
 from ssoconsole.scim import schema
 from ssoconsole.scim.errors import ScimError
 from ssoconsole.scim.filters import And, Compare, matches, parse_attr_path, parse_value_filter
 
 OPS = ("add", "replace", "remove")
+
+# ``externalId`` is common to every resource (RFC 7643 section 3.1), so no schema lists it.
+EXTERNAL_ID = Attribute(
+    name="externalId",
+    type=Attribute.Type.string,
+    multi_valued=False,
+    mutability=Mutability.read_write,
+    case_exact=True,
+)
 _IGNORED_TOP = {"schemas"}
 _SERVER_OWNED = {"id", "meta", "groups"}
 
@@ -80,6 +91,8 @@ def parse_path(path: str, core_urn: str) -> Target:
     if attr_path is None or attr_path.urn:
         raise invalid_path(path, "does not name an attribute.")
     attribute = index[urn].get(attr_path.attr.lower())
+    if attribute is None and attr_path.attr.lower() == "externalid" and urn == core_urn.lower():
+        attribute = EXTERNAL_ID
     if attribute is None:
         known = ", ".join(a.name for a in index[urn].values())
         raise invalid_path(
@@ -187,9 +200,14 @@ def apply_operation(document: dict, op: str, path: str | None, value, core_urn: 
                 continue  # Entra ID repeats the id in group updates; server-owned, never changed
             if key.lower() in [u.lower() for u in schema.EXTENSIONS] and isinstance(item, dict):
                 for sub_key, sub_item in item.items():
-                    apply_operation(document, op, f"{key}:{sub_key}", sub_item, core_urn)
+                    if sub_key.lower() not in _IGNORED_TOP:
+                        apply_operation(document, op, f"{key}:{sub_key}", sub_item, core_urn)
                 continue
             apply_operation(document, op, key, item, core_urn)
+        return
+    extension = _whole_extension(path, core_urn)
+    if extension is not None:
+        _apply_to_extension(document, op, extension, value, path)
         return
     target = parse_path(path, core_urn)
     _write_checks(target, path)
@@ -255,6 +273,34 @@ def apply_operation(document: dict, op: str, path: str | None, value, core_urn: 
         _pop(container, name)
     else:
         _set(container, name, value)
+
+
+def _whole_extension(path: str, core_urn: str) -> str | None:
+    """Return the extension URN when ``path`` names a whole extension of a user, else ``None``."""
+    if core_urn != schema.CORE_USER:
+        return None
+    lowered = path.strip().lower()
+    return next((u for u in schema.EXTENSIONS if u.lower() == lowered), None)
+
+
+def _apply_to_extension(document: dict, op: str, urn: str, value, path: str) -> None:
+    """add merges into the extension, replace sets it whole, remove takes it away."""
+    key = next((k for k in document if k.lower() == urn.lower()), urn)
+    if op == "remove":
+        document.pop(key, None)
+        return
+    if not isinstance(value, dict):
+        raise ScimError(
+            "scim.invalid_value",
+            f"The value for “{path[:120]}” must be an object of its attributes.",
+        )
+    if op == "replace":
+        document.pop(key, None)
+    document.setdefault(urn, {})
+    for sub_key, sub_value in value.items():
+        if sub_key.lower() in _IGNORED_TOP:
+            continue
+        apply_operation(document, "add", f"{urn}:{sub_key}", sub_value, schema.CORE_USER)
 
 
 def _remove(container: dict, target: Target, value) -> None:

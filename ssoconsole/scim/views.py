@@ -29,6 +29,7 @@ log = logging.getLogger("ssoconsole.scim")
 MEDIA_TYPE = "application/scim+json"
 ACCEPTED_MEDIA_TYPES = ("application/scim+json", "application/json")
 BODY_METHODS = ("POST", "PUT", "PATCH")
+DISCOVERY = ("ServiceProviderConfig", "ResourceTypes", "Schemas")
 
 
 def _json(body, status: int = 200, headers: dict | None = None) -> HttpResponse:
@@ -255,6 +256,8 @@ def endpoint(request, tenant_id: str, rest: str = ""):
     resource_id = ""
     try:
         token = _authenticate(request, key)
+        if parts and parts[0] in DISCOVERY and request.method != "GET":
+            raise _method_not_allowed("GET")
         body = _body(request)
         response, resource_id = _dispatch(request, token.tenant, key, parts, body)
     except ScimError as error:

@@ -264,6 +264,9 @@ class RequestNotFound(SSORefusal):
     """The RelayState names no sign-in this console started for this tenant."""
 
     code = "sso.request_not_found"
+    expected_in_words = (
+        "the RelayState of a sign-in started in this browser in the last few minutes"
+    )
     user_message = _BOOKMARK
     admin_hint = (
         "The RelayState is not one this console issued (or the request was purged). A RelayState configured at "
@@ -347,6 +350,7 @@ class TenantNotFound(SSORefusal):
     """The assertion consumer service URL names no tenant of this console."""
 
     code = "sso.tenant_not_found"
+    expected_in_words = "the id of a tenant of this console, as in its ACS URL"
     status = 404
     user_message = "This sign-in address is not valid. " + START_AT_LOGIN
     admin_hint = "Copy the ACS URL again from Administration > Integrations > Identity Management."
@@ -482,6 +486,9 @@ class ProviderMissing(SSORefusal):
     """The organization's effective setting names a provider that no longer exists in the tenant."""
 
     code = "sso.provider_missing"
+    expected_in_words = (
+        "an authentication provider that still exists, used by the user's organization"
+    )
     status = 409
     user_message = (
         "Single sign-on for your organization is not set up correctly. Tell your administrator."

@@ -148,13 +148,10 @@ def find_request(tenant_id, relay_state: str | None, cookies, *, now: datetime) 
         raise r.RequestNotFound(
             "The RelayState is longer than any this console issues.", actual=relay_state[:80] + "…"
         )
-    record = (
-        SignInRequest.objects.select_related(
-            "provider", "tenant", "tenant__sp_identity", "started_by"
-        )
-        .filter(relay_state_hash=_digest(relay_state), tenant_id=tenant_id)
-        .first()
-    )
+    found = SignInRequest.objects.select_related(
+        "provider", "tenant", "tenant__sp_identity", "started_by"
+    ).filter(relay_state_hash=_digest(relay_state), tenant_id=tenant_id)[:1]
+    record = next(iter(found), None)
     if record is None:
         raise r.RequestNotFound(actual=relay_state)
     value = cookies.get(cookie_name(relay_state))

@@ -3,7 +3,9 @@
 Each server process runs one daemon thread that wakes about once a minute
 and calls :func:`ssoconsole.sso.refresh.refresh_due_providers`, then
 :func:`ssoconsole.sso.housekeeping.purge_expired` (work that must not slow
-down a sign-in). The lease in the refresh keeps processes from refreshing
+down a sign-in); every :data:`EXPIRY_EVERY` rounds it also e-mails due
+certificate-expiry warnings (:func:`send_expiry_warnings`, once per
+threshold whichever process gets there first). The lease in the refresh keeps processes from refreshing
 the same provider twice, and the purges are idempotent, so there is no
 leader to elect and nothing to configure. Call
 :func:`start_scheduler` once per process *after* forking (gunicorn's
@@ -22,9 +24,21 @@ from django.db import close_old_connections
 
 log = logging.getLogger("ssoconsole.sso.scheduler")
 INTERVAL_SECONDS = 60.0
+EXPIRY_EVERY = 10
 
 _lock = threading.Lock()
 _state: dict = {"thread": None, "pid": None, "stop": None}
+
+
+def send_expiry_warnings() -> int:
+    """E-mail the certificate-expiry warnings that are due (once per threshold, any process)."""
+    from ssoconsole.accounts import clock
+    from ssoconsole.sso.expiry import send_expiry_notices
+
+    sent = send_expiry_notices(clock.now())
+    if sent:
+        log.info("certificate expiry e-mails sent=%s", sent)
+    return sent
 
 
 def _run(stop: threading.Event, interval: float) -> None:
@@ -34,8 +48,15 @@ def _run(stop: threading.Event, interval: float) -> None:
 
     # A random first delay spreads the processes of one deployment over the minute.
     delay = random.uniform(1.0, interval)
+    rounds = 0
     while not stop.wait(delay):
         delay = interval
+        rounds += 1
+        if rounds % EXPIRY_EVERY == 1:
+            try:
+                send_expiry_warnings()
+            except Exception:  # a mail or database hiccup: the next expiry round retries
+                log.exception("certificate expiry round failed")
         try:
             close_old_connections()
             for outcome in refresh_due_providers():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ssoconsole.core.errors import Conflict, NotFound, ValidationFailed
+from ssoconsole.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 
 class NameRequired(ValidationFailed):
@@ -75,3 +75,15 @@ class ProviderNotAllowed(ValidationFailed):
     """A provider id was sent with a mode other than ``provider``."""
 
     code = "provider_not_allowed"
+
+
+class OrgMoveReachesUnmanageableUsers(Forbidden):
+    """A move would change how users the actor cannot manage sign in."""
+
+    code = "org_move_reaches_unmanageable_users"
+
+
+class OrgMoveChangesSignIn(Forbidden):
+    """A move would change users' sign-in method and the actor may not choose who uses SSO."""
+
+    code = "org_move_changes_sign_in"

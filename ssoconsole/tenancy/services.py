@@ -6,10 +6,12 @@ Every change is validated here, written in one transaction and audited.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Callable, Iterable
 from uuid import UUID
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count
 
 from ssoconsole.audit.log import diff, record
 from ssoconsole.core.errors import InvalidId
@@ -34,6 +36,7 @@ from ssoconsole.tenancy.inheritance import (
     effective_sso_for_all,
 )
 from ssoconsole.tenancy.models import Organization, SSOMode, Tenant
+from ssoconsole.tenancy.move_rules import check_move
 
 MAX_NAME = 200
 
@@ -152,8 +155,14 @@ def rename_org(org: Organization, name, *, actor=None, request=None) -> Organiza
 
 
 @transaction.atomic
+@transaction.atomic
 def move_org(org: Organization, new_parent_id, *, actor=None, request=None) -> Organization:
-    """Move ``org`` under another org of the same tenant, refusing cycles and moving the top org."""
+    """Move ``org`` under another org of the same tenant, refusing cycles and moving the top org.
+
+    A move that changes any user's effective sign-in method also needs
+    ``orgs.sso`` and may reach only users ``actor`` can manage
+    (:func:`ssoconsole.tenancy.move_rules.check_move`).
+    """
     if org.parent_id is None:
         raise OrgTopImmovable("The top organization cannot be moved.", field="parentId")
     new_parent = get_org(org.tenant, new_parent_id)
@@ -162,6 +171,7 @@ def move_org(org: Organization, new_parent_id, *, actor=None, request=None) -> O
             f"“{org.name}” cannot be moved under “{new_parent.name}”, which is inside it. Choose an organization outside it.",
             field="parentId",
         )
+    check_move(actor, org, new_parent)
     before = org_snapshot(org)
     org.parent = new_parent
     _save(org)
@@ -279,6 +289,101 @@ def org_tree(tenant: Tenant) -> list[tuple[Organization, int, EffectiveSSO]]:
         out.append((org, depth, effective[org.id]))
         stack.extend((c, depth + 1) for c in reversed(children.get(org.id, [])))
     return out
+
+
+@dataclass(frozen=True)
+class OrgLevel:
+    """One level of the tree: an org, the path down to it, and its children (with their own counts)."""
+
+    org: Organization
+    path: list[Organization]  # from the top org down to ``org``'s parent
+    effective: EffectiveSSO
+    children: list[tuple[Organization, EffectiveSSO, int]]  # (child, effective, its child count)
+    more_children: bool
+
+
+def org_level(tenant: Tenant, org_id: UUID | None, *, limit: int) -> OrgLevel:
+    """Return ``org_id`` (default: the top org) with up to ``limit`` children, in a few indexed queries.
+
+    For trees too big to show whole: the ancestors come from one recursive
+    query (for the path and the inherited setting), the children and their
+    own child counts from two more, whatever the size of the tree.
+    """
+    org = get_org(tenant, org_id) if org_id is not None else top_org(tenant)
+    ancestors = ancestor_settings(org.id)
+    children = list(
+        Organization.objects.filter(tenant=tenant, parent=org).order_by("name")[: limit + 1]
+    )
+    more = len(children) > limit
+    children = children[:limit]
+    settings_by_id = dict(ancestors)
+    for child in children:
+        settings_by_id[child.id] = OrgSetting(
+            child.id, org.id, child.sso_mode, child.sso_provider_id
+        )
+    grandchildren = dict(
+        Organization.objects.filter(parent__in=[c.id for c in children])
+        .order_by()
+        .values("parent_id")
+        .annotate(n=Count("id"))
+        .values_list("parent_id", "n")
+    )
+    path_ids = [i for i in ancestors if i != org.id]
+    by_id = Organization.objects.in_bulk(path_ids)
+    path = []
+    current = ancestors[org.id].parent_id
+    while current is not None:
+        path.append(by_id[current])
+        current = ancestors[current].parent_id
+    path.reverse()
+    return OrgLevel(
+        org=org,
+        path=path,
+        effective=effective_sso(org.id, settings_by_id),
+        children=[
+            (c, effective_sso(c.id, settings_by_id), grandchildren.get(c.id, 0)) for c in children
+        ],
+        more_children=more,
+    )
+
+
+def org_counts(tenant: Tenant) -> tuple[int, int]:
+    """Return how many orgs the tenant has and how many of them sign in with SSO (effective setting).
+
+    Reads four columns per org, not whole rows, and builds no tree: the
+    dashboard needs two numbers, not the ordered tree of :func:`org_tree`.
+    """
+    settings_by_id = {
+        row[0]: OrgSetting(*row)
+        for row in Organization.objects.filter(tenant=tenant)
+        .order_by()
+        .values_list("id", "parent_id", "sso_mode", "sso_provider_id")
+    }
+    effective = effective_sso_for_all(settings_by_id)
+    return len(settings_by_id), sum(1 for e in effective.values() if e.uses_sso)
+
+
+def search_orgs(
+    tenant: Tenant, text: str, *, limit: int
+) -> list[tuple[Organization, EffectiveSSO]]:
+    """Return up to ``limit`` orgs whose name contains ``text``, with their effective settings.
+
+    The effective settings come from the tenant's (id, parent, setting)
+    rows only, a few bytes each, rather than from one query per match.
+    """
+    matches = list(
+        Organization.objects.filter(tenant=tenant, name__icontains=text).order_by("name")[:limit]
+    )
+    if not matches:
+        return []
+    settings_by_id = {
+        row[0]: OrgSetting(*row)
+        for row in Organization.objects.filter(tenant=tenant)
+        .order_by()
+        .values_list("id", "parent_id", "sso_mode", "sso_provider_id")
+    }
+    effective = effective_sso_for_all(settings_by_id)
+    return [(m, effective[m.id]) for m in matches]
 
 
 def orgs_using_provider(tenant: Tenant, provider_id: UUID) -> list[Organization]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import lxml.html
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -33,6 +34,18 @@ def test_a_local_user_gets_a_password_field_with_the_username_carried_over(
     body = response.content.decode()
     assert response.status_code == 200 and 'type="password"' in body
     assert f'name="username" value="{plain_user.username}"' in body
+
+
+def test_the_password_step_has_a_username_field_password_managers_can_match(
+    client, plain_user, no_sso_flow
+):
+    """A read-only text field with autocomplete=username sits beside the password (not only a hidden one)."""
+    response = client.post("/login", {"step": "username", "username": plain_user.username})
+    doc = lxml.html.fromstring(response.content.decode())
+    (field,) = doc.xpath("//form//input[@name='username']")
+    assert (field.get("type"), field.get("autocomplete")) == ("text", "username")
+    assert field.get("readonly") is not None and field.get("value") == plain_user.username
+    assert doc.xpath(f"//label[@for='{field.get('id')}']")
 
 
 def test_login_with_a_username_in_the_query_goes_straight_to_the_password(

@@ -88,7 +88,12 @@ class AgentWorld:
         handoff = approval.find(self.browser_key)
         cookie = approval.claim(handoff, user, None)
         approval.decide(
-            RequestFactory().post("/agents/authorize/x"), handoff, user, cookie, approve=approve
+            RequestFactory().post("/agents/authorize/x"),
+            handoff,
+            user,
+            cookie,
+            approve=approve,
+            typed_code=handoff.user_code,  # read off the agent's window
         )
 
 

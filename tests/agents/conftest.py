@@ -67,7 +67,9 @@ def approve_in_browser(browser: Client, agent: Agent, *, decision: str = "approv
     """Show the approval page in ``browser`` (signed in) and post the decision; return the final response."""
     page = browser.get(agent.browser_path)
     assert page.status_code == 200, page.content[:500]
-    return browser.post(agent.browser_path, {"decision": decision})
+    return browser.post(
+        agent.browser_path, {"decision": decision, "user_code": agent.started["userCode"]}
+    )
 
 
 def password_browser(user, password: str) -> Client:

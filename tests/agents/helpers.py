@@ -32,7 +32,7 @@ def decided(user, *, approve: bool = True, **fields) -> handoff.Started:
     record = approval.find(start.browser_key)
     cookie = approval.claim(record, user, None)
     request = FACTORY.post("/agents/authorize/x")
-    approval.decide(request, record, user, cookie, approve=approve)
+    approval.decide(request, record, user, cookie, approve=approve, typed_code=record.user_code)
     return start
 
 

@@ -36,10 +36,13 @@ def test_an_anonymous_browser_goes_to_the_login_page_and_comes_back(agent, plain
     )
     assert signed_in.status_code == 302 and signed_in["Location"] == agent.browser_path
     page = browser.get(agent.browser_path).content.decode()
-    assert f"Sign in Ada&#x27;s laptop (Windows 11) as {plain_user.username}?" in page
-    assert agent.started["userCode"] in page
+    assert f"Sign in a desktop agent as {plain_user.username}?" in page
+    assert "Ada&#x27;s laptop" in page and "Windows 11" in page
+    assert agent.started["userCode"] not in page, "the approver types the code; it is not shown"
     assert agent.poll().json()["status"] == "pending"
-    done = browser.post(agent.browser_path, {"decision": "approve"})
+    done = browser.post(
+        agent.browser_path, {"decision": "approve", "user_code": agent.started["userCode"]}
+    )
     assert done.status_code == 200
     assert (
         "The agent can continue" in done.content.decode()
@@ -70,7 +73,12 @@ def test_approving_needs_the_csrf_token(agent, plain_user, password):
     assert AgentSignIn.objects.get(id=agent.started["handoffId"]).state == HandoffState.PENDING
     token = page.context["csrf_token"]
     accepted = browser.post(
-        agent.browser_path, {"decision": "approve", "csrfmiddlewaretoken": str(token)}
+        agent.browser_path,
+        {
+            "decision": "approve",
+            "csrfmiddlewaretoken": str(token),
+            "user_code": agent.started["userCode"],
+        },
     )
     assert accepted.status_code == 200
     assert AgentSignIn.objects.get(id=agent.started["handoffId"]).state == HandoffState.APPROVED

@@ -31,8 +31,10 @@ def _sso_hand_off(agent, tenant, user, **answer_options) -> Client:
     acs = sso_sign_in(browser, tenant, user, agent.browser_path, **answer_options)
     assert acs.status_code == 303 and acs["Location"] == agent.browser_path
     page = browser.get(agent.browser_path).content.decode()
-    assert f"Sign in Build server (Linux) as {user.username}?" in page
-    browser.post(agent.browser_path, {"decision": "approve"})
+    assert f"Sign in a desktop agent as {user.username}?" in page and "Build server" in page
+    browser.post(
+        agent.browser_path, {"decision": "approve", "user_code": agent.started["userCode"]}
+    )
     response = agent.poll()
     assert response.status_code == 200, response.content
     return browser

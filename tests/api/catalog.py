@@ -66,6 +66,31 @@ def target_agent_id(world, role):
     return agent_helpers.make_agent(world.target, device_name="Target's laptop").agent.id
 
 
+def scim_token_id(world, role):
+    """A fresh SCIM Secret Token of the world's tenant, to revoke."""
+    from ssoconsole.scim.tokens import create_token
+
+    return create_token(world.tenant, name="to revoke", actor_label="test")[1].id
+
+
+def scim_group_id(world, role):
+    """The world's provisioned group, created on first use."""
+    from django.utils import timezone
+
+    from ssoconsole.scim.models import ScimGroup
+
+    group, _ = ScimGroup.objects.get_or_create(
+        tenant=world.tenant,
+        display_name_key="matrix group",
+        defaults={
+            "display_name": "Matrix group",
+            "created_at": timezone.now(),
+            "updated_at": timezone.now(),
+        },
+    )
+    return group.id
+
+
 # Each builder takes (world whose ids go into the request, role of the caller) and returns (path, body).
 CALLS = {
     ("GET", f"{P}/me"): lambda w, r: (f"{P}/me", None),
@@ -155,6 +180,24 @@ CALLS = {
         f"{P}/agents/heartbeat",
         {"state": "idle", "lastBackupBytes": 1024},
     ),
+    ("GET", f"{P}/provisioning/settings"): lambda w, r: (f"{P}/provisioning/settings", None),
+    ("PUT", f"{P}/provisioning/settings"): lambda w, r: (
+        f"{P}/provisioning/settings",
+        {"placementAttribute": "department", "defaultOrgId": None, "deactivationDelayMinutes": 0},
+    ),
+    ("PUT", f"{P}/provisioning/groups/{{id}}/org"): lambda w, r: (
+        f"{P}/provisioning/groups/{scim_group_id(w, r)}/org",
+        {"orgId": None},
+    ),
+    ("GET", f"{P}/provisioning/tokens"): lambda w, r: (f"{P}/provisioning/tokens", None),
+    ("POST", f"{P}/provisioning/tokens"): lambda w, r: (
+        f"{P}/provisioning/tokens",
+        {"name": "Entra ID"},
+    ),
+    ("DELETE", f"{P}/provisioning/tokens/{{id}}"): lambda w, r: (
+        f"{P}/provisioning/tokens/{scim_token_id(w, r)}",
+        None,
+    ),
     ("GET", f"{P}/agents"): lambda w, r: (f"{P}/agents", None),
     ("GET", f"{P}/me/agents"): lambda w, r: (f"{P}/me/agents", None),
     ("DELETE", f"{P}/agents/{{id}}"): lambda w, r: (f"{P}/agents/{target_agent_id(w, r)}", None),
@@ -225,6 +268,13 @@ EXPECTED = {
     # Local users: local_users.manage, held by both administrator roles.
     ("GET", f"{P}/local-users"): _only({IDP: 200, ORG: 200}),
     ("PUT", f"{P}/local-users/{{userId}}"): _only({IDP: 200, ORG: 200}),
+    # Provisioning (SCIM): identity.manage.
+    ("GET", f"{P}/provisioning/settings"): _only({IDP: 200}),
+    ("PUT", f"{P}/provisioning/settings"): _only({IDP: 200}),
+    ("PUT", f"{P}/provisioning/groups/{{id}}/org"): _only({IDP: 200}),
+    ("GET", f"{P}/provisioning/tokens"): _only({IDP: 200}),
+    ("POST", f"{P}/provisioning/tokens"): _only({IDP: 201}),
+    ("DELETE", f"{P}/provisioning/tokens/{{id}}"): _only({IDP: 204}),
     # Desktop agents. The hand-off takes no credentials (its secrets prove the caller),
     # so every caller gets the same answer; /agents/me and /agents/heartbeat take only an agent token.
     ("POST", f"{P}/agents/sign-in"): {IDP: 201, ORG: 201, USER: 201, ANON: 201},

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import pytest
 from django.urls import URLPattern, reverse
+from django.utils import timezone
 
 from ssoconsole.accounts import services as accounts
 from ssoconsole.accounts.models import ApiToken, User
 from ssoconsole.audit.models import AuditEvent
 from ssoconsole.console import urls as console_urls
+from ssoconsole.scim.models import GroupOrgMapping, ProvisioningSettings, ScimGroup, ScimToken
+from ssoconsole.scim.tokens import create_token as create_scim_token
 from ssoconsole.sso.models import AuthProvider
 from ssoconsole.tenancy.models import Organization
 
@@ -21,15 +24,28 @@ from .conftest import ALL_ROLES, add_provider, build_tenant
 pytestmark = pytest.mark.django_db
 
 
+def add_provisioning(world):
+    """Give ``world`` a SCIM token and a provisioned group, so the Provisioning pages have ids."""
+    world.scim_token = create_scim_token(world.tenant, name="Entra ID", actor_label="test")[1]
+    world.scim_group = ScimGroup.objects.create(
+        tenant=world.tenant,
+        display_name="Engineers",
+        display_name_key="engineers",
+        created_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+    return world
+
+
 @pytest.fixture
 def world(db):
     """The console's two-tenant set-up, each tenant with a provider, so the provider pages have an id."""
-    return add_provider(build_tenant("acme"))
+    return add_provisioning(add_provider(build_tenant("acme")))
 
 
 @pytest.fixture
 def other(db):
-    return add_provider(build_tenant("globex"))
+    return add_provisioning(add_provider(build_tenant("globex")))
 
 
 OK, REDIRECT, FORBIDDEN, NOT_ALLOWED = 200, 302, 403, 405
@@ -73,6 +89,11 @@ EXPECTED = {
     "identity_provider_advanced": row(OK, FORBIDDEN, FORBIDDEN),
     "identity_local_user_add": row(OK, FORBIDDEN, FORBIDDEN),
     "identity_local_user_remove": row(OK, FORBIDDEN, FORBIDDEN),
+    "identity_provisioning": row(OK, FORBIDDEN, FORBIDDEN),
+    "identity_provisioning_token_create": row(NOT_ALLOWED, FORBIDDEN, FORBIDDEN),
+    "identity_provisioning_token_revoke": row(NOT_ALLOWED, FORBIDDEN, FORBIDDEN),
+    "identity_provisioning_rules": row(NOT_ALLOWED, FORBIDDEN, FORBIDDEN),
+    "identity_provisioning_group_org": row(NOT_ALLOWED, FORBIDDEN, FORBIDDEN),
     "audit": row(OK, OK, FORBIDDEN),
     "agent_list": row(FORBIDDEN, OK, FORBIDDEN),
     "agent_revoke": row(NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
@@ -101,6 +122,10 @@ POST_EXPECTED = {
     "identity_provider_advanced": row(OK, FORBIDDEN, FORBIDDEN),
     "identity_local_user_add": row(OK, FORBIDDEN, FORBIDDEN),
     "identity_local_user_remove": row(REDIRECT, FORBIDDEN, FORBIDDEN),
+    "identity_provisioning_token_create": row(OK, FORBIDDEN, FORBIDDEN),
+    "identity_provisioning_token_revoke": row(REDIRECT, FORBIDDEN, FORBIDDEN),
+    "identity_provisioning_rules": row(REDIRECT, FORBIDDEN, FORBIDDEN),
+    "identity_provisioning_group_org": row(REDIRECT, FORBIDDEN, FORBIDDEN),
 }
 
 
@@ -116,6 +141,8 @@ def url_for(name: str, world, *, token_id=None) -> str:
         "user_id": world.target.id,
         "token_id": token_id,
         "provider_id": world.provider.id,
+        "scim_token_id": world.scim_token.id,
+        "group_id": world.scim_group.id,
     }
     kwargs = {key: values[key] for key in pattern.pattern.converters}
     return reverse(f"console:{name}", kwargs=kwargs)
@@ -172,11 +199,22 @@ def _post_data(name: str, world) -> dict:
         "identity_provider_advanced": {},
         "identity_local_user_add": {"username": ""},
         "identity_local_user_remove": {},
+        "identity_provisioning_token_create": {"name": "rotation"},
+        "identity_provisioning_token_revoke": {},
+        "identity_provisioning_rules": {
+            "placement_attribute": "department",
+            "default_org": "",
+            "deactivation_delay_minutes": "5",
+        },
+        "identity_provisioning_group_org": {f"{world.scim_group.id}-org": str(world.child.id)},
     }[name]
 
 
 def _snapshot():
     return (
+        sorted(ScimToken.objects.values_list("id", "revoked_at")),
+        sorted(ProvisioningSettings.objects.values_list("tenant_id", "placement_attribute")),
+        sorted(GroupOrgMapping.objects.values_list("group_id", "org_id")),
         sorted(Organization.objects.values_list("id", "name", "parent_id", "sso_mode")),
         sorted(User.objects.values_list("id", "username", "is_active", "local_sign_in")),
         sorted(
@@ -227,6 +265,8 @@ def test_other_tenants_ids_are_not_found(world, other, name, method):
         "user_id": other.target.id,
         "token_id": foreign_token.id,
         "provider_id": other.provider.id,
+        "scim_token_id": other.scim_token.id,
+        "group_id": other.scim_group.id,
     }
     pattern = next(p for p in console_patterns() if p.name == name)
     url = reverse(f"console:{name}", kwargs={k: values[k] for k in pattern.pattern.converters})
@@ -242,6 +282,10 @@ def test_other_tenants_ids_are_not_found(world, other, name, method):
             "token_revoke",
             "identity_provider_rename",
             "identity_provider_refresh",
+            "identity_provisioning_token_create",
+            "identity_provisioning_token_revoke",
+            "identity_provisioning_rules",
+            "identity_provisioning_group_org",
         }
         expected = 405 if name in post_only else 404
     else:

@@ -244,3 +244,58 @@ def test_org_page_offers_adding_a_user_there_to_user_managers_only(
     assert link not in acme_identity_admin.get(detail(world.child)).content.decode()
     form = acme_org_admin.get(link).context["form"]
     assert form["org"].value() == str(world.child.id)
+
+
+@pytest.fixture
+def big_tree(monkeypatch):
+    """Make the tenant's three orgs count as a big tree, which the page shows level by level."""
+    from ssoconsole.console.views import common
+
+    monkeypatch.setattr(common, "WHOLE_TREE_MAX", 2)
+
+
+def test_a_big_tree_shows_the_top_org_and_its_children_only(world, acme_org_admin, big_tree):
+    tenancy.set_org_sso(world.child, SSOMode.NONE)
+    response = acme_org_admin.get(reverse("console:org_list"))
+    rows = response.context["rows"]
+    assert [(r["org"].name, r["depth"]) for r in rows] == [("acme", 0), ("Engineering", 1)]
+    assert rows[1]["children"] == 1 and rows[1]["users"] == 1
+    assert not rows[1]["effective"]["uses_sso"] and not rows[1]["effective"]["inherited"]
+    assert f"?parent={world.child.id}" in response.content.decode()
+
+
+def test_opening_a_level_shows_the_path_and_the_inherited_setting(world, acme_org_admin, big_tree):
+    tenancy.set_org_sso(world.child, SSOMode.NONE)
+    response = acme_org_admin.get(reverse("console:org_list"), {"parent": world.child.id})
+    assert [o.name for o in response.context["path"]] == ["acme"]
+    rows = response.context["rows"]
+    assert [r["org"].name for r in rows] == ["Engineering", "Platform"]
+    platform = rows[1]["effective"]
+    assert platform["inherited"] and platform["source_name"] == "Engineering"
+
+
+def test_another_tenants_org_as_level_is_not_found(world, other, acme_org_admin):
+    response = acme_org_admin.get(reverse("console:org_list"), {"parent": other.child.id})
+    assert response.status_code == 404
+
+
+def test_search_finds_orgs_anywhere_in_the_tree_with_their_effective_setting(world, acme_org_admin):
+    tenancy.set_org_sso(world.child, SSOMode.NONE)
+    response = acme_org_admin.get(reverse("console:org_list"), {"q": "platf"})
+    rows = response.context["rows"]
+    assert [r["org"].name for r in rows] == ["Platform"]
+    assert rows[0]["effective"]["source_name"] == "Engineering"
+
+
+def test_a_search_without_matches_says_so(world, acme_org_admin):
+    response = acme_org_admin.get(reverse("console:org_list"), {"q": "nothing-like-this"})
+    assert "No organization matches" in response.content.decode()
+
+
+def test_a_big_tree_has_no_org_drop_down_on_the_users_page_but_the_filter_works(
+    world, acme_org_admin, big_tree
+):
+    response = acme_org_admin.get(reverse("console:user_list"), {"org": world.child.id})
+    page = response.content.decode()
+    assert '<select id="org"' not in page and "Organization: <strong>Engineering</strong>" in page
+    assert [u.username for u in response.context["page"].object_list] == ["target@acme.example"]

@@ -148,3 +148,11 @@ def test_cannot_revoke_someone_elses_token(world):
     response = world.client("user").post(reverse("console:token_revoke", args=[token.id]))
     assert response.status_code == 404
     assert accounts.user_for_token(raw) is not None
+
+
+def test_the_site_has_a_favicon(client):
+    """Browsers ask for /favicon.ico on every site; it is a small static icon, not a 404."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content)
+    assert body[:4] == b"\x00\x00\x01\x00" and len(body) < 4096  # an ICO file header

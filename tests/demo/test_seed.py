@@ -157,6 +157,8 @@ def test_configured_does_the_seven_steps(demo_settings):
     assert in_use == {demo.TEST_ORG: True, demo.PRODUCTION_ORG: True}
     assert not effective_sso_of(top_org(info.tenant)).uses_sso  # the admin's org keeps passwords
     assert "SSO is configured" in demo.banner(info, done)
+    # The tutorial's agent side is one command away (docs/agents.md, "Try it").
+    assert "ssoconsole-agent login --server " in demo.banner(info, done)
 
 
 def test_configured_twice_gives_the_same_result(demo_settings):
@@ -196,3 +198,19 @@ def test_configured_lets_the_demo_users_sign_in_through_the_dev_idp(demo_setting
         assert done.status_code in (302, 303), done.content[:800]
         me = client.get("/api/v1/me")
         assert me.status_code == 200 and me.json()["username"] == username
+
+
+def test_configured_points_the_dev_idp_provisioning_at_the_tenants_scim_endpoint(demo_settings):
+    """--configured also fills Provisioning › Admin Credentials, with a token the console accepts."""
+    from ssoconsole.devidp.models import ProvisioningConfig
+    from ssoconsole.scim.schema import base_url
+    from ssoconsole.scim.tokens import token_for
+
+    info = demo.seed_demo()
+    done = demo.configure_demo(info)
+    config = ProvisioningConfig.objects.get(app=done.app)
+    assert config.tenant_url == base_url(info.tenant.id)
+    assert token_for(config.secret_token).tenant_id == info.tenant.id
+    demo.configure_demo(info)
+    assert ProvisioningConfig.objects.get(app=done.app).secret_token == config.secret_token
+    assert "Provision now" in demo.banner(info, done)

@@ -113,8 +113,14 @@ def test_a_fresh_data_directory_is_created_private(tmp_path):
 
 
 def test_start_is_refused_with_the_fix_when_the_modes_cannot_be_changed():
-    """As an account that does not own the 0755 directory: the start stops and names the command."""
-    if os.geteuid() == 0:
+    """As an account that does not own the 0755 directory: the start stops and names the command.
+
+    Run as root, the real case is played: a root-owned old install started by
+    the unprivileged account "nobody" (when nobody can reach this checkout's
+    virtual environment; a checkout inside a private home directory cannot,
+    and then the refusal is checked in process, as for any other account).
+    """
+    if os.geteuid() == 0 and _nobody_can_run_the_cli():
         # Real: a root-owned old install, started as the unprivileged account "nobody".
         loose = Path(tempfile.mkdtemp(prefix="ssoconsole-modes-"))
         try:
@@ -140,6 +146,16 @@ def test_start_is_refused_with_the_fix_when_the_modes_cannot_be_changed():
                 mp.setattr(os, "chmod", _refuse_chmod)
                 with pytest.raises(ConfigurationError, match=f"chmod 700 {loose}"):
                     secure_data_dir(loose)
+
+
+def _nobody_can_run_the_cli() -> bool:
+    probe = subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", CLI, "--help"],
+        check=False,
+        capture_output=True,
+        timeout=60,
+    )
+    return probe.returncode == 0
 
 
 def _refuse_chmod(*_args, **_kwargs):

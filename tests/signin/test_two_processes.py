@@ -91,7 +91,7 @@ def _server(env, port: int, base_url: str, log: Path):
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                requests.get(f"http://127.0.0.1:{port}/login", timeout=2)
+                requests.get(f"http://127.0.0.1:{port}/login", timeout=10)
                 break
             except (requests.ConnectionError, requests.Timeout):
                 # Refused while gunicorn binds, or slow to answer on a loaded machine.

@@ -99,3 +99,26 @@ def fetcher(test_ca):
         read_timeout=2,
         deadline=5,
     )
+
+
+@pytest.fixture
+def console(app_url, settings, https_idp, test_ca, clock, tenant, make_user, identity_admin_token):
+    """The live console, an API session as identity admin, and the SSO user's org (not wired yet).
+
+    The console may fetch metadata from the loopback https server, trusting
+    the test CA (the in-process equivalent of SSOCONSOLE_METADATA_CA_BUNDLE and
+    SSOCONSOLE_ALLOW_PRIVATE_METADATA_HOSTS).
+    """
+    import requests
+
+    from ssoconsole.tenancy.services import create_org
+
+    from .lifecycle_support import USERNAME, Console
+
+    settings.SSOCONSOLE_ALLOW_PRIVATE_METADATA_HOSTS = True
+    settings.SSOCONSOLE_METADATA_CA_BUNDLE = str(test_ca.pem_path)
+    org = create_org(tenant, "Engineering")
+    make_user(USERNAME, org=org, password=None)
+    api = requests.Session()
+    api.headers["Authorization"] = f"Bearer {identity_admin_token}"
+    return Console(app_url, api, https_idp, tenant, org, clock)

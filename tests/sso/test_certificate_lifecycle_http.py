@@ -1,10 +1,9 @@
 """IdP certificate lifecycle over HTTP: a live console, an https metadata server on loopback, a browser.
 
 The console runs as pytest-django's live server and is driven with
-``requests`` like a browser and an API client; the identity provider's
-metadata comes from a local https server whose certificate is issued by a
-test CA that the console trusts through ``SSOCONSOLE_METADATA_CA_BUNDLE``
-(loopback allowed by ``SSOCONSOLE_ALLOW_PRIVATE_METADATA_HOSTS``). The IdP's
+``requests`` like a browser and an API client (``lifecycle_support``); the
+identity provider's metadata comes from a local https server whose
+certificate is issued by a test CA that the console trusts. The IdP's
 responses are signed at test time with the keys of ``tests/saml/signing.py``,
 whose certificates are valid from 2025-01-01 to 2028-01-01; the app clock is
 moved to put them before, near or past expiry.
@@ -14,107 +13,20 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import requests
 from signin import helpers as idp
 
 from ssoconsole.audit.models import AuditEvent
-from ssoconsole.saml.config import ServiceProvider
 from ssoconsole.sso.models import AuthProvider
-from ssoconsole.tenancy.services import create_org, set_org_sso
 
 from .helpers import Route
+from .lifecycle_support import IDM, USERNAME, console_page, metadata
+from .lifecycle_support import sha1 as _sha1
 
 pytestmark = pytest.mark.django_db(transaction=True)
-USERNAME = "ada@acme.test"
-IDM = "/console/administration/integrations/identity-management/"
-
-
-@pytest.fixture
-def console(app_url, settings, https_idp, test_ca, clock, tenant, make_user, identity_admin_token):
-    """The live console, an API session as identity admin, and the SSO user's org (not wired yet)."""
-    settings.SSOCONSOLE_ALLOW_PRIVATE_METADATA_HOSTS = True
-    settings.SSOCONSOLE_METADATA_CA_BUNDLE = str(test_ca.pem_path)
-    org = create_org(tenant, "Engineering")
-    make_user(USERNAME, org=org, password=None)
-    api = requests.Session()
-    api.headers["Authorization"] = f"Bearer {identity_admin_token}"
-    return Console(app_url, api, https_idp, tenant, org, clock)
-
-
-class Console:
-    def __init__(self, url, api, metadata_server, tenant, org, clock) -> None:
-        self.url, self.api, self.metadata_server = url, api, metadata_server
-        self.tenant, self.org, self.clock = tenant, org, clock
-
-    def publish(self, *keys) -> None:
-        """Make the IdP's metadata URL list ``keys`` (in this order)."""
-        document = _metadata(*keys)
-        self.metadata_server.routes["/federationmetadata.xml"] = Route(body=document)
-
-    def metadata_downloads(self) -> int:
-        return self.metadata_server.hits.count("/federationmetadata.xml")
-
-    def add_provider(self, *keys) -> dict:
-        self.publish(*keys)
-        created = self.api.post(
-            f"{self.url}/api/v1/auth-providers",
-            json={
-                "displayName": "Entra ID",
-                "metadataUrl": self.metadata_server.url("/federationmetadata.xml"),
-            },
-            timeout=30,
-        )
-        assert created.status_code == 201, created.text
-        set_org_sso(self.org, "provider", created.json()["id"])
-        return created.json()
-
-    def provider(self, provider_id) -> dict:
-        return self.api.get(f"{self.url}/api/v1/auth-providers/{provider_id}", timeout=30).json()
-
-    def sign_in(self, key, browser: requests.Session | None = None) -> requests.Response:
-        """Start at /login, let the IdP answer signed with ``key``, post it to the ACS."""
-        browser = browser or requests.Session()
-        login = browser.get(
-            f"{self.url}/login", params={"username": USERNAME}, allow_redirects=False, timeout=30
-        )
-        assert login.status_code == 302, login.text[:500]
-        started = idp.parse_redirect(login.headers["Location"])
-        sp = ServiceProvider(
-            entity_id=f"{self.url}/{self.tenant.id}", acs_url=f"{self.url}/sso/{self.tenant.id}/acs"
-        )
-        form = {
-            "SAMLResponse": idp.answer(
-                None, started["id"], USERNAME, kp=key, sp=sp, now=self.clock.now()
-            ),
-            "RelayState": started["relay_state"],
-        }
-        return browser.post(
-            f"{self.url}/sso/{self.tenant.id}/acs", data=form, allow_redirects=False, timeout=30
-        )
-
-
-def _metadata(*keys) -> bytes:
-    """Return the IdP's metadata listing the certificates of ``keys`` as signing keys, in order."""
-    one = idp.metadata(idp.ENTITY_A, idp.SSO_URL_A, keys[0])
-    end = one.index(b"</md:KeyDescriptor>") + len(b"</md:KeyDescriptor>")
-    return one[:end] + _key_descriptors(keys[1:]) + one[end:]
-
-
-def _key_descriptors(keys) -> bytes:
-    parts = []
-    for k in keys:
-        doc = idp.metadata(idp.ENTITY_A, idp.SSO_URL_A, k)
-        start = doc.index(b"<md:KeyDescriptor")
-        end = doc.index(b"</md:KeyDescriptor>") + len(b"</md:KeyDescriptor>")
-        parts.append(doc[start:end])
-    return b"".join(parts)
-
-
-def _sha1(key) -> str:
-    return hashlib.sha1(key.cert_der).hexdigest().upper()
 
 
 # --- rollovers -----------------------------------------------------------------------------------
@@ -202,7 +114,7 @@ def test_an_expired_certificate_the_idp_still_uses_keeps_sign_in_working_and_say
     """
     a = idp.key("idp-a")
     created = console.add_provider(a)
-    console.clock.current = datetime(2028, 2, 1, tzinfo=timezone.utc)
+    console.clock.current = datetime(2028, 2, 1, tzinfo=UTC)
     assert console.sign_in(a).status_code == 303
     (certificate,) = console.provider(created["id"])["certificates"]
     assert certificate["status"] == "expired" and certificate["inUse"] is True
@@ -211,36 +123,6 @@ def test_an_expired_certificate_the_idp_still_uses_keeps_sign_in_working_and_say
 
     page = console_page(console, IDM)
     assert "Expired, still trusted" in page and "sign-in fails" not in page.lower()
-
-
-def console_page(console, path: str) -> str:
-    """Sign an identity admin in with a password and return the page's HTML."""
-    from ssoconsole.accounts.services import create_user
-    from ssoconsole.tenancy.services import top_org
-
-    create_user(
-        console.tenant,
-        "pages@acme.test",
-        org=top_org(console.tenant),
-        roles=["identity-admin"],
-        password="Pages-password-1234!",
-        actor_label="test",
-    )
-    browser = requests.Session()
-    browser.get(f"{console.url}/login", timeout=30)
-    signed_in = browser.post(
-        f"{console.url}/login",
-        data={
-            "step": "password",
-            "username": "pages@acme.test",
-            "password": "Pages-password-1234!",
-            "csrfmiddlewaretoken": browser.cookies.get("csrftoken", ""),
-        },
-        headers={"Referer": f"{console.url}/login"},
-        timeout=30,
-    )
-    assert signed_in.ok and "/console/" in signed_in.url, signed_in.text[-800:]
-    return browser.get(f"{console.url}{path}", timeout=30).text
 
 
 # --- thumbprints -----------------------------------------------------------------------------------
@@ -290,7 +172,7 @@ def test_uploading_a_file_over_a_url_provider_keeps_the_url_and_its_refresh(cons
     created = console.add_provider(a)
     patched = console.api.patch(
         f"{console.url}/api/v1/auth-providers/{created['id']}",
-        json={"metadataXml": _metadata(c).decode()},
+        json={"metadataXml": metadata(c).decode()},
         timeout=30,
     ).json()
     assert patched["metadataSource"] == "url"

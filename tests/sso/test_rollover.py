@@ -16,7 +16,7 @@ from ssoconsole.sso.providers import create_provider
 from . import helpers
 from .helpers import Route
 
-T0 = dt.datetime(2030, 1, 1, 12, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2030, 1, 1, 12, tzinfo=dt.UTC)
 
 
 @pytest.fixture
@@ -84,3 +84,21 @@ def test_the_signing_certificate_is_noted_when_it_changes_or_hourly(url_provider
     assert AuthProvider.objects.get(
         id=url_provider.id
     ).signing_certificate_seen_at == T0 + dt.timedelta(hours=1)
+
+
+def test_days_left_per_provider_for_the_metrics_follow_the_certificate_in_use(
+    url_provider, idp_certs
+):
+    """The metric is about the certificate the IdP signs with, not the worst one listed."""
+    from ssoconsole.sso.certificates import days_left_by_provider
+
+    (row,) = days_left_by_provider(helpers.now())
+    assert row["providerId"] == str(url_provider.id) and row["learned"] is False
+    assert 363 <= row["daysLeft"] <= 365  # idp_certs["a"] is valid for a year from yesterday
+
+    class Signed:
+        signing_certificate = helpers.der(idp_certs["a"])
+
+    rollover.note_signing_certificate(url_provider, Signed, now=helpers.now())
+    (row,) = days_left_by_provider(helpers.now())
+    assert row["learned"] is True

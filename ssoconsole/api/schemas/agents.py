@@ -15,8 +15,9 @@ from ssoconsole.api.schemas.common import ErrorBody, PageMeta, PageQuery
 
 
 class SignInStart(InputModel):
-    device_name: text(100, min_length=1) = Field(
-        description="What the user sees on the approval page, e.g. the computer's name."
+    device_name: text(64, min_length=1) = Field(
+        description="The computer's name, shown to the user on the approval page as data: one "
+        "line of plain text (no control, zero-width or text-direction characters)."
     )
     platform: text(50) | None = Field(
         None, description="Operating system, e.g. `Windows 11`, `macOS 15`."

@@ -15,6 +15,13 @@ class AuditFilterForm(forms.Form):
     outcome = forms.ChoiceField(
         label="Outcome", required=False, choices=[("", "Any"), *Outcome.choices]
     )
+    reason = forms.CharField(
+        label="Reason code",
+        required=False,
+        max_length=64,
+        help_text="For example saml.signature_invalid",
+    )
+    provider = forms.ChoiceField(label="Provider", required=False)
     since = forms.DateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -22,9 +29,13 @@ class AuditFilterForm(forms.Form):
         label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def __init__(self, *args, actions: list[str], **kwargs):
+    def __init__(self, *args, actions: list[str], providers=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["action"].choices = [("", "Any"), *((a, a) for a in actions)]
+        self.fields["provider"].choices = [
+            ("", "Any"),
+            *((str(p.id), p.display_name) for p in providers),
+        ]
 
     def clean(self):
         data = super().clean()
@@ -41,6 +52,8 @@ class AuditFilterForm(forms.Form):
             "actor": (data.get("actor") or "").strip(),
             "action": data.get("action") or "",
             "outcome": data.get("outcome") or "",
+            "reason": (data.get("reason") or "").strip(),
+            "provider_id": data.get("provider") or None,
             "since": datetime.combine(since, time.min, tzinfo=timezone.utc) if since else None,
             "until": datetime.combine(until + timedelta(days=1), time.min, tzinfo=timezone.utc)
             if until

@@ -25,11 +25,16 @@ def agent_table(context, rows, *, show_user=False, can_revoke=False, next="agent
 def my_devices(context):
     """The signed-in user's own agents, each with a Revoke button."""
     user = context["console_user"]
+    rows = list(agents.agents_of_user(user))
+    new_ids = agents.new_agent_ids(rows)
     return {
         "heading": "My devices",
         "intro": "Desktop agents signed in as you. They keep working after you sign out here; revoke one you no longer use.",
         "empty": "No agents are signed in as you.",
-        "agents": list(agents.agents_of_user(user)),
+        "agents": rows,
+        "new_ids": new_ids,
+        "new_agents": [a for a in rows if a.id in new_ids],
+        "new_days": agents.NEW_AGENT_DAYS,
         "show_user": False,
         "can_revoke": True,
         "next": "account",

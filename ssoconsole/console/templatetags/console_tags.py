@@ -1,6 +1,7 @@
 """Template filters of the console."""
 
 from django import template
+from django.forms import BaseForm
 
 from ssoconsole.accounts.roles import Capability
 
@@ -27,3 +28,17 @@ def field_widget(field):
     if field.help_text:
         ids.append(f"{field.auto_id}_helptext")
     return field.as_widget(attrs={"aria-describedby": " ".join(ids)} if ids else None)
+
+
+@register.simple_tag(takes_context=True)
+def error_title_prefix(context) -> str:
+    """Return "Error: " when a form on the page was refused, for the start of the ``<title>``.
+
+    The title is the first thing a screen reader announces after a page
+    load, so a refused submit must change it (the pattern of GOV.UK's error
+    summary). Any bound form in the context counts, whatever its name.
+    """
+    for value in context.flatten().values():
+        if isinstance(value, BaseForm) and value.is_bound and value.errors:
+            return "Error: "
+    return ""

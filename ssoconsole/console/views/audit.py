@@ -10,12 +10,17 @@ from ssoconsole.console import queries
 from ssoconsole.console.audit_format import readable
 from ssoconsole.console.forms.audit import AuditFilterForm
 from ssoconsole.console.views.common import paginate, query_without_page
+from ssoconsole.sso.providers import providers_of
 from ssoconsole.tenancy.models import Organization
 
 
 @console_view(Capability.AUDIT_VIEW)
 def audit_log(request):
-    form = AuditFilterForm(request.GET or None, actions=queries.audit_actions(request.tenant))
+    form = AuditFilterForm(
+        request.GET or None,
+        actions=queries.audit_actions(request.tenant),
+        providers=providers_of(request.tenant),
+    )
     if form.is_bound:
         form.is_valid()  # invalid fields show their error; the valid ones still filter
     filters = form.filters()

@@ -15,6 +15,12 @@ T = TypeVar("T")
 PAGE_SIZE = 50
 
 
+# Up to this many orgs, pages show the whole tree (the Organizations page, the users filter's
+# drop-down); a bigger tree is shown a level at a time or searched, so that a page of a tenant with
+# 10,000 orgs costs what it costs with 100.
+WHOLE_TREE_MAX = 300
+
+
 def get_or_404(getter: Callable[..., T], *args) -> T:
     """Call a service getter and turn its ``NotFound`` into a 404 page.
 

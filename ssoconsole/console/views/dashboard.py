@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 
+from ssoconsole.accounts import clock
 from ssoconsole.accounts.access import console_view, signed_in_user
 from ssoconsole.accounts.models import User
 from ssoconsole.accounts.roles import Capability, can
-from ssoconsole.console import queries
+from ssoconsole.audit.signin_activity import sign_in_activity
+from ssoconsole.console import activity_chart, queries
 from ssoconsole.console.views.identity import sp_values
 from ssoconsole.core import urls
-from ssoconsole.tenancy.services import org_tree
+from ssoconsole.sso.expiry import expiry_warnings
+from ssoconsole.tenancy.services import org_counts
 
 RECENT_EVENTS = 8
 
@@ -28,16 +32,21 @@ def dashboard(request):
         "can_users": can(user, Capability.USERS_VIEW),
     }
     if context["can_orgs"]:
-        tree = org_tree(tenant)
-        context["org_count"] = len(tree)
-        context["sso_org_count"] = sum(1 for _, _, eff in tree if eff.uses_sso)
+        context["org_count"], context["sso_org_count"] = org_counts(tenant)
     if context["can_users"]:
-        users = User.objects.filter(tenant=tenant)
-        context["user_count"] = users.count()
-        context["active_user_count"] = users.filter(is_active=True).count()
+        # One pass over the tenant's users for both numbers.
+        counts = User.objects.filter(tenant=tenant).aggregate(
+            total=Count("id"), active=Count("id", filter=Q(is_active=True))
+        )
+        context["user_count"], context["active_user_count"] = counts["total"], counts["active"]
     if can(user, Capability.IDENTITY_MANAGE):
         context["sp_values"] = sp_values(tenant)
         context["metadata_url"] = urls.sp_metadata_url(tenant.id)
+        context["certificate_warnings"] = expiry_warnings(tenant, clock.now())
     if can(user, Capability.AUDIT_VIEW):
         context["events"] = list(queries.audit_events(tenant)[:RECENT_EVENTS])
+        context["chart"] = activity_chart.build(
+            sign_in_activity(tenant.id, today=clock.now().date())
+        )
+        context["audit_links"] = True
     return render(request, "console/dashboard.html", context)

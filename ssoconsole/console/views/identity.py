@@ -17,10 +17,12 @@ from django.shortcuts import render
 
 from ssoconsole.accounts import clock
 from ssoconsole.accounts.access import console_view
+from ssoconsole.accounts.local_users import candidates_of, local_users_of
 from ssoconsole.accounts.roles import Capability
-from ssoconsole.console.views.identity_local_users import card_context
+from ssoconsole.console.forms.local_users import CANDIDATES_ID, AddLocalUserForm
 from ssoconsole.core import urls
 from ssoconsole.core.errors import ValidationFailed
+from ssoconsole.scim.users import deprovisioned
 from ssoconsole.sso import errors as sso_errors
 from ssoconsole.sso.certificates import certificate_state
 from ssoconsole.sso.providers import get_provider, providers_of
@@ -67,10 +69,30 @@ def certificate_summary(provider, now) -> dict:
     return {"status": state.tone, "label": state.label, "message": state.message}
 
 
+def card_context(tenant, form: AddLocalUserForm | None = None) -> dict:
+    """Return what the "Local users" card needs."""
+    local_users = list(local_users_of(tenant))
+    return {
+        "local_users": local_users,
+        "deprovisioned_ids": deprovisioned(tenant, [u.id for u in local_users]),
+        "local_user_form": form or AddLocalUserForm(),
+        "local_user_candidates": candidates_of(tenant),
+        "candidates_id": CANDIDATES_ID,
+    }
+
+
 @console_view(Capability.IDENTITY_MANAGE)
 def identity_management(request):
     """Show the SP values, the providers (or the first-visit empty state) and the local users."""
+    return identity_page(request)
 
+
+def identity_page(request, local_user_form: AddLocalUserForm | None = None):
+    """Render the Identity Management screen, with a refused "Add local user" form when given.
+
+    A refused add is shown on this same screen (with the error summary at the
+    top), not on a page of its own, so the administrator keeps the context.
+    """
     tenant = request.tenant
     providers = providers_of(tenant)
     now = clock.now()
@@ -94,6 +116,6 @@ def identity_management(request):
             "metadata_url": urls.sp_metadata_url(tenant.id),
             "sp_values": sp_values(tenant),
             "rows": rows,
-            **card_context(tenant),
+            **card_context(tenant, local_user_form),
         },
     )

@@ -14,29 +14,24 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from ssoconsole.accounts.access import console_view
-from ssoconsole.accounts.local_users import candidates_of, local_users_of, user_by_username
+from ssoconsole.accounts.local_users import user_by_username
 from ssoconsole.accounts.roles import Capability
 from ssoconsole.accounts.services import get_user, password_warning, set_local_sign_in
 from ssoconsole.console.forms.common import add_domain_error
-from ssoconsole.console.forms.local_users import CANDIDATES_ID, AddLocalUserForm
+from ssoconsole.console.forms.local_users import AddLocalUserForm
 from ssoconsole.console.views.common import get_or_404
+from ssoconsole.console.views.identity import identity_page
 from ssoconsole.core.errors import DomainError
-
-
-def card_context(tenant, form: AddLocalUserForm | None = None) -> dict:
-    """Return what the "Local users" card needs, for the main screen and the add page alike."""
-    return {
-        "local_users": list(local_users_of(tenant)),
-        "local_user_form": form or AddLocalUserForm(),
-        "local_user_candidates": candidates_of(tenant),
-        "candidates_id": CANDIDATES_ID,
-    }
 
 
 @console_view(Capability.IDENTITY_MANAGE)
 @require_http_methods(["GET", "POST"])
 def local_user_add(request):
-    """Add local user: name a user of the tenant; a refusal is shown next to the username."""
+    """Add local user: name a user of the tenant; a refusal is shown on the Identity Management screen.
+
+    The form lives in that screen's "Local users" card; a GET (a reloaded or
+    bookmarked form address) shows the same screen.
+    """
     form = AddLocalUserForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -55,9 +50,7 @@ def local_user_add(request):
             if warning:
                 messages.warning(request, warning)
             return redirect("console:identity")
-    return render(
-        request, "console/identity/local_user_add.html", card_context(request.tenant, form)
-    )
+    return identity_page(request, form if form.is_bound else None)
 
 
 @console_view(Capability.IDENTITY_MANAGE)

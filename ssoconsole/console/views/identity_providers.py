@@ -14,7 +14,9 @@ from django.views.decorators.http import require_http_methods
 
 from ssoconsole.accounts import clock
 from ssoconsole.accounts.access import console_view
-from ssoconsole.accounts.roles import Capability
+from ssoconsole.accounts.roles import Capability, can
+from ssoconsole.audit.signin_activity import sign_in_activity
+from ssoconsole.console import activity_chart
 from ssoconsole.console.forms.common import add_domain_error
 from ssoconsole.console.forms.identity import (
     PROVIDER_FIELDS,
@@ -158,6 +160,11 @@ def detail_context(request, provider, **forms) -> dict:
         or ProviderRenameForm(initial={"display_name": provider.display_name}),
         "test_url": _test_url(provider),
         "failures": _sign_in_failures(provider),
+        "chart": activity_chart.build(
+            sign_in_activity(provider.tenant_id, today=clock.now().date(), provider_id=provider.id),
+            provider_id=provider.id,
+        ),
+        "audit_links": can(request.user, Capability.AUDIT_VIEW),
         "is_url_source": provider.metadata_source == MetadataSource.URL,
         "orgs_url": reverse("console:identity_provider_orgs", args=[provider.id]),
         "mapping_url": reverse("console:identity_provider_mapping", args=[provider.id]),

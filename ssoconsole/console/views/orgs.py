@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.contrib import messages
 from django.db.models import Count
 from django.shortcuts import redirect, render
@@ -18,11 +20,12 @@ from ssoconsole.console.forms.orgs import (
     OrgMoveForm,
     OrgRenameForm,
 )
+from ssoconsole.console.views import common
 from ssoconsole.console.views.common import get_or_404, post_only
 from ssoconsole.core.errors import DomainError
 from ssoconsole.sso.providers import providers_of
 from ssoconsole.tenancy import services as orgs
-from ssoconsole.tenancy.models import SSOMode
+from ssoconsole.tenancy.models import Organization, SSOMode
 
 
 def describe_effective(effective, names: dict, org_id, provider_names: dict | None = None) -> dict:
@@ -53,28 +56,88 @@ def _user_counts(tenant) -> dict:
     return {r["org_id"]: r["n"] for r in rows}
 
 
+# A big tree (more than common.WHOLE_TREE_MAX orgs) is shown one level at a time, at most
+# LEVEL_MAX children, or as at most SEARCH_MAX search results.
+LEVEL_MAX = 200
+SEARCH_MAX = 100
+
+
+def _user_counts_of(tenant, org_ids) -> dict:
+    rows = (
+        User.objects.filter(tenant=tenant, org_id__in=org_ids)
+        .order_by()
+        .values("org_id")
+        .annotate(n=Count("id"))
+    )
+    return {r["org_id"]: r["n"] for r in rows}
+
+
+def _uuid_or_none(value):
+    try:
+        return UUID(value) if value else None
+    except ValueError:
+        return None
+
+
 @console_view(Capability.ORGS_VIEW)
 def org_list(request):
-    """Show the whole tree, indented, with each org's own and effective sign-in setting."""
-    tree = orgs.org_tree(request.tenant)
-    names = {org.id: org.name for org, _, _ in tree}
-    counts = _user_counts(request.tenant)
-    provider_names = {p.id: p.display_name for p in providers_of(request.tenant)}
-    rows = [
-        {
-            "org": org,
-            "depth": depth,
-            "own": own_setting_label(org),
-            "effective": describe_effective(eff, names, org.id, provider_names),
-            "users": counts.get(org.id, 0),
-        }
-        for org, depth, eff in tree
-    ]
-    return render(
-        request,
-        "console/orgs/list.html",
-        {"rows": rows, "can_manage": can(request.user, Capability.ORGS_MANAGE)},
-    )
+    """Show the tree with each org's own and effective sign-in setting: whole, by level, or searched."""
+    tenant = request.tenant
+    text = request.GET.get("q", "").strip()[:200]
+    parent_id = _uuid_or_none(request.GET.get("parent"))
+    provider_names = {p.id: p.display_name for p in providers_of(tenant)}
+    context = {"can_manage": can(request.user, Capability.ORGS_MANAGE), "q": text}
+    if text:
+        found = orgs.search_orgs(tenant, text, limit=SEARCH_MAX)
+        counts = _user_counts_of(tenant, [o.id for o, _ in found])
+        names = {o.id: o.name for o, _ in found}
+        sources = {eff.source_org_id for _, eff in found} - names.keys()
+        names.update(Organization.objects.filter(id__in=sources).values_list("id", "name"))
+        context.update(
+            mode="search",
+            rows=[_row(o, 0, eff, names, counts, provider_names) for o, eff in found],
+            truncated=len(found) >= SEARCH_MAX,
+            limit=SEARCH_MAX,
+        )
+    elif (
+        parent_id is not None
+        or Organization.objects.filter(tenant=tenant).count() > common.WHOLE_TREE_MAX
+    ):
+        level = get_or_404(lambda: orgs.org_level(tenant, parent_id, limit=LEVEL_MAX))
+        shown = [level.org] + [c for c, _, _ in level.children]
+        counts = _user_counts_of(tenant, [o.id for o in shown])
+        names = {o.id: o.name for o in [*level.path, *shown]}
+        rows = [_row(level.org, 0, level.effective, names, counts, provider_names)]
+        for child, eff, grandchildren in level.children:
+            row = _row(child, 1, eff, names, counts, provider_names)
+            row["children"] = grandchildren
+            rows.append(row)
+        context.update(
+            mode="level",
+            rows=rows,
+            path=level.path,
+            truncated=level.more_children,
+            limit=LEVEL_MAX,
+        )
+    else:
+        tree = orgs.org_tree(tenant)
+        names = {org.id: org.name for org, _, _ in tree}
+        counts = _user_counts(tenant)
+        context.update(
+            mode="tree",
+            rows=[_row(org, depth, eff, names, counts, provider_names) for org, depth, eff in tree],
+        )
+    return render(request, "console/orgs/list.html", context)
+
+
+def _row(org, depth, effective, names, counts, provider_names) -> dict:
+    return {
+        "org": org,
+        "depth": depth,
+        "own": own_setting_label(org),
+        "effective": describe_effective(effective, names, org.id, provider_names),
+        "users": counts.get(org.id, 0),
+    }
 
 
 @console_view(Capability.ORGS_MANAGE)

@@ -15,9 +15,11 @@ from ssoconsole.accounts.roles import Capability, can, grantable_roles
 from ssoconsole.console import queries
 from ssoconsole.console.forms.common import add_domain_error, org_choices
 from ssoconsole.console.forms.users import ROLE_LABELS, USER_FIELDS, UserForm
+from ssoconsole.console.views import common
 from ssoconsole.console.views.common import get_or_404, paginate, query_without_page
 from ssoconsole.core.errors import DomainError
 from ssoconsole.tenancy import services as orgs
+from ssoconsole.tenancy.models import Organization
 
 STATUS_FILTERS = {"active": True, "inactive": False}
 
@@ -35,7 +37,17 @@ def user_list(request):
     text = request.GET.get("q", "").strip()[:200]
     org_id = _uuid_or_none(request.GET.get("org"))
     status = request.GET.get("status", "")
-    org_options = org_choices(request.tenant)
+    # A tenant with thousands of orgs gets no drop-down (megabytes of options); the filter still
+    # works from the Organizations page's user counts, which link here with ?org=.
+    small_tree = Organization.objects.filter(tenant=request.tenant).count() <= common.WHOLE_TREE_MAX
+    org_options = org_choices(request.tenant) if small_tree else []
+    org_name = (
+        Organization.objects.filter(tenant=request.tenant, id=org_id)
+        .values_list("name", flat=True)
+        .first()
+        if org_id and not small_tree
+        else None
+    )
     page = paginate(
         request,
         queries.search_users(
@@ -52,8 +64,9 @@ def user_list(request):
             "q": text,
             # An id that is not one of the tenant's orgs still filters (to nothing) but is not echoed back.
             "org_filter": str(org_id)
-            if org_id and any(v == str(org_id) for v, _ in org_options)
+            if org_id and (org_name is not None or any(v == str(org_id) for v, _ in org_options))
             else "",
+            "org_name": org_name,
             "status": status if status in STATUS_FILTERS else "",
             "org_options": org_options,
             "can_manage": can(request.user, Capability.USERS_MANAGE),

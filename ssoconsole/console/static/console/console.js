@@ -1,4 +1,4 @@
-/* Progressive enhancement for the console: copy buttons.
+/* Progressive enhancement for the console: copy buttons, the focus on a refused form's error summary.
    Without JavaScript the buttons stay hidden and the values remain selectable text. */
 (function () {
   "use strict";
@@ -47,6 +47,10 @@
     Array.prototype.forEach.call(document.querySelectorAll(".tree-name[data-depth]"), function (el) {
       el.style.setProperty("--depth", el.getAttribute("data-depth"));
     });
+    // A refused form's error summary takes the focus (autofocus does it in most browsers already),
+    // so that a screen reader reads it and a keyboard user starts from it.
+    var summary = document.querySelector(".error-summary");
+    if (summary && document.activeElement !== summary) { summary.focus(); }
     // Close the account menu when clicking elsewhere or pressing Escape.
     var menu = document.querySelector(".account-menu");
     if (menu) {
