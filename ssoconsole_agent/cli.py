@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from ssoconsole_agent import __version__, config, signin, work
 from ssoconsole_agent.errors import INTERRUPTED, AgentError, CredentialsProblem, TokenStopped
-from ssoconsole_agent.server import Server
+from ssoconsole_agent.server import Server, plain
 
 NOT_SIGNED_IN = "Not signed in. Run `ssoconsole-agent login --server URL` first."
 
@@ -133,7 +133,7 @@ def _signed_in(environ) -> config.Credentials:
 
 def cmd_login(args, env, environ) -> int:
     existing = config.load(environ)
-    if existing is not None:
+    if existing is not None and not _forget_if_stopped(existing, args, env, environ):
         raise AgentError(
             f"Already signed in as {existing.username} on {existing.server}. Run "
             "`ssoconsole-agent logout` first to sign in again (`status` checks the current sign-in)."
@@ -148,6 +148,30 @@ def cmd_login(args, env, environ) -> int:
     env.out.write(f"The agent's token is in {path} (readable by you only).\n")
     env.out.flush()
     return 0
+
+
+def _forget_if_stopped(existing: config.Credentials, args, env, environ) -> bool:
+    """Tell whether the stored sign-in was revoked or is unknown at its server (and forget it if so).
+
+    Signing in again after an administrator revoked the agent then needs no
+    ``logout`` first. A sign-in that still works, or that cannot be checked, is kept.
+    """
+    try:
+        server = Server(existing.server, ca_file=args.ca_file)
+        answer = server.call("GET", "/api/v1/agents/me", token=existing.agent_token)
+    except AgentError:
+        return False
+    if answer.status != 401:
+        return False
+    refusal = server.refusal(answer, "accept the agent's token")
+    if not isinstance(refusal, TokenStopped) or refusal.code not in (
+        "agent_revoked",
+        "invalid_token",
+    ):
+        return False
+    config.delete(environ)
+    env.err.write(f"The stored sign-in no longer works: {refusal.message} It was forgotten.\n")
+    return True
 
 
 def cmd_status(args, env, environ) -> int:
@@ -171,7 +195,7 @@ def cmd_status(args, env, environ) -> int:
         )
         backup += f", {work.human_size(size)}" if isinstance(size, int) else ""
         out.write(
-            f"  Last status:  {last.get('state')}{backup} (reported {_when(last['reportedAt'])})\n"
+            f"  Last status:  {plain(last.get('state'), 20)}{backup} (reported {_when(last['reportedAt'])})\n"
         )
     else:
         out.write("  Last status:  no heartbeat yet (`ssoconsole-agent run` sends them)\n")

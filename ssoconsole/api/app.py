@@ -25,6 +25,7 @@ from ssoconsole.api.endpoints import (
     provider_settings,
     providers,
     provisioning,
+    sp_keys,
     users,
 )
 from ssoconsole.api.errors import (
@@ -179,6 +180,7 @@ def build_api() -> SsoconsoleAPI:
         provider_settings,
         local_users,
         provisioning,
+        sp_keys,
         agent_protocol,
         agents,
     ):

@@ -582,8 +582,10 @@ class SignatureInvalid(SAMLError):
     code = "saml.signature_invalid"
     user_message = "The sign-in message's signature is not valid. Tell your administrator."
     admin_hint = (
-        "If the identity provider's signing certificate changed, refresh or re-import its "
-        "metadata so the console trusts the new certificate."
+        "Compare the identity provider's active signing certificate (Entra ID: SAML Certificates "
+        "> Thumbprint) with the provider's certificates in the console. If it is missing there, a "
+        "provider added by URL picks it up at its next refresh; for an uploaded file, upload the "
+        "current metadata. If it is there, the message was changed after it was signed."
     )
 
 
@@ -654,6 +656,8 @@ class DecryptionFailed(SAMLError):
     code = "saml.decryption_failed"
     user_message = "The sign-in message could not be decrypted. Tell your administrator."
     admin_hint = (
-        "The assertion was encrypted for another key: the certificate uploaded to the identity "
-        "provider (Entra ID: Token encryption) must be the console's current encryption certificate."
+        "The assertion was encrypted for another key: the certificate active at the identity "
+        "provider (Entra ID: Token encryption) must be one of the console's encryption "
+        "certificates (Identity Management > Service provider keys: the current one, or the next "
+        "one while a rotation is prepared). A retired key no longer decrypts."
     )

@@ -182,13 +182,7 @@ def verify_signature(
     if not hmac.compare_digest(actual_digest, expected_digest):
         raise DigestMismatch(element=etree.QName(element).localname, reference=reference.get("URI"))
 
-    signed_info_bytes = etree.tostring(
-        signed_info,
-        method="c14n",
-        exclusive=True,
-        with_comments=False,
-        inclusive_ns_prefixes=c14n_prefixes,
-    )
+    signed_info_bytes = _exclusive_c14n(signed_info, c14n_prefixes)
     signer = _check_signature_value(
         signed_info_bytes,
         _b64(signature_value.text, "SignatureValue"),
@@ -369,6 +363,25 @@ def _digest_method(found: Sequence[etree._Element], policy: ValidationPolicy) ->
     return digest[0]
 
 
+def _exclusive_c14n(element: etree._Element, prefixes) -> bytes:
+    """Serialize ``element`` with exclusive C14N, refusing what libxml2 cannot canonicalize.
+
+    libxml2 refuses some trees it parsed (found by the atheris fuzzer: a
+    namespace declaration C14N cannot express); that is a damaged message,
+    not a crash.
+    """
+    try:
+        return etree.tostring(
+            element,
+            method="c14n",
+            exclusive=True,
+            with_comments=False,
+            inclusive_ns_prefixes=prefixes,
+        )
+    except etree.C14NError as exc:
+        raise SignatureMalformed(f"The signed XML cannot be canonicalized ({exc}).") from None
+
+
 def _canonical_without(
     element: etree._Element, signature: etree._Element, prefixes: list[str] | None
 ) -> bytes:
@@ -389,13 +402,7 @@ def _canonical_without(
             element.text = (saved or "") + tail
     element.remove(signature)
     try:
-        return etree.tostring(
-            element,
-            method="c14n",
-            exclusive=True,
-            with_comments=False,
-            inclusive_ns_prefixes=prefixes,
-        )
+        return _exclusive_c14n(element, prefixes)
     finally:
         element.insert(index, signature)
         signature.tail = tail

@@ -227,6 +227,42 @@ class SHA1NotAllowed(ValidationFailed):
     code = "sso.sha1_not_allowed"
 
 
+class SPKeyPurposeInvalid(ValidationFailed):
+    """An SP key purpose other than signing or encryption."""
+
+    code = "sso.sp_key_purpose_invalid"
+
+
+class SPKeyAlreadyPrepared(Conflict):
+    """A next SP key is already prepared for this purpose."""
+
+    code = "sso.sp_key_already_prepared"
+
+
+class SPKeyPreviousNotRetired(Conflict):
+    """The previous SP key of this purpose is not retired yet."""
+
+    code = "sso.sp_key_previous_not_retired"
+
+
+class SPKeyNotPrepared(Conflict):
+    """No next SP key is prepared, so there is nothing to switch to."""
+
+    code = "sso.sp_key_not_prepared"
+
+
+class SPKeyNothingToRetire(Conflict):
+    """There is no old SP key of this purpose to retire."""
+
+    code = "sso.sp_key_nothing_to_retire"
+
+
+class SPKeyRetireTooEarly(Conflict):
+    """The old SP key's grace period has not passed yet."""
+
+    code = "sso.sp_key_retire_too_early"
+
+
 # --- Sign-in refusals -----------------------------------------------------------------------------
 
 START_AT_LOGIN = "Start again from the login page."

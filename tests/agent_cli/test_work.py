@@ -118,3 +118,15 @@ def test_run_keeps_working_while_the_server_is_unreachable(agent_world, app_url,
     outcome = agent_world.run("run", "--interval", "5", "--count", "2")
     assert outcome.status == 0
     assert outcome.out.count("heartbeat not delivered: Cannot reach") == 2
+
+
+def test_login_after_a_revocation_forgets_the_old_sign_in_and_signs_in_again(
+    agent_world, app_url, plain_user, org_admin
+):
+    signed_in(agent_world, app_url, plain_user)
+    first = AgentRecord.objects.get()
+    agent_services.revoke(first, actor=org_admin)
+    outcome = signed_in(agent_world, app_url, plain_user)
+    assert "The stored sign-in no longer works: This agent was revoked" in outcome.err
+    assert f"Signed in as {plain_user.username}" in outcome.out
+    assert config.load(agent_world.environ).agent_id != str(first.id)
