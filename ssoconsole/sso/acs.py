@@ -115,7 +115,7 @@ def acs(request, tenant_id):
         return response
     except (r.SSORefusal, SAMLError, MappingError) as exc:
         return _refused(request, exc, ctx)
-    except Exception:
+    except Exception:  # never a 5xx, whatever is posted: a bug is a refusal page and a traceback
         log.exception("unexpected failure in the assertion consumer service (tenant %s)", tenant_id)
         return _refused(request, r.UnexpectedFailure(), ctx)
 
@@ -221,6 +221,11 @@ def _sign_in(request, ctx: _Context, saml_response: str, now):
                 sessions.save_now(request)
     except r.AssertionReplayed as exc:
         replay.note_first_use(exc, assertion)  # after the rollback: the transaction is unusable
+        raise
+    except Exception:
+        # The transaction rolled back, but the session object still holds the sign-in that
+        # start_session put in it: empty it, or the session middleware would save it anyway.
+        request.session.flush()
         raise
     throttle.reset(ACS_RULE, client_ip(request) or "")
     if current is not None:
