@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from ssoconsole.accounts import known_devices, sessions, signin, throttle
 from ssoconsole.accounts.access import signed_in_user
 from ssoconsole.accounts.cross_site import from_another_site
+from ssoconsole.accounts.browser_marker import clear_marker, set_marker
 from ssoconsole.accounts.redirects import safe_next
 from ssoconsole.core.errors import ValidationFailed
 
@@ -109,7 +110,7 @@ def _sign_in_with_password(request, next_url: str):
         response["Retry-After"] = str(exc.retry_after)
         return response
     except signin.SignInRefused as exc:
-        if exc.code == "sso_required":
+        if isinstance(exc, signin.PasswordNotAllowed):
             return _continue_after_username(request, username, next_url)
         return _password_page(
             request, next_url, username.strip(), error=exc.message, status=exc.status
@@ -117,6 +118,7 @@ def _sign_in_with_password(request, next_url: str):
     sessions.start_session(request, user, method="password")
     response = HttpResponseRedirect(next_url)
     known_devices.remember(response, request, user.username)
+    set_marker(response, user)
     return response
 
 
@@ -152,7 +154,9 @@ def logout(request):
     """GET asks for confirmation (a link cannot sign anyone out); POST signs out."""
     if request.method == "POST":
         sessions.sign_out(request)
-        return HttpResponseRedirect("/signed-out")
+        response = HttpResponseRedirect("/signed-out")
+        clear_marker(response)
+        return response
     user = signed_in_user(request)
     if user is None:
         return HttpResponseRedirect("/login")

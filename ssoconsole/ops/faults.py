@@ -20,12 +20,10 @@ from django.db import DatabaseError
 from django.http import HttpResponse
 from django.template import loader
 
+from ssoconsole.ops.errors import RETRY_AFTER_SECONDS, DatabaseUnavailable
 from ssoconsole.ops.request_log import current_request_id
 
 log = logging.getLogger("ssoconsole.ops")
-
-RETRY_AFTER_SECONDS = 5
-DATABASE_UNAVAILABLE = "database_unavailable"
 
 
 def is_database_outage(exc: BaseException | None) -> bool:
@@ -37,16 +35,13 @@ def unavailable_response(request) -> HttpResponse:
     """Return the 503 for a database outage: JSON under ``/api/``, a readable page elsewhere."""
     request_id = current_request_id()
     if request is not None and request.path.startswith("/api/"):
-        body = {
-            "error": {
-                "code": DATABASE_UNAVAILABLE,
-                "message": "The service cannot reach its database right now; nothing was changed. "
-                f"Retry in {RETRY_AFTER_SECONDS} seconds.",
-                "details": {"requestId": request_id, "retryAfterSeconds": RETRY_AFTER_SECONDS},
-            }
-        }
+        error = DatabaseUnavailable(
+            details={"requestId": request_id, "retryAfterSeconds": RETRY_AFTER_SECONDS}
+        )
         response = HttpResponse(
-            json.dumps(body), status=503, content_type="application/json; charset=utf-8"
+            json.dumps({"error": error.as_dict()}),
+            status=error.status,
+            content_type="application/json; charset=utf-8",
         )
     else:
         html = loader.get_template("ops/unavailable.html").render(
