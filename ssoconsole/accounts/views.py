@@ -12,8 +12,8 @@ from django.views.decorators.http import require_http_methods
 
 from ssoconsole.accounts import known_devices, sessions, signin, throttle
 from ssoconsole.accounts.access import signed_in_user
-from ssoconsole.accounts.cross_site import from_another_site
 from ssoconsole.accounts.browser_marker import clear_marker, set_marker
+from ssoconsole.accounts.cross_site import from_another_site
 from ssoconsole.accounts.redirects import safe_next
 from ssoconsole.core.errors import ValidationFailed
 
