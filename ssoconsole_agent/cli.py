@@ -106,14 +106,14 @@ def main(argv=None, *, env: signin.Environment | None = None, environ=None) -> i
         return COMMANDS[args.command](args, env, environ)
     except TokenStopped as exc:
         env.err.write(f"{exc.message}\n")
-        if exc.code in ("agent_revoked", "invalid_token"):
+        if exc.code == "user_inactive":
+            env.err.write(
+                "The agent stopped; its sign-in is kept and works again once the user is reactivated.\n"
+            )
+        else:
             config.delete(environ)
             env.err.write(
                 "The agent stopped and forgot its token. Sign it in again with `ssoconsole-agent login --server URL`.\n"
-            )
-        else:
-            env.err.write(
-                "The agent stopped; its sign-in is kept and works again once the user is reactivated.\n"
             )
         return exc.exit_status
     except AgentError as exc:
@@ -139,9 +139,12 @@ def cmd_login(args, env, environ) -> int:
             "`ssoconsole-agent logout` first to sign in again (`status` checks the current sign-in)."
         )
     server = Server(args.server, ca_file=args.ca_file)
-    device = " ".join((args.device or signin.default_device_name()).split())[:100]
-    if not device:
-        raise AgentError("Give the device a name with --device NAME: the approval page shows it.")
+    device = " ".join((args.device or signin.default_device_name()).split())
+    if not device or len(device) > signin.DEVICE_NAME_MAX:
+        raise AgentError(
+            f"Give the device a name of 1 to {signin.DEVICE_NAME_MAX} characters with --device "
+            "NAME: the approval page shows it to the person who approves."
+        )
     credentials = signin.login(server, device, env, open_browser=not args.no_browser)
     path = config.save(credentials, environ)
     env.out.write(f"Signed in as {credentials.username} on {credentials.server}\n")
@@ -220,15 +223,15 @@ def cmd_logout(args, env, environ) -> int:
     server = Server(credentials.server, ca_file=args.ca_file)
     answer = server.call("DELETE", "/api/v1/agents/me", token=credentials.agent_token)
     if answer.status == 204:
-        done = f"its token is revoked on {credentials.server}"
+        done = f"the agent's token is revoked on {credentials.server}"
     else:
         refusal = server.refusal(answer, "sign the agent out")
         if not isinstance(refusal, TokenStopped):
             raise refusal  # the token may still work: keep it, so that logout can be tried again
-        done = f"the server had already stopped its token ({refusal.code})"
+        done = f"the server had already stopped the agent's token ({refusal.code})"
     config.delete(environ)
     env.out.write(
-        f"Signed out {credentials.username}: {done}, and the stored sign-in is deleted.\n"
+        f"Signed out as {credentials.username}: {done}, and the stored sign-in is deleted.\n"
     )
     return 0
 

@@ -104,7 +104,13 @@ class Server:
 
     def __init__(self, base_url: str, *, ca_file: str | None = None) -> None:
         self.base_url = check_server_url(base_url)
-        context = ssl.create_default_context(cafile=ca_file) if ca_file else None
+        try:
+            context = ssl.create_default_context(cafile=ca_file) if ca_file else None
+        except (OSError, ssl.SSLError) as exc:
+            raise TlsFailure(
+                f"Cannot use {ca_file} as --ca-file ({exc.strerror or exc}). Give a file of PEM "
+                "certificates (-----BEGIN CERTIFICATE-----) of the server's certificate authority."
+            ) from None
         handlers = [_NoRedirects()]
         if self.base_url.startswith("https://"):
             handlers.append(

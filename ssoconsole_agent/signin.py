@@ -27,6 +27,7 @@ SENTENCE = (
     "To complete the sign in process, go to your web browser. "
     "This screen updates automatically once login is successful."
 )
+DEVICE_NAME_MAX = 64  # docs/agents.md: the server refuses longer names (the approval page shows it)
 DEFAULT_INTERVAL = 5  # RFC 8628 section 3.2, when a server sends none
 SLOW_DOWN_STEP = 5
 MAX_INTERVAL = 60
@@ -49,7 +50,7 @@ class Environment:
 
 def default_device_name() -> str:
     name = socket.gethostname() or f"{getpass.getuser()}'s computer"
-    return name[:100]
+    return name[:DEVICE_NAME_MAX]
 
 
 def this_platform() -> str:

@@ -10,7 +10,7 @@ from django.db import connection, connections
 
 from ssoconsole.saml.metadata import CertificateInfo
 from ssoconsole.saml.xmldsig import SignatureUntrustedKey
-from ssoconsole.sso import refusals as r
+from ssoconsole.sso import errors as r
 from ssoconsole.sso import rollover
 from ssoconsole.sso.models import AuthProvider
 from ssoconsole.sso.providers import create_provider
