@@ -223,15 +223,15 @@ def cmd_logout(args, env, environ) -> int:
     server = Server(credentials.server, ca_file=args.ca_file)
     answer = server.call("DELETE", "/api/v1/agents/me", token=credentials.agent_token)
     if answer.status == 204:
-        done = f"its token is revoked on {credentials.server}"
+        done = f"the agent's token is revoked on {credentials.server}"
     else:
         refusal = server.refusal(answer, "sign the agent out")
         if not isinstance(refusal, TokenStopped):
             raise refusal  # the token may still work: keep it, so that logout can be tried again
-        done = f"the server had already stopped its token ({refusal.code})"
+        done = f"the server had already stopped the agent's token ({refusal.code})"
     config.delete(environ)
     env.out.write(
-        f"Signed out {credentials.username}: {done}, and the stored sign-in is deleted.\n"
+        f"Signed out as {credentials.username}: {done}, and the stored sign-in is deleted.\n"
     )
     return 0
 

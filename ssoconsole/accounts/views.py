@@ -109,7 +109,7 @@ def _sign_in_with_password(request, next_url: str):
         response["Retry-After"] = str(exc.retry_after)
         return response
     except signin.SignInRefused as exc:
-        if exc.code == "sso_required":
+        if isinstance(exc, signin.PasswordNotAllowed):
             return _continue_after_username(request, username, next_url)
         return _password_page(
             request, next_url, username.strip(), error=exc.message, status=exc.status

@@ -29,6 +29,7 @@ from ssoconsole.api.endpoints import (
     users,
 )
 from ssoconsole.api.errors import (
+    HttpRefused,
     MalformedJson,
     MethodNotAllowed,
     NotAuthenticated,
@@ -130,11 +131,7 @@ def _http_error(request, exc: HttpError):
         return error_response(
             MalformedJson("The request body could not be read as JSON; send one JSON object.")
         )
-    return error_response(
-        DomainError(
-            str(exc) or "The request was refused.", status=exc.status_code, code="http_error"
-        )
-    )
+    return error_response(HttpRefused(str(exc) or "The request was refused.", exc.status_code))
 
 
 def _too_big(request, exc):
@@ -147,7 +144,7 @@ def _too_big(request, exc):
 
 
 def _not_found(request, exc):
-    return error_response(NotFound("Nothing with this id exists in your tenant.", code="not_found"))
+    return error_response(NotFound("Nothing with this id exists in your tenant."))
 
 
 def _unexpected(request, exc):

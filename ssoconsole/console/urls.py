@@ -9,10 +9,10 @@ from ssoconsole.console.views import (
     dashboard,
     identity,
     identity_local_users,
-    identity_provisioning,
     identity_providers,
-    identity_sp_keys,
+    identity_provisioning,
     identity_settings,
+    identity_sp_keys,
     orgs,
     users,
 )

@@ -41,8 +41,8 @@ from ssoconsole.audit.log import diff, record
 from ssoconsole.core.request_info import client_ip
 from ssoconsole.saml.errors import SAMLError
 from ssoconsole.sso import account_switch, outstanding, replay, signin_checks, test_mode
-from ssoconsole.sso import refusals as r
-from ssoconsole.sso.mapping import MappingError
+from ssoconsole.sso import errors as r
+from ssoconsole.sso.errors import MappingError
 from ssoconsole.sso.models import AuthProvider
 from ssoconsole.sso.refusal_pages import refuse, throttled_page
 from ssoconsole.sso.unverified import peek
@@ -95,7 +95,7 @@ def acs(request, tenant_id):
             ctx.record = outstanding.find_request(
                 ctx.tenant_id, relay_state, request.COOKIES, now=now
             )
-        except (r.UnsolicitedResponse, r.RequestNotFound):
+        except (r.IdPInitiatedSignIn, r.RequestNotFound):
             ctx.tenant = _tenant(ctx.tenant_id)
             _attribute_by_claimed_issuer(ctx, saml_response)
             raise

@@ -34,7 +34,7 @@ from ssoconsole.saml.metadata import CertificateInfo
 from ssoconsole.saml.thumbprints import sha256_fingerprint
 from ssoconsole.saml.xmldsig import SignatureUntrustedKey
 from ssoconsole.sso import errors as e
-from ssoconsole.sso import refusals as r
+from ssoconsole.sso import errors as r
 from ssoconsole.sso.metadata_store import certificate_ders
 from ssoconsole.sso.models import AuthProvider, MetadataSource
 

@@ -18,8 +18,8 @@ from ssoconsole.saml.assertion import Assertion
 from ssoconsole.saml.config import Expected, ServiceProvider
 from ssoconsole.saml.encryption import DecryptionFailed, EncryptionKeyMissing
 from ssoconsole.saml.response import validate_response
+from ssoconsole.sso import errors as r
 from ssoconsole.sso import keys, rollover, sp_encryption, sp_rotation
-from ssoconsole.sso import refusals as r
 from ssoconsole.sso.errors import KeyDecryptionFailed
 from ssoconsole.sso.mapping import MappedIdentity, map_assertion
 from ssoconsole.sso.models import AuthProvider

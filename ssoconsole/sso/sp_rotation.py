@@ -33,9 +33,16 @@ from django.db import transaction
 
 from ssoconsole.accounts import clock
 from ssoconsole.audit.log import record
-from ssoconsole.core.errors import Conflict, ValidationFailed
 from ssoconsole.saml.metadata import CertificateInfo
 from ssoconsole.sso import keys, sp_encryption
+from ssoconsole.sso.errors import (
+    SPKeyAlreadyPrepared,
+    SPKeyNothingToRetire,
+    SPKeyNotPrepared,
+    SPKeyPreviousNotRetired,
+    SPKeyPurposeInvalid,
+    SPKeyRetireTooEarly,
+)
 from ssoconsole.sso.models import SPIdentity
 from ssoconsole.sso.outstanding import REQUEST_LIFETIME
 
@@ -95,10 +102,9 @@ def _common_name(tenant_id, purpose: str) -> str:
 
 def _purpose(value: str) -> str:
     if value not in PURPOSES:
-        raise ValidationFailed(
+        raise SPKeyPurposeInvalid(
             "The key purpose must be signing or encryption.",
             field="purpose",
-            code="sso.sp_key_purpose_invalid",
         )
     return value
 
@@ -194,15 +200,13 @@ def prepare_next_key(tenant, purpose: str, *, actor=None, request=None) -> KeySt
     purpose = _purpose(purpose)
     identity = _locked(tenant)
     if getattr(identity, f"{purpose}_next_certificate_pem"):
-        raise Conflict(
+        raise SPKeyAlreadyPrepared(
             f"A next {purpose} key is already prepared. Switch to it, or keep it until you do.",
-            code="sso.sp_key_already_prepared",
         )
     if getattr(identity, f"{purpose}_previous_certificate_pem"):
-        raise Conflict(
+        raise SPKeyPreviousNotRetired(
             f"The previous {purpose} key is not retired yet. Retire it first, then prepare the "
             "next one.",
-            code="sso.sp_key_previous_not_retired",
         )
     now = clock.now()
     pair = keys.generate_key_pair(_common_name(tenant.id, purpose), now=now)
@@ -232,10 +236,9 @@ def switch_key(tenant, purpose: str, *, actor=None, request=None) -> KeyStatus:
     purpose = _purpose(purpose)
     identity = _locked(tenant)
     if not getattr(identity, f"{purpose}_next_certificate_pem"):
-        raise Conflict(
+        raise SPKeyNotPrepared(
             f"No next {purpose} key is prepared. Prepare one first, and give its certificate to "
             "the identity provider.",
-            code="sso.sp_key_not_prepared",
         )
     key_field, cert_field = _CURRENT[purpose]
     old_cert = getattr(identity, cert_field)
@@ -273,9 +276,7 @@ def retire_old_key(tenant, purpose: str, *, actor=None, request=None) -> KeyStat
     purpose = _purpose(purpose)
     identity = _locked(tenant)
     if not getattr(identity, f"{purpose}_previous_certificate_pem"):
-        raise Conflict(
-            f"There is no old {purpose} key to retire.", code="sso.sp_key_nothing_to_retire"
-        )
+        raise SPKeyNothingToRetire(f"There is no old {purpose} key to retire.")
     now = clock.now()
     retire_from = _retire_from(identity, purpose)
     if retire_from is not None and now < retire_from:
@@ -288,9 +289,8 @@ def retire_old_key(tenant, purpose: str, *, actor=None, request=None) -> KeyStat
             else f"the switch was at {getattr(identity, purpose + '_switched_at'):%H:%M:%S} UTC "
             "and sign-ins started before it may still be answered"
         )
-        raise Conflict(
+        raise SPKeyRetireTooEarly(
             f"The old {purpose} key can be retired from {retire_from:%Y-%m-%d %H:%M:%S} UTC: {why}.",
-            code="sso.sp_key_retire_too_early",
         )
     old = getattr(identity, f"{purpose}_previous_certificate_pem")
     if purpose == "encryption":

@@ -88,7 +88,7 @@ def test_logout_revokes_the_token_at_the_server_and_deletes_the_file(
     signed_in(agent_world, app_url, plain_user)
     outcome = agent_world.run("logout")
     assert outcome.status == 0, outcome
-    assert f"its token is revoked on {app_url}" in outcome.out
+    assert f"the agent's token is revoked on {app_url}" in outcome.out
     assert AgentRecord.objects.get().revoked_at is not None
     assert AuditEvent.objects.filter(action="agent.revoked", actor_id=plain_user.id).exists()
     assert not config.credentials_path(agent_world.environ).exists()

@@ -7,7 +7,6 @@ key; nothing is mocked.
 from __future__ import annotations
 
 import hashlib
-
 import html
 from datetime import timedelta
 

@@ -10,7 +10,7 @@ from django.db import connection, connections
 
 from ssoconsole.saml.metadata import CertificateInfo
 from ssoconsole.saml.xmldsig import SignatureUntrustedKey
-from ssoconsole.sso import refusals as r
+from ssoconsole.sso import errors as r
 from ssoconsole.sso import rollover
 from ssoconsole.sso.models import AuthProvider
 from ssoconsole.sso.providers import create_provider
@@ -62,7 +62,7 @@ def test_concurrent_unknown_key_refresh_claims_one_wins(tenant, metadata_a):
         barrier = threading.Barrier(3)
         won: list[bool] = []
 
-        def racer() -> None:
+        def racer(barrier=barrier, won=won) -> None:
             try:
                 barrier.wait()
                 won.append(rollover.claim_refresh(p.id, now=T0))

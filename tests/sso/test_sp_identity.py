@@ -18,7 +18,6 @@ from ssoconsole.sso.models import SPIdentity
 from ssoconsole.sso.providers import set_advanced_settings
 from ssoconsole.sso.sp_identity import (
     reseal_sp_keys,
-    rotate_sp_encryption_key,
     rotate_sp_signing_key,
     service_provider_config,
     sp_identity,

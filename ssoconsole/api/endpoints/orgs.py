@@ -20,7 +20,7 @@ from ssoconsole.api.schemas.orgs import (
     OrgSsoUpdate,
     OrgUpdate,
 )
-from ssoconsole.core.errors import ValidationFailed
+from ssoconsole.core.errors import InvalidType
 from ssoconsole.tenancy import services
 
 router = ApiRouter(tags=["orgs"])
@@ -73,10 +73,9 @@ def update_org(request, id: UUID, payload: OrgUpdate):
     caller = caller_of(request)
     sent = payload.model_fields_set
     if "parent_id" in sent and payload.parent_id is None:
-        raise ValidationFailed(
+        raise InvalidType(
             "parentId cannot be null: every org but the top one has a parent.",
             field="parentId",
-            code="invalid_type",
         )
     with transaction.atomic():
         org = services.get_org(caller.tenant, id)

@@ -24,8 +24,8 @@ from ssoconsole.console.forms.identity import (
     SOURCE_URL,
     ProviderAddForm,
     ProviderMetadataForm,
-    ProviderReplaceMetadataForm,
     ProviderRenameForm,
+    ProviderReplaceMetadataForm,
     carry,
 )
 from ssoconsole.console.forms.identity_advanced import AC_PASSWORD
