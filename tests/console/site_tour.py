@@ -147,6 +147,8 @@ def console_tour(page, site: Site, visit) -> None:
         ("organizations in use", f"{IDM}providers/{provider.id}/organizations/"),
         ("advanced SAML settings", f"{IDM}providers/{provider.id}/advanced/"),
         ("add local user", IDM + "local-users/add/"),
+        ("service provider keys", IDM + "sp-keys/"),
+        ("provisioning", IDM + "provisioning/"),
         ("agents", "/console/agents/"),
         ("audit log", "/console/audit/"),
         ("account", "/console/account/"),
@@ -203,6 +205,7 @@ def devidp_tour(page, site: Site, visit) -> None:
         ("dev IdP: basic SAML configuration", f"{portal}apps/{app.id}/sso/basic"),
         ("dev IdP: signing", f"{portal}apps/{app.id}/sso/signing"),
         ("dev IdP: users and groups", f"{portal}apps/{app.id}/users"),
+        ("dev IdP: provisioning", f"{portal}apps/{app.id}/provisioning"),
         ("dev IdP: my apps", f"/devidp/{directory.id}/myapps"),
     ]
     for name, path in stops:
