@@ -17,6 +17,7 @@ two peers measured in the same run on the same data:
     .venv/bin/python benchmarks/signin_activity.py --database postgres   # database "signin_activity"
     .venv/bin/python benchmarks/signin_activity.py --events 200000 --repeat 5
     .venv/bin/python benchmarks/signin_activity.py --database postgres --reuse   # keep the seed
+    .venv/bin/python benchmarks/signin_activity.py --data-dir /tmp/activity --reuse   # same, SQLite
 
 Each line is the median of ``--repeat`` runs and its ratio to the indexed
 query. Seeding is the slow part (a few minutes for a million events).
@@ -52,7 +53,10 @@ OTHER_ACTIONS = ("user.updated", "user.created", "org.updated", "auth.signout", 
 
 def _setup(args) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    data = Path(tempfile.mkdtemp(prefix="signin-activity-"))
+    data = (
+        Path(args.data_dir) if args.data_dir else Path(tempfile.mkdtemp(prefix="signin-activity-"))
+    )
+    data.mkdir(parents=True, exist_ok=True)
     os.environ.update(
         SSOCONSOLE_DATA_DIR=str(data),
         DJANGO_SETTINGS_MODULE="ssoconsole.settings",
@@ -197,10 +201,9 @@ def _analyze() -> None:
 def _without_column(tenant_id, today, provider_id):
     """The provider's query as it had to be without the column: a JSON lookup in ``data``."""
     from django.db.models import Count
-    from django.db.models.functions import TruncDate
 
     from ssoconsole.audit.models import AuditEvent
-    from ssoconsole.audit.signin_activity import summarize
+    from ssoconsole.audit.signin_activity import UTCDay, summarize
 
     start = dt.datetime.combine(today - dt.timedelta(days=29), dt.time.min, tzinfo=dt.UTC)
     rows = (
@@ -210,7 +213,7 @@ def _without_column(tenant_id, today, provider_id):
             created_at__gte=start,
             data__providerId=str(provider_id),
         )
-        .annotate(day=TruncDate("created_at", tzinfo=dt.UTC))
+        .annotate(day=UTCDay("created_at"))
         .values_list("day", "outcome", "reason_code")
         .annotate(count=Count("*"))
         .order_by()
@@ -229,8 +232,9 @@ def main() -> int:
     parser.add_argument(
         "--reuse",
         action="store_true",
-        help="keep and reuse the PostgreSQL database of a former run",
+        help="keep and reuse the database of a former run",
     )
+    parser.add_argument("--data-dir", help="data directory (SQLite: where --reuse finds it)")
     args = parser.parse_args()
     _setup(args)
     from django.db import connection
