@@ -443,6 +443,8 @@ def idp_metadata(signer: Signer) -> str:
     )
 
 
+# The users already carry the names the IdP asserts (entra_response.py: Ada Lovelace), so that
+# the product's first sign-in of each user does not update and audit the names: steady state.
 SEED_PRODUCT = """
 import sys
 from ssoconsole.accounts.models import User
@@ -455,7 +457,8 @@ provider = create_provider(tenant, "Entra ID", metadata_xml=sys.stdin.read().enc
 set_org_sso(org, "provider", provider.id)
 unusable = make_password(None)
 User.objects.bulk_create(
-    User(tenant=tenant, org=org, username=f"user{i}@bench.example", password=unusable)
+    User(tenant=tenant, org=org, username=f"user{i}@bench.example", password=unusable,
+         first_name="Ada", last_name="Lovelace")
     for i in range(int(sys.argv[1]))
 )
 """
@@ -617,6 +620,8 @@ def main() -> int:
     parser.add_argument("--only", choices=("ssoconsole", "python3-saml"), help="one contender")
     args = parser.parse_args()
 
+    # Stopped from outside (timeout, kill): still stop the servers in the finally below.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     signer = Signer.generate()
     usernames = [f"user{i}@bench.example" for i in range(USERS)]
     load_avg = os.getloadavg()

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from ssoconsole_agent import __version__, config, signin, work
 from ssoconsole_agent.errors import INTERRUPTED, AgentError, CredentialsProblem, TokenStopped
-from ssoconsole_agent.server import Server
+from ssoconsole_agent.server import Server, plain
 
 NOT_SIGNED_IN = "Not signed in. Run `ssoconsole-agent login --server URL` first."
 
@@ -106,14 +106,14 @@ def main(argv=None, *, env: signin.Environment | None = None, environ=None) -> i
         return COMMANDS[args.command](args, env, environ)
     except TokenStopped as exc:
         env.err.write(f"{exc.message}\n")
-        if exc.code in ("agent_revoked", "invalid_token"):
+        if exc.code == "user_inactive":
+            env.err.write(
+                "The agent stopped; its sign-in is kept and works again once the user is reactivated.\n"
+            )
+        else:
             config.delete(environ)
             env.err.write(
                 "The agent stopped and forgot its token. Sign it in again with `ssoconsole-agent login --server URL`.\n"
-            )
-        else:
-            env.err.write(
-                "The agent stopped; its sign-in is kept and works again once the user is reactivated.\n"
             )
         return exc.exit_status
     except AgentError as exc:
@@ -133,21 +133,48 @@ def _signed_in(environ) -> config.Credentials:
 
 def cmd_login(args, env, environ) -> int:
     existing = config.load(environ)
-    if existing is not None:
+    if existing is not None and not _forget_if_stopped(existing, args, env, environ):
         raise AgentError(
             f"Already signed in as {existing.username} on {existing.server}. Run "
             "`ssoconsole-agent logout` first to sign in again (`status` checks the current sign-in)."
         )
     server = Server(args.server, ca_file=args.ca_file)
-    device = " ".join((args.device or signin.default_device_name()).split())[:100]
-    if not device:
-        raise AgentError("Give the device a name with --device NAME: the approval page shows it.")
+    device = " ".join((args.device or signin.default_device_name()).split())
+    if not device or len(device) > signin.DEVICE_NAME_MAX:
+        raise AgentError(
+            f"Give the device a name of 1 to {signin.DEVICE_NAME_MAX} characters with --device "
+            "NAME: the approval page shows it to the person who approves."
+        )
     credentials = signin.login(server, device, env, open_browser=not args.no_browser)
     path = config.save(credentials, environ)
     env.out.write(f"Signed in as {credentials.username} on {credentials.server}\n")
     env.out.write(f"The agent's token is in {path} (readable by you only).\n")
     env.out.flush()
     return 0
+
+
+def _forget_if_stopped(existing: config.Credentials, args, env, environ) -> bool:
+    """Tell whether the stored sign-in was revoked or is unknown at its server (and forget it if so).
+
+    Signing in again after an administrator revoked the agent then needs no
+    ``logout`` first. A sign-in that still works, or that cannot be checked, is kept.
+    """
+    try:
+        server = Server(existing.server, ca_file=args.ca_file)
+        answer = server.call("GET", "/api/v1/agents/me", token=existing.agent_token)
+    except AgentError:
+        return False
+    if answer.status != 401:
+        return False
+    refusal = server.refusal(answer, "accept the agent's token")
+    if not isinstance(refusal, TokenStopped) or refusal.code not in (
+        "agent_revoked",
+        "invalid_token",
+    ):
+        return False
+    config.delete(environ)
+    env.err.write(f"The stored sign-in no longer works: {refusal.message} It was forgotten.\n")
+    return True
 
 
 def cmd_status(args, env, environ) -> int:
@@ -171,7 +198,7 @@ def cmd_status(args, env, environ) -> int:
         )
         backup += f", {work.human_size(size)}" if isinstance(size, int) else ""
         out.write(
-            f"  Last status:  {last.get('state')}{backup} (reported {_when(last['reportedAt'])})\n"
+            f"  Last status:  {plain(last.get('state'), 20)}{backup} (reported {_when(last['reportedAt'])})\n"
         )
     else:
         out.write("  Last status:  no heartbeat yet (`ssoconsole-agent run` sends them)\n")
@@ -196,15 +223,15 @@ def cmd_logout(args, env, environ) -> int:
     server = Server(credentials.server, ca_file=args.ca_file)
     answer = server.call("DELETE", "/api/v1/agents/me", token=credentials.agent_token)
     if answer.status == 204:
-        done = f"its token is revoked on {credentials.server}"
+        done = f"the agent's token is revoked on {credentials.server}"
     else:
         refusal = server.refusal(answer, "sign the agent out")
         if not isinstance(refusal, TokenStopped):
             raise refusal  # the token may still work: keep it, so that logout can be tried again
-        done = f"the server had already stopped its token ({refusal.code})"
+        done = f"the server had already stopped the agent's token ({refusal.code})"
     config.delete(environ)
     env.out.write(
-        f"Signed out {credentials.username}: {done}, and the stored sign-in is deleted.\n"
+        f"Signed out as {credentials.username}: {done}, and the stored sign-in is deleted.\n"
     )
     return 0
 

@@ -41,6 +41,16 @@ SERVER_HELP = (
 TOKEN_CODES = {"agent_revoked", "invalid_token", "user_inactive", "not_authenticated"}
 
 
+def plain(value, limit: int = 1000) -> str:
+    """``value`` as one line of printable text, at most ``limit`` characters.
+
+    Everything the server says is printed to a terminal; control characters
+    (escape sequences) from a wrong or hostile server must not reach it.
+    """
+    text = "".join(c if c.isprintable() else " " for c in str(value))
+    return " ".join(text.split())[:limit]
+
+
 def _is_this_computer(host: str) -> bool:
     if host.lower() == "localhost":
         return True
@@ -94,7 +104,13 @@ class Server:
 
     def __init__(self, base_url: str, *, ca_file: str | None = None) -> None:
         self.base_url = check_server_url(base_url)
-        context = ssl.create_default_context(cafile=ca_file) if ca_file else None
+        try:
+            context = ssl.create_default_context(cafile=ca_file) if ca_file else None
+        except (OSError, ssl.SSLError) as exc:
+            raise TlsFailure(
+                f"Cannot use {ca_file} as --ca-file ({exc.strerror or exc}). Give a file of PEM "
+                "certificates (-----BEGIN CERTIFICATE-----) of the server's certificate authority."
+            ) from None
         handlers = [_NoRedirects()]
         if self.base_url.startswith("https://"):
             handlers.append(
@@ -136,7 +152,7 @@ class Server:
     def _answer(self, path: str, status: int, headers, raw: bytes) -> Answer:
         headers = dict(headers.items()) if headers is not None else {}
         if 300 <= status < 400:
-            target = headers.get("Location", "another address")
+            target = plain(headers.get("Location", "another address"), 300)
             raise NotAnSsoconsoleServer(
                 f"{self.base_url} redirects {path} to {target}: the agent API is not at this address. "
                 + SERVER_HELP
@@ -156,7 +172,8 @@ class Server:
                     status=status,
                 )
             raise NotAnSsoconsoleServer(
-                f"{self.base_url} answered HTTP {status} ({kind or 'no content type'}) to {path}, "
+                f"{self.base_url} answered HTTP {status} ({plain(kind, 100) or 'no content type'}) "
+                f"to {path}, "
                 "not the way an ssoconsole server does. " + SERVER_HELP
             )
         return Answer(status, body, headers)
@@ -196,8 +213,8 @@ class Server:
 
     def refusal(self, answer: Answer, doing: str) -> ServerError:
         """Turn an error answer into the exception that explains it, using the server's own sentence."""
-        code = str(answer.error.get("code", ""))[:100]
-        message = str(answer.error.get("message", "")).strip()[:1000]
+        code = plain(answer.error.get("code", ""), 100)
+        message = plain(answer.error.get("message", ""))
         if answer.status == 401 and code in TOKEN_CODES:
             return TokenStopped(
                 message or f"The server refused the agent's token ({code}).", code=code, status=401

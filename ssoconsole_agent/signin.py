@@ -20,13 +20,14 @@ from urllib.parse import urlsplit
 from ssoconsole_agent import __version__, config
 from ssoconsole_agent.errors import ServerUnreachable, SignInFailed
 from ssoconsole_agent.progress import Waiting
-from ssoconsole_agent.server import Server
+from ssoconsole_agent.server import Server, plain
 
 # The tutorial's "What to expect": the sentence an agent shows while the user signs in.
 SENTENCE = (
     "To complete the sign in process, go to your web browser. "
     "This screen updates automatically once login is successful."
 )
+DEVICE_NAME_MAX = 64  # docs/agents.md: the server refuses longer names (the approval page shows it)
 DEFAULT_INTERVAL = 5  # RFC 8628 section 3.2, when a server sends none
 SLOW_DOWN_STEP = 5
 MAX_INTERVAL = 60
@@ -49,7 +50,7 @@ class Environment:
 
 def default_device_name() -> str:
     name = socket.gethostname() or f"{getpass.getuser()}'s computer"
-    return name[:100]
+    return name[:DEVICE_NAME_MAX]
 
 
 def this_platform() -> str:
@@ -86,8 +87,8 @@ def login(
             "handoffId": str(started.body["handoffId"]),
             "pollSecret": str(started.body["pollSecret"]),
         }
-        browser_url = str(started.body["browserUrl"])
-        user_code = str(started.body["userCode"])
+        browser_url = plain(started.body["browserUrl"], 2000)
+        user_code = plain(started.body["userCode"], 20)
         interval = _interval(started.body.get("interval"), DEFAULT_INTERVAL)
         expires_in = int(started.body.get("expiresIn") or 600)
     except (KeyError, TypeError, ValueError):
@@ -100,9 +101,7 @@ def login(
     out = env.out
     out.write(f"{SENTENCE}\n\n")
     out.write(f"  Sign-in page: {browser_url}\n")
-    out.write(
-        f"  Code:         {user_code}   (type this code on the sign-in page)\n\n"
-    )
+    out.write(f"  Code:         {user_code}   (type this code on the sign-in page)\n\n")
     out.flush()
     if open_browser and not _open(env, browser_url):
         out.write(
@@ -168,7 +167,7 @@ def _poll(
                 f"The server asked the agent to check less often: every {interval} seconds now."
             )
             continue
-        message = str(answer.error.get("message", "")).strip()[:500]
+        message = plain(answer.error.get("message", ""), 500)
         if status == "denied":
             raise SignInFailed(f"The sign-in was denied in the browser. {again}")
         if status == "expired":
@@ -176,9 +175,7 @@ def _poll(
                 f"The sign-in expired before it was approved in the browser (it is valid for 10 minutes). {again}"
             )
         if status in ("used", "unknown"):
-            raise SignInFailed(
-                f"The server ended this sign-in: {message} {again}".replace("  ", " ")
-            )
+            raise SignInFailed(f"The server ended this sign-in: {message} {again}")
         raise server.refusal(answer, "complete the sign-in")
 
 
@@ -188,7 +185,7 @@ def _credentials(server: Server, body: dict, device_name: str) -> config.Credent
         server=server.base_url,
         agent_id=str(body["agentId"]),
         agent_token=str(body["agentToken"]),
-        username=str(user.get("username", "")),
+        username=plain(user.get("username", ""), 254),
         tenant_id=str(user.get("tenantId", "")),
         device_name=device_name,
         signed_in_at=datetime.now(UTC).replace(microsecond=0).isoformat(),

@@ -50,12 +50,16 @@ def human_size(size: int) -> str:
     return f"{size} B"
 
 
+def files(count: int) -> str:
+    return f"{count} file" if count == 1 else f"{count} files"
+
+
 def heartbeat_body(backup: Backup) -> dict:
     return {
         "state": "idle",
         "lastBackupAt": backup.finished_at.isoformat(),
         "lastBackupBytes": backup.size,
-        "message": f"Simulated backup: {backup.files} files, {human_size(backup.size)}",
+        "message": f"Simulated backup: {files(backup.files)}, {human_size(backup.size)}",
     }
 
 
@@ -96,13 +100,13 @@ def run(
             )
         except (ServerUnreachable, ServerError) as exc:
             out.write(
-                f"{stamp}  backed up {result.files} files; heartbeat not delivered: {exc.message}\n"
+                f"{stamp}  backed up {files(result.files)}; heartbeat not delivered: {exc.message}\n"
             )
         else:
             if answer.status == 200:
                 sent += 1
                 out.write(
-                    f"{stamp}  heartbeat accepted: backed up {result.files} files, "
+                    f"{stamp}  heartbeat accepted: backed up {files(result.files)}, "
                     f"{human_size(result.size)}\n"
                 )
             elif answer.status == 429:

@@ -7,9 +7,9 @@ API show the same rows in the same order.
 
 from __future__ import annotations
 
+from ssoconsole.accounts.errors import UserNotFound
 from ssoconsole.accounts.models import User
 from ssoconsole.accounts.services import match_username, validate_username
-from ssoconsole.core.errors import NotFound
 
 
 def local_users_of(tenant):
@@ -36,7 +36,5 @@ def user_by_username(tenant, username, field: str = "username") -> User:
         User.objects.filter(tenant=tenant).select_related("org", "tenant"), username
     )
     if user is None:
-        raise NotFound(
-            f"No user named “{username}” in your tenant.", field=field, code="user_not_found"
-        )
+        raise UserNotFound(f"No user named “{username}” in your tenant.", field=field)
     return user

@@ -14,6 +14,20 @@ from django.db.models import Q, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from ssoconsole.accounts.errors import (
+    CannotDeactivateSelf,
+    EmailInvalid,
+    PasswordTooLong,
+    PasswordTooShort,
+    RoleNotGrantable,
+    RoleUnknown,
+    UsernameInvalid,
+    UsernameRequired,
+    UsernameTaken,
+    UsernameTooLong,
+    UserNotFound,
+    UserNotManageable,
+)
 from ssoconsole.accounts.models import ApiToken, RoleAssignment, User
 from ssoconsole.accounts.roles import Capability, Role, can, grantable_roles, roles_within
 from ssoconsole.accounts.username_rule import (
@@ -24,12 +38,23 @@ from ssoconsole.accounts.username_rule import (
     username_problem,
 )
 from ssoconsole.audit.log import diff, record
-from ssoconsole.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ssoconsole.core.errors import (
+    Conflict,
+    Forbidden,
+    InvalidType,
+    TextControlCharacter,
+    TooLong,
+)
+from ssoconsole.tenancy.errors import OrgNotFound
 from ssoconsole.tenancy.models import Organization, Tenant
 
 NAME_MAX = 150
 PASSWORD_MIN = 12
 TOKEN_PREFIX = "ssoc_"
+
+
+# The username rule's codes, each a class of the accounts registry.
+_USERNAME_PROBLEMS = {cls.code: cls for cls in (UsernameRequired, UsernameTooLong, UsernameInvalid)}
 
 
 def validate_username(value, field: str = "username") -> str:
@@ -41,10 +66,9 @@ def validate_username(value, field: str = "username") -> str:
     """
     problem = username_problem(value)
     if problem is not None:
-        raise ValidationFailed(
+        raise _USERNAME_PROBLEMS[problem.code](
             problem.message,
             field=field,
-            code=problem.code,
             details={"reason": problem.reason} if problem.reason else None,
         )
     return value
@@ -60,19 +84,16 @@ def _clean_text(value, field: str, limit: int = NAME_MAX) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ValidationFailed(f"{field} must be text.", field=field, code="invalid_type")
+        raise InvalidType(f"{field} must be text.", field=field)
     value = value.strip()
     if len(value) > limit:
-        raise ValidationFailed(
-            f"{field} is at most {limit} characters long.", field=field, code="too_long"
-        )
+        raise TooLong(f"{field} is at most {limit} characters long.", field=field)
     bad = text_control_char(value)
     if bad is not None:
-        raise ValidationFailed(
+        raise TextControlCharacter(
             f"{field} contains a control or text-direction character ({describe_char(bad)}); "
             "remove it.",
             field=field,
-            code="text_control_character",
         )
     return value
 
@@ -83,9 +104,7 @@ def _clean_email(value) -> str:
         try:
             validate_email(value)
         except DjangoValidationError:
-            raise ValidationFailed(
-                "Enter a valid email address.", field="email", code="email_invalid"
-            ) from None
+            raise EmailInvalid("Enter a valid email address.", field="email") from None
     return value
 
 
@@ -93,15 +112,12 @@ def _clean_roles(roles) -> list[str]:
     if roles is None:
         return [Role.USER]
     if not isinstance(roles, (list, tuple)) or not all(isinstance(r, str) for r in roles):
-        raise ValidationFailed(
-            "roles must be a list of role names.", field="roles", code="invalid_type"
-        )
+        raise InvalidType("roles must be a list of role names.", field="roles")
     unknown = sorted(set(roles) - set(Role.values))
     if unknown:
-        raise ValidationFailed(
+        raise RoleUnknown(
             f"Unknown role {', '.join(unknown)}; choose from {', '.join(Role.values)}.",
             field="roles",
-            code="role_unknown",
         )
     return sorted(set(roles)) or [Role.USER]
 
@@ -118,11 +134,10 @@ def check_role_change(actor, before, after) -> None:
     changed = set(before) ^ set(after)
     refused = sorted(changed - set(grantable_roles(actor)))
     if refused:
-        raise Forbidden(
+        raise RoleNotGrantable(
             f"You cannot grant or remove the role {', '.join(refused)}: it carries permissions you do not have. "
             "Ask an administrator who has that role.",
             field="roles",
-            code="role_not_grantable",
         )
 
 
@@ -138,25 +153,22 @@ def check_can_manage(actor, user: User) -> None:
         return
     above = sorted(set(user.role_names) - set(grantable_roles(actor)))
     if above:
-        raise Forbidden(
+        raise UserNotManageable(
             f"You cannot change {user.username}: they hold the role {', '.join(above)}, which carries permissions "
             "you do not have. Ask an administrator who has that role.",
-            code="user_not_manageable",
         )
 
 
 def validate_password(password) -> str:
     if not isinstance(password, str) or len(password) < PASSWORD_MIN:
-        raise ValidationFailed(
+        raise PasswordTooShort(
             f"Passwords are at least {PASSWORD_MIN} characters long.",
             field="password",
-            code="password_too_short",
         )
     if len(password) > 1024:
-        raise ValidationFailed(
+        raise PasswordTooLong(
             "Passwords are at most 1024 characters long.",
             field="password",
-            code="password_too_long",
         )
     return password
 
@@ -182,10 +194,9 @@ def username_taken(username: str, exclude_id=None) -> bool:
 
 
 def _taken_error() -> Conflict:
-    return Conflict(
+    return UsernameTaken(
         "This username is already in use (usernames are compared without regard to case).",
         field="username",
-        code="username_taken",
     )
 
 
@@ -206,9 +217,7 @@ def create_user(
 ) -> User:
     """Create a user in ``org``; the username must be free in the whole deployment, in any case."""
     if org.tenant_id != tenant.id:
-        raise NotFound(
-            "No organization with this id in your tenant.", field="orgId", code="org_not_found"
-        )
+        raise OrgNotFound("No organization with this id in your tenant.", field="orgId")
     username = validate_username(username)
     user = User(
         tenant=tenant,
@@ -250,7 +259,7 @@ def get_user(tenant: Tenant, user_id) -> User:
     try:
         return User.objects.select_related("org").get(tenant=tenant, id=_uuid(user_id, "userId"))
     except User.DoesNotExist:
-        raise NotFound("No user with this id in your tenant.", code="user_not_found") from None
+        raise UserNotFound("No user with this id in your tenant.") from None
 
 
 def username_lookup(username: str) -> Q:
@@ -320,9 +329,7 @@ def update_user(
     if "org" in changes:
         org = changes["org"]
         if org.tenant_id != user.tenant_id:
-            raise NotFound(
-                "No organization with this id in your tenant.", field="orgId", code="org_not_found"
-            )
+            raise OrgNotFound("No organization with this id in your tenant.", field="orgId")
         user.org = org
     try:
         with transaction.atomic():
@@ -364,7 +371,7 @@ def set_active(
 ) -> User:
     """Deactivate (or reactivate) a user; a deactivated user can no longer sign in or use tokens."""
     if actor is not None and actor.id == user.id and not active:
-        raise ValidationFailed("You cannot deactivate yourself.", code="cannot_deactivate_self")
+        raise CannotDeactivateSelf("You cannot deactivate yourself.")
     check_can_manage(actor, user)
     if user.is_active == active:
         return user
@@ -413,17 +420,15 @@ def check_can_set_local_sign_in(actor, user: User) -> None:
     if not can(actor, Capability.LOCAL_USERS_MANAGE):
         raise Forbidden(
             f"Choosing local users needs the “{Capability.LOCAL_USERS_MANAGE.value}” permission.",
-            code="forbidden",
             details={"capability": Capability.LOCAL_USERS_MANAGE.value},
         )
     if actor.tenant_id != user.tenant_id:
-        raise NotFound("No user with this id in your tenant.", code="user_not_found")
+        raise UserNotFound("No user with this id in your tenant.")
     above = sorted(set(user.role_names) - set(roles_within(actor)))
     if above:
-        raise Forbidden(
+        raise UserNotManageable(
             f"You cannot change {user.username}: they hold the role {', '.join(above)}, which carries permissions "
             "you do not have. Ask an administrator who has that role.",
-            code="user_not_manageable",
         )
 
 
@@ -445,9 +450,7 @@ def set_local_sign_in(user: User, enabled: bool, *, actor=None, request=None) ->
     tells the caller to say so. An unchanged value records nothing.
     """
     if not isinstance(enabled, bool):
-        raise ValidationFailed(
-            "enabled must be true or false.", field="enabled", code="invalid_type"
-        )
+        raise InvalidType("enabled must be true or false.", field="enabled")
     check_can_set_local_sign_in(actor, user)
     if user.local_sign_in == enabled:
         return user

@@ -19,11 +19,17 @@ from uuid import UUID
 from django.contrib.auth.hashers import make_password
 
 from ssoconsole.accounts import throttle
+from ssoconsole.accounts.errors import (
+    AccountInactive,
+    PasswordNotAllowed,
+    SignInRefused,
+    UnknownUsername,
+    WrongPassword,
+)
 from ssoconsole.accounts.models import User
 from ssoconsole.accounts.services import find_user_by_username, validate_username
 from ssoconsole.audit.log import record
 from ssoconsole.audit.models import Outcome
-from ssoconsole.core.errors import DomainError
 from ssoconsole.core.request_info import client_ip
 from ssoconsole.tenancy.services import effective_sso_of
 
@@ -124,19 +130,18 @@ def next_step_for(username: str) -> Step:
     return _sso_flow.step_for(step) if _sso_flow is not None else step
 
 
-class SignInRefused(DomainError):
-    """A password sign-in attempt failed; ``code`` is also the audit reason."""
-
-    status = 401
-    code = "signin_failed"
-
-
 BAD_CREDENTIALS = "The username or password is incorrect. Check both and try again."
 
 
 def _refuse(
-    request, code: str, message: str, *, username: str, user: User | None, status: int = 401
+    request, refusal: type[SignInRefused], message: str, *, username: str, user: User | None
 ) -> SignInRefused:
+    """Audit a refused password sign-in and return the error to raise."""
+    _audit_refusal(request, refusal.code, username=username, user=user)
+    return refusal(message)
+
+
+def _audit_refusal(request, reason_code: str, *, username: str, user: User | None) -> None:
     record(
         "auth.signin",
         tenant=user.tenant if user is not None else None,
@@ -146,11 +151,10 @@ def _refuse(
         target_type="user",
         target_label=username[:254],
         outcome=Outcome.FAILURE,
-        reason_code=code,
+        reason_code=reason_code,
         data={"method": "password"},
         request=request,
     )
-    return SignInRefused(message, code=code, status=status)
 
 
 def _count_failure(username: str, address: str) -> None:
@@ -173,21 +177,20 @@ def password_sign_in(request, username: str, password: str) -> User:
         except throttle.Throttled as exc:
             if throttle.first_refusal(rule, key, exc.retry_after):
                 user = find_user_by_username(username)
-                _refuse(request, "throttled", exc.message, username=username, user=user)
+                _audit_refusal(request, exc.code, username=username, user=user)
             raise
     step = next_step_for(username)
     if isinstance(step, Unknown):
         make_password(password)  # spend the time a real check would take
         _count_failure(username, address)
-        raise _refuse(request, "unknown_user", BAD_CREDENTIALS, username=username, user=None)
+        raise _refuse(request, UnknownUsername, BAD_CREDENTIALS, username=username, user=None)
     if not isinstance(step, PasswordStep):
         raise _refuse(
             request,
-            "sso_required",
+            PasswordNotAllowed,
             "Your organization signs in with single sign-on, not a password. Continue from the login page without a password.",
             username=username,
             user=step.user,
-            status=403,
         )
     user = step.user
     if user.has_usable_password():
@@ -197,16 +200,15 @@ def password_sign_in(request, username: str, password: str) -> User:
         valid = False
     if not valid:
         _count_failure(username, address)
-        raise _refuse(request, "bad_password", BAD_CREDENTIALS, username=username, user=user)
+        raise _refuse(request, WrongPassword, BAD_CREDENTIALS, username=username, user=user)
     if not user.is_active:
         # Said only after a correct password: a guesser learns nothing.
         raise _refuse(
             request,
-            "user_inactive",
+            AccountInactive,
             "This account is deactivated. Ask an administrator of your organization to reactivate it.",
             username=username,
             user=user,
-            status=403,
         )
     throttle.reset(USERNAME_RULE, username)
     return user

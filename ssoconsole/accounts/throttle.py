@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from ssoconsole.accounts import clock
-from ssoconsole.core.errors import DomainError
+from ssoconsole.accounts.errors import Throttled  # noqa: F401 - raised here, callers name it throttle.Throttled
 
 
 @dataclass(frozen=True)
@@ -82,23 +82,6 @@ def _digest(rule: Rule, value: str) -> str:
     if rule.per_address:
         value = address_key(value)
     return hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
-
-
-class Throttled(DomainError):
-    """Too many recent failures; ``retry_after`` says how many seconds to wait."""
-
-    status = 429
-    code = "throttled"
-
-    def __init__(self, rule: Rule, retry_after: int) -> None:
-        minutes = max(1, math.ceil(retry_after / 60))
-        wait = f"{minutes} minute{'s' if minutes != 1 else ''}"
-        super().__init__(
-            f"Too many failed attempts {rule.what}. Wait {wait} and try again.",
-            details={"retryAfterSeconds": retry_after, "scope": rule.scope},
-        )
-        self.rule = rule
-        self.retry_after = retry_after
 
 
 def _key(rule: Rule, value: str, window: int) -> str:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from ssoconsole.accounts import sessions, signin, throttle
 from ssoconsole.accounts.access import signed_in_user
+from ssoconsole.accounts.browser_marker import clear_marker, set_marker
 from ssoconsole.accounts.redirects import safe_next
 from ssoconsole.core.errors import ValidationFailed
 
@@ -108,13 +109,15 @@ def _sign_in_with_password(request, next_url: str):
         response["Retry-After"] = str(exc.retry_after)
         return response
     except signin.SignInRefused as exc:
-        if exc.code == "sso_required":
+        if isinstance(exc, signin.PasswordNotAllowed):
             return _continue_after_username(request, username, next_url)
         return _password_page(
             request, next_url, username.strip(), error=exc.message, status=exc.status
         )
     sessions.start_session(request, user, method="password")
-    return HttpResponseRedirect(next_url)
+    response = HttpResponseRedirect(next_url)
+    set_marker(response, user)
+    return response
 
 
 @never_cache
@@ -140,7 +143,9 @@ def logout(request):
     """GET asks for confirmation (a link cannot sign anyone out); POST signs out."""
     if request.method == "POST":
         sessions.sign_out(request)
-        return HttpResponseRedirect("/signed-out")
+        response = HttpResponseRedirect("/signed-out")
+        clear_marker(response)
+        return response
     user = signed_in_user(request)
     if user is None:
         return HttpResponseRedirect("/login")

@@ -20,9 +20,16 @@ from django.db.models import F
 from ssoconsole.accounts import clock
 from ssoconsole.accounts.throttle import address_key
 from ssoconsole.agents import credentials
+from ssoconsole.agents.errors import (
+    AlreadyDecided,
+    ExpiredToken,
+    HandoffNotFound,
+    NotShown,
+    OtherBrowser,
+    WrongCode,
+)
 from ssoconsole.agents.models import AgentSignIn, HandoffState
 from ssoconsole.audit.log import record
-from ssoconsole.core.errors import DomainError
 from ssoconsole.core.request_info import client_ip
 
 COOKIE_NAME = "ssoc_agent_browser"
@@ -31,48 +38,6 @@ COOKIE_NAME = "ssoc_agent_browser"
 MAX_CODE_ATTEMPTS = 5
 COOKIE_PATH = "/agents/"
 MAX_KEY_LENGTH = 100
-
-
-class ApprovalRefused(DomainError):
-    """The approval page cannot be used; ``title`` heads the page that says what to do."""
-
-    title = "This sign-in link cannot be used"
-
-
-class UnknownLink(ApprovalRefused):
-    status = 404
-    code = "handoff_not_found"
-
-
-class ExpiredLink(ApprovalRefused):
-    status = 410
-    code = "expired_token"
-    title = "This sign-in request expired"
-
-
-class AlreadyDecided(ApprovalRefused):
-    status = 409
-    code = "already_decided"
-    title = "This sign-in is already finished"
-
-
-class NotShown(ApprovalRefused):
-    status = 409
-    code = "page_not_shown"
-    title = "Check the request again"
-
-
-class WrongCode(ApprovalRefused):
-    """The approver typed a code other than the agent's: the page is shown again with this sentence."""
-
-    status = 400
-    code = "user_code_mismatch"
-
-
-class OtherBrowser(ApprovalRefused):
-    status = 409
-    code = "other_browser"
-    title = "This sign-in is open in another browser"
 
 
 def find(browser_key: str, *, now: datetime | None = None) -> AgentSignIn:
@@ -86,7 +51,7 @@ def find(browser_key: str, *, now: datetime | None = None) -> AgentSignIn:
             .first()
         )
     if handoff is None:
-        raise UnknownLink(
+        raise HandoffNotFound(
             "This sign-in link is not valid: it may be mistyped or cut short, or the sign-in was cleaned up. "
             "Start sign-in again from the agent; it opens a new link."
         )
@@ -99,7 +64,7 @@ def find(browser_key: str, *, now: datetime | None = None) -> AgentSignIn:
             "This sign-in was already approved. You can close this window; the agent continues on its own."
         )
     if now >= handoff.expires_at:
-        raise ExpiredLink(
+        raise ExpiredToken(
             "Sign-in links work for 10 minutes after the agent opens them. Start sign-in again from the agent."
         )
     return handoff

@@ -6,15 +6,20 @@ the hand-off's ``status`` next to the error (docs/agents.md lists them all).
 
 from __future__ import annotations
 
-from ssoconsole.core.errors import DomainError, NotFound
+from ssoconsole.core.errors import DomainError, InvalidToken, NotFound, ValidationFailed
 
 START_AGAIN = "Start a new sign-in from the agent."
 
 
 class HandoffRefusal(DomainError):
-    """A poll of ``POST /api/v1/agents/token`` that yields no token; ``handoff_status`` goes in the body."""
+    """A poll of ``POST /api/v1/agents/token`` that yields no token; ``handoff_status`` goes in the body.
+
+    The approval page shows the same refusals (an unknown or expired link)
+    under ``title``.
+    """
 
     handoff_status = "error"
+    title = "This sign-in link cannot be used"
 
 
 class AuthorizationPending(HandoffRefusal):
@@ -54,6 +59,7 @@ class ExpiredToken(HandoffRefusal):
     status = 410
     code = "expired_token"
     handoff_status = "expired"
+    title = "This sign-in request expired"
 
 
 class AlreadyUsed(HandoffRefusal):
@@ -72,11 +78,8 @@ class AgentNotFound(NotFound):
     code = "agent_not_found"
 
 
-class AgentTokenInvalid(DomainError):
+class AgentTokenInvalid(InvalidToken):
     """An agent token that does not (or no longer) authenticate; the API answers 401 with ``WWW-Authenticate``."""
-
-    status = 401
-    code = "invalid_token"
 
 
 class AgentRevoked(AgentTokenInvalid):
@@ -85,6 +88,18 @@ class AgentRevoked(AgentTokenInvalid):
 
 class AgentUserInactive(AgentTokenInvalid):
     code = "user_inactive"
+
+
+class InvalidTime(ValidationFailed):
+    """A time is not an ISO 8601 date-time with a time zone."""
+
+    code = "invalid_time"
+
+
+class TimeInFuture(ValidationFailed):
+    """A reported time is ahead of the server's clock by more than the allowed skew."""
+
+    code = "time_in_future"
 
 
 class HeartbeatTooFrequent(DomainError):
@@ -100,3 +115,41 @@ class HeartbeatTooFrequent(DomainError):
             details={"retryAfterSeconds": retry_after},
         )
         self.retry_after = retry_after
+
+
+# --- The approval page (agents.approval) ---------------------------------------------------------
+
+
+class ApprovalRefused(DomainError):
+    """The approval page cannot be used; ``title`` heads the page that says what to do."""
+
+    title = "This sign-in link cannot be used"
+
+
+class AlreadyDecided(ApprovalRefused):
+    status = 409
+    code = "already_decided"
+    title = "This sign-in is already finished"
+
+
+class NotShown(ApprovalRefused):
+    status = 409
+    code = "page_not_shown"
+    title = "Check the request again"
+
+
+class WrongCode(ApprovalRefused):
+    """The approver typed a code other than the agent's: the page is shown again with this sentence."""
+
+    status = 400
+    code = "user_code_mismatch"
+
+
+class OtherBrowser(ApprovalRefused):
+    status = 409
+    code = "other_browser"
+    title = "This sign-in is open in another browser"
+
+
+#: Every refusal the approval page shows on its own page.
+APPROVAL_PAGE_REFUSALS = (ApprovalRefused, HandoffNotFound, ExpiredToken)

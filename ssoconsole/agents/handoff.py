@@ -22,7 +22,7 @@ from ssoconsole.accounts.username_rule import describe_char
 from ssoconsole.agents import credentials, errors
 from ssoconsole.agents.models import Agent, AgentSignIn, HandoffState
 from ssoconsole.audit.log import record
-from ssoconsole.core.errors import ValidationFailed
+from ssoconsole.core.errors import FieldRequired, InvalidType, TextControlCharacter, TooLong
 from ssoconsole.core.request_info import client_ip
 from ssoconsole.core.urls import absolute
 
@@ -85,26 +85,22 @@ def _clean(value, field: str, limit: int, *, required: bool = False) -> str:
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise ValidationFailed(f"{field} must be text.", field=field, code="invalid_type")
+        raise InvalidType(f"{field} must be text.", field=field)
     value = " ".join(value.split())  # one line
     bad = next((c for c in value if unicodedata.category(c) in _NOT_PLAIN), None)
     if bad is not None:
-        raise ValidationFailed(
+        raise TextControlCharacter(
             f"{field} contains an invisible or control character ({describe_char(bad)}); send "
             "plain text such as the computer's name.",
             field=field,
-            code="text_control_character",
         )
     if required and not value:
-        raise ValidationFailed(
+        raise FieldRequired(
             f"Send a {field} the user will recognise, e.g. the computer's name.",
             field=field,
-            code="field_required",
         )
     if len(value) > limit:
-        raise ValidationFailed(
-            f"{field} is at most {limit} characters long.", field=field, code="too_long"
-        )
+        raise TooLong(f"{field} is at most {limit} characters long.", field=field)
     return value
 
 

@@ -15,8 +15,9 @@ from datetime import datetime, timedelta
 
 from ssoconsole.accounts import clock, throttle
 from ssoconsole.agents import errors
+from ssoconsole.agents.errors import InvalidTime, TimeInFuture
 from ssoconsole.agents.models import Agent, AgentState
-from ssoconsole.core.errors import ValidationFailed
+from ssoconsole.core.errors import InvalidChoice, OutOfRange
 
 # A heartbeat a minute is what the reference agent sends; 60 in 5 minutes leaves room for
 # restarts and short test intervals while keeping one agent from turning into a write flood.
@@ -62,27 +63,22 @@ def record_heartbeat(agent: Agent, report: Report, *, now: datetime | None = Non
 
 def _checked(report: Report, now: datetime) -> dict:
     if report.state not in AgentState.values:
-        raise ValidationFailed(
-            f"state is one of {', '.join(AgentState.values)}.", field="state", code="invalid_choice"
-        )
+        raise InvalidChoice(f"state is one of {', '.join(AgentState.values)}.", field="state")
     if report.last_backup_at is not None:
         if report.last_backup_at.tzinfo is None:
-            raise ValidationFailed(
+            raise InvalidTime(
                 "lastBackupAt needs a time zone, e.g. 2026-12-04T17:30:00Z.",
                 field="lastBackupAt",
-                code="invalid_time",
             )
         if report.last_backup_at > now + FUTURE_LEEWAY:
-            raise ValidationFailed(
+            raise TimeInFuture(
                 "lastBackupAt is in the future: check the computer's clock.",
                 field="lastBackupAt",
-                code="time_in_future",
             )
     if report.last_backup_bytes is not None and not 0 <= report.last_backup_bytes <= MAX_BYTES:
-        raise ValidationFailed(
+        raise OutOfRange(
             f"lastBackupBytes is a whole number from 0 to {MAX_BYTES}.",
             field="lastBackupBytes",
-            code="out_of_range",
         )
     # One line of printable text: it is shown in a table cell and a tooltip.
     message = " ".join("".join(c if c.isprintable() else " " for c in report.message).split())

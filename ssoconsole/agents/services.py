@@ -20,6 +20,7 @@ from django.db.models import Q
 from ssoconsole.accounts import clock
 from ssoconsole.accounts.roles import Capability, can
 from ssoconsole.agents import credentials, errors
+from ssoconsole.agents.errors import AgentUserInactive
 from ssoconsole.agents.models import Agent
 from ssoconsole.audit.log import record
 from ssoconsole.audit.models import Outcome
@@ -82,7 +83,7 @@ def _audit_refusal(agent: Agent, now: datetime, request) -> None:
         target=agent,
         target_label=f"{agent.name} ({agent.user.username})",
         outcome=Outcome.FAILURE,
-        reason_code="user_inactive",
+        reason_code=AgentUserInactive.code,
         data={"userId": str(agent.user_id)},
         request=request,
     )

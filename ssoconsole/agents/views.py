@@ -17,6 +17,8 @@ from django.views.decorators.http import require_http_methods
 
 from ssoconsole.accounts.access import signed_in_user
 from ssoconsole.agents import approval
+from ssoconsole.agents.errors import APPROVAL_PAGE_REFUSALS, WrongCode
+from ssoconsole.core.errors import DomainError
 
 DECISIONS = ("approve", "deny")
 
@@ -30,7 +32,7 @@ def _page(request, template: str, context: dict, status: int = 200):
     return response
 
 
-def _refused(request, exc: approval.ApprovalRefused):
+def _refused(request, exc: DomainError):
     return _page(
         request,
         "refused.html",
@@ -60,7 +62,7 @@ def authorize(request, key: str):
                     approve=approve,
                     typed_code=request.POST.get("user_code"),
                 )
-            except approval.WrongCode as exc:
+            except WrongCode as exc:
                 code_error = exc.message
             else:
                 return _page(
@@ -68,7 +70,7 @@ def authorize(request, key: str):
                 )
         # A GET, a POST without a decision or with a wrong code: (re)show the question.
         cookie = approval.claim(handoff, user, cookie)
-    except approval.ApprovalRefused as exc:
+    except APPROVAL_PAGE_REFUSALS as exc:
         return _refused(request, exc)
     status = 400 if request.method == "POST" else 200
     context = {"handoff": handoff, "user": user, "code_error": code_error}

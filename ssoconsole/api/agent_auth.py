@@ -13,7 +13,7 @@ from ninja.security import HttpBearer
 
 from ssoconsole.agents import services as agents
 from ssoconsole.agents.errors import AgentTokenInvalid
-from ssoconsole.api.errors import InvalidToken, NotAuthenticated
+from ssoconsole.api.errors import NotAuthenticated
 
 AGENT_TOKEN_NEEDED = (
     "This endpoint takes an agent token: send “Authorization: Bearer ssoa_…” with the token that "
@@ -49,7 +49,7 @@ class AgentToken(HttpBearer):
         try:
             return agents.authenticate(token, request=request)
         except AgentTokenInvalid as exc:
-            raise InvalidToken(exc.message, code=exc.code) from None
+            raise exc from None  # an InvalidToken: error_response adds the challenge
 
 
 def anyone() -> list:

@@ -25,9 +25,11 @@ from ssoconsole.api.endpoints import (
     provider_settings,
     providers,
     provisioning,
+    sp_keys,
     users,
 )
 from ssoconsole.api.errors import (
+    HttpRefused,
     MalformedJson,
     MethodNotAllowed,
     NotAuthenticated,
@@ -129,11 +131,7 @@ def _http_error(request, exc: HttpError):
         return error_response(
             MalformedJson("The request body could not be read as JSON; send one JSON object.")
         )
-    return error_response(
-        DomainError(
-            str(exc) or "The request was refused.", status=exc.status_code, code="http_error"
-        )
-    )
+    return error_response(HttpRefused(str(exc) or "The request was refused.", exc.status_code))
 
 
 def _too_big(request, exc):
@@ -146,7 +144,7 @@ def _too_big(request, exc):
 
 
 def _not_found(request, exc):
-    return error_response(NotFound("Nothing with this id exists in your tenant.", code="not_found"))
+    return error_response(NotFound("Nothing with this id exists in your tenant."))
 
 
 def _unexpected(request, exc):
@@ -182,6 +180,7 @@ def build_api() -> SsoconsoleAPI:
         provider_settings,
         local_users,
         provisioning,
+        sp_keys,
         agent_protocol,
         agents,
     ):

@@ -15,18 +15,14 @@ import logging
 
 from django.http import HttpResponse
 
-from ssoconsole.core.errors import DomainError
+from ssoconsole.core.errors import (  # noqa: F401 - the API's authentication errors live in core
+    DomainError,
+    InvalidToken,
+    NotAuthenticated,
+    ValidationFailed,
+)
 
 logger = logging.getLogger("ssoconsole.api")
-
-
-class NotAuthenticated(DomainError):
-    status = 401
-    code = "not_authenticated"
-
-
-class InvalidToken(NotAuthenticated):
-    code = "invalid_token"
 
 
 class CsrfFailed(DomainError):
@@ -57,6 +53,59 @@ class MethodNotAllowed(DomainError):
 class InternalError(DomainError):
     status = 500
     code = "internal_error"
+
+
+class InvalidCharacter(MalformedJson):
+    """A string holds NUL or an unpaired UTF-16 surrogate, which no database column can store."""
+
+    code = "invalid_character"
+
+
+class BodyNotObject(MalformedJson):
+    """The request body is JSON but not an object."""
+
+    code = "body_not_object"
+
+
+class BodyRequired(ValidationFailed):
+    """The endpoint needs a JSON object in the request body and none was sent."""
+
+    code = "body_required"
+
+
+class UnknownParameter(ValidationFailed):
+    """A query parameter the endpoint does not take."""
+
+    code = "unknown_parameter"
+
+
+class UnknownField(ValidationFailed):
+    """A body field the endpoint does not take."""
+
+    code = "unknown_field"
+
+
+class TooShort(ValidationFailed):
+    """A text or list is shorter than its minimum."""
+
+    code = "too_short"
+
+
+class InvalidRange(ValidationFailed):
+    """A range's start is not before its end."""
+
+    code = "invalid_range"
+
+
+class HttpRefused(DomainError):
+    """A refusal of the web framework that has no more specific code; ``status`` is its own."""
+
+    code = "http_error"
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        # The framework chose the status (a 4xx); the class's 400 is only the default.
+        self.status = status if 400 <= status < 500 else 400
 
 
 def error_response(error: DomainError) -> HttpResponse:

@@ -12,7 +12,12 @@ import json
 
 from ninja.parser import Parser
 
-from ssoconsole.api.errors import MalformedJson, UnsupportedMediaType
+from ssoconsole.api.errors import (
+    BodyNotObject,
+    InvalidCharacter,
+    MalformedJson,
+    UnsupportedMediaType,
+)
 
 JSON_TYPES = ("application/json",)
 _JSON_KINDS = {
@@ -48,17 +53,15 @@ def check_text(value: str, where: str) -> None:
     refusing them here turns what would be a server error into a 400.
     """
     if "\x00" in value:
-        raise MalformedJson(
+        raise InvalidCharacter(
             f"{where} contains a NUL character (\\u0000); remove it.",
-            code="invalid_character",
             field=where,
         )
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise MalformedJson(
+        raise InvalidCharacter(
             f"{where} contains an unpaired UTF-16 surrogate escape; send valid Unicode text.",
-            code="invalid_character",
             field=where,
         ) from None
 
@@ -105,9 +108,8 @@ class StrictJsonParser(Parser):
         except RecursionError:
             raise MalformedJson("The request body nests JSON too deeply; flatten it.") from None
         if not isinstance(data, dict):
-            raise MalformedJson(
+            raise BodyNotObject(
                 f"The request body must be a JSON object ({{...}}), not {_JSON_KINDS.get(type(data), 'that')}.",
-                code="body_not_object",
             )
         _check_strings(data)
         return data

@@ -17,8 +17,8 @@ from functools import wraps
 from ninja import Router
 
 from ssoconsole.accounts.roles import Capability
+from ssoconsole.api.errors import UnknownParameter
 from ssoconsole.api.parsing import check_text
-from ssoconsole.core.errors import ValidationFailed
 
 
 def _query_names(operation) -> frozenset[str]:
@@ -39,10 +39,9 @@ def _refusing_unknown_query(view, allowed: frozenset[str]):
                 if allowed
                 else "; this endpoint takes none"
             )
-            raise ValidationFailed(
+            raise UnknownParameter(
                 f"Unknown query parameter “{unknown[0]}”{hint}.",
                 field=unknown[0],
-                code="unknown_parameter",
                 details={"unknown": unknown, "allowed": sorted(allowed)},
             )
         for name, values in request.GET.lists():

@@ -40,7 +40,6 @@ def unknown_url(request, *args, **kwargs):
     return error_response(
         NotFound(
             f"There is no API endpoint at {request.path}; see /api/v1/openapi.json for the list.",
-            code="not_found",
         )
     )
 

@@ -10,7 +10,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from ssoconsole.core.errors import DomainError, NotFound, ValidationFailed
+from ssoconsole.api.errors import (
+    BodyRequired,
+    TooShort,
+    UnknownField,
+    UnknownParameter,
+)
+from ssoconsole.core.errors import (
+    DomainError,
+    FieldRequired,
+    InvalidChoice,
+    InvalidType,
+    NotFound,
+    OutOfRange,
+    TooLong,
+    ValidationFailed,
+)
 
 _TYPE_NAMES = {
     "string_type": "text",
@@ -52,8 +67,8 @@ def _strip_wrapper(loc: tuple) -> tuple[str, tuple]:
     return source, rest
 
 
-def describe(error: dict[str, Any]) -> tuple[str, str, str]:
-    """Return (code, field, message) for one pydantic error dict."""
+def describe(error: dict[str, Any]) -> tuple[type[ValidationFailed], str, str]:
+    """Return (error class, field, message) for one pydantic error dict."""
     source, path = _strip_wrapper(tuple(error.get("loc", ())))
     field = field_path(path)
     kind = error.get("type", "")
@@ -62,40 +77,40 @@ def describe(error: dict[str, Any]) -> tuple[str, str, str]:
     if kind == "extra_forbidden":
         where = "query parameter" if source == "query" else "field"
         return (
-            "unknown_parameter" if source == "query" else "unknown_field",
+            UnknownParameter if source == "query" else UnknownField,
             field,
             f"Unknown {where} “{field}”; remove it or check its spelling (names are camelCase).",
         )
     if kind == "missing":
         if not field:
-            return "body_required", "", "Send a JSON object in the request body."
-        return "field_required", field, f"{label} is required."
+            return BodyRequired, "", "Send a JSON object in the request body."
+        return FieldRequired, field, f"{label} is required."
     if kind == "string_too_long":
-        return "too_long", field, f"{label} is at most {ctx.get('max_length')} characters long."
+        return TooLong, field, f"{label} is at most {ctx.get('max_length')} characters long."
     if kind == "string_too_short":
         return (
-            "too_short",
+            TooShort,
             field,
             f"{label} must be at least {ctx.get('min_length')} characters long.",
         )
-    if kind in ("too_long", "too_short"):
+    if kind in (TooLong, TooShort):
         return (
             kind,
             field,
             f"{label} must have between {ctx.get('min_length', 0)} and {ctx.get('max_length')} items.",
         )
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        return "out_of_range", field, f"{label} is out of range: {error.get('msg', '').lower()}."
+        return OutOfRange, field, f"{label} is out of range: {error.get('msg', '').lower()}."
     if kind in ("enum", "literal_error"):
         return (
-            "invalid_choice",
+            InvalidChoice,
             field,
             f"{label} must be {ctx.get('expected', 'one of the documented values')}.",
         )
     if kind in _TYPE_NAMES:
-        return "invalid_type", field, f"{label} must be {_TYPE_NAMES[kind]}."
+        return InvalidType, field, f"{label} must be {_TYPE_NAMES[kind]}."
     return (
-        "validation_failed",
+        ValidationFailed,
         field,
         f"{label} is not valid: {error.get('msg', 'check the documented format')}.",
     )
@@ -104,16 +119,16 @@ def describe(error: dict[str, Any]) -> tuple[str, str, str]:
 def translate(errors: list[dict[str, Any]]) -> DomainError:
     """Return the :class:`DomainError` that stands for ninja's validation ``errors``."""
     described = [describe(e) for e in errors] or [
-        ("validation_failed", "", "The request is not valid.")
+        (ValidationFailed, "", "The request is not valid.")
     ]
-    code, field, message = described[0]
+    error_class, field, message = described[0]
     details = (
-        {"errors": [{"code": c, "field": f, "message": m} for c, f, m in described]}
+        {"errors": [{"code": c.code, "field": f, "message": m} for c, f, m in described]}
         if len(described) > 1
         else None
     )
     source = str(errors[0].get("loc", ("body",))[0]) if errors else "body"
     if source == "path":
         # A malformed id in the URL names nothing that exists, like an id of another tenant.
-        return NotFound("Nothing with this id exists in your tenant.", code="not_found")
-    return ValidationFailed(message, code=code, field=field or None, details=details)
+        return NotFound("Nothing with this id exists in your tenant.")
+    return error_class(message, field=field or None, details=details)

@@ -9,9 +9,10 @@ from ssoconsole.console.views import (
     dashboard,
     identity,
     identity_local_users,
-    identity_provisioning,
     identity_providers,
+    identity_provisioning,
     identity_settings,
+    identity_sp_keys,
     orgs,
     users,
 )
@@ -46,6 +47,7 @@ urlpatterns = [
         name="identity",
     ),
     path(IDM + "providers/new/", identity_providers.provider_add, name="identity_provider_add"),
+    path(IDM + "sp-keys/", identity_sp_keys.sp_keys, name="identity_sp_keys"),
     path(PROVIDER, identity_providers.provider_detail, name="identity_provider"),
     path(PROVIDER + "rename/", identity_providers.provider_rename, name="identity_provider_rename"),
     path(

@@ -23,8 +23,8 @@ from .config import (
     ServiceProvider,
 )
 from .errors import (  # noqa: F401 - re-exported: callers import them from here too
-    RequestSettingsInvalid,
     IdPEndpointMissing,
+    RequestSettingsInvalid,
 )
 from .xml import NS
 

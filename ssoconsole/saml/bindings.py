@@ -25,10 +25,10 @@ from lxml import etree
 
 from .config import DIGEST_SHA256, SIG_RSA_SHA256
 from .errors import (  # noqa: F401 - re-exported: callers import them from here too
-    RelayStateTooLong,
-    UnsupportedSignatureMethod,
-    SigningKeyUnusable,
     RedirectMessageUnreadable,
+    RelayStateTooLong,
+    SigningKeyUnusable,
+    UnsupportedSignatureMethod,
 )
 from .xml import NS
 

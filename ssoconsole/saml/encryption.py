@@ -21,7 +21,13 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from lxml import etree
 
-from .errors import SAMLError
+from .errors import (  # noqa: F401 - the classes moved to the registry; re-exported
+    DecryptionFailed,
+    EncryptedAssertionMalformed,
+    EncryptionAlgorithmUnsupported,
+    EncryptionKeyMissing,
+    SAMLError,
+)
 from .xml import NS, parse_untrusted
 
 XENC = NS["xenc"]
@@ -60,50 +66,6 @@ MGF_DIGESTS = {
 }
 _SHA1_URI = "http://www.w3.org/2000/09/xmldsig#sha1"
 _ASSERTION = f"{{{NS['saml']}}}Assertion"
-
-
-class EncryptionKeyMissing(SAMLError):
-    """An EncryptedAssertion arrived but no SP decryption key is configured."""
-
-    code = "saml.encryption_key_missing"
-    user_message = "The sign-in message could not be decrypted. Tell your administrator."
-    admin_hint = (
-        "The identity provider encrypts assertions but the console has no decryption key for "
-        "it. Either turn off token encryption at the provider (Entra ID: Token encryption) or "
-        "upload the console's encryption certificate there."
-    )
-
-
-class EncryptionAlgorithmUnsupported(SAMLError):
-    """The EncryptedAssertion uses an algorithm that is not accepted."""
-
-    code = "saml.encryption_algorithm_unsupported"
-    expected_in_words = (
-        "RSA-OAEP with a SHA-1, SHA-256, SHA-384 or SHA-512 digest and MGF1 with one of those"
-    )
-    user_message = (
-        "The sign-in message was encrypted in a way that is not accepted. Tell your administrator."
-    )
-    admin_hint = "Accepted: RSA-OAEP key transport with AES-GCM or AES-CBC content encryption."
-
-
-class EncryptedAssertionMalformed(SAMLError):
-    """The EncryptedAssertion does not have the structure XML Encryption prescribes."""
-
-    code = "saml.encrypted_assertion_malformed"
-    user_message = "The sign-in message could not be read. Start again from the login page."
-    admin_hint = "The EncryptedAssertion lacks EncryptedData, an EncryptedKey or a CipherValue."
-
-
-class DecryptionFailed(SAMLError):
-    """The EncryptedAssertion could not be decrypted with the SP's key."""
-
-    code = "saml.decryption_failed"
-    user_message = "The sign-in message could not be decrypted. Tell your administrator."
-    admin_hint = (
-        "The assertion was encrypted for another key: the certificate uploaded to the identity "
-        "provider (Entra ID: Token encryption) must be the console's current encryption certificate."
-    )
 
 
 def decrypt_assertion(

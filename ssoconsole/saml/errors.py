@@ -14,97 +14,9 @@ codes are what administrators search the troubleshooting guide for.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
-
-class Refusal(Exception):
-    """A refusal that explains itself: a stable code, a user sentence and an admin sentence.
-
-    Shared by the core's :class:`SAMLError` and the application's own sign-in
-    refusals, so that one page, one audit format and one troubleshooting guide
-    serve both. ``expected`` and ``actual`` carry the values an administrator
-    compares; ``context`` carries any further named values (for example the
-    clock difference in seconds). None of them may hold key material.
-    """
-
-    code: ClassVar[str] = "refused"
-    user_message: ClassVar[str] = "Sign-in failed. Start again from the login page."
-    admin_hint: ClassVar[str] = ""
-    # What is expected, in words, for the refusals raised with an ``actual`` value but no single
-    # ``expected`` one (a rule rather than a value, e.g. "a SHA-256 or stronger method").
-    expected_in_words: ClassVar[str] = ""
-
-    def __init__(
-        self,
-        detail: str | None = None,
-        *,
-        expected: Any = None,
-        actual: Any = None,
-        **context: Any,
-    ) -> None:
-        self.detail = detail
-        self.expected = expected
-        self.actual = actual
-        self.context = context
-        super().__init__(self.admin_message())
-
-    def admin_message(self) -> str:
-        """Return the sentence for the administrator: what differed and what to change."""
-        parts = [self.detail or (self.__class__.__doc__ or "").strip().splitlines()[0]]
-        if self.expected is not None or self.actual is not None:
-            parts.append(
-                f"Expected: {self.expected_text()}; received: {describe_value(self.actual)}."
-            )
-        if self.admin_hint:
-            parts.append(self.admin_hint)
-        return " ".join(p.rstrip() for p in parts if p)
-
-    def expected_text(self) -> str:
-        """Return what was expected in words: the expected value, else the class's rule."""
-        if self.expected is None and self.expected_in_words:
-            return self.expected_in_words
-        return describe_value(self.expected)
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return a JSON-friendly description for audit events and API errors."""
-        return {
-            "code": self.code,
-            "userMessage": self.user_message,
-            "adminMessage": self.admin_message(),
-            "expected": _jsonable(self.expected),
-            "actual": _jsonable(self.actual),
-            **{k: _jsonable(v) for k, v in self.context.items()},
-        }
-
-
-def describe_value(value: Any) -> str:
-    """Write a compared value into a sentence: words and plain values, never Python syntax.
-
-    Administrators read these messages; ``['A']`` or ``None`` is program
-    output, not an answer. Text is quoted so that an empty or spaced value
-    stays visible; a list reads "one of “A”, “B”".
-    """
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, (list, tuple, set, frozenset)):
-        items = [describe_value(v) for v in value]
-        if not items:
-            return "none"
-        return items[0] if len(items) == 1 else "one of " + ", ".join(items)
-    if isinstance(value, str):
-        return f"“{value}”"
-    return str(value)
-
-
-def _jsonable(value: Any) -> Any:
-    """Return ``value`` as JSON can store it (other objects as their text)."""
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [_jsonable(v) for v in value]
-    return str(value)
+from ssoconsole.core.errors import Refusal, describe_value  # noqa: F401 - describe_value re-exported
 
 
 class SAMLError(Refusal):
@@ -538,3 +450,214 @@ class RedirectMessageUnreadable(SAMLError):
     """A SAMLRequest or SAMLResponse query value is not base64 of a DEFLATE stream."""
 
     code = "saml.redirect_message_unreadable"
+
+
+# --- Raised by ssoconsole.saml.xml ---------------------------------------------------------
+
+
+class XMLTooLarge(SAMLError):
+    """The document is larger than the configured limit."""
+
+    code = "saml.xml_too_large"
+    user_message = "The sign-in message was too large to process. Start again from the login page."
+    admin_hint = "The identity provider sent more data than is accepted; check for very large attribute values or group lists."
+
+
+class XMLMalformed(SAMLError):
+    """The data is not well-formed XML."""
+
+    code = "saml.xml_malformed"
+    user_message = "The sign-in message could not be read. Start again from the login page."
+    admin_hint = "The identity provider sent data that is not XML."
+
+
+class XMLForbiddenConstruct(SAMLError):
+    """The document uses a DTD, an entity or another construct that is never accepted."""
+
+    code = "saml.xml_forbidden"
+    user_message = "The sign-in message was refused for security reasons."
+    admin_hint = (
+        "Document type declarations and entities are refused in SAML messages and metadata."
+    )
+
+
+class XMLTooDeep(SAMLError):
+    """The document nests elements deeper than any SAML message needs."""
+
+    code = "saml.xml_too_deep"
+    user_message = "The sign-in message was refused for security reasons."
+    admin_hint = "The element nesting exceeds the configured limit."
+
+
+# --- Raised by ssoconsole.saml.xmldsig -----------------------------------------------------
+
+SHA1_HINT = (
+    "The identity provider signs with SHA-1, which is refused. In Entra ID, open the "
+    "application's Single sign-on page, edit 'SAML Signing Certificate' and set "
+    "'Signing Algorithm' to SHA-256; other providers have the same setting in their "
+    "application's signing options."
+)
+
+
+class SignatureMissing(SAMLError):
+    """The element that must be signed carries no signature."""
+
+    code = "saml.signature_missing"
+    user_message = "The sign-in message was not signed and was refused. Tell your administrator."
+    admin_hint = (
+        "Assertions must be signed. In Entra ID, 'SAML Signing Certificate' > 'Signing Option' "
+        "must sign the assertion (the default) or the response and the assertion."
+    )
+
+
+class SignatureMalformed(SAMLError):
+    """The signature element does not have the structure XML-DSig prescribes."""
+
+    code = "saml.signature_malformed"
+    expected_in_words = "SignedInfo, then SignatureValue, then at most one KeyInfo (XML-DSig 4.1)"
+    user_message = "The sign-in message has a damaged signature and was refused."
+    admin_hint = "The signature is not a single well-formed XML-DSig Signature; the message may have been altered."
+
+
+class SignatureReferenceInvalid(SAMLError):
+    """The signature does not reference exactly the element it is attached to."""
+
+    code = "saml.signature_reference_invalid"
+    user_message = "The sign-in message was refused for security reasons."
+    admin_hint = (
+        "A signature must have one Reference whose URI is '#' plus the signed element's ID."
+    )
+
+
+class DuplicateID(SAMLError):
+    """The signed element's ID occurs more than once in the document."""
+
+    code = "saml.duplicate_id"
+    user_message = "The sign-in message was refused for security reasons."
+    admin_hint = "Two elements share the signed ID; this is a signature-wrapping pattern, not something an identity provider sends."
+
+
+class SignatureTransformForbidden(SAMLError):
+    """The signature uses a transform other than enveloped-signature and exclusive C14N."""
+
+    code = "saml.signature_transform_forbidden"
+    user_message = "The sign-in message was refused for security reasons."
+    admin_hint = "Only the enveloped-signature and exclusive canonicalization transforms (SAML Core 5.4.4) are accepted."
+
+
+class SignatureAlgorithmForbidden(SAMLError):
+    """The signature names a canonicalization, digest or signature algorithm that is not accepted."""
+
+    code = "saml.signature_algorithm_forbidden"
+    user_message = (
+        "The sign-in message was signed in a way that is not accepted. Tell your administrator."
+    )
+    admin_hint = "Accepted: exclusive C14N, RSA or ECDSA with SHA-256, SHA-384 or SHA-512."
+
+
+class SHA1Refused(SAMLError):
+    """The signature or its digest uses SHA-1, which is refused by default."""
+
+    code = "saml.sha1_refused"
+    expected_in_words = (
+        "RSA or ECDSA with SHA-256, SHA-384 or SHA-512 (Entra ID: Signing Algorithm SHA-256)"
+    )
+    user_message = (
+        "The sign-in message was signed with an outdated algorithm. Tell your administrator."
+    )
+    admin_hint = SHA1_HINT
+
+
+class DigestMismatch(SAMLError):
+    """The signed content changed after it was signed."""
+
+    code = "saml.digest_mismatch"
+    user_message = "The sign-in message was altered after it was signed and was refused."
+    admin_hint = "The digest of the signed element does not match; something between the identity provider and the console changed it."
+
+
+class SignatureInvalid(SAMLError):
+    """The signature value does not verify with any certificate from the provider's metadata."""
+
+    code = "saml.signature_invalid"
+    user_message = "The sign-in message's signature is not valid. Tell your administrator."
+    admin_hint = (
+        "Compare the identity provider's active signing certificate (Entra ID: SAML Certificates "
+        "> Thumbprint) with the provider's certificates in the console. If it is missing there, a "
+        "provider added by URL picks it up at its next refresh; for an uploaded file, upload the "
+        "current metadata. If it is there, the message was changed after it was signed."
+    )
+
+
+class SignatureUntrustedKey(SAMLError):
+    """The message was signed with a certificate that is not in the provider's metadata.
+
+    ``actual`` is the SHA-1 thumbprint of the certificate in the message's
+    KeyInfo (what Entra ID shows as "Thumbprint"), ``expected`` those of the
+    trusted ones; the context adds the signer's SHA-256 fingerprint and
+    subject, so the application can tell a rollover from a stranger's key.
+    """
+
+    code = "saml.signature_untrusted_key"
+    user_message = (
+        "The sign-in message was signed by an unknown certificate. Tell your administrator."
+    )
+    admin_hint = (
+        "Compare the thumbprint with the identity provider's signing certificates (Entra ID: "
+        "SAML Signing Certificate > Thumbprint). If it is a new certificate there, the console "
+        "trusts it once the provider's metadata lists it."
+    )
+
+    @property
+    def signer_sha256(self) -> str | None:
+        """The SHA-256 fingerprint of the certificate the message carried, if any."""
+        return self.context.get("signer_sha256")
+
+
+# --- Raised by ssoconsole.saml.encryption --------------------------------------------------
+
+
+class EncryptionKeyMissing(SAMLError):
+    """An EncryptedAssertion arrived but no SP decryption key is configured."""
+
+    code = "saml.encryption_key_missing"
+    user_message = "The sign-in message could not be decrypted. Tell your administrator."
+    admin_hint = (
+        "The identity provider encrypts assertions but the console has no decryption key for "
+        "it. Either turn off token encryption at the provider (Entra ID: Token encryption) or "
+        "upload the console's encryption certificate there."
+    )
+
+
+class EncryptionAlgorithmUnsupported(SAMLError):
+    """The EncryptedAssertion uses an algorithm that is not accepted."""
+
+    code = "saml.encryption_algorithm_unsupported"
+    expected_in_words = (
+        "RSA-OAEP with a SHA-1, SHA-256, SHA-384 or SHA-512 digest and MGF1 with one of those"
+    )
+    user_message = (
+        "The sign-in message was encrypted in a way that is not accepted. Tell your administrator."
+    )
+    admin_hint = "Accepted: RSA-OAEP key transport with AES-GCM or AES-CBC content encryption."
+
+
+class EncryptedAssertionMalformed(SAMLError):
+    """The EncryptedAssertion does not have the structure XML Encryption prescribes."""
+
+    code = "saml.encrypted_assertion_malformed"
+    user_message = "The sign-in message could not be read. Start again from the login page."
+    admin_hint = "The EncryptedAssertion lacks EncryptedData, an EncryptedKey or a CipherValue."
+
+
+class DecryptionFailed(SAMLError):
+    """The EncryptedAssertion could not be decrypted with the SP's key."""
+
+    code = "saml.decryption_failed"
+    user_message = "The sign-in message could not be decrypted. Tell your administrator."
+    admin_hint = (
+        "The assertion was encrypted for another key: the certificate active at the identity "
+        "provider (Entra ID: Token encryption) must be one of the console's encryption "
+        "certificates (Identity Management > Service provider keys: the current one, or the next "
+        "one while a rotation is prepared). A retired key no longer decrypts."
+    )

@@ -24,28 +24,28 @@ from types import MappingProxyType
 from typing import TypeVar
 
 from cryptography import x509
-from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.hazmat.primitives import serialization
+from cryptography.utils import CryptographyDeprecationWarning
 from lxml import etree
 
 from .config import BINDING_POST, BINDING_REDIRECT, IdentityProvider, ValidationPolicy
 from .errors import (  # noqa: F401 - re-exported: callers import them from here too
-    SAMLError,
-    MetadataError,
-    MetadataNotXML,
-    MetadataIncomplete,
-    MetadataNotSAML,
-    MetadataNoIdP,
+    MetadataCertificateUnreadable,
+    MetadataEndpointInvalid,
     MetadataEntityAmbiguous,
     MetadataEntityNotFound,
-    MetadataNoSigningCertificate,
-    MetadataCertificateUnreadable,
-    MetadataNoSSOEndpoint,
-    MetadataEndpointInvalid,
-    MetadataInvalidValue,
+    MetadataError,
     MetadataExpired,
-    MetadataUnsigned,
+    MetadataIncomplete,
+    MetadataInvalidValue,
+    MetadataNoIdP,
+    MetadataNoSigningCertificate,
+    MetadataNoSSOEndpoint,
+    MetadataNotSAML,
+    MetadataNotXML,
     MetadataSignatureInvalid,
+    MetadataUnsigned,
+    SAMLError,
 )
 from .thumbprints import sha1_thumbprint, sha256_fingerprint
 from .xml import NS, XMLMalformed, parse_untrusted

@@ -10,6 +10,7 @@ advertising it would make IdPs send logout messages nobody handles).
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 
 from cryptography import x509
@@ -42,11 +43,16 @@ def build_sp_metadata(
     valid_until: datetime | None = None,
     cache_duration: timedelta | None = None,
     organization_url: str | None = None,
+    extra_signing_certs: Sequence[bytes] = (),
+    extra_encryption_certs: Sequence[bytes] = (),
 ) -> bytes:
     """Return the SP's metadata XML (UTF-8, with declaration), ready to serve or download.
 
     ``sign_requests`` is the tenant's choice to sign AuthnRequests; it sets
-    ``AuthnRequestsSigned`` and adds the signing key. ``organization_url``
+    ``AuthnRequestsSigned`` and adds the signing key. ``extra_signing_certs``
+    and ``extra_encryption_certs`` (PEM) are published after the current ones
+    during a key rotation (SAML Metadata 2.4.1.1 allows several
+    KeyDescriptors per use: the IdP trusts, or may encrypt to, each). ``organization_url``
     with ``sp.organization_name`` adds an Organization (Metadata 2.3.2.1
     requires name, display name and URL together).
     """
@@ -76,8 +82,11 @@ def build_sp_metadata(
                 "Signed requests are on, but the tenant has no SP signing certificate."
             )
         _key_descriptor(role, "signing", sp.signing_cert_pem)
-    if sp.encryption_cert_pem:
-        descriptor = _key_descriptor(role, "encryption", sp.encryption_cert_pem)
+        for cert_pem in extra_signing_certs:
+            _key_descriptor(role, "signing", cert_pem)
+    encryption_certs = [sp.encryption_cert_pem] if sp.encryption_cert_pem else []
+    for cert_pem in encryption_certs + list(extra_encryption_certs):
+        descriptor = _key_descriptor(role, "encryption", cert_pem)
         for algorithm in ENCRYPTION_METHODS:
             etree.SubElement(descriptor, f"{{{MD}}}EncryptionMethod", Algorithm=algorithm)
 

@@ -14,7 +14,13 @@ from functools import lru_cache
 
 from lxml import etree
 
-from .errors import SAMLError
+from .errors import (  # noqa: F401 - the classes moved to the registry; re-exported
+    SAMLError,
+    XMLForbiddenConstruct,
+    XMLMalformed,
+    XMLTooDeep,
+    XMLTooLarge,
+)
 
 NS = {
     "samlp": "urn:oasis:names:tc:SAML:2.0:protocol",
@@ -28,40 +34,6 @@ NS = {
 
 DEFAULT_MAX_BYTES = 1024 * 1024
 DEFAULT_MAX_DEPTH = 64
-
-
-class XMLTooLarge(SAMLError):
-    """The document is larger than the configured limit."""
-
-    code = "saml.xml_too_large"
-    user_message = "The sign-in message was too large to process. Start again from the login page."
-    admin_hint = "The identity provider sent more data than is accepted; check for very large attribute values or group lists."
-
-
-class XMLMalformed(SAMLError):
-    """The data is not well-formed XML."""
-
-    code = "saml.xml_malformed"
-    user_message = "The sign-in message could not be read. Start again from the login page."
-    admin_hint = "The identity provider sent data that is not XML."
-
-
-class XMLForbiddenConstruct(SAMLError):
-    """The document uses a DTD, an entity or another construct that is never accepted."""
-
-    code = "saml.xml_forbidden"
-    user_message = "The sign-in message was refused for security reasons."
-    admin_hint = (
-        "Document type declarations and entities are refused in SAML messages and metadata."
-    )
-
-
-class XMLTooDeep(SAMLError):
-    """The document nests elements deeper than any SAML message needs."""
-
-    code = "saml.xml_too_deep"
-    user_message = "The sign-in message was refused for security reasons."
-    admin_hint = "The element nesting exceeds the configured limit."
 
 
 _local = threading.local()

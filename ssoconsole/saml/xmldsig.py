@@ -29,7 +29,20 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from lxml import etree
 
 from .config import ValidationPolicy
-from .errors import SAMLError
+from .errors import (  # noqa: F401 - the classes moved to the registry; re-exported
+    SHA1_HINT,
+    DigestMismatch,
+    DuplicateID,
+    SAMLError,
+    SHA1Refused,
+    SignatureAlgorithmForbidden,
+    SignatureInvalid,
+    SignatureMalformed,
+    SignatureMissing,
+    SignatureReferenceInvalid,
+    SignatureTransformForbidden,
+    SignatureUntrustedKey,
+)
 from .thumbprints import sha1_thumbprint, sha256_fingerprint
 from .xml import NS, parse_canonical
 
@@ -85,126 +98,6 @@ SIGNATURE_METHODS: dict[str, tuple[str, str]] = {
 # The value test comes first because it is the cheaper filter.
 # count() avoids building a Python result object per match.
 _SAME_ID = etree.XPath("count(//@*[. = $value][translate(local-name(), 'ID', 'id') = 'id'])")
-
-SHA1_HINT = (
-    "The identity provider signs with SHA-1, which is refused. In Entra ID, open the "
-    "application's Single sign-on page, edit 'SAML Signing Certificate' and set "
-    "'Signing Algorithm' to SHA-256; other providers have the same setting in their "
-    "application's signing options."
-)
-
-
-class SignatureMissing(SAMLError):
-    """The element that must be signed carries no signature."""
-
-    code = "saml.signature_missing"
-    user_message = "The sign-in message was not signed and was refused. Tell your administrator."
-    admin_hint = (
-        "Assertions must be signed. In Entra ID, 'SAML Signing Certificate' > 'Signing Option' "
-        "must sign the assertion (the default) or the response and the assertion."
-    )
-
-
-class SignatureMalformed(SAMLError):
-    """The signature element does not have the structure XML-DSig prescribes."""
-
-    code = "saml.signature_malformed"
-    expected_in_words = "SignedInfo, then SignatureValue, then at most one KeyInfo (XML-DSig 4.1)"
-    user_message = "The sign-in message has a damaged signature and was refused."
-    admin_hint = "The signature is not a single well-formed XML-DSig Signature; the message may have been altered."
-
-
-class SignatureReferenceInvalid(SAMLError):
-    """The signature does not reference exactly the element it is attached to."""
-
-    code = "saml.signature_reference_invalid"
-    user_message = "The sign-in message was refused for security reasons."
-    admin_hint = (
-        "A signature must have one Reference whose URI is '#' plus the signed element's ID."
-    )
-
-
-class DuplicateID(SAMLError):
-    """The signed element's ID occurs more than once in the document."""
-
-    code = "saml.duplicate_id"
-    user_message = "The sign-in message was refused for security reasons."
-    admin_hint = "Two elements share the signed ID; this is a signature-wrapping pattern, not something an identity provider sends."
-
-
-class SignatureTransformForbidden(SAMLError):
-    """The signature uses a transform other than enveloped-signature and exclusive C14N."""
-
-    code = "saml.signature_transform_forbidden"
-    user_message = "The sign-in message was refused for security reasons."
-    admin_hint = "Only the enveloped-signature and exclusive canonicalization transforms (SAML Core 5.4.4) are accepted."
-
-
-class SignatureAlgorithmForbidden(SAMLError):
-    """The signature names a canonicalization, digest or signature algorithm that is not accepted."""
-
-    code = "saml.signature_algorithm_forbidden"
-    user_message = (
-        "The sign-in message was signed in a way that is not accepted. Tell your administrator."
-    )
-    admin_hint = "Accepted: exclusive C14N, RSA or ECDSA with SHA-256, SHA-384 or SHA-512."
-
-
-class SHA1Refused(SAMLError):
-    """The signature or its digest uses SHA-1, which is refused by default."""
-
-    code = "saml.sha1_refused"
-    expected_in_words = (
-        "RSA or ECDSA with SHA-256, SHA-384 or SHA-512 (Entra ID: Signing Algorithm SHA-256)"
-    )
-    user_message = (
-        "The sign-in message was signed with an outdated algorithm. Tell your administrator."
-    )
-    admin_hint = SHA1_HINT
-
-
-class DigestMismatch(SAMLError):
-    """The signed content changed after it was signed."""
-
-    code = "saml.digest_mismatch"
-    user_message = "The sign-in message was altered after it was signed and was refused."
-    admin_hint = "The digest of the signed element does not match; something between the identity provider and the console changed it."
-
-
-class SignatureInvalid(SAMLError):
-    """The signature value does not verify with any certificate from the provider's metadata."""
-
-    code = "saml.signature_invalid"
-    user_message = "The sign-in message's signature is not valid. Tell your administrator."
-    admin_hint = (
-        "If the identity provider's signing certificate changed, refresh or re-import its "
-        "metadata so the console trusts the new certificate."
-    )
-
-
-class SignatureUntrustedKey(SAMLError):
-    """The message was signed with a certificate that is not in the provider's metadata.
-
-    ``actual`` is the SHA-1 thumbprint of the certificate in the message's
-    KeyInfo (what Entra ID shows as "Thumbprint"), ``expected`` those of the
-    trusted ones; the context adds the signer's SHA-256 fingerprint and
-    subject, so the application can tell a rollover from a stranger's key.
-    """
-
-    code = "saml.signature_untrusted_key"
-    user_message = (
-        "The sign-in message was signed by an unknown certificate. Tell your administrator."
-    )
-    admin_hint = (
-        "Compare the thumbprint with the identity provider's signing certificates (Entra ID: "
-        "SAML Signing Certificate > Thumbprint). If it is a new certificate there, the console "
-        "trusts it once the provider's metadata lists it."
-    )
-
-    @property
-    def signer_sha256(self) -> str | None:
-        """The SHA-256 fingerprint of the certificate the message carried, if any."""
-        return self.context.get("signer_sha256")
 
 
 class VerifiedContent:
@@ -289,13 +182,7 @@ def verify_signature(
     if not hmac.compare_digest(actual_digest, expected_digest):
         raise DigestMismatch(element=etree.QName(element).localname, reference=reference.get("URI"))
 
-    signed_info_bytes = etree.tostring(
-        signed_info,
-        method="c14n",
-        exclusive=True,
-        with_comments=False,
-        inclusive_ns_prefixes=c14n_prefixes,
-    )
+    signed_info_bytes = _exclusive_c14n(signed_info, c14n_prefixes)
     signer = _check_signature_value(
         signed_info_bytes,
         _b64(signature_value.text, "SignatureValue"),
@@ -476,6 +363,25 @@ def _digest_method(found: Sequence[etree._Element], policy: ValidationPolicy) ->
     return digest[0]
 
 
+def _exclusive_c14n(element: etree._Element, prefixes) -> bytes:
+    """Serialize ``element`` with exclusive C14N, refusing what libxml2 cannot canonicalize.
+
+    libxml2 refuses some trees it parsed (found by the atheris fuzzer: a
+    namespace declaration C14N cannot express); that is a damaged message,
+    not a crash.
+    """
+    try:
+        return etree.tostring(
+            element,
+            method="c14n",
+            exclusive=True,
+            with_comments=False,
+            inclusive_ns_prefixes=prefixes,
+        )
+    except etree.C14NError as exc:
+        raise SignatureMalformed(f"The signed XML cannot be canonicalized ({exc}).") from None
+
+
 def _canonical_without(
     element: etree._Element, signature: etree._Element, prefixes: list[str] | None
 ) -> bytes:
@@ -496,13 +402,7 @@ def _canonical_without(
             element.text = (saved or "") + tail
     element.remove(signature)
     try:
-        return etree.tostring(
-            element,
-            method="c14n",
-            exclusive=True,
-            with_comments=False,
-            inclusive_ns_prefixes=prefixes,
-        )
+        return _exclusive_c14n(element, prefixes)
     finally:
         element.insert(index, signature)
         signature.tail = tail

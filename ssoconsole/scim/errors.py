@@ -7,6 +7,8 @@ that the identity provider's provisioning log is enough to fix the request.
 
 from __future__ import annotations
 
+from ssoconsole.core.errors import DomainError, NotFound, ValidationFailed
+
 ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
 
 # code -> (HTTP status, scimType or "")
@@ -33,18 +35,65 @@ CODES: dict[str, tuple[int, str]] = {
 }
 
 
-class ScimError(Exception):
-    """A refusal the SCIM layer sends as an Error message; ``field`` names the attribute at fault."""
+class ScimError(DomainError):
+    """A refusal the SCIM layer sends as an Error message; ``field`` names the attribute at fault.
+
+    ``ScimError("scim.not_found", detail)`` returns an instance of that code's
+    own class (one per row of :data:`CODES`, made below), so every SCIM code is
+    a class of this package's registry like every other code of the product.
+    """
+
+    status = 400
+    scim_type = ""
+    user_message = "The provisioning request was refused."
+
+    def __new__(cls, code: str | None = None, *args, **kwargs):
+        target = _CLASSES[code] if code is not None and cls is ScimError else cls
+        return super().__new__(target)
 
     def __init__(self, code: str, detail: str, *, field: str | None = None) -> None:
-        super().__init__(detail)
-        self.code = code
-        self.status, self.scim_type = CODES[code]
+        super().__init__(detail, field=field)
         self.detail = detail
-        self.field = field
 
     def as_dict(self) -> dict:
         body = {"schemas": [ERROR_SCHEMA], "status": str(self.status), "detail": self.detail}
         if self.scim_type:
             body["scimType"] = self.scim_type
         return body
+
+
+def _class_name(code: str) -> str:
+    return "Scim" + "".join(part.title() for part in code.removeprefix("scim.").split("_"))
+
+
+# One class per code, defined here and nowhere else.
+_CLASSES: dict[str, type[ScimError]] = {
+    code: type(
+        _class_name(code),
+        (ScimError,),
+        {"code": code, "status": status, "scim_type": scim_type, "__module__": __name__},
+    )
+    for code, (status, scim_type) in CODES.items()
+}
+globals().update({cls.__name__: cls for cls in _CLASSES.values()})
+
+
+# --- Refusals of the console's provisioning settings (console, REST API, CLI) -------------------
+
+
+class ScimGroupNotFound(NotFound):
+    """No provisioned group with this id in the tenant."""
+
+    code = "scim_group_not_found"
+
+
+class ScimTokenLimit(ValidationFailed):
+    """The tenant already has as many SCIM tokens as allowed."""
+
+    code = "scim_token_limit"
+
+
+class ScimTokenNotFound(NotFound):
+    """No SCIM token with this id in the tenant."""
+
+    code = "scim_token_not_found"

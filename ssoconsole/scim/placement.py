@@ -16,13 +16,15 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 
 from ssoconsole.audit.log import record
-from ssoconsole.core.errors import NotFound, ValidationFailed
+from ssoconsole.core.errors import InvalidChoice, OutOfRange
+from ssoconsole.scim.errors import ScimGroupNotFound
 from ssoconsole.scim.models import (
     GroupOrgMapping,
     PlacementAttribute,
     ProvisioningSettings,
     ScimGroup,
 )
+from ssoconsole.tenancy.errors import OrgNotFound
 from ssoconsole.tenancy.models import Organization
 from ssoconsole.tenancy.services import top_org
 
@@ -69,9 +71,7 @@ def _org(tenant, org_id, field: str):
     try:
         return Organization.objects.get(tenant=tenant, id=org_id)
     except (Organization.DoesNotExist, ValueError, DjangoValidationError):
-        raise NotFound(
-            "No organization with this id in your tenant.", field=field, code="org_not_found"
-        ) from None
+        raise OrgNotFound("No organization with this id in your tenant.", field=field) from None
 
 
 @transaction.atomic
@@ -86,20 +86,18 @@ def update_rules(
 ) -> ProvisioningSettings:
     """Change the tenant's placement attribute, default organization and deprovisioning delay (audited)."""
     if placement_attribute not in PlacementAttribute.values:
-        raise ValidationFailed(
+        raise InvalidChoice(
             f"Choose a placement attribute among {', '.join(PlacementAttribute.values)}.",
             field="placementAttribute",
-            code="invalid_choice",
         )
     if (
         not isinstance(deactivation_delay_minutes, int)
         or isinstance(deactivation_delay_minutes, bool)
         or not (0 <= deactivation_delay_minutes <= MAX_DELAY_MINUTES)
     ):
-        raise ValidationFailed(
+        raise OutOfRange(
             f"The deprovisioning delay is a whole number of minutes from 0 to {MAX_DELAY_MINUTES}.",
             field="deactivationDelayMinutes",
-            code="out_of_range",
         )
     rules = settings_of(tenant)
     before = _snapshot(rules)
@@ -139,10 +137,9 @@ def map_group(tenant, group_id, org_id, *, actor=None, request=None) -> GroupOrg
     try:
         group = ScimGroup.objects.get(tenant=tenant, id=group_id)
     except (ScimGroup.DoesNotExist, ValueError, DjangoValidationError):
-        raise NotFound(
+        raise ScimGroupNotFound(
             "No provisioned group with this id in your tenant.",
             field="groupId",
-            code="scim_group_not_found",
         ) from None
     org = _org(tenant, org_id, "orgId")
     existing = GroupOrgMapping.objects.filter(group=group).first()

@@ -16,7 +16,8 @@ from django.db import transaction
 
 from ssoconsole.accounts import clock
 from ssoconsole.audit.log import record
-from ssoconsole.core.errors import NotFound, ValidationFailed
+from ssoconsole.core.errors import TooLong, ValidationFailed
+from ssoconsole.scim.errors import ScimTokenLimit, ScimTokenNotFound
 from ssoconsole.scim.models import ScimToken
 
 TOKEN_PREFIX = "scim_"
@@ -34,14 +35,11 @@ def create_token(
     """Create a token for ``tenant``; return ``(clear text, record)``. The clear text is never stored."""
     name = (name or "").strip()
     if len(name) > 100:
-        raise ValidationFailed(
-            "Token names are at most 100 characters long.", field="name", code="too_long"
-        )
+        raise TooLong("Token names are at most 100 characters long.", field="name")
     active = ScimToken.objects.filter(tenant=tenant, revoked_at__isnull=True).count()
     if active >= MAX_TOKENS_PER_TENANT:
-        raise ValidationFailed(
+        raise ScimTokenLimit(
             f"A tenant has at most {MAX_TOKENS_PER_TENANT} valid SCIM tokens; revoke one you no longer use.",
-            code="scim_token_limit",
         )
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     label = actor_label or (actor.username if actor is not None else "system")
@@ -73,9 +71,7 @@ def get_token(tenant, token_id) -> ScimToken:
     try:
         return ScimToken.objects.get(tenant=tenant, id=token_id)
     except (ScimToken.DoesNotExist, ValueError, ValidationFailed):
-        raise NotFound(
-            "No SCIM token with this id in your tenant.", code="scim_token_not_found"
-        ) from None
+        raise ScimTokenNotFound("No SCIM token with this id in your tenant.") from None
 
 
 @transaction.atomic

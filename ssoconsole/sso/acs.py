@@ -36,12 +36,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
 from ssoconsole.accounts import clock, sessions, throttle
+from ssoconsole.accounts.browser_marker import set_marker
 from ssoconsole.audit.log import diff, record
 from ssoconsole.core.request_info import client_ip
 from ssoconsole.saml.errors import SAMLError
-from ssoconsole.sso import outstanding, replay, signin_checks, test_mode
-from ssoconsole.sso import refusals as r
-from ssoconsole.sso.mapping import MappingError
+from ssoconsole.sso import account_switch, outstanding, replay, signin_checks, test_mode
+from ssoconsole.sso import errors as r
+from ssoconsole.sso.errors import MappingError
 from ssoconsole.sso.models import AuthProvider
 from ssoconsole.sso.refusal_pages import refuse, throttled_page
 from ssoconsole.sso.unverified import peek
@@ -94,7 +95,7 @@ def acs(request, tenant_id):
             ctx.record = outstanding.find_request(
                 ctx.tenant_id, relay_state, request.COOKIES, now=now
             )
-        except (r.UnsolicitedResponse, r.RequestNotFound):
+        except (r.IdPInitiatedSignIn, r.RequestNotFound):
             ctx.tenant = _tenant(ctx.tenant_id)
             _attribute_by_claimed_issuer(ctx, saml_response)
             raise
@@ -114,7 +115,7 @@ def acs(request, tenant_id):
         return response
     except (r.SSORefusal, SAMLError, MappingError) as exc:
         return _refused(request, exc, ctx)
-    except Exception:
+    except Exception:  # never a 5xx, whatever is posted: a bug is a refusal page and a traceback
         log.exception("unexpected failure in the assertion consumer service (tenant %s)", tenant_id)
         return _refused(request, r.UnexpectedFailure(), ctx)
 
@@ -199,33 +200,49 @@ def _sign_in(request, ctx: _Context, saml_response: str, now):
     expires_at = assertion.session_not_on_or_after
     if expires_at is not None and expires_at <= now:
         raise r.IdPSessionEnded(expected=f"after {now.isoformat()}", actual=expires_at.isoformat())
+    audit_data = {
+        "providerId": str(ctx.provider.id),
+        "provider": ctx.provider.display_name,
+        "assertionId": assertion.assertion_id,
+        "sessionNotOnOrAfter": expires_at.isoformat() if expires_at else None,
+    }
+    # Another user's session in this browser: ask before replacing it (login CSRF).
+    current = account_switch.needs_confirmation(request, user)
     try:
         with transaction.atomic():
             # First write of the transaction: a replay fails it before anything else is written.
             replay.record_consumed(assertion, tenant=ctx.tenant, now=now)
             outstanding.consume(ctx.record, now=now)
             _update_names(request, user, identity, ctx.provider)
-            sessions.start_session(
-                request,
-                user,
-                method="saml",
-                expires_at=expires_at,
-                audit_data={
-                    "providerId": str(ctx.provider.id),
-                    "provider": ctx.provider.display_name,
-                    "assertionId": assertion.assertion_id,
-                    "sessionNotOnOrAfter": expires_at.isoformat() if expires_at else None,
-                },
-            )
-            sessions.save_now(request)
+            if current is None:
+                sessions.start_session(
+                    request, user, method="saml", expires_at=expires_at, audit_data=audit_data
+                )
+                sessions.save_now(request)
     except r.AssertionReplayed as exc:
         replay.note_first_use(exc, assertion)  # after the rollback: the transaction is unusable
         raise
+    except Exception:
+        # The transaction rolled back, but the session object still holds the sign-in that
+        # start_session put in it: empty it, or the session middleware would save it anyway.
+        request.session.flush()
+        raise
     throttle.reset(ACS_RULE, client_ip(request) or "")
+    if current is not None:
+        return account_switch.ask(
+            request,
+            current=current,
+            user=user,
+            provider=ctx.provider,
+            expires_at=expires_at,
+            return_path=ctx.record.return_path,
+            audit_data=audit_data,
+        )
     response = HttpResponseRedirect(ctx.record.return_path)
     response.status_code = (
         303  # SAML Bindings 3.5.5.2 leaves it open; 303 makes the browser GET the next page
     )
+    set_marker(response, user)
     return response
 
 

@@ -24,10 +24,9 @@ from ssoconsole.saml.bindings import post_form, redirect_url
 from ssoconsole.saml.config import BINDING_REDIRECT
 from ssoconsole.saml.errors import SAMLError
 from ssoconsole.sso import outstanding
-from ssoconsole.sso.errors import KeyDecryptionFailed
+from ssoconsole.sso.errors import KeyDecryptionFailed, SigningKeyUnavailable
 from ssoconsole.sso.post_binding import choose_binding, post_page
 from ssoconsole.sso.refusal_pages import refuse, throttled_page
-from ssoconsole.sso.refusals import SigningKeyUnavailable
 from ssoconsole.sso.saml_config import (
     identity_provider_config,
     request_settings,

@@ -15,6 +15,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ssoconsole.accounts.username_rule import username_problem
+from ssoconsole.sso.errors import (
+    MappingNameIDMissing,
+    MappingUsernameAttributeMissing,
+    MappingUsernameInvalid,
+)
 
 CLAIM_GIVENNAME = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname"
 CLAIM_SURNAME = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname"
@@ -71,36 +76,6 @@ class MappedIdentity:
     username_source: str  # "NameID" or the attribute name
 
 
-class MappingError(Exception):
-    """The assertion cannot be turned into a username; ``code`` is stable, ``received`` lists attribute names."""
-
-    code = "sso.mapping_failed"
-
-    def __init__(self, message: str, *, received: Sequence[str] = ()) -> None:
-        super().__init__(message)
-        self.message = message
-        self.received = tuple(received)
-
-    def as_dict(self) -> dict:
-        return {
-            "code": self.code,
-            "message": self.message,
-            "receivedAttributes": list(self.received),
-        }
-
-
-class UsernameAttributeMissing(MappingError):
-    code = "sso.mapping_username_attribute_missing"
-
-
-class NameIDMissing(MappingError):
-    code = "sso.mapping_name_id_missing"
-
-
-class UsernameInvalid(MappingError):
-    code = "sso.mapping_username_invalid"
-
-
 def map_identity(
     name_id: str | None,
     attributes: Mapping[str, Sequence[str | None]],
@@ -116,7 +91,7 @@ def map_identity(
     if attr is None:
         username = name_id or ""
         if not username.strip():
-            raise NameIDMissing(
+            raise MappingNameIDMissing(
                 "The assertion has no NameID, and the username is mapped from the NameID. Configure the identity "
                 "provider to send a NameID, or map the username from an attribute. Received attributes: "
                 + _names(received),
@@ -126,7 +101,7 @@ def map_identity(
     else:
         username = _first_exact(attributes, attr)
         if username is None:
-            raise UsernameAttributeMissing(
+            raise MappingUsernameAttributeMissing(
                 f"The username attribute {attr} is not in the assertion. Received attributes: {_names(received)}. "
                 "Change the attribute mapping to one of them, or add the claim at the identity provider.",
                 received=received,
@@ -134,7 +109,7 @@ def map_identity(
         source = attr
     problem = username_problem(username)
     if problem is not None:
-        raise UsernameInvalid(
+        raise MappingUsernameInvalid(
             f"The value mapped to the username ({source}) is not a usable username: "
             f"{problem.message} It is matched exactly as the identity provider signed it, so "
             "correct the value at the identity provider or map the username from another claim.",

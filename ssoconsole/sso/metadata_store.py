@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from ssoconsole.saml.errors import SAMLError
 from ssoconsole.saml.metadata import CertificateInfo, IdPMetadata, parse_idp_metadata
 from ssoconsole.sso import errors as e
+from ssoconsole.sso.errors import MetadataEmpty
 from ssoconsole.sso.metadata_fetch import MAX_BYTES, MetadataFetcher
 from ssoconsole.sso.models import AuthProvider
 
@@ -51,10 +52,9 @@ def read_metadata(
     if isinstance(data, str):
         data = data.encode("utf-8")
     if not isinstance(data, (bytes, bytearray)) or not data.strip():
-        raise e.MetadataRejected(
+        raise MetadataEmpty(
             "The metadata file is empty. Upload the federation metadata XML file of your "
             "identity provider.",
-            code="sso.metadata_empty",
             field="metadataXml",
         )
     if len(data) > MAX_BYTES:
@@ -69,9 +69,7 @@ def read_metadata(
         )
         infos = parsed.certificates
     except SAMLError as exc:
-        raise e.MetadataRejected(
-            exc.admin_message(), code=exc.code, field="metadata", details=exc.as_dict()
-        ) from None
+        raise e.MetadataRejected(exc) from None
     if not allow_all_expired and infos and all(info.is_expired(now) for info in infos):
         latest = max(info.not_after for info in infos)
         raise e.MetadataCertificatesExpired(

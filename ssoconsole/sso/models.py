@@ -190,6 +190,24 @@ class SPIdentity(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     rotated_at = models.DateTimeField(null=True, blank=True)
 
+    # Rotation from the console (ssoconsole.sso.sp_rotation), per purpose: a *next* pair
+    # prepared and published beside the current one, and after the switch the *previous*
+    # pair, kept (its key too, for encryption: in-flight responses may still be encrypted
+    # for it) until it is retired. Private keys are sealed under the purpose's context.
+    signing_next_key_encrypted = models.TextField(blank=True, default="")
+    signing_next_certificate_pem = models.TextField(blank=True, default="")
+    signing_next_prepared_at = models.DateTimeField(null=True, blank=True)
+    signing_previous_certificate_pem = models.TextField(blank=True, default="")
+    signing_switched_at = models.DateTimeField(null=True, blank=True)
+    encryption_next_key_encrypted = models.TextField(blank=True, default="")
+    encryption_next_certificate_pem = models.TextField(blank=True, default="")
+    encryption_next_prepared_at = models.DateTimeField(null=True, blank=True)
+    encryption_previous_key_encrypted = models.TextField(blank=True, default="")
+    encryption_previous_certificate_pem = models.TextField(blank=True, default="")
+    encryption_switched_at = models.DateTimeField(null=True, blank=True)
+    # When a response last needed the previous encryption key: retiring waits until it cannot.
+    encryption_previous_used_at = models.DateTimeField(null=True, blank=True)
+
     def __str__(self) -> str:
         return f"SP identity of {self.tenant_id}"
 

@@ -14,8 +14,9 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from ssoconsole.audit.log import record
-from ssoconsole.core.errors import ValidationFailed
+from ssoconsole.sso.errors import OrgsConflictingChoice
 from ssoconsole.sso.models import AuthProvider
+from ssoconsole.tenancy.errors import OrgTopCannotInherit
 from ssoconsole.tenancy.models import Organization, SSOMode
 from ssoconsole.tenancy.services import org_tree, orgs_by_ids, orgs_using_provider, set_org_sso
 
@@ -57,20 +58,18 @@ def set_orgs_in_use(
     inheriting = {o.id: o for o in orgs_by_ids(tenant, inherit_org_ids)}
     both = set(selected) & set(inheriting)
     if both:
-        raise ValidationFailed(
+        raise OrgsConflictingChoice(
             "An organization cannot both use the provider and inherit its setting: "
             + ", ".join(sorted(selected[i].name for i in both))
             + ". Choose one for each.",
             field="inheritOrgIds",
-            code="sso.orgs_conflicting_choice",
         )
     top = [o for o in inheriting.values() if o.is_top]
     if top:
-        raise ValidationFailed(
+        raise OrgTopCannotInherit(
             f"The top organization “{top[0].name}” has no parent to inherit from. Select it to use the provider for "
             "everyone, or leave it out.",
             field="inheritOrgIds",
-            code="org_top_cannot_inherit",
         )
     before = sorted(str(o.id) for o in orgs_using_provider(tenant, provider.id))
     for org in selected.values():

@@ -37,7 +37,7 @@ from django.conf import settings
 
 from ssoconsole.accounts.redirects import safe_next
 from ssoconsole.core import urls
-from ssoconsole.sso import refusals as r
+from ssoconsole.sso import errors as r
 from ssoconsole.sso.signin_models import SignInRequest
 
 # Long enough for a password and a second factor at the IdP, short enough that
@@ -143,7 +143,7 @@ def find_request(tenant_id, relay_state: str | None, cookies, *, now: datetime) 
     record was already used is decided by :func:`consume`.
     """
     if not relay_state:
-        raise r.UnsolicitedResponse(expected="a RelayState issued by this console", actual=None)
+        raise r.IdPInitiatedSignIn(expected="a RelayState issued by this console", actual=None)
     if len(relay_state) > 80:
         raise r.RequestNotFound(
             "The RelayState is longer than any this console issues.", actual=relay_state[:80] + "…"

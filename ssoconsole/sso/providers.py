@@ -16,8 +16,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ssoconsole.audit.log import diff, record
-from ssoconsole.core.errors import Conflict, ValidationFailed
+from ssoconsole.core.errors import Conflict, InvalidId, InvalidType
 from ssoconsole.sso import errors as e
+from ssoconsole.sso.errors import (
+    AttributeNameInvalid,
+    DisplayNameRequired,
+    DisplayNameTaken,
+    DisplayNameTooLong,
+    SettingInvalid,
+    SettingUnknown,
+    SHA1NotAllowed,
+)
 from ssoconsole.sso.metadata_fetch import MetadataFetcher
 from ssoconsole.sso.metadata_store import (
     METADATA_FIELDS,
@@ -85,9 +94,7 @@ def get_provider(tenant: Tenant, provider_id) -> AuthProvider:
     try:
         pid = provider_id if isinstance(provider_id, UUID) else UUID(str(provider_id))
     except (TypeError, ValueError, AttributeError):
-        raise ValidationFailed(
-            "providerId must be an id (UUID).", field="providerId", code="invalid_id"
-        ) from None
+        raise InvalidId("providerId must be an id (UUID).", field="providerId") from None
     try:
         return AuthProvider.objects.get(tenant=tenant, id=pid)
     except AuthProvider.DoesNotExist:
@@ -138,17 +145,15 @@ def provider_snapshot(p: AuthProvider) -> dict:
 
 def _clean_display_name(tenant: Tenant, value, *, exclude_id=None) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ValidationFailed(
+        raise DisplayNameRequired(
             "Enter a display name; users see it when they choose a provider.",
             field="displayName",
-            code="sso.display_name_required",
         )
     value = " ".join(value.split())
     if len(value) > DISPLAY_NAME_MAX:
-        raise ValidationFailed(
+        raise DisplayNameTooLong(
             f"Display names are at most {DISPLAY_NAME_MAX} characters long.",
             field="displayName",
-            code="sso.display_name_too_long",
         )
     taken = AuthProvider.objects.filter(tenant=tenant, display_name__iexact=value)
     if exclude_id is not None:
@@ -159,11 +164,10 @@ def _clean_display_name(tenant: Tenant, value, *, exclude_id=None) -> str:
 
 
 def _name_taken(value: str) -> Conflict:
-    return Conflict(
+    return DisplayNameTaken(
         f"A provider named “{value}” already exists in your tenant (names are compared without regard "
         "to case). Choose another display name.",
         field="displayName",
-        code="sso.display_name_taken",
     )
 
 
@@ -370,18 +374,15 @@ def _clean_attribute(value, field: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ValidationFailed(
-            f"{field} must be an attribute name (text) or null.", field=field, code="invalid_type"
-        )
+        raise InvalidType(f"{field} must be an attribute name (text) or null.", field=field)
     value = value.strip()
     if not value:
         return ""
     if len(value) > ATTRIBUTE_MAX or not _ATTRIBUTE.fullmatch(value):
-        raise ValidationFailed(
+        raise AttributeNameInvalid(
             f"{field} must be an attribute name or claim URI without spaces, at most {ATTRIBUTE_MAX} characters, "
             "such as http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name.",
             field=field,
-            code="sso.attribute_name_invalid",
         )
     return value
 
@@ -403,9 +404,7 @@ def set_attribute_mapping(
     mapping ignores them, and keeping them would show settings that do nothing.
     """
     if not isinstance(use_default, bool):
-        raise ValidationFailed(
-            "useDefault must be true or false.", field="useDefault", code="invalid_type"
-        )
+        raise InvalidType("useDefault must be true or false.", field="useDefault")
     before = mapping_snapshot(provider)
     provider.use_default_mapping = use_default
     if use_default:
@@ -456,10 +455,9 @@ _FIELDS = {
 
 def _choice(value, field: str, choices) -> str:
     if value not in choices.values:
-        raise ValidationFailed(
+        raise SettingInvalid(
             f"{field} must be one of: {', '.join(choices.values)}.",
             field=field,
-            code="sso.setting_invalid",
         )
     return value
 
@@ -468,9 +466,7 @@ def _clean_setting(name: str, value):
     field = _FIELDS[name]
     if name in ("sign_requests", "force_authn", "insecure_allow_sha1"):
         if not isinstance(value, bool):
-            raise ValidationFailed(
-                f"{field} must be true or false.", field=field, code="invalid_type"
-            )
+            raise InvalidType(f"{field} must be true or false.", field=field)
         return value
     if name == "clock_skew_seconds":
         if (
@@ -478,10 +474,9 @@ def _clean_setting(name: str, value):
             or not isinstance(value, int)
             or not 0 <= value <= MAX_CLOCK_SKEW
         ):
-            raise ValidationFailed(
+            raise SettingInvalid(
                 f"{field} must be a whole number of seconds from 0 to {MAX_CLOCK_SKEW}.",
                 field=field,
-                code="sso.setting_invalid",
             )
         return value
     if name == "authn_context_class_ref":
@@ -492,11 +487,10 @@ def _clean_setting(name: str, value):
             or len(value.strip()) > ATTRIBUTE_MAX
             or not _URI.fullmatch(value.strip())
         ):
-            raise ValidationFailed(
+            raise SettingInvalid(
                 f"{field} must be a URI such as urn:oasis:names:tc:SAML:2.0:ac:classes:Password, or empty to "
                 "request no authentication context.",
                 field=field,
-                code="sso.setting_invalid",
             )
         return value.strip()
     if name == "name_id_format":
@@ -519,9 +513,8 @@ def set_advanced_settings(
     """
     unknown = sorted(set(changes) - set(_FIELDS))
     if unknown:
-        raise ValidationFailed(
+        raise SettingUnknown(
             f"Unknown setting {', '.join(unknown)}; the settings are {', '.join(_FIELDS.values())}.",
-            code="sso.setting_unknown",
         )
     cleaned = {name: _clean_setting(name, value) for name, value in changes.items()}
     merged = {name: cleaned.get(name, getattr(provider, name)) for name in _FIELDS}
@@ -529,11 +522,10 @@ def set_advanced_settings(
         not merged["insecure_allow_sha1"]
         and {merged["digest_method"], merged["signature_method"]} & _SHA1
     ):
-        raise ValidationFailed(
+        raise SHA1NotAllowed(
             "SHA-1 is not accepted for signed requests. Choose SHA-256, or turn on insecureAllowSha1 if your identity "
             "provider cannot do better (it weakens every signature it allows).",
             field="signatureMethod",
-            code="sso.sha1_not_allowed",
         )
     before = advanced_snapshot(provider)
     for name, value in cleaned.items():

@@ -27,8 +27,7 @@ from ssoconsole.audit.models import AuditEvent, Outcome
 from ssoconsole.core import urls
 from ssoconsole.core.request_info import client_ip
 from ssoconsole.saml.errors import SAMLError
-from ssoconsole.sso.mapping import MappingError
-from ssoconsole.sso.refusals import SSORefusal
+from ssoconsole.sso.errors import MappingError, SSORefusal, ThrottledSignIn
 
 security_log = logging.getLogger("ssoconsole.security")
 
@@ -167,7 +166,7 @@ def throttled_page(request, exc, *, tenant=None, scope: str):
             tenant=tenant,
             actor_label="anonymous",
             outcome=Outcome.FAILURE,
-            reason_code="sso.throttled",
+            reason_code=ThrottledSignIn.code,
             data={
                 "method": "saml",
                 "scope": scope,

@@ -16,7 +16,7 @@ from datetime import datetime
 from django.db import IntegrityError
 
 from ssoconsole.saml.assertion import Assertion
-from ssoconsole.sso.refusals import AssertionReplayed
+from ssoconsole.sso.errors import AssertionReplayed
 from ssoconsole.sso.signin_models import ConsumedAssertion
 
 

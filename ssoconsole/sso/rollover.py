@@ -31,9 +31,10 @@ from django.db.models import Q
 
 from ssoconsole.saml.assertion import Assertion
 from ssoconsole.saml.metadata import CertificateInfo
+from ssoconsole.saml.thumbprints import sha256_fingerprint
 from ssoconsole.saml.xmldsig import SignatureUntrustedKey
 from ssoconsole.sso import errors as e
-from ssoconsole.sso import refusals as r
+from ssoconsole.sso import errors as r
 from ssoconsole.sso.metadata_store import certificate_ders
 from ssoconsole.sso.models import AuthProvider, MetadataSource
 
@@ -170,7 +171,7 @@ def note_signing_certificate(
     der = assertion.signing_certificate
     if not der:
         return
-    sha256 = CertificateInfo.from_der(der).sha256_fingerprint
+    sha256 = sha256_fingerprint(der)  # a hash, not a parse: this runs on every sign-in
     seen = provider.signing_certificate_seen_at
     if (
         sha256 == provider.signing_certificate_sha256

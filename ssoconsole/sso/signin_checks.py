@@ -16,10 +16,10 @@ from ssoconsole.accounts.models import User
 from ssoconsole.accounts.services import match_username
 from ssoconsole.saml.assertion import Assertion
 from ssoconsole.saml.config import Expected, ServiceProvider
-from ssoconsole.saml.encryption import EncryptionKeyMissing
+from ssoconsole.saml.encryption import DecryptionFailed, EncryptionKeyMissing
 from ssoconsole.saml.response import validate_response
-from ssoconsole.sso import refusals as r
-from ssoconsole.sso import rollover
+from ssoconsole.sso import errors as r
+from ssoconsole.sso import keys, rollover, sp_encryption, sp_rotation
 from ssoconsole.sso.errors import KeyDecryptionFailed
 from ssoconsole.sso.mapping import MappedIdentity, map_assertion
 from ssoconsole.sso.models import AuthProvider
@@ -56,20 +56,29 @@ def validate(saml_response: str, *, record, now: datetime) -> Assertion:
     provider = record.provider
     sp, key_failure = _decrypting_sp(record.tenant)
 
+    def attempt(service_provider) -> Assertion:
+        return validate_response(
+            saml_response,
+            sp=service_provider,
+            idp=identity_provider_config(provider),
+            expected=Expected(request_id=record.request_id),
+            policy=validation_policy(provider),
+            now=now,
+        )
+
     def run() -> Assertion:
         try:
-            return validate_response(
-                saml_response,
-                sp=sp,
-                idp=identity_provider_config(provider),
-                expected=Expected(request_id=record.request_id),
-                policy=validation_policy(provider),
-                now=now,
-            )
+            return attempt(sp)
         except EncryptionKeyMissing:
             if key_failure is not None:
                 raise r.DecryptionKeyUnavailable(key_failure.message) from None
             raise
+        except DecryptionFailed:
+            # During an SP key rotation the IdP may encrypt for the next or the previous key.
+            assertion = _with_rotating_keys(record.tenant, sp, attempt, now=now)
+            if assertion is None:
+                raise
+            return assertion
 
     assertion = rollover.validate_with_rollover(provider, run, now=now)
     rollover.note_signing_certificate(provider, assertion, now=now)
@@ -93,6 +102,34 @@ def _decrypting_sp(tenant) -> tuple[ServiceProvider, KeyDecryptionFailed | None]
     except KeyDecryptionFailed as exc:
         log.error("SP encryption key of tenant %s cannot be opened: %s", tenant.id, exc.message)
         return sp, exc
+
+
+def _with_rotating_keys(tenant, sp: ServiceProvider, attempt, *, now: datetime):
+    """Try the next and the previous SP encryption keys; return the assertion one decrypts, or None.
+
+    A response that needed the previous key is remembered, so that the old
+    key is not retired while the IdP still encrypts for it.
+    """
+    identity = sp_identity(tenant)
+    for label, sealed in sp_rotation.decryption_keys(identity)[1:]:
+        try:
+            key = keys.open_sealed(sealed, context=sp_encryption.context(tenant.id))
+        except KeyDecryptionFailed as exc:
+            log.error(
+                "SP %s encryption key of tenant %s cannot be opened: %s",
+                label,
+                tenant.id,
+                exc.message,
+            )
+            continue
+        try:
+            assertion = attempt(replace(sp, encryption_key_pem=key))
+        except DecryptionFailed:
+            continue
+        if label == "previous":
+            sp_rotation.note_previous_key_used(identity, now)
+        return assertion
+    return None
 
 
 def map_username(assertion: Assertion, provider: AuthProvider) -> MappedIdentity:

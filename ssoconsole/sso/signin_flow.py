@@ -26,11 +26,11 @@ from ssoconsole.accounts.access import signed_in_user
 from ssoconsole.accounts.redirects import safe_next
 from ssoconsole.core.errors import ValidationFailed
 from ssoconsole.core.request_info import client_ip
+from ssoconsole.sso.errors import ProviderChoiceRequired, ProviderMissing, WrongProvider
 from ssoconsole.sso.idp_redirect import redirect_to_idp
 from ssoconsole.sso.models import AuthProvider
 from ssoconsole.sso.providers import providers_of
 from ssoconsole.sso.refusal_pages import record_refusal, refuse, throttled_page
-from ssoconsole.sso.refusals import ProviderMissing, WrongProvider
 from ssoconsole.sso.saml_config import effective_provider_for_user
 
 
@@ -137,8 +137,8 @@ def choose_provider(request):
             options,
             next_url,
             status=400,
-            error_code="sso.provider_required",
-            error="Choose one of the listed identity providers.",
+            error_code=ProviderChoiceRequired.code,
+            error=ProviderChoiceRequired.user_message,
         )
     right = effective_provider_for_user(user)
     if right is None or right.id != chosen.id:

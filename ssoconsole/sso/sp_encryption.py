@@ -92,13 +92,16 @@ def open_private_key(identity: SPIdentity) -> bytes:
 
 def sealed_columns(identity: SPIdentity) -> list[tuple[str, str, str]]:
     """Return ``(field, sealed text, context)`` of every private key of ``identity``, for resealing."""
-    columns = [("private_key_encrypted", identity.private_key_encrypted, str(identity.tenant_id))]
-    if identity.encryption_key_encrypted:
-        columns.append(
-            (
-                "encryption_key_encrypted",
-                identity.encryption_key_encrypted,
-                context(identity.tenant_id),
-            )
-        )
-    return columns
+    signing, encryption = str(identity.tenant_id), context(identity.tenant_id)
+    candidates = [
+        ("private_key_encrypted", signing),
+        ("signing_next_key_encrypted", signing),
+        ("encryption_key_encrypted", encryption),
+        ("encryption_next_key_encrypted", encryption),
+        ("encryption_previous_key_encrypted", encryption),
+    ]
+    return [
+        (field, getattr(identity, field), ctx)
+        for field, ctx in candidates
+        if getattr(identity, field)
+    ]

@@ -19,7 +19,7 @@ from ssoconsole.audit.log import record
 from ssoconsole.core import urls
 from ssoconsole.saml.config import ServiceProvider
 from ssoconsole.saml.sp_metadata import build_sp_metadata
-from ssoconsole.sso import keys, sp_encryption
+from ssoconsole.sso import keys, sp_encryption, sp_rotation
 from ssoconsole.sso.models import AuthProvider, SPIdentity
 from ssoconsole.tenancy.models import Tenant
 
@@ -189,7 +189,15 @@ def sp_metadata_xml(tenant: Tenant) -> bytes:
     """
     signs = tenant_signs_requests(tenant)
     sp = service_provider_config(tenant)
-    return build_sp_metadata(sp, sign_requests=signs, cache_duration=METADATA_CACHE)
+    # During a key rotation (ssoconsole.sso.sp_rotation) the next and previous certificates too.
+    signing, encryption = sp_rotation.published_certificates(sp_identity(tenant))
+    return build_sp_metadata(
+        sp,
+        sign_requests=signs,
+        cache_duration=METADATA_CACHE,
+        extra_signing_certs=signing,
+        extra_encryption_certs=encryption,
+    )
 
 
 def sp_urls(tenant: Tenant) -> dict[str, str]:

@@ -30,11 +30,10 @@ from ssoconsole.audit.log import record
 from ssoconsole.audit.models import Outcome
 from ssoconsole.saml.errors import SAMLError
 from ssoconsole.sso import outstanding, replay, signin_checks
+from ssoconsole.sso.errors import AssertionReplayed, MappingError, SSORefusal
 from ssoconsole.sso.idp_redirect import redirect_to_idp
-from ssoconsole.sso.mapping import MappingError
 from ssoconsole.sso.models import AuthProvider
 from ssoconsole.sso.refusal_pages import describe, recent_sign_in_failures
-from ssoconsole.sso.refusals import AssertionReplayed, SSORefusal
 from ssoconsole.sso.signin_models import SignInTestResult
 from ssoconsole.sso.unverified import clock_difference, peek
 from ssoconsole.tenancy.services import effective_sso_of

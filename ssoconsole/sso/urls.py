@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ssoconsole.sso import acs, signin_flow, test_mode, views
+from ssoconsole.sso import account_switch, acs, signin_flow, test_mode, views
 
 app_name = "sso"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     # The ACS takes any string: an unknown or malformed tenant id gets the readable refusal page, not a bare 404.
     path("sso/<str:tenant_id>/acs", acs.acs, name="acs"),
     path("sso/choose-provider", signin_flow.choose_provider, name="choose-provider"),
+    path("sso/switch", account_switch.decide, name="switch"),
     path(
         "console/administration/integrations/identity-management/sp-encryption-certificate.cer",
         views.sp_encryption_certificate,

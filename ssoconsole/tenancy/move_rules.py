@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from uuid import UUID
 
-from ssoconsole.core.errors import Forbidden
+from ssoconsole.tenancy.errors import OrgMoveChangesSignIn, OrgMoveReachesUnmanageableUsers
 from ssoconsole.tenancy.inheritance import EffectiveSSO, OrgSetting, effective_sso_for_all
 from ssoconsole.tenancy.models import Organization
 
@@ -87,23 +87,21 @@ def check_move(actor, org: Organization, new_parent: Organization) -> None:
     above = [u for u in users if set(u.roles) - grantable]
     move = f"Moving “{org.name}” under “{new_parent.name}”"
     if above:
-        raise Forbidden(
+        raise OrgMoveReachesUnmanageableUsers(
             f"{move} would change how users you cannot manage sign in: "
             + _list(above, with_roles=grantable)
             + ". Ask an administrator who holds their roles to make this move, or choose a "
             "parent with the same sign-in setting.",
             field="parentId",
-            code="org_move_reaches_unmanageable_users",
             details={"users": [u.username for u in above[:LISTED]], "userCount": len(above)},
         )
     if not can(actor, Capability.ORGS_SSO):
-        raise Forbidden(
+        raise OrgMoveChangesSignIn(
             f"{move} would change how {len(users)} user{'s' if len(users) != 1 else ''} sign in: "
             + _list(users)
             + ". Choosing who uses single sign-on needs the Identity Management Administrator "
             "role: ask one to make this move, or choose a parent with the same sign-in setting.",
             field="parentId",
-            code="org_move_changes_sign_in",
             details={"users": [u.username for u in users[:LISTED]], "userCount": len(users)},
         )
 

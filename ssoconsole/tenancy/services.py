@@ -14,7 +14,21 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 
 from ssoconsole.audit.log import diff, record
-from ssoconsole.core.errors import Conflict, NotFound, ValidationFailed
+from ssoconsole.core.errors import InvalidId
+from ssoconsole.tenancy.errors import (
+    InvalidSSOMode,
+    NameRequired,
+    NameTooLong,
+    OrgMoveCycle,
+    OrgNameTaken,
+    OrgNotFound,
+    OrgProviderNotFound,
+    OrgTopCannotInherit,
+    OrgTopImmovable,
+    ProviderNotAllowed,
+    ProviderRequired,
+    TenantExists,
+)
 from ssoconsole.tenancy.inheritance import (
     EffectiveSSO,
     OrgSetting,
@@ -39,12 +53,10 @@ def register_provider_checker(checker: Callable[[Tenant, UUID], bool]) -> None:
 
 def _clean_name(name, field: str = "name") -> str:
     if not isinstance(name, str) or not name.strip():
-        raise ValidationFailed("Enter a name.", field=field, code="name_required")
+        raise NameRequired("Enter a name.", field=field)
     name = " ".join(name.split())
     if len(name) > MAX_NAME:
-        raise ValidationFailed(
-            f"Names are at most {MAX_NAME} characters long.", field=field, code="name_too_long"
-        )
+        raise NameTooLong(f"Names are at most {MAX_NAME} characters long.", field=field)
     return name
 
 
@@ -63,7 +75,7 @@ def create_tenant(name: str, *, tenant_id: UUID | None = None, actor_label: str 
     name = _clean_name(name)
     tenant_id = tenant_id or uuid.uuid4()
     if Tenant.objects.filter(id=tenant_id).exists():
-        raise Conflict(f"A tenant with id {tenant_id} already exists.", code="tenant_exists")
+        raise TenantExists(f"A tenant with id {tenant_id} already exists.")
     tenant = Tenant.objects.create(id=tenant_id, name=name)
     top = Organization.objects.create(tenant=tenant, name=name, sso_mode=SSOMode.NONE)
     record(
@@ -85,9 +97,7 @@ def get_org(tenant: Tenant, org_id) -> Organization:
     try:
         return Organization.objects.get(tenant=tenant, id=_uuid(org_id, "orgId"))
     except Organization.DoesNotExist:
-        raise NotFound(
-            "No organization with this id in your tenant.", code="org_not_found"
-        ) from None
+        raise OrgNotFound("No organization with this id in your tenant.") from None
 
 
 def _uuid(value, field: str) -> UUID:
@@ -96,9 +106,7 @@ def _uuid(value, field: str) -> UUID:
     try:
         return UUID(str(value))
     except (TypeError, ValueError, AttributeError):
-        raise ValidationFailed(
-            f"{field} must be an id (UUID).", field=field, code="invalid_id"
-        ) from None
+        raise InvalidId(f"{field} must be an id (UUID).", field=field) from None
 
 
 def _save(org: Organization) -> None:
@@ -106,10 +114,9 @@ def _save(org: Organization) -> None:
         with transaction.atomic():
             org.save()
     except IntegrityError:
-        raise Conflict(
+        raise OrgNameTaken(
             "An organization with this name already exists under the same parent.",
             field="name",
-            code="org_name_taken",
         ) from None
 
 
@@ -157,15 +164,12 @@ def move_org(org: Organization, new_parent_id, *, actor=None, request=None) -> O
     (:func:`ssoconsole.tenancy.move_rules.check_move`).
     """
     if org.parent_id is None:
-        raise ValidationFailed(
-            "The top organization cannot be moved.", field="parentId", code="org_top_immovable"
-        )
+        raise OrgTopImmovable("The top organization cannot be moved.", field="parentId")
     new_parent = get_org(org.tenant, new_parent_id)
     if new_parent.id == org.id or org.id in ancestor_ids(new_parent):
-        raise ValidationFailed(
+        raise OrgMoveCycle(
             f"“{org.name}” cannot be moved under “{new_parent.name}”, which is inside it. Choose an organization outside it.",
             field="parentId",
-            code="org_move_cycle",
         )
     check_move(actor, org, new_parent)
     before = org_snapshot(org)
@@ -188,35 +192,29 @@ def set_org_sso(
 ) -> Organization:
     """Set an org's own SSO setting: ``inherit``, ``none`` or ``provider`` with a provider of the tenant."""
     if mode not in SSOMode.values:
-        raise ValidationFailed(
-            "mode must be one of inherit, provider, none.", field="mode", code="invalid_sso_mode"
-        )
+        raise InvalidSSOMode("mode must be one of inherit, provider, none.", field="mode")
     if mode == SSOMode.INHERIT and org.parent_id is None:
-        raise ValidationFailed(
+        raise OrgTopCannotInherit(
             "The top organization has no parent to inherit from; choose a provider or local sign-in.",
             field="mode",
-            code="org_top_cannot_inherit",
         )
     pid = None
     if mode == SSOMode.PROVIDER:
         if provider_id is None:
-            raise ValidationFailed(
+            raise ProviderRequired(
                 "Choose the authentication provider to use.",
                 field="providerId",
-                code="provider_required",
             )
         pid = _uuid(provider_id, "providerId")
         if not any(check(org.tenant, pid) for check in _provider_checkers):
-            raise NotFound(
+            raise OrgProviderNotFound(
                 "No authentication provider with this id in your tenant.",
                 field="providerId",
-                code="provider_not_found",
             )
     elif provider_id is not None:
-        raise ValidationFailed(
+        raise ProviderNotAllowed(
             "providerId is only allowed with mode “provider”.",
             field="providerId",
-            code="provider_not_allowed",
         )
     before = org_snapshot(org)
     org.sso_mode, org.sso_provider_id = mode, pid
@@ -349,20 +347,78 @@ def org_level(tenant: Tenant, org_id: UUID | None, *, limit: int) -> OrgLevel:
     )
 
 
+@dataclass(frozen=True)
+class TreeEntry:
+    """One org's place in the tree: its id, parent, depth and effective setting (no model instance)."""
+
+    id: UUID
+    parent_id: UUID | None
+    depth: int
+    effective: EffectiveSSO
+
+
+def org_tree_order(tenant: Tenant) -> list[TreeEntry]:
+    """Return the tenant's orgs in :func:`org_tree`'s order, from five columns per org.
+
+    For pages of a big tree: the order and the inherited settings need every
+    org, but only as tuples; the caller loads full rows for one page only
+    (:func:`orgs_by_id`). At 10,000 orgs this is a tenth of :func:`org_tree`'s cost.
+    """
+    rows = list(
+        Organization.objects.filter(tenant=tenant)
+        .order_by("name")
+        .values_list("id", "parent_id", "sso_mode", "sso_provider_id")
+    )
+    effective = effective_sso_for_all({r[0]: OrgSetting(*r) for r in rows})
+    children: dict[UUID | None, list[UUID]] = {}
+    parent_of = {}
+    for org_id, parent_id, _, _ in rows:
+        children.setdefault(parent_id, []).append(org_id)
+        parent_of[org_id] = parent_id
+    out: list[TreeEntry] = []
+    stack = [(i, 0) for i in reversed(children.get(None, []))]
+    while stack:
+        org_id, depth = stack.pop()
+        out.append(TreeEntry(org_id, parent_of[org_id], depth, effective[org_id]))
+        stack.extend((c, depth + 1) for c in reversed(children.get(org_id, [])))
+    return out
+
+
+def orgs_by_id(tenant: Tenant, ids: Iterable[UUID]) -> dict[UUID, Organization]:
+    """Return the tenant's orgs with these ids, keyed by id (one query)."""
+    return Organization.objects.filter(tenant=tenant).in_bulk(list(ids))
+
+
+# The effective setting of every org, walked down from the top org inside the database: the same
+# rule as inheritance.effective_sso (provider or none as set, inherit takes the parent's, the top
+# org's inherit means none), checked against it by tests/tenancy/test_services.py.
+_COUNTS_SQL = """
+WITH RECURSIVE eff(id, mode, depth) AS (
+    SELECT id, CASE WHEN sso_mode = 'provider' THEN 'provider' ELSE 'none' END, 0
+    FROM tenancy_organization WHERE tenant_id = %s AND parent_id IS NULL
+    UNION ALL
+    SELECT o.id,
+           CASE WHEN o.sso_mode = 'inherit' THEN eff.mode
+                WHEN o.sso_mode = 'provider' THEN 'provider' ELSE 'none' END,
+           eff.depth + 1
+    FROM tenancy_organization o JOIN eff ON o.parent_id = eff.id
+    WHERE o.tenant_id = %s AND eff.depth < 1000
+)
+SELECT COUNT(*), COALESCE(SUM(CASE WHEN mode = 'provider' THEN 1 ELSE 0 END), 0) FROM eff
+"""
+
+
 def org_counts(tenant: Tenant) -> tuple[int, int]:
     """Return how many orgs the tenant has and how many of them sign in with SSO (effective setting).
 
-    Reads four columns per org, not whole rows, and builds no tree: the
-    dashboard needs two numbers, not the ordered tree of :func:`org_tree`.
+    One query that returns two numbers: the dashboard needs no tree, and at
+    10,000 orgs reading them all into Python costs a tenth of a second.
     """
-    settings_by_id = {
-        row[0]: OrgSetting(*row)
-        for row in Organization.objects.filter(tenant=tenant)
-        .order_by()
-        .values_list("id", "parent_id", "sso_mode", "sso_provider_id")
-    }
-    effective = effective_sso_for_all(settings_by_id)
-    return len(settings_by_id), sum(1 for e in effective.values() if e.uses_sso)
+    key = tenant.id.hex if connection.vendor == "sqlite" else tenant.id
+    with connection.cursor() as cursor:
+        cursor.execute(_COUNTS_SQL, [key, key])
+        total, sso = cursor.fetchone()
+    return int(total), int(sso)
 
 
 def search_orgs(
@@ -402,10 +458,9 @@ def orgs_by_ids(tenant: Tenant, ids: Iterable) -> list[Organization]:
     found = list(Organization.objects.filter(tenant=tenant, id__in=wanted))
     missing = wanted - {o.id for o in found}
     if missing:
-        raise NotFound(
+        raise OrgNotFound(
             "No organization with these ids in your tenant: "
             + ", ".join(sorted(map(str, missing))),
             field="orgIds",
-            code="org_not_found",
         )
     return found

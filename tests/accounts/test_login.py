@@ -144,7 +144,7 @@ def test_a_deactivated_user_with_the_right_password_is_told_so(client, plain_use
     response = sign_in(client, plain_user.username, password)
     assert response.status_code == 403
     assert "deactivated" in response.content.decode()
-    assert AuditEvent.objects.filter(action="auth.signin", reason_code="user_inactive").exists()
+    assert AuditEvent.objects.filter(action="auth.signin", reason_code="account_inactive").exists()
     assert "_auth_user_id" not in client.session
 
 

@@ -93,8 +93,13 @@ class AgentWorld:
             user,
             cookie,
             approve=approve,
-            typed_code=handoff.user_code,  # read off the agent's window
+            typed_code=self.printed_code,
         )
+
+    @property
+    def printed_code(self) -> str:
+        """The code the agent printed, which the user types on the approval page."""
+        return re.search(r"Code:\s+(\S+)", self.printed.getvalue())[1]
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ installed module, talking HTTP only); its "system browser" is a command that
 hands the link to Chromium, driven by Playwright. The user signs in through
 the dev IdP and approves; the agent ends signed in and its heartbeats show in
 the console. Then the user loses the identity provider (removed from the
-app at the dev IdP, the provider taken off their organization) and the
+app in the dev IdP's admin center, the provider taken off their organization
+in the console, both through the pages an administrator uses) and the
 heartbeats go on; then an administrator revokes the device in the console and
 ``run`` stops with the server's reason.
 
@@ -31,9 +32,7 @@ from demo.conftest import demo_settings  # noqa: F401 - the fixture: dev IdP mou
 from ssoconsole import demo
 from ssoconsole.accounts import clock
 from ssoconsole.agents.models import Agent
-from ssoconsole.devidp import services as devidp
-from ssoconsole.devidp.models import DirectoryUser
-from ssoconsole.sso import org_usage
+from ssoconsole.devidp.access import admin_password
 from ssoconsole.tenancy import services as tenancy
 from ssoconsole.tenancy.models import Organization
 from ssoconsole_agent.signin import this_platform
@@ -70,7 +69,8 @@ class AgentProcess:
             stderr=subprocess.STDOUT,
             text=True,
         )
-        threading.Thread(target=self._read, daemon=True).start()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
 
     def _read(self) -> None:
         for line in self.process.stdout:
@@ -95,12 +95,10 @@ class AgentProcess:
             self.seen.append(self.lines.get_nowait())
 
     def finish(self, timeout: float = 30) -> int:
+        """Wait for the process to exit; return its status, with every line it printed in ``seen``."""
         status = self.process.wait(timeout=timeout)
-        while not self.lines.empty() or self.process.stdout and not self.process.stdout.closed:
-            try:
-                self.seen.append(self.lines.get(timeout=0.5))
-            except queue.Empty:
-                break
+        self._reader.join(timeout=5)
+        self.drain()
         return status
 
     def stop(self) -> None:
@@ -236,15 +234,29 @@ def test_the_agent_signs_in_through_the_idp_keeps_working_without_it_and_stops_w
     assert "Idle" in row.inner_text()
     shot(admin, "console")
 
-    # The user loses the identity provider: removed from the app, and the provider off their org.
-    app = configured.app
-    devidp.set_properties(
-        app, enabled_for_sign_in=True, assignment_required=True, visible_to_users=False
-    )
-    devidp.unassign(app, DirectoryUser.objects.get(directory=info.directory, upn__iexact=USER))
+    # The user loses the identity provider. At the dev IdP, its administrator requires assignment
+    # and removes the user from the app: the IdP now refuses them (AADSTS50105)...
+    idp = new_page()
+    idp.goto(f"{app_url}/devidp/portal/{info.directory.id}/apps/{configured.app.id}/properties")
+    idp.fill("input[name=password]", admin_password())
+    idp.click("button:has-text('Sign in')")
+    idp.check("input[name=assignment_required][value=yes]")
+    idp.click("button:has-text('Save')")
+    idp.click("nav[aria-label=Manage] >> text=Users and groups")
+    idp.click(f"tr:has-text('{USER}') >> button:has-text('Remove')")
+    refused = new_page()
+    refused.goto(f"{app_url}/login")
+    _sign_in_at_dev_idp(refused, USER, password)
+    refused.wait_for_selector(".aadsts")
+    assert "AADSTS50105" in refused.inner_text(".aadsts")
+    # ...and in the console, the provider is taken off the user's organization.
     test_org = Organization.objects.get(tenant=info.tenant, name=demo.TEST_ORG)
-    production = Organization.objects.get(tenant=info.tenant, name=demo.PRODUCTION_ORG)
-    org_usage.set_orgs_in_use(configured.provider, [production.id])
+    admin.click("nav[aria-label=Console] >> text=Identity Management")
+    admin.click(f"table.provider-list >> text={demo.DEMO_PROVIDER_NAME}")
+    admin.click("a[aria-label='Edit Organizations in use']")
+    admin.uncheck(f"#use-{test_org.id}")
+    admin.click("button:has-text('Save')")
+    assert admin.inner_text("#orgs-in-use-count").strip() == "1"  # Production only
     assert not tenancy.effective_sso_of(test_org).uses_sso
     page.goto(f"{app_url}/logout")
     page.click("main button[type=submit]")
@@ -260,7 +272,7 @@ def test_the_agent_signs_in_through_the_idp_keeps_working_without_it_and_stops_w
     for _ in range(3):
         run.wait_for("heartbeat accepted")
     assert Agent.objects.get(name="Test laptop").last_heartbeat_at > cut_at
-    admin.reload()
+    admin.goto(f"{app_url}/console/agents/")
     assert "Simulated backup:" in admin.locator("tr", has_text="Test laptop").inner_text()
 
     # An administrator revokes the device; `run` stops with the server's reason.

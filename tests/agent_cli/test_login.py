@@ -159,3 +159,9 @@ def test_addresses_that_would_leak_or_cannot_work_are_refused_before_any_traffic
 ):
     outcome = agent_world.run("login", "--server", server)
     assert outcome.status == 1 and says in outcome.err
+
+
+def test_a_device_name_the_server_would_refuse_is_refused_before_any_traffic(agent_world):
+    outcome = agent_world.run("login", "--server", "http://127.0.0.1:9", "--device", "x" * 65)
+    assert outcome.status == 1
+    assert "1 to 64 characters with --device NAME" in outcome.err

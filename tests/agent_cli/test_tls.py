@@ -90,3 +90,13 @@ def test_https_to_a_plain_http_server_says_the_server_does_not_speak_tls(agent_w
     outcome = agent_world.run("login", "--server", app_url.replace("http://", "https://"))
     assert outcome.status == 1
     assert "TLS connection to" in outcome.err and "speaks https" in outcome.err
+
+
+@pytest.mark.parametrize("content", [None, "hello"], ids=["missing", "not-pem"])
+def test_a_ca_file_that_cannot_be_used_is_named_with_what_to_give(agent_world, tmp_path, content):
+    path = tmp_path / "ca.pem"
+    if content is not None:
+        path.write_text(content)
+    outcome = agent_world.run("login", "--server", "https://127.0.0.1:9", "--ca-file", str(path))
+    assert outcome.status == 1
+    assert f"Cannot use {path} as --ca-file" in outcome.err and "PEM" in outcome.err

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ssoconsole.accounts import services as accounts
@@ -86,7 +88,7 @@ def test_logout_revokes_the_token_at_the_server_and_deletes_the_file(
     signed_in(agent_world, app_url, plain_user)
     outcome = agent_world.run("logout")
     assert outcome.status == 0, outcome
-    assert f"its token is revoked on {app_url}" in outcome.out
+    assert f"the agent's token is revoked on {app_url}" in outcome.out
     assert AgentRecord.objects.get().revoked_at is not None
     assert AuditEvent.objects.filter(action="agent.revoked", actor_id=plain_user.id).exists()
     assert not config.credentials_path(agent_world.environ).exists()
@@ -118,3 +120,29 @@ def test_run_keeps_working_while_the_server_is_unreachable(agent_world, app_url,
     outcome = agent_world.run("run", "--interval", "5", "--count", "2")
     assert outcome.status == 0
     assert outcome.out.count("heartbeat not delivered: Cannot reach") == 2
+
+
+def test_login_after_a_revocation_forgets_the_old_sign_in_and_signs_in_again(
+    agent_world, app_url, plain_user, org_admin
+):
+    signed_in(agent_world, app_url, plain_user)
+    first = AgentRecord.objects.get()
+    agent_services.revoke(first, actor=org_admin)
+    outcome = signed_in(agent_world, app_url, plain_user)
+    assert "The stored sign-in no longer works: This agent was revoked" in outcome.err
+    assert f"Signed in as {plain_user.username}" in outcome.out
+    assert config.load(agent_world.environ).agent_id != str(first.id)
+
+
+def test_run_waits_as_long_as_the_server_asks_when_it_sends_too_many(
+    agent_world, app_url, plain_user, settings
+):
+    settings.SSOCONSOLE_THROTTLE = {"agent-heartbeat": (1, 300)}
+    signed_in(agent_world, app_url, plain_user)
+    outcome = agent_world.run("run", "--interval", "5", "--count", "3")
+    assert outcome.status == 0, outcome
+    lines = outcome.out.splitlines()[1:]
+    assert "heartbeat accepted" in lines[0] and "heartbeat accepted" in lines[2]
+    wait = re.search(r"fewer heartbeats; next one in (\d+) seconds", lines[1])
+    assert wait and 5 < int(wait[1]) <= 600  # the sliding window's estimate spans two windows
+    assert agent_world.slept[-2:] == [5, int(wait[1])]  # the usual interval, then the server's wait

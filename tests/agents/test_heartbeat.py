@@ -114,6 +114,13 @@ def test_a_backup_time_in_the_future_points_at_the_computers_clock(issued):
     assert "clock" in response.json()["error"]["message"]
 
 
+def test_a_backup_time_without_a_time_zone_is_refused(issued):
+    response = beat(issued.token, {**GOOD, "lastBackupAt": "2026-01-02T03:04:05"})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_time"
+    assert response.json()["error"]["field"] == "lastBackupAt"
+
+
 def test_the_message_is_kept_to_one_printable_line(issued):
     response = beat(issued.token, {**GOOD, "message": "disk\nfull\x1b[31m  now\t!"})
     assert response.json()["status"]["message"] == "disk full [31m now !"

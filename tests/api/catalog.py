@@ -52,6 +52,41 @@ def provider_of(world):
     return provider
 
 
+SPK = f"{P}/service-provider/keys"
+
+
+def sp_keys_at(world, stage: str) -> str:
+    """Put the world's SP encryption key in ``stage`` (steady, prepared, retirable); return the keys path.
+
+    Through the services, so each role's call meets the state its step needs:
+    prepare needs none under way, switch a prepared key, retire a switch
+    older than the grace period.
+    """
+    from datetime import timedelta
+
+    from ssoconsole.sso import sp_rotation
+    from ssoconsole.sso.models import SPIdentity
+    from ssoconsole.sso.sp_identity import sp_identity
+
+    identity = sp_identity(world.tenant)
+    SPIdentity.objects.filter(pk=identity.pk).update(
+        encryption_next_key_encrypted="",
+        encryption_next_certificate_pem="",
+        encryption_previous_key_encrypted="",
+        encryption_previous_certificate_pem="",
+        encryption_switched_at=None,
+        encryption_previous_used_at=None,
+    )
+    if stage in ("prepared", "retirable"):
+        sp_rotation.prepare_next_key(world.tenant, "encryption")
+    if stage == "retirable":
+        sp_rotation.switch_key(world.tenant, "encryption")
+        SPIdentity.objects.filter(pk=identity.pk).update(
+            encryption_switched_at=sp_rotation.clock.now() - sp_rotation.GRACE - timedelta(1)
+        )
+    return f"{SPK}/encryption"
+
+
 def spare_provider_id(world, role):
     """A fresh provider that no org uses, for the delete call."""
     from ssoconsole.sso.providers import create_provider
@@ -122,6 +157,19 @@ CALLS = {
         None,
     ),
     ("GET", f"{P}/audit-events"): lambda w, r: (f"{P}/audit-events", None),
+    ("GET", SPK): lambda w, r: (SPK, None),
+    ("POST", f"{SPK}/{{purpose}}/prepare"): lambda w, r: (
+        f"{sp_keys_at(w, 'steady')}/prepare",
+        None,
+    ),
+    ("POST", f"{SPK}/{{purpose}}/switch"): lambda w, r: (
+        f"{sp_keys_at(w, 'prepared')}/switch",
+        None,
+    ),
+    ("POST", f"{SPK}/{{purpose}}/retire"): lambda w, r: (
+        f"{sp_keys_at(w, 'retirable')}/retire",
+        None,
+    ),
     ("GET", f"{P}/api-tokens"): lambda w, r: (f"{P}/api-tokens", None),
     ("POST", f"{P}/api-tokens"): lambda w, r: (f"{P}/api-tokens", {"name": "matrix"}),
     ("DELETE", f"{P}/api-tokens/{{id}}"): lambda w, r: (
@@ -252,6 +300,11 @@ EXPECTED = {
     ("GET", f"{P}/api-tokens"): EVERYONE_200,
     ("POST", f"{P}/api-tokens"): _only({IDP: 201, ORG: 201, USER: 201}),
     ("DELETE", f"{P}/api-tokens/{{id}}"): _only({IDP: 204, ORG: 204, USER: 204}),
+    # SP key rotation: identity.manage.
+    ("GET", SPK): _only({IDP: 200}),
+    ("POST", f"{SPK}/{{purpose}}/prepare"): _only({IDP: 200}),
+    ("POST", f"{SPK}/{{purpose}}/switch"): _only({IDP: 200}),
+    ("POST", f"{SPK}/{{purpose}}/retire"): _only({IDP: 200}),
     # Authentication providers: identity.manage, which only identity-admin holds.
     ("GET", AP): _only({IDP: 200}),
     ("POST", AP): _only({IDP: 201}),

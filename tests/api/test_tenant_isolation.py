@@ -8,6 +8,8 @@ other tenant, and the other tenant's data is unchanged afterwards.
 
 from __future__ import annotations
 
+import re
+
 import uuid
 
 import pytest
@@ -18,9 +20,10 @@ from ssoconsole.tenancy.models import Organization
 
 from .catalog import AGENT_TOKEN_OPERATIONS, CALLS, P, documented_operations
 
-WITH_ID = sorted(op for op in CALLS if "{" in op[1])  # any path parameter: {id}, {userId}
+# Any id in the path ({id}, {userId}); {purpose} names no record, so it goes with the others.
+WITH_ID = sorted(op for op in CALLS if re.search(r"\{\w*[iI]d\}", op[1]))
 # Agent-token operations refuse every user's token; tests/agents/test_isolation.py covers them.
-WITHOUT_ID = sorted(op for op in CALLS if "{" not in op[1] and op not in AGENT_TOKEN_OPERATIONS)
+WITHOUT_ID = sorted(op for op in CALLS if op not in WITH_ID and op not in AGENT_TOKEN_OPERATIONS)
 
 # Fields in request bodies or queries that name another record: each gets the other tenant's id.
 REFERENCES = [

@@ -147,6 +147,7 @@ def console_tour(page, site: Site, visit) -> None:
         ("organizations in use", f"{IDM}providers/{provider.id}/organizations/"),
         ("advanced SAML settings", f"{IDM}providers/{provider.id}/advanced/"),
         ("add local user", IDM + "local-users/add/"),
+        ("service provider keys", IDM + "sp-keys/"),
         ("provisioning", IDM + "provisioning/"),
         ("agents", "/console/agents/"),
         ("audit log", "/console/audit/"),

@@ -347,6 +347,45 @@ def test_refresh_now_picks_up_a_new_certificate_and_shows_a_failure(
     assert len(AuthProvider.objects.get(id=provider.id).signing_certificates) == 2
 
 
+def test_uploading_over_a_url_provider_warns_keeps_the_url_and_asks_before_stopping_it(
+    world, acme_identity_admin, local_idp
+):
+    """The form says the URL stays; only the explicit box turns the provider into a file provider."""
+    a, c = helpers.make_cert("A")[1], helpers.make_cert("C")[1]
+    url = serve(local_idp, "/fm.xml", helpers.idp_metadata(ENTRA_ENTITY, [a]))
+    provider = create_provider(world.tenant, "Entra", metadata_url=url)
+    page = reverse("console:identity_provider_metadata", args=[provider.id])
+    form = acme_identity_admin.get(page).content.decode()
+    assert 'id="upload-keeps-url"' in form and "Stop downloading from the metadata URL" in form
+
+    body = acme_identity_admin.post(
+        page,
+        {
+            "source": "file",
+            "metadata_file": upload("c.xml", helpers.idp_metadata(ENTRA_ENTITY, [c])),
+        },
+        follow=True,
+    ).content.decode()
+    assert "The metadata URL stays" in body and 'id="metadata-override"' in body
+    stored = AuthProvider.objects.get(id=provider.id)
+    assert (stored.metadata_source, stored.metadata_url) == ("url", url)
+
+    acme_identity_admin.post(
+        page,
+        {
+            "source": "file",
+            "switch_to_file": "on",
+            "metadata_file": upload("c.xml", helpers.idp_metadata(ENTRA_ENTITY, [c])),
+        },
+    )
+    stored = AuthProvider.objects.get(id=provider.id)
+    assert (stored.metadata_source, stored.metadata_url, stored.next_refresh_at) == (
+        "file",
+        "",
+        None,
+    )
+
+
 def test_refresh_of_an_uploaded_file_says_to_upload_instead(world, acme_identity_admin):
     add_provider(world)
     response = acme_identity_admin.post(

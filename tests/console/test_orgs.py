@@ -299,3 +299,14 @@ def test_a_big_tree_has_no_org_drop_down_on_the_users_page_but_the_filter_works(
     page = response.content.decode()
     assert '<select id="org"' not in page and "Organization: <strong>Engineering</strong>" in page
     assert [u.username for u in response.context["page"].object_list] == ["target@acme.example"]
+
+
+def test_a_list_longer_than_the_count_limit_says_more_than(world, acme_org_admin, monkeypatch):
+    """Counting stops at COUNT_MAX: the page says "more than" instead of counting a million rows."""
+    from ssoconsole.console.views import common
+
+    monkeypatch.setattr(common, "COUNT_MAX", 3)
+    response = acme_org_admin.get(reverse("console:user_list"))
+    page = response.context["page"]
+    assert page.paginator.count == 3 and page.paginator.capped
+    assert "More than 3 in total" in response.content.decode()

@@ -218,3 +218,26 @@ def test_unreadable_sp_certificate_is_refused():
     with pytest.raises(SPCertificateUnreadable) as info:
         build_sp_metadata(sp, sign_requests=True)
     assert info.value.code == "saml.sp_certificate_unreadable"
+
+
+def _rotating() -> bytes:
+    """During a rotation: the next signing and encryption certificates beside the current ones."""
+    return build_sp_metadata(
+        service_provider(signing=True, encryption=True),
+        sign_requests=True,
+        extra_signing_certs=[SP_ENCRYPTION_CERT_PEM],
+        extra_encryption_certs=[SP_SIGNING_CERT_PEM],
+    )
+
+
+def test_a_key_rotation_publishes_the_next_certificates_after_the_current_ones():
+    """Both certificates of each use are listed, current first, and the document stays schema-valid."""
+    xml = _rotating()
+    assert _key_certs(xml, "signing") == [der(SP_SIGNING_CERT_PEM), der(SP_ENCRYPTION_CERT_PEM)]
+    assert _key_certs(xml, "encryption") == [
+        der(SP_ENCRYPTION_CERT_PEM),
+        der(SP_SIGNING_CERT_PEM),
+    ]
+    descriptors = _root(xml).findall(".//md:KeyDescriptor[@use='encryption']", NS)
+    assert all(d.findall("md:EncryptionMethod", NS) for d in descriptors)
+    assert_schema_valid(xml, METADATA_XSD)

@@ -8,13 +8,12 @@ every test runs the real validator (STYLE guideline 10).
 from __future__ import annotations
 
 import base64
+import sys
 import uuid
 import zlib
 from datetime import datetime, timedelta, timezone
-from urllib.parse import parse_qs, urlsplit
-
-import sys
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 from lxml import etree
 

@@ -7,7 +7,6 @@ key; nothing is mocked.
 from __future__ import annotations
 
 import hashlib
-
 import html
 from datetime import timedelta
 
@@ -442,3 +441,24 @@ def test_an_unexpected_failure_is_still_a_4xx_page_and_logged(
         clients=[browser_client],
     )
     assert any("simulated bug" in (r.exc_text or "") or r.exc_info for r in caplog.records)
+
+
+def test_a_failure_inside_the_sign_in_transaction_leaves_no_session(
+    browser_client, sso_user, tenant, started, monkeypatch
+):
+    """The session is written in the ACS's transaction: when that rolls back, nobody is signed in."""
+    from ssoconsole.accounts import sessions
+    from ssoconsole.accounts.models import ConsoleSession
+
+    def broken(request):
+        raise RuntimeError("simulated failure after the session was started")
+
+    monkeypatch.setattr(sessions, "save_now", broken)
+    value = helpers.answer(tenant, started["id"], sso_user.username)
+    assert_refused(
+        browser_client.post_acs(value, started["relay_state"]),
+        "sso.unexpected_error",
+        clients=[browser_client],
+    )
+    assert browser_client.me().status_code == 401
+    assert not ConsoleSession.objects.filter(user_id=sso_user.id).exists()

@@ -114,7 +114,7 @@ def test_an_unreadable_encryption_key_refuses_only_encrypted_answers(
     value = helpers.answer(tenant, started["id"], sso_user.username, encrypt_for=recipient)
     assert_refused(
         browser_client.post_acs(value, started["relay_state"]),
-        "sso.sp_key_undecryptable",
+        "sso.sp_decryption_key_unavailable",
         status=400,
         tenant=tenant,
         clients=[browser_client],

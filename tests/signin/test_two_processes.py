@@ -94,6 +94,7 @@ def _server(env, port: int, base_url: str, log: Path):
                 requests.get(f"http://127.0.0.1:{port}/login", timeout=10)
                 break
             except (requests.ConnectionError, requests.Timeout):
+                # Refused while gunicorn binds, or slow to answer on a loaded machine.
                 assert proc.poll() is None, log.read_text()[-3000:]
                 time.sleep(0.2)
         else:

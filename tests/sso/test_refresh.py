@@ -326,6 +326,14 @@ def test_management_command_refreshes_with_progress(
     assert "failed (saml.metadata_not_xml)" in out.getvalue()
 
 
+def test_refresh_all_with_only_uploaded_files_says_why_nothing_was_downloaded(file_provider):
+    """An empty run explains itself instead of printing nothing."""
+    out = StringIO()
+    call_command("refresh-metadata", "--all", stdout=out)
+    assert "No provider reads its metadata from a URL" in out.getvalue()
+    assert "1 provider(s) use an uploaded file" in out.getvalue()
+
+
 def test_management_command_unknown_provider(db):
     with pytest.raises(CommandError, match="No authentication provider"):
         call_command("refresh-metadata", "--provider", "00000000-0000-0000-0000-000000000000")

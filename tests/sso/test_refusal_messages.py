@@ -12,14 +12,8 @@ from ssoconsole.saml import xmldsig
 from ssoconsole.saml.errors import Refusal
 
 PACKAGE = Path(__file__).resolve().parents[2] / "ssoconsole"
-# The modules that define refusal classes; importing them registers every subclass.
-MODULES = (
-    "ssoconsole.saml.errors",
-    "ssoconsole.saml.xmldsig",
-    "ssoconsole.saml.encryption",
-    "ssoconsole.sso.refusals",
-    "ssoconsole.sso.mapping",
-)
+# The registries that define refusal classes; importing them registers every subclass.
+MODULES = ("ssoconsole.saml.errors", "ssoconsole.sso.errors")
 
 
 def refusal_classes() -> dict[str, type]:

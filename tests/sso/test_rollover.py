@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
+from django.db import connection, connections
 
 from ssoconsole.saml.metadata import CertificateInfo
 from ssoconsole.saml.xmldsig import SignatureUntrustedKey
-from ssoconsole.sso import refusals as r
+from ssoconsole.sso import errors as r
 from ssoconsole.sso import rollover
 from ssoconsole.sso.models import AuthProvider
 from ssoconsole.sso.providers import create_provider
@@ -42,6 +44,38 @@ def test_one_refresh_per_provider_per_five_minutes(url_provider, file_provider):
     assert not rollover.claim_refresh(url_provider.id, now=T0 + dt.timedelta(minutes=4, seconds=59))
     assert rollover.claim_refresh(url_provider.id, now=T0 + dt.timedelta(minutes=5))
     assert not rollover.claim_refresh(file_provider.id, now=T0), "a file has no URL to refresh"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_unknown_key_refresh_claims_one_wins(tenant, metadata_a):
+    """Processes share the database: of simultaneous claims in one interval exactly one downloads.
+
+    Each thread has its own connection (two real sessions on PostgreSQL).
+    """
+    p = create_provider(tenant, "Race", metadata_xml=metadata_a)
+    AuthProvider.objects.filter(id=p.id).update(
+        metadata_source="url", metadata_url="https://acme.okta.com/m"
+    )
+    results = []
+    for round_ in range(5):
+        AuthProvider.objects.filter(id=p.id).update(unknown_key_refresh_at=None)
+        barrier = threading.Barrier(3)
+        won: list[bool] = []
+
+        def racer() -> None:
+            try:
+                barrier.wait()
+                won.append(rollover.claim_refresh(p.id, now=T0))
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=racer) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(10)
+        results.append(sorted(won))
+    assert results == [[False, False, True]] * 5, connection.vendor
 
 
 def test_a_file_provider_is_told_to_upload_a_new_certificate_of_its_own_name(tenant, idp_certs):

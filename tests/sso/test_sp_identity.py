@@ -18,7 +18,6 @@ from ssoconsole.sso.models import SPIdentity
 from ssoconsole.sso.providers import set_advanced_settings
 from ssoconsole.sso.sp_identity import (
     reseal_sp_keys,
-    rotate_sp_encryption_key,
     rotate_sp_signing_key,
     service_provider_config,
     sp_identity,
@@ -227,3 +226,24 @@ def test_unknown_tenant_is_a_readable_404(client, db, path):
 def test_metadata_is_read_only(client, tenant):
     assert client.post(f"/sso/{tenant.id}/metadata").status_code == 405
     assert client.head(f"/sso/{tenant.id}/metadata").status_code == 200
+
+
+def test_reseal_covers_the_keys_of_a_rotation_under_way(tenant, settings):
+    """Next and previous keys are private keys too: resealing moves them to the new secret."""
+    from ssoconsole.sso import sp_rotation
+
+    sp_identity(tenant)
+    sp_rotation.prepare_next_key(tenant, "encryption")
+    sp_rotation.switch_key(tenant, "encryption")
+    sp_rotation.prepare_next_key(tenant, "signing")
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = (
+        "another-brand-new-secret-for-tests",
+        [settings.SECRET_KEY],
+    )
+    assert reseal_sp_keys() == 4  # signing, its next; encryption, its previous
+    identity = SPIdentity.objects.get(tenant=tenant)
+    for sealed in (
+        identity.signing_next_key_encrypted,
+        identity.encryption_previous_key_encrypted,
+    ):
+        assert keys.is_current(sealed)

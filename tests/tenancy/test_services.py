@@ -222,3 +222,33 @@ def test_org_tree_lists_every_org_in_tree_order_with_its_effective_setting(
     ]
     effective = {o.id: e for o, _, e in rows}
     assert effective[a1.id].provider_id == known_provider and not effective[top_org.id].uses_sso
+
+
+def test_the_tree_order_without_rows_matches_the_tree(top_org, make_org, known_provider):
+    """The API's pages use the light order; it must be the tree's, with the same settings."""
+    a = make_org("A")
+    make_org("A2", parent=a)
+    make_org("A1", parent=a)
+    b = make_org("B")
+    make_org("B1", parent=b)
+    tenancy.set_org_sso(a, "provider", known_provider)
+    tree = tenancy.org_tree(top_org.tenant)
+    order = tenancy.org_tree_order(top_org.tenant)
+    assert [(e.id, e.depth, e.effective) for e in order] == [(o.id, d, eff) for o, d, eff in tree]
+    assert [e.parent_id for e in order] == [o.parent_id for o, _, _ in tree]
+    assert set(tenancy.orgs_by_id(top_org.tenant, [a.id, b.id])) == {a.id, b.id}
+
+
+def test_org_counts_follow_the_inheritance_rule(top_org, make_org, known_provider):
+    """The dashboard's counts (walked in SQL) agree with the pure inheritance function."""
+    a = make_org("A")
+    a1 = make_org("A1", parent=a)
+    make_org("A1x", parent=a1)
+    b = make_org("B")
+    make_org("B1", parent=b)
+    tenancy.set_org_sso(a, "provider", known_provider)
+    tenancy.set_org_sso(a1, "none")
+    expected = sum(1 for _, _, eff in tenancy.org_tree(top_org.tenant) if eff.uses_sso)
+    assert tenancy.org_counts(top_org.tenant) == (6, expected) == (6, 1)
+    tenancy.set_org_sso(top_org, "provider", known_provider)
+    assert tenancy.org_counts(top_org.tenant) == (6, 4)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from ninja import Query
 from ninja.responses import Status
 
+from ssoconsole.accounts.errors import ApiTokenNotFound
 from ssoconsole.accounts.models import ApiToken
 from ssoconsole.accounts.roles import capabilities_of
 from ssoconsole.accounts.services import create_api_token, revoke_api_token
@@ -24,7 +25,6 @@ from ssoconsole.api.schemas.account import (
     ServiceProviderOut,
 )
 from ssoconsole.api.schemas.common import PageQuery
-from ssoconsole.core.errors import NotFound
 from ssoconsole.core.urls import login_url, sp_acs_url, sp_entity_id, sp_metadata_url
 
 router = ApiRouter(tags=["account"])
@@ -95,6 +95,6 @@ def revoke_own_api_token(request, id: UUID):
     """Revoke one of the caller's API tokens; it stops working at once."""
     token = _own_tokens(request).select_related("user__tenant").filter(id=id).first()
     if token is None:
-        raise NotFound("You have no unrevoked API token with this id.", code="api_token_not_found")
+        raise ApiTokenNotFound("You have no unrevoked API token with this id.")
     revoke_api_token(token, actor=caller_of(request).user, request=request)
     return Status(204, None)

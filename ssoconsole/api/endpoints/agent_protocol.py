@@ -50,9 +50,11 @@ class AgentProtocolRouter(ApiRouter):
 
 
 router = AgentProtocolRouter(tags=["agent sign-in"])
+# ``status`` comes with every refusal of the hand-off itself; a malformed poll (a
+# missing or ill-typed field) is refused with the API's plain 400 error, without it.
 _REFUSED_SCHEMA = {
     "type": "object",
-    "required": ["status", "error"],
+    "required": ["error"],
     "properties": {
         "status": {
             "type": "string",

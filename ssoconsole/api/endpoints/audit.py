@@ -8,11 +8,12 @@ from ninja import Query
 
 from ssoconsole.accounts.roles import Capability
 from ssoconsole.api.auth import access, caller_of
+from ssoconsole.api.errors import InvalidRange
 from ssoconsole.api.pagination import paginate
 from ssoconsole.api.router import ApiRouter
 from ssoconsole.api.schemas.audit import AuditEventOut, AuditEventPage, AuditQuery
 from ssoconsole.audit.models import AuditEvent
-from ssoconsole.core.errors import ValidationFailed
+from ssoconsole.core.errors import OutOfRange
 
 router = ApiRouter(tags=["audit"])
 
@@ -23,10 +24,9 @@ def _aware(value, field: str):
         aware = value if value.tzinfo is not None else value.replace(tzinfo=dt_timezone.utc)
         return aware.astimezone(dt_timezone.utc)
     except OverflowError:
-        raise ValidationFailed(
+        raise OutOfRange(
             f"“{field}” is out of range; use a date between the years 1 and 9999 in UTC.",
             field=field,
-            code="out_of_range",
         ) from None
 
 
@@ -48,9 +48,7 @@ def list_audit_events(request, query: Query[AuditQuery]):
     since = _aware(query.since, "since") if query.since else None
     until = _aware(query.until, "until") if query.until else None
     if since and until and since >= until:
-        raise ValidationFailed(
-            "“since” must be earlier than “until”.", field="since", code="invalid_range"
-        )
+        raise InvalidRange("“since” must be earlier than “until”.", field="since")
     if since:
         events = events.filter(created_at__gte=since)
     if until:

@@ -20,7 +20,7 @@ from ssoconsole.api.schemas.orgs import (
     OrgSsoUpdate,
     OrgUpdate,
 )
-from ssoconsole.core.errors import ValidationFailed
+from ssoconsole.core.errors import InvalidType
 from ssoconsole.tenancy import services
 
 router = ApiRouter(tags=["orgs"])
@@ -34,13 +34,18 @@ def _out(org) -> OrgOut:
 def list_orgs(request, query: Query[OrgListQuery]):
     """List the tenant's orgs in tree order (depth first, siblings by name), each with its effective SSO setting."""
     tenant = caller_of(request).tenant
-    rows = services.org_tree(tenant)
+    # The order and the inherited settings need the whole tree, but only its ids and settings;
+    # full rows are read for the requested page alone.
+    entries = services.org_tree_order(tenant)
     if query.parent_id is not None:
         parent = services.get_org(tenant, query.parent_id)
-        rows = [row for row in rows if row[0].parent_id == parent.id]
-    return paginate(
-        rows, query, lambda page: [OrgOut.of(org, eff, depth) for org, depth, eff in page]
-    )
+        entries = [e for e in entries if e.parent_id == parent.id]
+
+    def present(page):
+        orgs = services.orgs_by_id(tenant, [e.id for e in page])
+        return [OrgOut.of(orgs[e.id], e.effective, e.depth) for e in page]
+
+    return paginate(entries, query, present)
 
 
 @router.post("/orgs", response={201: OrgOut}, auth=access(Capability.ORGS_MANAGE))
@@ -68,10 +73,9 @@ def update_org(request, id: UUID, payload: OrgUpdate):
     caller = caller_of(request)
     sent = payload.model_fields_set
     if "parent_id" in sent and payload.parent_id is None:
-        raise ValidationFailed(
+        raise InvalidType(
             "parentId cannot be null: every org but the top one has a parent.",
             field="parentId",
-            code="invalid_type",
         )
     with transaction.atomic():
         org = services.get_org(caller.tenant, id)

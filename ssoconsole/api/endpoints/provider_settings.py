@@ -21,8 +21,8 @@ from ssoconsole.api.schemas.provider_settings import (
     OrgsInUseUpdate,
     OrgUsageOut,
 )
-from ssoconsole.core.errors import ValidationFailed
 from ssoconsole.sso import org_usage, providers
+from ssoconsole.sso.errors import MappingAttributeWithDefault
 from ssoconsole.sso.models import AuthProvider
 
 router = ApiRouter(tags=["identity"])
@@ -72,12 +72,11 @@ def set_attribute_mapping(request, id: UUID, payload: AttributeMappingUpdate):
     if payload.use_default:
         given = [api for name, api in _MAPPING_ATTRIBUTES.items() if getattr(payload, name)]
         if given:
-            raise ValidationFailed(
+            raise MappingAttributeWithDefault(
                 f"{given[0]} applies only with useDefault false: the default mapping takes the username from the "
                 "NameID and the names from the common claims. Send useDefault false to use attribute tags, or "
                 f"leave {given[0]} out.",
                 field=given[0],
-                code="sso.mapping_attribute_with_default",
             )
     provider = providers.get_provider(caller.tenant, id)
     providers.set_attribute_mapping(

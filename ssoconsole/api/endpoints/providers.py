@@ -30,10 +30,11 @@ from ssoconsole.api.schemas.providers import (
     RefreshOutcomeOut,
     RefreshResultOut,
 )
-from ssoconsole.core.errors import DomainError, ValidationFailed
+from ssoconsole.core.errors import DomainError
 from ssoconsole.sso import errors as sso_errors
 from ssoconsole.sso import providers
 from ssoconsole.sso.details import provider_details
+from ssoconsole.sso.errors import EntityIdWithoutMetadata, MetadataSourceConflict
 from ssoconsole.sso.models import AuthProvider
 from ssoconsole.sso.refresh import refresh_metadata
 from ssoconsole.tenancy.services import org_tree
@@ -68,10 +69,9 @@ def _page_items(tenant):
 def metadata_source_field(metadata_xml, metadata_url, *, required: bool) -> str | None:
     """Return which metadata field the request used, refusing both at once (and neither when ``required``)."""
     if metadata_xml is not None and metadata_url is not None:
-        raise sso_errors.MetadataSourceRequired(
+        raise MetadataSourceConflict(
             "Send the metadata either as metadataXml (the document) or as metadataUrl (where to download it), "
             "not both.",
-            code="sso.metadata_source_conflict",
             field="metadataUrl",
         )
     if metadata_xml is None and metadata_url is None:
@@ -149,10 +149,9 @@ def update_auth_provider(request, id: UUID, payload: ProviderUpdate):
     sent = payload.model_fields_set
     field = metadata_source_field(payload.metadata_xml, payload.metadata_url, required=False)
     if "entity_id" in sent and field is None:
-        raise ValidationFailed(
+        raise EntityIdWithoutMetadata(
             "entityId picks an entity out of new metadata; send it together with metadataXml or metadataUrl.",
             field="entityId",
-            code="sso.entity_id_without_metadata",
         )
     provider = providers.get_provider(caller.tenant, id)
     with blaming(field):

@@ -115,6 +115,29 @@ class ProviderMetadataForm(forms.Form):
         return "metadata_url" if self.cleaned_data.get("source") == SOURCE_URL else "metadata_file"
 
 
+class ProviderReplaceMetadataForm(ProviderMetadataForm):
+    """Replace metadata: as above, plus, for a provider that reads a URL, whether to stop reading it.
+
+    By default a file uploaded for such a provider is a one-time override:
+    the URL and its scheduled refresh stay, so the next certificate rollover
+    at the IdP is still picked up. Stopping the downloads is a choice the
+    administrator makes explicitly.
+    """
+
+    switch_to_file = forms.BooleanField(
+        label="Stop downloading from the metadata URL; from now on use only uploaded files",
+        required=False,
+        help_text="Leave this off unless the URL no longer works: without the URL, the next signing "
+        "certificate rollover at the identity provider needs another upload here.",
+    )
+
+    def metadata(self) -> dict:
+        source = super().metadata()
+        if "metadata_xml" in source:
+            source["switch_to_file"] = bool(self.cleaned_data.get("switch_to_file"))
+        return source
+
+
 class ProviderAddForm(ProviderMetadataForm):
     """Add Authentication Provider: a display name and the provider's metadata."""
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from functools import wraps
+from functools import cached_property, wraps
 from typing import Callable, TypeVar
 
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import render
 
@@ -33,9 +34,27 @@ def get_or_404(getter: Callable[..., T], *args) -> T:
         raise Http404(exc.message) from None
 
 
+# Counting every match of a list costs a pass over them (a second or so at a million users):
+# lists count at most this many and then say "more than".
+COUNT_MAX = 10_000
+
+
+class BoundedPaginator(Paginator):
+    """A paginator whose count stops at ``COUNT_MAX`` (``capped`` says so): 200 pages of 50."""
+
+    @cached_property
+    def count(self) -> int:
+        if isinstance(self.object_list, QuerySet):
+            counted = self.object_list[: COUNT_MAX + 1].count()
+        else:
+            counted = len(self.object_list)
+        self.capped = counted > COUNT_MAX
+        return min(counted, COUNT_MAX)
+
+
 def paginate(request, queryset, per_page: int = PAGE_SIZE) -> Page:
     """Return the requested page; out-of-range or malformed numbers give the nearest valid page."""
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    return BoundedPaginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
 def query_without_page(request) -> str:

@@ -25,6 +25,7 @@ from ssoconsole.console.forms.identity import (
     ProviderAddForm,
     ProviderMetadataForm,
     ProviderRenameForm,
+    ProviderReplaceMetadataForm,
     carry,
 )
 from ssoconsole.console.forms.identity_advanced import AC_PASSWORD
@@ -238,7 +239,7 @@ def provider_metadata(request, provider_id):
         "source": SOURCE_URL if provider.metadata_source == MetadataSource.URL else SOURCE_FILE,
         "metadata_url": provider.metadata_url,
     }
-    form = ProviderMetadataForm(
+    form = ProviderReplaceMetadataForm(
         request.POST if request.method == "POST" else None, request.FILES or None, initial=initial
     )
     extra: dict = {}
@@ -250,10 +251,16 @@ def provider_metadata(request, provider_id):
             provider.refresh_from_db()
             extra = _metadata_refused(form, exc, source)
         else:
+            override = provider.metadata_overridden_at is not None and "metadata_xml" in source
             messages.success(
                 request,
                 f"Metadata of “{provider.display_name}” replaced; its signing certificates are "
-                "trusted from now on.",
+                "trusted from now on."
+                + (
+                    " The metadata URL stays: the next good download from it replaces this file."
+                    if override
+                    else ""
+                ),
             )
             return redirect("console:identity_provider", provider_id=provider.id)
     return render(

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.http import Http404
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ssoconsole.core.errors import ValidationFailed

@@ -35,13 +35,23 @@ class Command(BaseCommand):
                 raise CommandError(f"No authentication provider with id {options['provider']}.")
             self._run_each(targets)
         elif options["all"]:
-            self._run_each(
-                list(
-                    AuthProvider.objects.filter(metadata_source=MetadataSource.URL).select_related(
-                        "tenant"
-                    )
+            targets = list(
+                AuthProvider.objects.filter(metadata_source=MetadataSource.URL).select_related(
+                    "tenant"
                 )
             )
+            if not targets:
+                files = AuthProvider.objects.filter(metadata_source=MetadataSource.FILE).count()
+                self.stdout.write(
+                    "No provider reads its metadata from a URL, so there is nothing to download"
+                    + (
+                        f"; {files} provider(s) use an uploaded file: upload their new metadata "
+                        "in the console after a certificate rollover at the identity provider."
+                        if files
+                        else "."
+                    )
+                )
+            self._run_each(targets)
         else:
             outcomes = refresh_due_providers(timezone.now(), progress=self._report)
             self.stdout.write(f"{len(outcomes)} provider(s) were due and refreshed by this run.")
