@@ -38,6 +38,7 @@ from ssoconsole.accounts.username_rule import (
     username_problem,
 )
 from ssoconsole.audit.log import diff, record
+from ssoconsole.core.changes import unchanged_on_error_of_first_argument
 from ssoconsole.core.errors import (
     Conflict,
     Forbidden,
@@ -301,6 +302,7 @@ def find_user_by_username(username: str) -> User | None:
     return match_username(User.objects.select_related("org", "tenant"), username)
 
 
+@unchanged_on_error_of_first_argument
 @transaction.atomic
 def update_user(
     user: User, *, actor=None, actor_label: str | None = None, request=None, **changes
@@ -365,6 +367,7 @@ def set_roles(user: User, roles) -> None:
     user._role_names = names
 
 
+@unchanged_on_error_of_first_argument
 @transaction.atomic
 def set_active(
     user: User, active: bool, *, actor=None, actor_label: str | None = None, request=None
@@ -439,6 +442,7 @@ def password_warning(user: User) -> str | None:
     return None
 
 
+@unchanged_on_error_of_first_argument
 @transaction.atomic
 def set_local_sign_in(user: User, enabled: bool, *, actor=None, request=None) -> User:
     """Make ``user`` a local user (password sign-in even under SSO) or end it; audited with before and after.

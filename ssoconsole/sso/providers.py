@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ssoconsole.audit.log import diff, record
+from ssoconsole.core.changes import unchanged_on_error_of_first_argument
 from ssoconsole.core.errors import Conflict, InvalidId, InvalidType
 from ssoconsole.sso import errors as e
 from ssoconsole.sso.errors import (
@@ -237,6 +238,7 @@ def create_provider(
     return provider
 
 
+@unchanged_on_error_of_first_argument
 def update_provider(
     provider: AuthProvider,
     *,
@@ -387,6 +389,7 @@ def _clean_attribute(value, field: str) -> str:
     return value
 
 
+@unchanged_on_error_of_first_argument
 @transaction.atomic
 def set_attribute_mapping(
     provider: AuthProvider,
@@ -502,6 +505,7 @@ def _clean_setting(name: str, value):
     return _choice(value, field, SignatureMethod)
 
 
+@unchanged_on_error_of_first_argument
 @transaction.atomic
 def set_advanced_settings(
     provider: AuthProvider, *, actor=None, request=None, **changes

@@ -14,6 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 
 from ssoconsole.audit.log import diff, record
+from ssoconsole.core.changes import unchanged_on_error_of_first_argument
 from ssoconsole.core.errors import InvalidId
 from ssoconsole.tenancy.errors import (
     InvalidSSOMode,
@@ -138,6 +139,7 @@ def create_org(tenant: Tenant, name, *, parent_id=None, actor=None, request=None
     return org
 
 
+@unchanged_on_error_of_first_argument
 @transaction.atomic
 def rename_org(org: Organization, name, *, actor=None, request=None) -> Organization:
     before = org_snapshot(org)
@@ -154,6 +156,7 @@ def rename_org(org: Organization, name, *, actor=None, request=None) -> Organiza
     return org
 
 
+@unchanged_on_error_of_first_argument
 @transaction.atomic
 @transaction.atomic
 def move_org(org: Organization, new_parent_id, *, actor=None, request=None) -> Organization:
@@ -186,6 +189,7 @@ def move_org(org: Organization, new_parent_id, *, actor=None, request=None) -> O
     return org
 
 
+@unchanged_on_error_of_first_argument
 @transaction.atomic
 def set_org_sso(
     org: Organization, mode, provider_id=None, *, actor=None, request=None

@@ -62,7 +62,7 @@ def test_concurrent_unknown_key_refresh_claims_one_wins(tenant, metadata_a):
         barrier = threading.Barrier(3)
         won: list[bool] = []
 
-        def racer() -> None:
+        def racer(barrier=barrier, won=won) -> None:
             try:
                 barrier.wait()
                 won.append(rollover.claim_refresh(p.id, now=T0))

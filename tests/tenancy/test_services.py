@@ -252,3 +252,22 @@ def test_org_counts_follow_the_inheritance_rule(top_org, make_org, known_provide
     assert tenancy.org_counts(top_org.tenant) == (6, expected) == (6, 1)
     tenancy.set_org_sso(top_org, "provider", known_provider)
     assert tenancy.org_counts(top_org.tenant) == (6, 4)
+
+
+def test_a_refused_rename_leaves_the_org_object_as_it_was(make_org, top_org):
+    """A name clash is found at save time; the caller's object keeps its old name, nothing to undo."""
+    make_org("Taken")
+    org = make_org("Mine")
+    with pytest.raises(Conflict):
+        tenancy.rename_org(org, "Taken")
+    assert org.name == "Mine"
+    assert Organization.objects.get(id=org.id).name == "Mine"
+
+
+def test_a_refused_move_leaves_the_org_object_under_its_old_parent(make_org, top_org):
+    """Moving an org under its own child is refused after the parent was looked up: no trace on the object."""
+    org = make_org("Parent")
+    child = make_org("Child", parent=org)
+    with pytest.raises(ValidationFailed):
+        tenancy.move_org(org, child.id)
+    assert org.parent_id == top_org.id and org.parent == top_org

@@ -10,6 +10,59 @@ from ssoconsole.tenancy.services import org_tree
 INDENT = "\u00a0\u00a0\u00a0"
 
 
+class refusals_shown_on:  # noqa: N801 - read as a phrase: ``with refusals_shown_on(form, FIELDS)``
+    """The console's one way to call a service: its refusal is shown, never raised.
+
+    ::
+
+        with refusals_shown_on(form, ORG_FIELDS) as call:
+            orgs.rename_org(org, name, actor=request.user, request=request)
+        if call.ok:
+            messages.success(...)
+            return redirect(...)
+        return render(...)  # the form now carries the refusal
+
+    A :class:`~ssoconsole.core.errors.DomainError` raised in the block goes
+    next to the form field it names (``field_map`` translates the service's
+    API names such as ``parentId`` to the form's), or above the form; with
+    ``form=None`` only ``call.message`` holds it, for confirmation pages.
+    ``show`` replaces the placement for forms with their own rules. Services
+    leave their instances unchanged on error (``core.changes``), so there is
+    nothing for the view to undo. Anything else propagates.
+    """
+
+    def __init__(
+        self, form: forms.Form | None, field_map: dict[str, str] | None = None, *, show=None
+    ):
+        self.form = form
+        self.field_map = field_map or {}
+        self.show = show
+        self.refusal: DomainError | None = None
+
+    def __enter__(self) -> refusals_shown_on:
+        return self
+
+    def __exit__(self, exc_type, exc, traceback) -> bool:
+        if exc is None or not isinstance(exc, DomainError):
+            return False
+        self.refusal = exc
+        if self.show is not None:
+            self.show(exc)
+        elif self.form is not None:
+            add_domain_error(self.form, exc, self.field_map)
+        return True
+
+    @property
+    def ok(self) -> bool:
+        """True when the block ran without a refusal."""
+        return self.refusal is None
+
+    @property
+    def message(self) -> str | None:
+        """The refusal's sentence, or None."""
+        return self.refusal.message if self.refusal is not None else None
+
+
 def add_domain_error(form: forms.Form, error: DomainError, field_map: dict[str, str]) -> None:
     """Show a service's refusal next to the field it names, or above the form when it names none.
 

@@ -17,9 +17,8 @@ from ssoconsole.accounts.access import console_view
 from ssoconsole.accounts.models import ApiToken
 from ssoconsole.accounts.roles import Role
 from ssoconsole.console.forms.account import TokenForm
-from ssoconsole.console.forms.common import add_domain_error
+from ssoconsole.console.forms.common import refusals_shown_on
 from ssoconsole.console.views.common import post_only
-from ssoconsole.core.errors import DomainError
 from ssoconsole.tenancy.services import effective_sso_of
 
 ROLE_LABELS = dict(Role.choices)
@@ -55,13 +54,11 @@ def account(request):
 def token_create(request):
     form = TokenForm(request.POST)
     if form.is_valid():
-        try:
+        with refusals_shown_on(form, {"name": "name"}) as call:
             raw, _ = accounts.create_api_token(
                 request.user, name=form.cleaned_data["name"], actor=request.user, request=request
             )
-        except DomainError as exc:
-            add_domain_error(form, exc, {"name": "name"})
-        else:
+        if call.ok:
             return _render(request, new_token=raw)
     return _render(request, form=form)
 

@@ -17,11 +17,10 @@ from ssoconsole.accounts.access import console_view
 from ssoconsole.accounts.local_users import user_by_username
 from ssoconsole.accounts.roles import Capability
 from ssoconsole.accounts.services import get_user, password_warning, set_local_sign_in
-from ssoconsole.console.forms.common import add_domain_error
+from ssoconsole.console.forms.common import refusals_shown_on
 from ssoconsole.console.forms.local_users import AddLocalUserForm
 from ssoconsole.console.views.common import get_or_404
 from ssoconsole.console.views.identity import identity_page
-from ssoconsole.core.errors import DomainError
 
 
 @console_view(Capability.IDENTITY_MANAGE)
@@ -34,13 +33,11 @@ def local_user_add(request):
     """
     form = AddLocalUserForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        try:
+        # Every refusal here is about the user named, so even one without a field goes next to it.
+        with refusals_shown_on(form, {"username": "username", "": "username"}) as call:
             user = user_by_username(request.tenant, form.cleaned_data["username"])
             set_local_sign_in(user, True, actor=request.user, request=request)
-        except DomainError as exc:
-            # Every refusal here is about the user named, so even one without a field goes next to it.
-            add_domain_error(form, exc, {"username": "username", "": "username"})
-        else:
+        if call.ok:
             messages.success(
                 request,
                 f"{user.username} is a local user: they sign in with a password even when their "
@@ -63,17 +60,16 @@ def local_user_remove(request, user_id):
         messages.info(request, f"{user.username} is not a local user; nothing changed.")
         return redirect("console:identity")
     if request.method == "POST":
-        try:
+        with refusals_shown_on(None) as call:
             set_local_sign_in(user, False, actor=request.user, request=request)
-        except DomainError as exc:
-            error = exc.message
-        else:
+        if call.ok:
             messages.success(
                 request,
                 f"{user.username} is no longer a local user: they sign in the way their "
                 "organization does.",
             )
             return redirect("console:identity")
+        error = call.message
     return render(
         request, "console/identity/local_user_remove.html", {"subject": user, "error": error}
     )

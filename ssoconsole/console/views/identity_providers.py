@@ -17,7 +17,7 @@ from ssoconsole.accounts.access import console_view
 from ssoconsole.accounts.roles import Capability, can
 from ssoconsole.audit.signin_activity import sign_in_activity
 from ssoconsole.console import activity_chart
-from ssoconsole.console.forms.common import add_domain_error
+from ssoconsole.console.forms.common import add_domain_error, refusals_shown_on
 from ssoconsole.console.forms.identity import (
     PROVIDER_FIELDS,
     SOURCE_FILE,
@@ -82,7 +82,9 @@ def provider_add(request):
     extra: dict = {}
     if request.method == "POST" and form.is_valid():
         source = form.metadata()
-        try:
+        with refusals_shown_on(
+            form, show=lambda exc: extra.update(_metadata_refused(form, exc, source))
+        ) as call:
             provider = create_provider(
                 request.tenant,
                 form.cleaned_data["display_name"],
@@ -90,9 +92,7 @@ def provider_add(request):
                 request=request,
                 **source,
             )
-        except DomainError as exc:
-            extra = _metadata_refused(form, exc, source)
-        else:
+        if call.ok:
             messages.success(
                 request,
                 f"Authentication provider “{provider.display_name}” created. It applies to no "
@@ -185,17 +185,14 @@ def provider_rename(request, provider_id):
     form = ProviderRenameForm(request.POST)
     if form.is_valid():
         old = provider.display_name
-        try:
+        with refusals_shown_on(form, PROVIDER_FIELDS) as call:
             update_provider(
                 provider,
                 display_name=form.cleaned_data["display_name"],
                 actor=request.user,
                 request=request,
             )
-        except DomainError as exc:
-            provider.display_name = old
-            add_domain_error(form, exc, PROVIDER_FIELDS)
-        else:
+        if call.ok:
             messages.success(request, f"Renamed “{old}” to “{provider.display_name}”.")
             return redirect("console:identity_provider", provider_id=provider.id)
     return render(
@@ -245,12 +242,11 @@ def provider_metadata(request, provider_id):
     extra: dict = {}
     if request.method == "POST" and form.is_valid():
         source = form.metadata()
-        try:
+        with refusals_shown_on(
+            form, show=lambda exc: extra.update(_metadata_refused(form, exc, source))
+        ) as call:
             update_provider(provider, actor=request.user, request=request, **source)
-        except DomainError as exc:
-            provider.refresh_from_db()
-            extra = _metadata_refused(form, exc, source)
-        else:
+        if call.ok:
             override = provider.metadata_overridden_at is not None and "metadata_xml" in source
             messages.success(
                 request,

@@ -15,9 +15,9 @@ from django.views.decorators.http import require_POST
 
 from ssoconsole.accounts.access import console_view
 from ssoconsole.accounts.roles import Capability
-from ssoconsole.console.forms.common import add_domain_error
+from ssoconsole.console.forms.common import refusals_shown_on
 from ssoconsole.console.forms.provisioning import GroupOrgForm, RulesForm, TokenForm
-from ssoconsole.core.errors import DomainError, NotFound
+from ssoconsole.core.errors import NotFound
 from ssoconsole.scim import placement, requestlog
 from ssoconsole.scim.groups import groups_of
 from ssoconsole.scim.schema import base_url
@@ -68,13 +68,11 @@ def provisioning_token_create(request):
     """Generate a Secret Token and show it once, on this response only."""
     form = TokenForm(request.POST)
     if form.is_valid():
-        try:
+        with refusals_shown_on(form, {"name": "name"}) as call:
             raw, token = create_token(
                 request.tenant, name=form.cleaned_data["name"], actor=request.user, request=request
             )
-        except DomainError as exc:
-            add_domain_error(form, exc, {"name": "name"})
-        else:
+        if call.ok:
             response = render(
                 request,
                 "console/identity/provisioning.html",
@@ -106,7 +104,12 @@ def provisioning_token_revoke(request, scim_token_id):
 def provisioning_rules(request):
     form = RulesForm(request.tenant, request.POST)
     if form.is_valid():
-        try:
+        fields = {
+            "placementAttribute": "placement_attribute",
+            "defaultOrgId": "default_org",
+            "deactivationDelayMinutes": "deactivation_delay_minutes",
+        }
+        with refusals_shown_on(form, fields) as call:
             placement.update_rules(
                 request.tenant,
                 placement_attribute=form.cleaned_data["placement_attribute"],
@@ -115,17 +118,7 @@ def provisioning_rules(request):
                 actor=request.user,
                 request=request,
             )
-        except DomainError as exc:
-            add_domain_error(
-                form,
-                exc,
-                {
-                    "placementAttribute": "placement_attribute",
-                    "defaultOrgId": "default_org",
-                    "deactivationDelayMinutes": "deactivation_delay_minutes",
-                },
-            )
-        else:
+        if call.ok:
             messages.success(
                 request,
                 "Placement rules saved. They apply to users as SCIM next creates or changes them.",

@@ -13,12 +13,11 @@ from django.views.decorators.http import require_http_methods
 
 from ssoconsole.accounts.access import console_view
 from ssoconsole.accounts.roles import Capability
-from ssoconsole.console.forms.common import add_domain_error
+from ssoconsole.console.forms.common import refusals_shown_on
 from ssoconsole.console.forms.identity import PROVIDER_FIELDS, AttributeMappingForm
 from ssoconsole.console.forms.identity_advanced import ADVANCED_FIELDS, AdvancedSettingsForm
 from ssoconsole.console.views.identity import provider_or_404
 from ssoconsole.console.views.orgs import describe_effective
-from ssoconsole.core.errors import DomainError
 from ssoconsole.sso import mapping
 from ssoconsole.sso.org_usage import set_orgs_in_use
 from ssoconsole.sso.providers import providers_of, set_advanced_settings, set_attribute_mapping
@@ -35,14 +34,11 @@ def provider_mapping(request, provider_id):
         initial=AttributeMappingForm.initial_for(provider),
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_shown_on(form, PROVIDER_FIELDS) as call:
             set_attribute_mapping(
                 provider, actor=request.user, request=request, **form.service_kwargs()
             )
-        except DomainError as exc:
-            provider.refresh_from_db()
-            add_domain_error(form, exc, PROVIDER_FIELDS)
-        else:
+        if call.ok:
             messages.success(
                 request,
                 f"Attribute mapping of “{provider.display_name}” saved. It applies from the next "
@@ -109,7 +105,7 @@ def provider_orgs(request, provider_id):
         already = {
             str(o.id) for o, _, _ in org_tree(request.tenant) if o.sso_mode == SSOMode.INHERIT
         }
-        try:
+        with refusals_shown_on(None) as call:
             # "Inherits settings" starts ticked on orgs that inherit now, so a tick there only means "switch to
             # inherit" for the others: selecting an inheriting org is then no contradiction, and an unchanged
             # save records no switch. Ticking both boxes of an org that did not inherit is, and is refused.
@@ -117,18 +113,17 @@ def provider_orgs(request, provider_id):
             count = set_orgs_in_use(
                 provider, selected, inherit_org_ids=switch, actor=request.user, request=request
             )
-        except DomainError as exc:
-            error = exc.message
-            rows = _org_rows(
-                request.tenant, provider, selected=set(selected), inheriting=set(inheriting)
-            )
-        else:
+        if call.ok:
             messages.success(
                 request,
                 f"Organizations in use saved: {count} organization{'s' if count != 1 else ''} "
                 f"now sign in with “{provider.display_name}”.",
             )
             return redirect("console:identity_provider", provider_id=provider.id)
+        error = call.message
+        rows = _org_rows(
+            request.tenant, provider, selected=set(selected), inheriting=set(inheriting)
+        )
     else:
         rows = _org_rows(request.tenant, provider)
     return render(
@@ -146,14 +141,11 @@ def provider_advanced(request, provider_id):
         initial=AdvancedSettingsForm.initial_for(provider),
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_shown_on(form, ADVANCED_FIELDS) as call:
             set_advanced_settings(
                 provider, actor=request.user, request=request, **form.service_kwargs()
             )
-        except DomainError as exc:
-            provider.refresh_from_db()
-            add_domain_error(form, exc, ADVANCED_FIELDS)
-        else:
+        if call.ok:
             messages.success(
                 request,
                 f"Advanced SAML settings of “{provider.display_name}” saved. They apply from the "

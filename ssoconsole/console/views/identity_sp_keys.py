@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from ssoconsole.accounts.access import console_view
 from ssoconsole.accounts.roles import Capability
-from ssoconsole.core.errors import DomainError
+from ssoconsole.console.forms.common import refusals_shown_on
 from ssoconsole.sso import sp_rotation
 from ssoconsole.sso.sp_identity import sp_identity
 
@@ -40,12 +40,12 @@ def sp_keys(request):
             messages.error(request, "Choose one of the buttons on this page.")
         else:
             run, done = step
-            try:
+            with refusals_shown_on(None) as call:
                 run(request.tenant, purpose, actor=request.user, request=request)
-            except DomainError as exc:
-                messages.error(request, exc.message)
-            else:
+            if call.ok:
                 messages.success(request, done.format(purpose=purpose))
+            else:
+                messages.error(request, call.message)
         return redirect("console:identity_sp_keys")
     identity = sp_identity(request.tenant)
     statuses = [(LABELS[p], sp_rotation.key_status(identity, p)) for p in sp_rotation.PURPOSES]

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 from ssoconsole.accounts.access import console_view
 from ssoconsole.accounts.models import User
 from ssoconsole.accounts.roles import Capability, can
-from ssoconsole.console.forms.common import add_domain_error
+from ssoconsole.console.forms.common import refusals_shown_on
 from ssoconsole.console.forms.orgs import (
     ORG_FIELDS,
     OrgAuthenticationForm,
@@ -22,7 +22,6 @@ from ssoconsole.console.forms.orgs import (
 )
 from ssoconsole.console.views import common
 from ssoconsole.console.views.common import get_or_404, post_only
-from ssoconsole.core.errors import DomainError
 from ssoconsole.sso.providers import providers_of
 from ssoconsole.tenancy import services as orgs
 from ssoconsole.tenancy.models import Organization, SSOMode
@@ -148,7 +147,7 @@ def org_create(request):
         request.POST or None, tree=tree, initial_parent=request.GET.get("parent") or tree[0][0].id
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_shown_on(form, ORG_FIELDS) as call:
             org = orgs.create_org(
                 request.tenant,
                 form.cleaned_data["name"],
@@ -156,9 +155,7 @@ def org_create(request):
                 actor=request.user,
                 request=request,
             )
-        except DomainError as exc:
-            add_domain_error(form, exc, ORG_FIELDS)
-        else:
+        if call.ok:
             messages.success(
                 request,
                 f"Organization “{org.name}” created. It inherits its sign-in method from its parent.",
@@ -267,12 +264,9 @@ def org_rename(request, org_id):
     form = OrgRenameForm(request.POST)
     if form.is_valid():
         old = org.name
-        try:
+        with refusals_shown_on(form, ORG_FIELDS) as call:
             orgs.rename_org(org, form.cleaned_data["name"], actor=request.user, request=request)
-        except DomainError as exc:
-            org.name = old
-            add_domain_error(form, exc, ORG_FIELDS)
-        else:
+        if call.ok:
             messages.success(request, f"Renamed “{old}” to “{org.name}”.")
             return redirect("console:org_detail", org_id=org.id)
     return render(
@@ -287,12 +281,9 @@ def org_move(request, org_id):
     tree = orgs.org_tree(request.tenant)
     form = OrgMoveForm(request.POST, tree=tree, org=org)
     if form.is_valid():
-        try:
+        with refusals_shown_on(form, ORG_FIELDS) as call:
             orgs.move_org(org, form.cleaned_data["parent"], actor=request.user, request=request)
-        except DomainError as exc:
-            org.refresh_from_db()
-            add_domain_error(form, exc, ORG_FIELDS)
-        else:
+        if call.ok:
             messages.success(request, f"Moved “{org.name}” under “{org.parent.name}”.")
             return redirect("console:org_detail", org_id=org.id)
     return render(
@@ -309,12 +300,9 @@ def org_authentication(request, org_id):
     form = _auth_form(request.POST, org, context, context["providers"])
     if form.is_valid():
         mode, provider_id = form.mode_and_provider()
-        try:
+        with refusals_shown_on(form, ORG_FIELDS) as call:
             orgs.set_org_sso(org, mode, provider_id, actor=request.user, request=request)
-        except DomainError as exc:
-            org.refresh_from_db()
-            add_domain_error(form, exc, ORG_FIELDS)
-        else:
+        if call.ok:
             messages.success(
                 request,
                 f"Sign-in method of “{org.name}” saved: its users now sign in with "

@@ -13,11 +13,10 @@ from ssoconsole.accounts import services as accounts
 from ssoconsole.accounts.access import console_view
 from ssoconsole.accounts.roles import Capability, can, grantable_roles
 from ssoconsole.console import queries
-from ssoconsole.console.forms.common import add_domain_error, org_choices
+from ssoconsole.console.forms.common import org_choices, refusals_shown_on
 from ssoconsole.console.forms.users import ROLE_LABELS, USER_FIELDS, UserForm
 from ssoconsole.console.views import common
 from ssoconsole.console.views.common import get_or_404, paginate, query_without_page
-from ssoconsole.core.errors import DomainError
 from ssoconsole.tenancy import services as orgs
 from ssoconsole.tenancy.models import Organization
 
@@ -88,7 +87,7 @@ def user_create(request):
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with refusals_shown_on(form, USER_FIELDS) as call:
             user = accounts.create_user(
                 request.tenant,
                 data["username"],
@@ -101,9 +100,7 @@ def user_create(request):
                 actor=request.user,
                 request=request,
             )
-        except DomainError as exc:
-            add_domain_error(form, exc, USER_FIELDS)
-        else:
+        if call.ok:
             messages.success(request, f"User “{user.username}” created.")
             return redirect("console:user_detail", user_id=user.id)
     return render(request, "console/users/form.html", {"form": form, "editing": False})
@@ -157,7 +154,7 @@ def user_edit(request, user_id):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         editable = accounts.get_user(request.tenant, user.id)
-        try:
+        with refusals_shown_on(form, USER_FIELDS) as call:
             with transaction.atomic():
                 if data["password"]:
                     accounts.validate_password(data["password"])
@@ -177,9 +174,7 @@ def user_edit(request, user_id):
                     accounts.set_password(
                         editable, data["password"], actor=request.user, request=request
                     )
-        except DomainError as exc:
-            add_domain_error(form, exc, USER_FIELDS)
-        else:
+        if call.ok:
             messages.success(request, f"Changes to “{editable.username}” saved.")
             return redirect("console:user_detail", user_id=user.id)
     return render(
@@ -202,11 +197,9 @@ def _set_active_view(request, user_id, active: bool):
         # The service refuses this too; saying so up front avoids offering a button that cannot work.
         error = "You cannot deactivate yourself. Ask another administrator if this account must be closed."
     elif request.method == "POST":
-        try:
+        with refusals_shown_on(None) as call:
             accounts.set_active(user, active, actor=request.user, request=request)
-        except DomainError as exc:
-            error = exc.message
-        else:
+        if call.ok:
             if active:
                 messages.success(request, f"“{user.username}” is active again and can sign in.")
             else:
@@ -215,6 +208,7 @@ def _set_active_view(request, user_id, active: bool):
                     f"“{user.username}” is deactivated: signed out everywhere and can no longer sign in.",
                 )
             return redirect("console:user_detail", user_id=user.id)
+        error = call.message
     return render(
         request,
         "console/users/confirm_active.html",
