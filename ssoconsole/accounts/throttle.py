@@ -36,7 +36,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from ssoconsole.accounts import clock
-from ssoconsole.accounts.errors import Throttled  # noqa: F401 - raised here, callers name it throttle.Throttled
+from ssoconsole.accounts.errors import Throttled
 
 # Every rule and bucket by scope, so that an override naming no rule is caught at start-up.
 REGISTRY: dict[str, Rule | Bucket] = {}
@@ -234,10 +234,16 @@ def _now_ms(now: float | None) -> int:
     return int(_timestamp(now) * 1000)
 
 
+# How far past a full bucket the TAT may lie before it is taken for a clock that moved back. Requests
+# racing for the last token push it a few intervals past (take() gives those back at once); an hour
+# more is far beyond any race and still forgives a clock corrected by a few minutes.
+CLOCK_BACK_MARGIN_MS = 3600 * 1000
+
+
 def _clock_went_back(bucket: Bucket, tat: int, now_ms: int) -> bool:
-    """A TAT further ahead than a full bucket cannot come from requests (spend stops there): the clock
-    moved back (a corrected system clock, a test). The bucket then counts as full, not locked for good."""
-    return tat - now_ms > (bucket.burst + 2) * bucket.interval_ms
+    """A TAT much further ahead than a full bucket cannot come from requests (spend stops there): the
+    clock moved back (a corrected system clock, a test). The bucket then counts as full again."""
+    return tat - now_ms > bucket.burst * bucket.interval_ms + CLOCK_BACK_MARGIN_MS
 
 
 def _wait_seconds(bucket: Bucket, tat: int | None, now_ms: int) -> int:
@@ -261,8 +267,11 @@ def check_bucket(bucket: Bucket, value: str, *, now: float | None = None) -> Non
 
 def spend(bucket: Bucket, value: str, *, now: float | None = None) -> int:
     """Take one token of ``value`` from ``bucket`` (never raises); return the new TAT in milliseconds."""
-    if not value:
-        return 0
+    return _spend(bucket, value, now)[0] if value else 0
+
+
+def _spend(bucket: Bucket, value: str, now: float | None) -> tuple[int, bool]:
+    """Return the new TAT and whether this call moved it by one interval with ``incr``."""
     bucket = effective(bucket)
     key, now_ms = _bucket_key(bucket, value), _now_ms(now)
     timeout = math.ceil(bucket.burst * bucket.interval_ms / 1000) + 60
@@ -270,21 +279,23 @@ def spend(bucket: Bucket, value: str, *, now: float | None = None) -> int:
     if tat is not None and _clock_went_back(bucket, tat, now_ms):
         tat = now_ms - 1  # start again from a full bucket
     if tat is None or tat < now_ms:
+        # A full bucket: start from now. Two requests racing here may both write the same value,
+        # which loses a token while the bucket is full; once it drains, every step is an incr.
         fresh = now_ms + bucket.interval_ms
         if tat is None and cache.add(key, fresh, timeout=timeout):
-            return fresh
+            return fresh, False
         if tat is not None:
             cache.set(key, fresh, timeout=timeout)
-            return fresh
+            return fresh, False
     if tat is not None and tat - now_ms > bucket.burst * bucket.interval_ms:
-        return tat  # already empty: do not push the refill further out than one full bucket
+        return tat, False  # already empty: do not push the refill further out than one full bucket
     try:
         new = cache.incr(key, bucket.interval_ms)
     except ValueError:  # expired between get and incr
         cache.add(key, now_ms + bucket.interval_ms, timeout=timeout)
-        return now_ms + bucket.interval_ms
+        return now_ms + bucket.interval_ms, False
     cache.touch(key, timeout=timeout)
-    return new
+    return new, True
 
 
 def take(bucket: Bucket, value: str, *, now: float | None = None) -> None:
@@ -294,9 +305,15 @@ def take(bucket: Bucket, value: str, *, now: float | None = None) -> None:
     check_bucket(bucket, value, now=now)
     effective_bucket = effective(bucket)
     now_ms = _now_ms(now)
-    tat = spend(bucket, value, now=now)
-    # A concurrent request took the last token between the check and the spend.
+    tat, moved = _spend(bucket, value, now)
     if tat - now_ms > effective_bucket.burst * effective_bucket.interval_ms:
+        # Concurrent requests took the last token between the check and the spend: this one is
+        # refused, and gives back the interval it added, so racing requests never push the refill out.
+        if moved:
+            try:
+                cache.decr(_bucket_key(effective_bucket, value), effective_bucket.interval_ms)
+            except ValueError:
+                pass  # expired meanwhile: nothing to give back
         record_decision(bucket.scope, "refused")
         raise Throttled(effective_bucket, _wait_seconds(effective_bucket, tat, now_ms) or 1)
     record_decision(bucket.scope, "allowed")

@@ -108,3 +108,30 @@ def test_a_clock_set_back_does_not_lock_a_key_out():
         throttle.take(BUCKET, "k", now=T0 + 365 * 86400)
     for _ in range(5):
         throttle.take(BUCKET, "k", now=T0)
+
+
+def test_requests_racing_for_the_last_token_let_one_through_and_do_not_refill_the_bucket(
+    monkeypatch,
+):
+    """Ten requests that all read the TAT before any of them moved it: one passes, nine are refused,
+    and the bucket stays empty (a race once looked like a clock set back and refilled it)."""
+    for _ in range(BUCKET.burst - 1):
+        throttle.take(BUCKET, "k", now=T0)
+    key = throttle._bucket_key(BUCKET, "k")
+    stale = throttle.cache.get(key)
+    real_get = throttle.cache.get
+    monkeypatch.setattr(
+        throttle.cache, "get", lambda k, *a, **kw: stale if k == key else real_get(k, *a, **kw)
+    )
+    outcomes = []
+    for _ in range(10):
+        try:
+            throttle.take(BUCKET, "k", now=T0)
+            outcomes.append("allowed")
+        except throttle.Throttled:
+            outcomes.append("refused")
+    monkeypatch.undo()
+    assert outcomes.count("allowed") == 1
+    with pytest.raises(throttle.Throttled):
+        throttle.take(BUCKET, "k", now=T0)
+    throttle.take(BUCKET, "k", now=T0 + 1)  # one interval later, one token again
