@@ -112,6 +112,31 @@ class CertificateExpiryCollector:
                     round(days, 2),
                 )
         yield gauge
+        yield self._in_use()
+
+    @staticmethod
+    def _in_use():
+        """Whole days left on the certificate each provider signs with (what to alert on).
+
+        Learned from accepted sign-ins (``learned="true"``), else the
+        longest-lived listed certificate: ``ssoconsole.sso.certificates``.
+        """
+        from ssoconsole.accounts import clock
+        from ssoconsole.sso.certificates import days_left_by_provider
+
+        gauge = GaugeMetricFamily(
+            "ssoconsole_idp_signing_certificate_days_left",
+            "Whole days until the certificate each identity provider signs with expires "
+            "(negative: expired; sign-in still works, the console warns at 30, 7 and 1).",
+            labels=["tenant_id", "provider_id", "learned"],
+        )
+        for row in days_left_by_provider(clock.now()):
+            if row["daysLeft"] is not None:
+                gauge.add_metric(
+                    [row["tenantId"], row["providerId"], "true" if row["learned"] else "false"],
+                    row["daysLeft"],
+                )
+        return gauge
 
 
 def exposition() -> tuple[bytes, str]:

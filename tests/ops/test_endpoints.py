@@ -85,3 +85,24 @@ def test_days_until_each_providers_certificate_expires_are_exported(db, settings
         and f'provider_id="{provider.id}"' in line
     ]
     assert len(lines) == 1 and float(lines[0].rsplit(" ", 1)[1]) > 0
+
+
+def test_days_left_on_the_certificate_in_use_are_exported_with_the_moved_clock(
+    db, settings, tenant, clock
+):
+    """The alerting gauge follows the certificate the IdP signs with, on the app clock."""
+    from datetime import UTC, datetime
+
+    from tests.signin import helpers
+
+    provider = helpers.make_provider(tenant)  # the "idp-a" key: valid until 2028-01-01
+    clock.current = datetime(2027, 12, 25, tzinfo=UTC)
+    settings.SSOCONSOLE_METRICS_TOKEN = "t"
+    text = Client(HTTP_AUTHORIZATION="Bearer t").get("/metrics").content.decode()
+    (line,) = [
+        line
+        for line in text.splitlines()
+        if line.startswith("ssoconsole_idp_signing_certificate_days_left{")
+        and f'provider_id="{provider.id}"' in line
+    ]
+    assert 'learned="false"' in line and float(line.rsplit(" ", 1)[1]) == 7.0
