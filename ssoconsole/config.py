@@ -40,6 +40,9 @@ class Environment:
     secret_key_fallbacks: tuple[str, ...] = ()
     smtp_url: str | None = None
     mail_from: str | None = None
+    # Verified domains: the DNS servers asked for TXT proofs (empty: the system's resolver).
+    dns_nameservers: tuple[tuple[str, int], ...] = ()
+    dns_timeout_seconds: float = 5.0
 
 
 def _truthy(value: str | None) -> bool:
@@ -62,7 +65,7 @@ def parse_host_list(value: str) -> tuple[str, ...]:
     """Split a comma- or space-separated list of host names (``*.`` prefixes allowed), refusing junk."""
     hosts = tuple(h.strip().lower() for h in value.replace(",", " ").split() if h.strip())
     for host in hosts:
-        bare = host[2:] if host.startswith("*.") else host
+        bare = host.removeprefix("*.")
         if not bare or "*" in bare or "/" in bare or ":" in bare or "." not in bare:
             raise ConfigurationError(
                 f"SSOCONSOLE_METADATA_ALLOWED_HOSTS: {host!r} is not a host name; list names such as "
@@ -159,7 +162,57 @@ def read_environment(environ: dict[str, str] | None = None) -> Environment:
         ),
         smtp_url=check_smtp_url(env.get("SSOCONSOLE_SMTP_URL") or None),
         mail_from=env.get("SSOCONSOLE_MAIL_FROM") or None,
+        dns_nameservers=parse_nameservers(env.get("SSOCONSOLE_DNS_NAMESERVERS", "")),
+        dns_timeout_seconds=parse_dns_timeout(env.get("SSOCONSOLE_DNS_TIMEOUT_SECONDS", "5")),
     )
+
+
+DNS_TIMEOUT_MAX = 30.0
+
+
+def parse_nameservers(value: str) -> tuple[tuple[str, int], ...]:
+    """Split ``SSOCONSOLE_DNS_NAMESERVERS`` (``ip`` or ``ip:port``, ``[ipv6]:port``, comma-separated).
+
+    Addresses only, never names: resolving the resolver's own name would need a
+    resolver, and a typo must fail at start-up rather than at the first verification.
+    """
+    servers = []
+    for item in (v.strip() for v in value.replace(" ", ",").split(",")):
+        if not item:
+            continue
+        host, port = item, 53
+        if item.startswith("["):
+            host, _, rest = item[1:].partition("]")
+            port = rest[1:] if rest.startswith(":") else (rest or 53)
+        elif item.count(":") == 1:
+            host, port = item.split(":")
+        try:
+            ipaddress.ip_address(host)
+            port = int(port)
+            if not 0 < port < 65536:
+                raise ValueError
+        except ValueError:
+            raise ConfigurationError(
+                f"SSOCONSOLE_DNS_NAMESERVERS: {item!r} is not an IP address with an optional port; "
+                "list servers such as 192.0.2.53 or 192.0.2.53:5353 or [2001:db8::53]:53, "
+                "separated by commas, or unset it to use the system's resolver."
+            ) from None
+        servers.append((host, port))
+    return tuple(servers)
+
+
+def parse_dns_timeout(value: str) -> float:
+    """Return the bound of one domain verification's DNS lookup, in seconds (0 < t <= 30)."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= DNS_TIMEOUT_MAX:
+        raise ConfigurationError(
+            f"SSOCONSOLE_DNS_TIMEOUT_SECONDS must be a number of seconds above 0 and at most "
+            f"{DNS_TIMEOUT_MAX:g}, not {value!r}."
+        )
+    return seconds
 
 
 def _log_format(value: str) -> str:

@@ -38,6 +38,8 @@ SSOCONSOLE_METRICS_ALLOWED_ADDRESSES = ENV.metrics_allowed
 # Where certificate-expiry warnings are e-mailed from (ssoconsole.core.mail); unset: no e-mail.
 SSOCONSOLE_SMTP_URL = ENV.smtp_url
 SSOCONSOLE_MAIL_FROM = ENV.mail_from
+SSOCONSOLE_DNS_NAMESERVERS = ENV.dns_nameservers
+SSOCONSOLE_DNS_TIMEOUT_SECONDS = ENV.dns_timeout_seconds
 
 # Persistent connections: opening one (and, on SQLite, running its PRAGMAs)
 # cost more than the queries of a whole sign-in step. Each gunicorn thread

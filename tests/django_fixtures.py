@@ -12,6 +12,7 @@ Names at a glance:
 - ``clock``: the sign-in and session clock, moved with ``clock.advance(seconds=...)``
 - ``isolated_cache`` (autouse): a fresh cache namespace per test
 - ``app_url``: the real app served by pytest-django's ``live_server``, with the base URL set to it
+- ``dns``: the loopback DNS server every domain verification asks (``dns.publish(name, *txt)``)
 - ``browser`` (session) and ``page``: Debian's chromium through Playwright, for ``@pytest.mark.browser`` tests
 """
 
@@ -254,6 +255,37 @@ def clock(monkeypatch) -> Clock:
     fake = Clock(accounts_clock.now())
     monkeypatch.setattr(accounts_clock, "now", fake.now)
     return fake
+
+
+@pytest.fixture(scope="session", autouse=True)
+def loopback_dns_server():
+    """One DNS server on loopback for the run; every domain verification of every test asks it.
+
+    Set for the whole session so that no test's lookup can reach a DNS server off
+    this machine, whichever test verifies a domain.
+    """
+    from loopback_dns import LoopbackDns  # tests/loopback_dns.py
+
+    server = LoopbackDns().start()
+    saved = (
+        django_settings.SSOCONSOLE_DNS_NAMESERVERS,
+        django_settings.SSOCONSOLE_DNS_TIMEOUT_SECONDS,
+    )
+    django_settings.SSOCONSOLE_DNS_NAMESERVERS = server.nameservers
+    django_settings.SSOCONSOLE_DNS_TIMEOUT_SECONDS = 3.0
+    yield server
+    django_settings.SSOCONSOLE_DNS_NAMESERVERS, django_settings.SSOCONSOLE_DNS_TIMEOUT_SECONDS = (
+        saved
+    )
+    server.stop()
+
+
+@pytest.fixture
+def dns(loopback_dns_server):
+    """The loopback DNS server, with no records left over from an earlier test."""
+    loopback_dns_server.clear()
+    yield loopback_dns_server
+    loopback_dns_server.clear()
 
 
 @pytest.fixture

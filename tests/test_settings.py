@@ -187,3 +187,29 @@ def test_a_malformed_smtp_url_is_refused_at_start_with_examples(value):
 
 def test_no_smtp_url_means_no_email():
     assert read_environment({}).smtp_url is None
+
+
+def test_dns_nameservers_are_addresses_with_optional_ports(tmp_path):
+    """Verified domains ask these servers; unset means the system's resolver."""
+    env = {"SSOCONSOLE_DATA_DIR": str(tmp_path)}
+    assert read_environment(env).dns_nameservers == ()
+    env["SSOCONSOLE_DNS_NAMESERVERS"] = "192.0.2.53, 127.0.0.1:5353,[2001:db8::53]:54"
+    assert read_environment(env).dns_nameservers == (
+        ("192.0.2.53", 53),
+        ("127.0.0.1", 5353),
+        ("2001:db8::53", 54),
+    )
+
+
+@pytest.mark.parametrize("value", ["dns.example.com", "127.0.0.1:0", "127.0.0.1:x"])
+def test_a_dns_server_that_is_not_an_address_is_refused_at_start_up(tmp_path, value):
+    env = {"SSOCONSOLE_DATA_DIR": str(tmp_path), "SSOCONSOLE_DNS_NAMESERVERS": value}
+    with pytest.raises(ConfigurationError, match="SSOCONSOLE_DNS_NAMESERVERS"):
+        read_environment(env)
+
+
+@pytest.mark.parametrize("value", ["0", "31", "soon"])
+def test_the_dns_timeout_is_bounded(tmp_path, value):
+    env = {"SSOCONSOLE_DATA_DIR": str(tmp_path), "SSOCONSOLE_DNS_TIMEOUT_SECONDS": value}
+    with pytest.raises(ConfigurationError, match="at most 30"):
+        read_environment(env)

@@ -138,3 +138,9 @@ class AccountInactive(SignInRefused):
 
     status = 403
     code = "account_inactive"
+
+
+class UsernameDomainVerifiedElsewhere(Forbidden):
+    """The username's domain is verified by another tenant: only that tenant creates its usernames."""
+
+    code = "username_domain_verified_elsewhere"

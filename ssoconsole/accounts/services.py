@@ -46,6 +46,7 @@ from ssoconsole.core.errors import (
     TextControlCharacter,
     TooLong,
 )
+from ssoconsole.tenancy.domains import check_username_domain
 from ssoconsole.tenancy.errors import OrgNotFound
 from ssoconsole.tenancy.models import Organization, Tenant
 
@@ -216,10 +217,17 @@ def create_user(
     actor_label: str | None = None,
     request=None,
 ) -> User:
-    """Create a user in ``org``; the username must be free in the whole deployment, in any case."""
+    """Create a user in ``org``; the username must be free in the whole deployment, in any case.
+
+    A username at a domain another tenant verified is refused before the
+    username is looked up (``check_username_domain``), so the refusal does not
+    tell whether it exists. The console, the API, the CLI and SCIM all create
+    users here, so the rule holds for each.
+    """
     if org.tenant_id != tenant.id:
         raise OrgNotFound("No organization with this id in your tenant.", field="orgId")
     username = validate_username(username)
+    check_username_domain(tenant, username)
     user = User(
         tenant=tenant,
         org=org,
@@ -317,10 +325,11 @@ def update_user(
         check_role_change(actor, user.role_names, _clean_roles(changes["roles"]))
     if "username" in changes:
         username = validate_username(changes["username"])
-        if username.lower() != user.username.lower() and username_taken(
-            username, exclude_id=user.id
-        ):
-            raise _taken_error()
+        if username.lower() != user.username.lower():
+            # A rename is a creation of the new name: the same rule, in the same order.
+            check_username_domain(user.tenant, username)
+            if username_taken(username, exclude_id=user.id):
+                raise _taken_error()
         user.username = username
     if "first_name" in changes:
         user.first_name = _clean_text(changes["first_name"], "firstName")

@@ -21,6 +21,7 @@ from ssoconsole.api.endpoints import (
     agent_protocol,
     agents,
     audit,
+    domains,
     local_users,
     orgs,
     provider_settings,
@@ -190,6 +191,7 @@ def build_api() -> SsoconsoleAPI:
         local_users,
         provisioning,
         sp_keys,
+        domains,
         agent_protocol,
         agents,
     ):

@@ -8,6 +8,7 @@ from ssoconsole.console.views import (
     audit,
     dashboard,
     identity,
+    identity_domains,
     identity_local_users,
     identity_providers,
     identity_provisioning,
@@ -48,6 +49,7 @@ urlpatterns = [
     ),
     path(IDM + "providers/new/", identity_providers.provider_add, name="identity_provider_add"),
     path(IDM + "sp-keys/", identity_sp_keys.sp_keys, name="identity_sp_keys"),
+    path(IDM + "domains/", identity_domains.domains_page, name="identity_domains"),
     path(PROVIDER, identity_providers.provider_detail, name="identity_provider"),
     path(PROVIDER + "rename/", identity_providers.provider_rename, name="identity_provider_rename"),
     path(

@@ -87,3 +87,51 @@ class OrgMoveChangesSignIn(Forbidden):
     """A move would change users' sign-in method and the actor may not choose who uses SSO."""
 
     code = "org_move_changes_sign_in"
+
+
+class DomainInvalid(ValidationFailed):
+    """The domain is not a DNS name of at least two labels (letters, digits, hyphens)."""
+
+    code = "domain_invalid"
+
+
+class DomainAlreadyAdded(Conflict):
+    """The tenant has already added this domain."""
+
+    code = "domain_already_added"
+
+
+class DomainLimitReached(Conflict):
+    """The tenant has as many domains as one tenant may have."""
+
+    code = "domain_limit_reached"
+
+
+class DomainNotFound(NotFound):
+    """No domain with this id in the caller's tenant."""
+
+    code = "domain_not_found"
+
+
+class DomainVerifiedByAnotherTenant(Conflict):
+    """Another tenant of the deployment has already verified this domain."""
+
+    code = "domain_verified_by_another_tenant"
+
+
+class DomainRecordMissing(Conflict):
+    """The DNS has no TXT record at the domain's verification name."""
+
+    code = "domain_record_missing"
+
+
+class DomainRecordMismatch(Conflict):
+    """The TXT records at the verification name do not hold this tenant's value."""
+
+    code = "domain_record_mismatch"
+
+
+class DomainLookupFailed(Conflict):
+    """The DNS servers did not answer the verification lookup in time, or answered with an error."""
+
+    code = "domain_lookup_failed"

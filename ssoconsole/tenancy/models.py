@@ -77,3 +77,41 @@ class Organization(models.Model):
     @property
     def is_top(self) -> bool:
         return self.parent_id is None
+
+
+class TenantDomain(models.Model):
+    """An e-mail domain a tenant claims, and whether it proved ownership with a DNS TXT record.
+
+    A verified domain reserves its usernames (and its subdomains') to the tenant:
+    ``ssoconsole.tenancy.domains`` explains the rule and docs/security.md why.
+    At most one tenant holds a domain verified (the partial unique constraint);
+    any number may have it pending.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="domains")
+    name = models.CharField(max_length=253)
+    token = models.CharField(max_length=64)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "name"], name="tenancy_domain_once_per_tenant"
+            ),
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=models.Q(verified_at__isnull=False),
+                name="tenancy_domain_verified_by_one_tenant",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def verified(self) -> bool:
+        return self.verified_at is not None

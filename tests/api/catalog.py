@@ -87,6 +87,24 @@ def sp_keys_at(world, stage: str) -> str:
     return f"{SPK}/encryption"
 
 
+def domain_path(world, role, *, published: bool = False) -> str:
+    """A fresh pending domain of the world's tenant; with ``published`` its TXT record is served.
+
+    The record is published on the run's loopback DNS server (tests/loopback_dns.py),
+    so that verifying it succeeds without any lookup leaving the machine.
+    """
+    import loopback_dns
+
+    from ssoconsole.tenancy import dns_proof, domains
+
+    domain = domains.add_domain(world.tenant, f"d{uuid.uuid4().hex[:10]}.matrix.example")
+    if published:
+        loopback_dns.current.publish(
+            dns_proof.record_name(domain.name), dns_proof.record_value(domain.token)
+        )
+    return f"{P}/domains/{domain.id}"
+
+
 def spare_provider_id(world, role):
     """A fresh provider that no org uses, for the delete call."""
     from ssoconsole.sso.providers import create_provider
@@ -170,6 +188,16 @@ CALLS = {
         f"{sp_keys_at(w, 'retirable')}/retire",
         None,
     ),
+    ("GET", f"{P}/domains"): lambda w, r: (f"{P}/domains", None),
+    ("POST", f"{P}/domains"): lambda w, r: (
+        f"{P}/domains",
+        {"name": f"n{uuid.uuid4().hex[:10]}.matrix.example"},
+    ),
+    ("POST", f"{P}/domains/{{id}}/verify"): lambda w, r: (
+        f"{domain_path(w, r, published=True)}/verify",
+        None,
+    ),
+    ("DELETE", f"{P}/domains/{{id}}"): lambda w, r: (domain_path(w, r), None),
     ("GET", f"{P}/api-tokens"): lambda w, r: (f"{P}/api-tokens", None),
     ("POST", f"{P}/api-tokens"): lambda w, r: (f"{P}/api-tokens", {"name": "matrix"}),
     ("DELETE", f"{P}/api-tokens/{{id}}"): lambda w, r: (
@@ -310,6 +338,11 @@ EXPECTED = {
     ("POST", f"{SPK}/{{purpose}}/prepare"): _only({IDP: 200}),
     ("POST", f"{SPK}/{{purpose}}/switch"): _only({IDP: 200}),
     ("POST", f"{SPK}/{{purpose}}/retire"): _only({IDP: 200}),
+    # Verified domains: identity.manage.
+    ("GET", f"{P}/domains"): _only({IDP: 200}),
+    ("POST", f"{P}/domains"): _only({IDP: 201}),
+    ("POST", f"{P}/domains/{{id}}/verify"): _only({IDP: 200}),
+    ("DELETE", f"{P}/domains/{{id}}"): _only({IDP: 204}),
     # Authentication providers: identity.manage, which only identity-admin holds.
     ("GET", AP): _only({IDP: 200}),
     ("POST", AP): _only({IDP: 201}),

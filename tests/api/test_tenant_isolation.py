@@ -9,14 +9,13 @@ other tenant, and the other tenant's data is unchanged afterwards.
 from __future__ import annotations
 
 import re
-
 import uuid
 
 import pytest
 
 from ssoconsole.accounts.models import ApiToken, RoleAssignment, User
 from ssoconsole.audit.models import AuditEvent
-from ssoconsole.tenancy.models import Organization
+from ssoconsole.tenancy.models import Organization, TenantDomain
 
 from .catalog import AGENT_TOKEN_OPERATIONS, CALLS, P, documented_operations
 
@@ -70,6 +69,9 @@ def fingerprint(world) -> dict:
             ApiToken.objects.filter(user__tenant=tenant).values_list("id", "revoked_at")
         ),
         "events": AuditEvent.objects.filter(tenant=tenant).count(),
+        "domains": sorted(
+            TenantDomain.objects.filter(tenant=tenant).values_list("id", "name", "verified_at")
+        ),
     }
 
 
@@ -87,6 +89,10 @@ def ids_of(world) -> set[str]:
     }
     ids |= {
         str(i) for i in AuditEvent.objects.filter(tenant=world.tenant).values_list("id", flat=True)
+    }
+    ids |= {
+        str(i)
+        for i in TenantDomain.objects.filter(tenant=world.tenant).values_list("id", flat=True)
     }
     return ids
 

@@ -25,6 +25,7 @@ from ssoconsole.audit.log import record
 from ssoconsole.audit.models import AuditEvent, Outcome
 from ssoconsole.devidp.access import admin_password
 from ssoconsole.sso.providers import create_provider
+from ssoconsole.tenancy import domains
 from ssoconsole.tenancy.models import Organization
 
 LONG_ENTITY_ID = (
@@ -69,6 +70,9 @@ def populate(base: str) -> Site:
             email=f"person.with.a.long.name.{n}@engineering.demo.example",
             actor_label="test",
         )
+    domains.add_domain(
+        tenant, "demo.example"
+    )  # a pending domain: the Domains page shows its record
     _sign_in_history(tenant, configured.provider)
     return Site(base=base, info=info, configured=configured, long_provider=long_provider)
 
@@ -148,6 +152,7 @@ def console_tour(page, site: Site, visit) -> None:
         ("advanced SAML settings", f"{IDM}providers/{provider.id}/advanced/"),
         ("add local user", IDM + "local-users/add/"),
         ("service provider keys", IDM + "sp-keys/"),
+        ("domains", IDM + "domains/"),
         ("provisioning", IDM + "provisioning/"),
         ("agents", "/console/agents/"),
         ("audit log", "/console/audit/"),

@@ -17,7 +17,8 @@ from ssoconsole.console import urls as console_urls
 from ssoconsole.scim.models import GroupOrgMapping, ProvisioningSettings, ScimGroup, ScimToken
 from ssoconsole.scim.tokens import create_token as create_scim_token
 from ssoconsole.sso.models import AuthProvider
-from ssoconsole.tenancy.models import Organization
+from ssoconsole.tenancy import domains
+from ssoconsole.tenancy.models import Organization, TenantDomain
 
 from .conftest import ALL_ROLES, add_provider, build_tenant
 
@@ -80,6 +81,7 @@ EXPECTED = {
     "identity": row(OK, FORBIDDEN, FORBIDDEN),
     "identity_provider_add": row(OK, FORBIDDEN, FORBIDDEN),
     "identity_sp_keys": row(OK, FORBIDDEN, FORBIDDEN),
+    "identity_domains": row(OK, FORBIDDEN, FORBIDDEN),
     "identity_provider": row(OK, FORBIDDEN, FORBIDDEN),
     "identity_provider_rename": row(NOT_ALLOWED, FORBIDDEN, FORBIDDEN),
     "identity_provider_refresh": row(NOT_ALLOWED, FORBIDDEN, FORBIDDEN),
@@ -115,6 +117,7 @@ POST_EXPECTED = {
     "user_reactivate": row(FORBIDDEN, REDIRECT, FORBIDDEN),
     "identity_provider_add": row(OK, FORBIDDEN, FORBIDDEN),
     "identity_sp_keys": row(REDIRECT, FORBIDDEN, FORBIDDEN),
+    "identity_domains": row(REDIRECT, FORBIDDEN, FORBIDDEN),
     "identity_provider_rename": row(REDIRECT, FORBIDDEN, FORBIDDEN),
     "identity_provider_refresh": row(REDIRECT, FORBIDDEN, FORBIDDEN),
     "identity_provider_metadata": row(OK, FORBIDDEN, FORBIDDEN),
@@ -193,6 +196,7 @@ def _post_data(name: str, world) -> dict:
         "user_reactivate": {},
         "identity_provider_add": {"display_name": "", "source": "url", "metadata_url": ""},
         "identity_sp_keys": {"purpose": "encryption", "action": "prepare"},
+        "identity_domains": {"action": "add", "name": "matrix.example"},
         "identity_provider_rename": {"display_name": "Renamed IdP"},
         "identity_provider_refresh": {},
         "identity_provider_metadata": {"source": "url", "metadata_url": ""},
@@ -220,6 +224,7 @@ def _snapshot():
         sorted(GroupOrgMapping.objects.values_list("group_id", "org_id")),
         sorted(Organization.objects.values_list("id", "name", "parent_id", "sso_mode")),
         sorted(User.objects.values_list("id", "username", "is_active", "local_sign_in")),
+        sorted(TenantDomain.objects.values_list("id", "name", "verified_at")),
         sorted(
             AuthProvider.objects.values_list(
                 "id", "display_name", "use_default_mapping", "clock_skew_seconds"
@@ -328,6 +333,19 @@ def test_creating_a_user_in_another_tenants_org_is_refused(world, other, acme_ad
     assert not User.objects.filter(username="sneaky").exists()
 
 
+@pytest.mark.parametrize("action", ["verify", "remove"])
+def test_another_tenants_domain_cannot_be_verified_or_removed(world, other, acme_admin, action):
+    """The domain page takes its domain id from the form: another tenant's id is as absent as none."""
+    foreign = domains.add_domain(other.tenant, "globex.example")
+    response = acme_admin.post(
+        reverse("console:identity_domains"), {"action": action, "domain": str(foreign.id)}
+    )
+    assert response.status_code == REDIRECT
+    page = acme_admin.get(response["Location"]).content.decode()
+    assert "No domain with this id in your tenant." in page and "globex.example" not in page
+    assert TenantDomain.objects.filter(id=foreign.id, verified_at=None).exists()
+
+
 def test_lists_never_show_other_tenants_rows(world, other, acme_admin):
     """Org tree, user list and search, audit log and dashboard counts see only the own tenant."""
     other_names = [
@@ -347,6 +365,7 @@ def test_lists_never_show_other_tenants_rows(world, other, acme_admin):
         reverse("console:org_create"),
         reverse("console:user_create"),
         reverse("console:identity"),
+        reverse("console:identity_domains"),
         reverse("console:org_detail", args=[world.child.id]),
     ]
     for page in pages:
@@ -369,7 +388,9 @@ def test_every_post_form_carries_a_csrf_token(world, name):
         if response.status_code != OK:
             continue
         forms = re.findall(
-            r'<form[^>]*method="post"[^>]*>(.*?)</form>', response.content.decode(), re.S | re.I
+            r'<form[^>]*method="post"[^>]*>(.*?)</form>',
+            response.content.decode(),
+            re.DOTALL | re.IGNORECASE,
         )
         for form in forms:
             assert 'name="csrfmiddlewaretoken"' in form, (name, role)
