@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 
-from ssoconsole.accounts import clock
 from ssoconsole.accounts.errors import Throttled  # noqa: F401 - raised here, callers name it throttle.Throttled
+from ssoconsole.core import clock
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ without bound however busy the identity provider is.
 
 from __future__ import annotations
 
-from ssoconsole.accounts import clock
+from ssoconsole.core import clock
 from ssoconsole.scim.models import ScimRequestLog
 
 KEEP = 500

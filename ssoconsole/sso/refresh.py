@@ -25,10 +25,10 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from ssoconsole.audit.log import diff, record
 from ssoconsole.audit.models import Outcome
+from ssoconsole.core import clock
 from ssoconsole.core.errors import DomainError
 from ssoconsole.sso import errors as e
 from ssoconsole.sso.metadata_fetch import MetadataFetcher
@@ -113,7 +113,7 @@ def refresh_metadata(
             "This provider's metadata was uploaded as a file, so there is nothing to download. Upload the new "
             "metadata file instead."
         )
-    now = now or timezone.now()
+    now = now or clock.now()
     owner = secrets.token_hex(8)
     if not claim(provider.id, now=now, owner=owner, due_only=False):
         raise e.RefreshInProgress(
@@ -297,7 +297,7 @@ def refresh_due_providers(
     refresh-metadata`` at the same time: a provider claimed elsewhere is
     skipped. ``progress`` is called after each provider.
     """
-    now = now or timezone.now()
+    now = now or clock.now()
     owner = secrets.token_hex(8)
     outcomes: list[RefreshOutcome] = []
     for provider_id in due_provider_ids(now, limit=limit):
