@@ -18,13 +18,14 @@ from django.conf import settings
 from django.db.models import F
 
 from ssoconsole.accounts.throttle import address_key
-from ssoconsole.agents import credentials
+from ssoconsole.agents import credentials, policy
 from ssoconsole.agents.errors import (
     AlreadyDecided,
     ExpiredToken,
     HandoffNotFound,
     NotShown,
     OtherBrowser,
+    StartNotAllowed,
     WrongCode,
 )
 from ssoconsole.agents.models import AgentSignIn, HandoffState
@@ -74,6 +75,19 @@ def browser_value(cookies) -> str | None:
     """Return this browser's binding cookie when it looks like one of ours."""
     value = cookies.get(COOKIE_NAME)
     return value if isinstance(value, str) and 20 <= len(value) <= MAX_KEY_LENGTH else None
+
+
+def check_start_allowed(handoff: AgentSignIn, user) -> None:
+    """Refuse a hand-off started outside the networks ``user``'s tenant allows (``agents.policy``)."""
+    if policy.start_allowed(user.tenant, handoff.requested_from):
+        return
+    raise StartNotAllowed(
+        f"Your organization lets agents sign in only when they start from its own networks, and "
+        f"this sign-in was started from {handoff.requested_from or 'an unknown address'}. If you "
+        "started it yourself, connect the computer to your organization's network (or VPN) and "
+        "start sign-in again from the agent; if you did not, someone may be trying to get access "
+        "to your account: tell your administrator."
+    )
 
 
 def claim(handoff: AgentSignIn, user, cookie_value: str | None) -> str:
@@ -200,6 +214,7 @@ def decide(
             "Open the link again to see whom the agent would work as, then decide."
         )
     if approve:
+        check_start_allowed(handoff, user)
         check_code(handoff, typed_code)
     state = HandoffState.APPROVED if approve else HandoffState.DENIED
     now = clock.now()

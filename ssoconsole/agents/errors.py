@@ -145,10 +145,33 @@ class WrongCode(ApprovalRefused):
     code = "user_code_mismatch"
 
 
+class StartNotAllowed(ApprovalRefused):
+    """The hand-off started outside the networks the user's tenant allows (agents.policy)."""
+
+    status = 403
+    code = "agent_start_not_allowed"
+    title = "Agents cannot sign in from there"
+
+
 class OtherBrowser(ApprovalRefused):
     status = 409
     code = "other_browser"
     title = "This sign-in is open in another browser"
+
+
+# --- The tenant's sign-in policy (agents.policy) ------------------------------------------------
+
+
+class NetworkInvalid(ValidationFailed):
+    """An entry of ``allowedNetworks`` is not a CIDR range."""
+
+    code = "network_invalid"
+
+
+class TooManyNetworks(ValidationFailed):
+    """``allowedNetworks`` lists more ranges than the policy keeps."""
+
+    code = "too_many_networks"
 
 
 #: Every refusal the approval page shows on its own page.

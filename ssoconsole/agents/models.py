@@ -122,3 +122,19 @@ class Agent(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AgentSignInPolicy(models.Model):
+    """A tenant's limit on where agent sign-ins may start (``ssoconsole.agents.policy``).
+
+    Empty ``allowed_networks`` (the default, and a tenant without a row)
+    lets a hand-off started from anywhere be approved.
+    """
+
+    tenant = models.OneToOneField(
+        "tenancy.Tenant", primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    allowed_networks = models.TextField(
+        blank=True, default="", help_text="CIDR ranges, one per line, e.g. 203.0.113.0/24."
+    )
+    updated_at = models.DateTimeField(auto_now=True)

@@ -50,6 +50,7 @@ def authorize(request, key: str):
     code_error = None
     try:
         handoff = approval.find(key)
+        approval.check_start_allowed(handoff, user)
         cookie = approval.browser_value(request.COOKIES)
         if request.method == "POST" and request.POST.get("decision") in DECISIONS:
             approve = request.POST["decision"] == "approve"

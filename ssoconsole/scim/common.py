@@ -136,11 +136,25 @@ def list_response(resources: list[dict], total: int, page: Page) -> dict:
     }
 
 
+def _timestamp(value) -> str:
+    return value.isoformat().replace("+00:00", "Z") if hasattr(value, "isoformat") else value
+
+
 def shaped(model, full: dict, attributes, excluded) -> dict:
-    """Return ``full`` as the response model dumps it, limited by attributes/excludedAttributes."""
-    resource = model.model_validate(full, scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
+    """Return ``full`` as served, limited by attributes/excludedAttributes when the client asks.
+
+    Without those parameters the stored document is served as it is: it was
+    produced by the resource model when written, so validating it again for
+    every row of a list would only cost time (a page of 100 users is a
+    hundred pydantic round trips). Selecting attributes goes through the
+    model, which knows each attribute's ``returned`` rule.
+    """
     if not attributes and not excluded:
-        return resource.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
+        meta = full.get("meta")
+        if meta:
+            full["meta"] = {k: _timestamp(v) for k, v in meta.items()}
+        return full
+    resource = model.model_validate(full, scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
     try:
         parameters = ResponseParameters(attributes=attributes, excluded_attributes=excluded)
         return resource.model_dump(

@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.dateparse import parse_datetime
 
@@ -43,6 +43,23 @@ USER_COLUMNS = {
     "orgname": Column("org_name", "ci"),
 }
 USER_ALIASES = {"username_key": Lower("user__username")}
+
+
+def aliases_for(node) -> dict:
+    """Return the aliases ``node`` needs: the lower-cased username only when it filters on userName
+    (an unused alias would still join the accounts table, which a bare count does not need)."""
+    return USER_ALIASES if _mentions(node, "username") else {}
+
+
+def _mentions(node, key: str) -> bool:
+    if isinstance(node, (And, Or)):
+        return _mentions(node.left, key) or _mentions(node.right, key)
+    if isinstance(node, Not):
+        return _mentions(node.inner, key)
+    if isinstance(node, ValuePath):
+        return False
+    return node.path.attr.lower() == key
+
 
 EMAIL_COLUMNS = {
     "value": Column("value", "lower"),
@@ -171,7 +188,9 @@ def _email_condition(node) -> Q:
 
 
 def _emails_exist(condition: Q) -> Q:
-    return Q(Exists(ScimEmail.objects.filter(condition, scim_user=OuterRef("pk"))))
+    """Users with an e-mail row matching ``condition``, as ``id IN (SELECT …)``: the sub-select reads
+    the e-mail index once instead of running a correlated EXISTS for every user of the tenant."""
+    return Q(id__in=ScimEmail.objects.filter(condition).values("scim_user_id"))
 
 
 def user_condition(node) -> Q:
@@ -214,9 +233,8 @@ def group_condition(node) -> Q:
         )
         if node.path.attr.lower() != "members":
             raise _unsupported(node.path, GROUP_COLUMNS)
-        return Q(
-            Exists(ScimMembership.objects.filter(_member_condition(inner), group=OuterRef("pk")))
-        )
+        members = ScimMembership.objects.filter(_member_condition(inner))
+        return Q(id__in=members.values("group_id"))
     column = GROUP_COLUMNS.get(_strip_urn(node.path, schema.CORE_GROUP))
     if column is None:
         raise _unsupported(node.path, GROUP_COLUMNS)

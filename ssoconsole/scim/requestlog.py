@@ -8,6 +8,8 @@ without bound however busy the identity provider is.
 
 from __future__ import annotations
 
+from urllib.parse import unquote_plus
+
 from ssoconsole.core import clock
 from ssoconsole.scim.models import ScimRequestLog
 
@@ -19,7 +21,7 @@ def remember(token, request, status: int, error, resource_id: str) -> None:
     """Log one request of an authenticated caller (unauthenticated ones have no tenant to show)."""
     if token is None:
         return
-    path = request.get_full_path()
+    path = unquote_plus(request.get_full_path())  # readable filters: userName eq "ann@x", not %22
     entry = ScimRequestLog.objects.create(
         tenant_id=token.tenant_id,
         at=clock.now(),

@@ -28,7 +28,7 @@ from django.db.models import Q
 
 from ssoconsole.audit.log import diff, record
 from ssoconsole.audit.models import Outcome
-from ssoconsole.core import clock
+from ssoconsole.core import clock, counters
 from ssoconsole.core.errors import DomainError
 from ssoconsole.sso import errors as e
 from ssoconsole.sso.metadata_fetch import MetadataFetcher
@@ -215,6 +215,7 @@ def _refresh_claimed(
                 data=changes,
                 request=request,
             )
+    counters.METADATA_REFRESHES.labels(result="ok").inc()
     return RefreshOutcome(
         str(provider.id), provider.display_name, ok=True, changed=bool(changes["after"])
     )
@@ -251,6 +252,7 @@ def _record_failure(
             message[:2000],
         )
         provider.save(update_fields=_REFRESH_FIELDS)
+        counters.METADATA_REFRESHES.labels(result="failed").inc()
         record(
             "auth_provider.metadata_refreshed",
             tenant=provider.tenant,

@@ -249,6 +249,11 @@ CALLS = {
     ("GET", f"{P}/agents"): lambda w, r: (f"{P}/agents", None),
     ("GET", f"{P}/me/agents"): lambda w, r: (f"{P}/me/agents", None),
     ("DELETE", f"{P}/agents/{{id}}"): lambda w, r: (f"{P}/agents/{target_agent_id(w, r)}", None),
+    ("GET", f"{P}/agents/sign-in-policy"): lambda w, r: (f"{P}/agents/sign-in-policy", None),
+    ("PUT", f"{P}/agents/sign-in-policy"): lambda w, r: (
+        f"{P}/agents/sign-in-policy",
+        {"allowedNetworks": []},
+    ),
 }
 
 # Operations that take an agent token, never a user's token or session: every user
@@ -338,6 +343,8 @@ EXPECTED = {
     ("GET", f"{P}/agents"): _only({ORG: 200}),
     ("GET", f"{P}/me/agents"): EVERYONE_200,
     ("DELETE", f"{P}/agents/{{id}}"): _only({ORG: 204}),
+    ("GET", f"{P}/agents/sign-in-policy"): _only({ORG: 200}),
+    ("PUT", f"{P}/agents/sign-in-policy"): _only({ORG: 200}),
 }
 
 

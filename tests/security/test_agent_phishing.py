@@ -162,3 +162,38 @@ def test_a_new_agent_sign_in_is_highlighted_in_my_devices(
     account = browser.get("/console/account/").text
     assert 'id="new-agents"' in account and f"from {attacker.address}" in account
     assert '<span class="badge badge-warning">New</span> Build box' in account
+
+
+def test_a_tenant_can_allow_agent_sign_ins_only_from_its_own_networks(
+    app_url, make_user, new_visitor, password, api_token_for
+):
+    """The org-admin lists the office network; a hand-off started elsewhere cannot be approved."""
+    from ssoconsole.accounts.roles import Role
+
+    from .live import Api
+
+    admin = make_user("admin@phish.test", roles=[Role.ORG_ADMIN])
+    victim = make_user("victim@phish.test")
+    browser = new_visitor().sign_in(victim.username, password)
+    api = Api(app_url, api_token_for(admin))
+    office = f"{browser.address}/32"
+    set_policy = api("PUT", "/agents/sign-in-policy", {"allowedNetworks": [office]})
+    assert set_policy.status_code == 200 and set_policy.json()["allowedNetworks"] == [office]
+    bad = api("PUT", "/agents/sign-in-policy", {"allowedNetworks": ["the office"]})
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "network_invalid"
+
+    attacker = new_visitor()
+    phished = _start(attacker)
+    page = browser.get(_path(phished))
+    assert page.status_code == 403
+    assert f"this sign-in was started from {attacker.address}" in html.unescape(page.text)
+    refused = browser.post(
+        _path(phished), {"decision": "approve", "user_code": phished["userCode"]}
+    )
+    assert refused.status_code == 403
+    assert AgentSignIn.objects.get(id=phished["handoffId"]).state == HandoffState.PENDING
+
+    own = _start(browser)  # the agent on the office computer
+    done = browser.submit(_path(own), {"decision": "approve", "user_code": own["userCode"]})
+    assert done.status_code == 200
+    assert api("GET", "/agents/sign-in-policy").json()["allowedNetworks"] == [office]

@@ -8,11 +8,18 @@ from ninja import Query
 from ninja.responses import Status
 
 from ssoconsole.accounts.roles import Capability
+from ssoconsole.agents import policy
 from ssoconsole.agents import services as agents
 from ssoconsole.api.auth import access, caller_of
 from ssoconsole.api.pagination import paginate
 from ssoconsole.api.router import ApiRouter
-from ssoconsole.api.schemas.agents import AgentOut, AgentPage, AgentQuery
+from ssoconsole.api.schemas.agents import (
+    AgentOut,
+    AgentPage,
+    AgentQuery,
+    SignInPolicy,
+    SignInPolicyUpdate,
+)
 from ssoconsole.api.schemas.common import PageQuery
 
 router = ApiRouter(tags=["agents"])
@@ -51,3 +58,25 @@ def revoke_agent(request, id: UUID):
     agent = agents.find_revocable(caller.user, id)
     agents.revoke(agent, actor=caller.user, request=request)
     return Status(204, None)
+
+
+@router.get("/agents/sign-in-policy", response=SignInPolicy, auth=access(Capability.AGENTS_MANAGE))
+def get_sign_in_policy(request):
+    """The networks the tenant's agent sign-ins may start from (empty: any network)."""
+    networks = policy.allowed_networks(caller_of(request).tenant)
+    return SignInPolicy(allowed_networks=[str(n) for n in networks])
+
+
+@router.put("/agents/sign-in-policy", response=SignInPolicy, auth=access(Capability.AGENTS_MANAGE))
+def set_sign_in_policy(request, payload: SignInPolicyUpdate):
+    """Limit where agent sign-ins may start: a hand-off started elsewhere cannot be approved.
+
+    Anyone can start a hand-off and send its link (device-code phishing); with
+    a list, the approval page refuses hand-offs started outside it. Audited as
+    `agent.policy_changed`.
+    """
+    caller = caller_of(request)
+    networks = policy.set_allowed_networks(
+        caller.tenant, payload.allowed_networks, actor=caller.user, request=request
+    )
+    return SignInPolicy(allowed_networks=[str(n) for n in networks])

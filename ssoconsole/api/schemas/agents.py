@@ -168,3 +168,16 @@ class TokenRefused(ApiModel):
         description="`pending`, `slow_down`, `denied`, `expired`, `used` or `unknown`."
     )
     error: ErrorBody
+
+
+class SignInPolicy(ApiModel):
+    allowed_networks: list[str] = Field(
+        description="CIDR ranges agent sign-ins may start from; empty: any network."
+    )
+
+
+class SignInPolicyUpdate(InputModel):
+    allowed_networks: list[text(60)] = Field(
+        max_length=50,
+        description="CIDR ranges (e.g. `203.0.113.0/24`, `2001:db8::/48`); `[]` allows any network.",
+    )
