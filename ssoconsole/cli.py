@@ -31,8 +31,10 @@ commands:
   create-api-token --username U             create a REST API token; prints it
   create-scim-token --tenant ID [--name NAME]
                                             create a SCIM Secret Token for a tenant; prints it last
-  serve [--host H] [--port N] [--base-url URL]
-                                            serve the console with gunicorn
+  serve [--host H] [--port N] [--base-url URL] [--workers N] [--threads N]
+        [--trusted-proxies LIST] [--timeout S] [--graceful-timeout S] [--keepalive S]
+        [--max-requests N] [--max-requests-jitter N]
+                                            serve the console with gunicorn (docs/deployment.md)
   demo [--configured] [--host H] [--port N] [--base-url URL]
                                             seed the demo tenant and its dev IdP, then serve it;
                                             --configured also does the tutorial's seven SSO steps
@@ -105,6 +107,16 @@ def _server_parser(command: str) -> argparse.ArgumentParser:
             )
         return int(value)
 
+    def seconds(value: str) -> int:
+        if not value.isdigit() or not 0 < int(value) <= 3600:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds from 1 to 3600")
+        return int(value)
+
+    def non_negative(value: str) -> int:
+        if not value.isdigit() or int(value) > 10_000_000:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a whole number from 0 to 10000000")
+        return int(value)
+
     def count(value: str) -> int:
         if not value.isdigit() or not 0 < int(value) <= 64:
             raise argparse.ArgumentTypeError(f"{value!r} is not a number from 1 to 64")
@@ -124,6 +136,43 @@ def _server_parser(command: str) -> argparse.ArgumentParser:
     )
     parser.add_argument("--workers", type=count, default=2, help="worker processes (default: 2)")
     parser.add_argument("--threads", type=count, default=4, help="threads per worker (default: 4)")
+    parser.add_argument(
+        "--trusted-proxies",
+        metavar="LIST",
+        help="addresses and CIDR networks of the reverse proxies in front, whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed (default: $SSOCONSOLE_TRUSTED_PROXIES, else none)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=seconds,
+        default=60,
+        help="seconds a request may take before its worker is restarted (default: 60)",
+    )
+    parser.add_argument(
+        "--graceful-timeout",
+        type=seconds,
+        default=20,
+        help="seconds requests in flight get to finish on stop or restart (default: 20)",
+    )
+    parser.add_argument(
+        "--keepalive",
+        type=seconds,
+        default=5,
+        help="seconds an idle keep-alive connection from the proxy stays open (default: 5)",
+    )
+    parser.add_argument(
+        "--max-requests",
+        type=non_negative,
+        default=0,
+        help="restart a worker after this many requests, to bound memory growth (default: 0, never)",
+    )
+    parser.add_argument(
+        "--max-requests-jitter",
+        type=non_negative,
+        default=0,
+        help="add up to this many requests at random to --max-requests, so workers do not restart "
+        "together (default: 0)",
+    )
     if command == "demo":
         parser.description = (
             "Seed the demo tenant and the development identity provider's directory (idempotent), print the URLs "
@@ -168,6 +217,19 @@ def _database_ready() -> str | None:
     return None
 
 
+def _unknown_limit_variables() -> str | None:
+    """Say which ``SSOCONSOLE_LIMIT_*`` variables name no throttle (a typo would silently change nothing)."""
+    import ssoconsole.urls  # noqa: F401 - imports every module that defines a throttle
+    from ssoconsole.accounts import throttle
+    from ssoconsole.config import limit_variable
+
+    unknown = throttle.unknown_overrides()
+    if not unknown:
+        return None
+    known = ", ".join(sorted(limit_variable(scope) for scope in throttle.REGISTRY))
+    return f"{', '.join(limit_variable(s) for s in unknown)} names no throttle; the variables are: {known}."
+
+
 def _warn_if_devidp_enabled() -> None:
     """Say loudly when ``serve`` mounts the development identity provider (SSOCONSOLE_DEVIDP).
 
@@ -195,12 +257,21 @@ def _serve(command: str, args: list[str]) -> int:
         options.base_url = normalize_base_url(from_env or f"http://{host}:{options.port}")
     # Before Django reads settings: the workers inherit this environment.
     os.environ["SSOCONSOLE_BASE_URL"] = options.base_url
+    if options.trusted_proxies is not None:
+        os.environ["SSOCONSOLE_TRUSTED_PROXIES"] = options.trusted_proxies
+    from ssoconsole import server
+
+    # Before anything imports prometheus_client: every worker then writes its metrics there.
+    server.prepare_metrics_directory()
     if command == "demo":
         # The demo signs in through the built-in development identity provider.
         os.environ.setdefault("SSOCONSOLE_DEVIDP", "1")
     _setup_django()
     if command == "serve":
         _warn_if_devidp_enabled()
+    problem = _unknown_limit_variables()
+    if problem:
+        return _fail(problem)
     if command == "demo":
         from django.core.management import call_command
 
@@ -235,10 +306,18 @@ def _serve(command: str, args: list[str]) -> int:
     )
     if command == "demo":
         print(demo.banner(info, configured), flush=True)
-    from ssoconsole import server
-
     server.run(
-        host=options.host, port=options.port, workers=options.workers, threads=options.threads
+        host=options.host,
+        port=options.port,
+        workers=options.workers,
+        threads=options.threads,
+        tuning=server.Tuning(
+            timeout=options.timeout,
+            graceful_timeout=options.graceful_timeout,
+            keepalive=options.keepalive,
+            max_requests=options.max_requests,
+            max_requests_jitter=options.max_requests_jitter,
+        ),
     )
     return 0
 

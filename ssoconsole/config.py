@@ -7,9 +7,11 @@ caller, so nothing reads the environment at import time elsewhere.
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -30,6 +32,12 @@ class Environment:
     secret_key: str | None
     metadata_allowed_hosts: tuple[str, ...] | None
     metadata_ca_bundle: str | None
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    limits: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    log_format: str = "json"
+    metrics_token: str | None = None
+    metrics_allowed: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    secret_key_fallbacks: tuple[str, ...] = ()
     smtp_url: str | None = None
     mail_from: str | None = None
 
@@ -67,6 +75,49 @@ def parse_host_list(value: str) -> tuple[str, ...]:
     return hosts
 
 
+def parse_networks(value: str, variable: str) -> tuple:
+    """Split a comma- or space-separated list of addresses and CIDR networks (``10.0.0.0/8``, ``::1``)."""
+    networks = []
+    for item in value.replace(",", " ").split():
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ConfigurationError(
+                f"{variable}: {item!r} is neither an IP address nor a network; list addresses or CIDR "
+                "networks such as 10.0.0.5 or 10.0.0.0/24, separated by commas."
+            ) from None
+    return tuple(networks)
+
+
+LIMIT_PREFIX = "SSOCONSOLE_LIMIT_"
+
+
+def limit_variable(scope: str) -> str:
+    """Return the environment variable that overrides the throttle rule ``scope``."""
+    return LIMIT_PREFIX + scope.upper().replace("-", "_")
+
+
+def parse_limit(value: str, variable: str) -> tuple[float, ...]:
+    """Parse ``COUNT/SECONDS`` (a failure rule) or ``COUNT/SECONDS,BURST`` (a token bucket)."""
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*(?:,\s*(\d+)\s*)?", value)
+    numbers = [int(n) for n in match.groups() if n is not None] if match else []
+    if not numbers or min(numbers) < 1:
+        raise ConfigurationError(
+            f"{variable}={value!r}: write COUNT/SECONDS, e.g. 5/900 for 5 per 15 minutes, or "
+            "COUNT/SECONDS,BURST for a rate, e.g. 3000/600,300; every number at least 1."
+        )
+    return tuple(numbers)
+
+
+def read_limits(env) -> dict[str, tuple[float, ...]]:
+    """Return ``{scope: numbers}`` from every ``SSOCONSOLE_LIMIT_*`` variable (scope in lower case, with dashes)."""
+    return {
+        name[len(LIMIT_PREFIX) :].lower().replace("_", "-"): parse_limit(value, name)
+        for name, value in env.items()
+        if name.startswith(LIMIT_PREFIX)
+    }
+
+
 def read_environment(environ: dict[str, str] | None = None) -> Environment:
     """Build the deployment's configuration from ``environ`` (default: ``os.environ``)."""
     env = os.environ if environ is None else environ
@@ -90,9 +141,34 @@ def read_environment(environ: dict[str, str] | None = None) -> Environment:
             else None
         ),
         metadata_ca_bundle=env.get("SSOCONSOLE_METADATA_CA_BUNDLE") or None,
+        trusted_proxies=parse_networks(
+            env.get("SSOCONSOLE_TRUSTED_PROXIES", ""), "SSOCONSOLE_TRUSTED_PROXIES"
+        ),
+        limits=read_limits(env),
+        log_format=_log_format(env.get("SSOCONSOLE_LOG_FORMAT", "json")),
+        metrics_token=env.get("SSOCONSOLE_METRICS_TOKEN") or None,
+        # Earlier secrets, still accepted for signed values and SP keys during a rotation.
+        secret_key_fallbacks=tuple(
+            v.strip()
+            for v in env.get("SSOCONSOLE_SECRET_KEY_FALLBACKS", "").split(",")
+            if v.strip()
+        ),
+        metrics_allowed=parse_networks(
+            env.get("SSOCONSOLE_METRICS_ALLOWED_ADDRESSES", ""),
+            "SSOCONSOLE_METRICS_ALLOWED_ADDRESSES",
+        ),
         smtp_url=check_smtp_url(env.get("SSOCONSOLE_SMTP_URL") or None),
         mail_from=env.get("SSOCONSOLE_MAIL_FROM") or None,
     )
+
+
+def _log_format(value: str) -> str:
+    value = value.strip().lower() or "json"
+    if value not in ("json", "text"):
+        raise ConfigurationError(
+            f"SSOCONSOLE_LOG_FORMAT must be json (one JSON object per line) or text, not {value!r}."
+        )
+    return value
 
 
 SMTP_SCHEMES = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}

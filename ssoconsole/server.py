@@ -9,8 +9,13 @@ configuration fails once, with one message, instead of in every worker.
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
 import signal
 import sys
+import tempfile
+from dataclasses import dataclass
 
 from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
@@ -18,7 +23,32 @@ from gunicorn.glogging import Logger
 
 from ssoconsole.core.redaction import redact_path, redact_query, redact_target
 
-LOG_FORMAT = "%(asctime)s [%(process)d] %(levelname)s %(name)s %(message)s"
+
+def prepare_metrics_directory() -> str:
+    """Give this server's workers a fresh directory for their metric files (prometheus multiprocess mode).
+
+    Must run before ``prometheus_client`` is imported (it reads the variable then).
+    The directory is removed when the master exits; an operator may set
+    ``PROMETHEUS_MULTIPROC_DIR`` to choose it, and then it is only emptied.
+    """
+    chosen = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if chosen:
+        shutil.rmtree(chosen, ignore_errors=True)
+        os.makedirs(chosen, mode=0o700, exist_ok=True)
+        return chosen
+    path = tempfile.mkdtemp(prefix="ssoconsole-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+    master = os.getpid()
+    # Workers are forked from this process and inherit the hook: only the master removes the directory.
+    atexit.register(lambda: os.getpid() == master and shutil.rmtree(path, ignore_errors=True))
+    return path
+
+
+def _worker_exited(server, worker) -> None:
+    """Drop the live-gauge files of a worker that ended (prometheus multiprocess bookkeeping)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 class RedactingLogger(Logger):
@@ -95,53 +125,58 @@ class ConsoleServer(BaseApplication):
             sys.exit(1)
 
 
-def gunicorn_options(*, host: str, port: int, workers: int, threads: int) -> dict:
+@dataclass(frozen=True)
+class Tuning:
+    """The gunicorn settings an operator may change (``ssoconsole serve --timeout`` and so on)."""
+
+    timeout: int = 60
+    graceful_timeout: int = 20
+    keepalive: int = 5
+    max_requests: int = 0
+    max_requests_jitter: int = 0
+
+
+def gunicorn_options(
+    *, host: str, port: int, workers: int, threads: int, tuning: Tuning | None = None
+) -> dict:
     """Return the gunicorn settings of ``ssoconsole serve``."""
-    stdout_handler = {
-        "class": "logging.StreamHandler",
-        "formatter": "plain",
-        "stream": "ext://sys.stdout",
-    }
+    from django.conf import settings
+
+    from ssoconsole.ops.logs import logging_config
+
+    tuning = tuning or Tuning()
     return {
         "bind": [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"],
         "workers": workers,
         "threads": threads,
         "worker_class": "gthread",
-        "timeout": 60,
-        "graceful_timeout": 20,
-        "keepalive": 5,
+        "timeout": tuning.timeout,
+        "graceful_timeout": tuning.graceful_timeout,
+        "keepalive": tuning.keepalive,
+        # Recycle a worker after this many requests (0: never), spread by the jitter.
+        "max_requests": tuning.max_requests,
+        "max_requests_jitter": tuning.max_requests_jitter,
+        # The client address and scheme behind proxies are decided in one place,
+        # ssoconsole.ops.proxies (SSOCONSOLE_TRUSTED_PROXIES); gunicorn must not apply its own rule.
+        "secure_scheme_headers": {},
+        "forwarded_allow_ips": "",
         "preload_app": True,
         "proc_name": "ssoconsole",
         "logger_class": RedactingLogger,
         "control_socket_disable": True,
         "post_worker_init": _init_worker,
+        "child_exit": _worker_exited,
         # Bounded request lines and headers, on top of Django's body limits.
         "limit_request_line": 8190,
         "limit_request_fields": 100,
-        "logconfig_dict": {
-            "version": 1,
-            "disable_existing_loggers": False,
-            "formatters": {"plain": {"format": LOG_FORMAT}},
-            "handlers": {"stdout": stdout_handler},
-            "root": {"level": "INFO", "handlers": ["stdout"]},
-            "loggers": {
-                "gunicorn.error": {
-                    "level": "INFO",
-                    "handlers": ["stdout"],
-                    "propagate": False,
-                    "qualname": "gunicorn.error",
-                },
-                "gunicorn.access": {
-                    "level": "INFO",
-                    "handlers": ["stdout"],
-                    "propagate": False,
-                    "qualname": "gunicorn.access",
-                },
-            },
-        },
+        # The same lines as the app's own (SSOCONSOLE_LOG_FORMAT): gunicorn configures logging again.
+        "logconfig_dict": logging_config(settings.SSOCONSOLE_LOG_FORMAT),
     }
 
 
-def run(*, host: str, port: int, workers: int, threads: int) -> None:
+def run(*, host: str, port: int, workers: int, threads: int, tuning: Tuning | None = None) -> None:
     """Serve until SIGTERM or SIGINT; returns only when gunicorn stopped."""
-    ConsoleServer(gunicorn_options(host=host, port=port, workers=workers, threads=threads)).run()
+    options = gunicorn_options(
+        host=host, port=port, workers=workers, threads=threads, tuning=tuning
+    )
+    ConsoleServer(options).run()

@@ -15,6 +15,7 @@ import dj_database_url
 
 from ssoconsole.config import load_or_create_secret, read_environment
 from ssoconsole.data_dir import secure_data_dir
+from ssoconsole.ops.logs import logging_config
 
 ENV = read_environment()
 BASE_DIR = Path(__file__).resolve().parent
@@ -27,6 +28,13 @@ if ENV.metadata_allowed_hosts is not None:
     SSOCONSOLE_METADATA_ALLOWED_HOSTS = ENV.metadata_allowed_hosts
 if ENV.metadata_ca_bundle is not None:
     SSOCONSOLE_METADATA_CA_BUNDLE = ENV.metadata_ca_bundle
+# Reverse proxies whose X-Forwarded-For / Forwarded / X-Forwarded-Proto are believed (ssoconsole.ops.proxies).
+SSOCONSOLE_TRUSTED_PROXIES = ENV.trusted_proxies
+# Throttle overrides from SSOCONSOLE_LIMIT_<SCOPE> variables (ssoconsole.accounts.throttle).
+SSOCONSOLE_THROTTLE = ENV.limits
+SSOCONSOLE_LOG_FORMAT = ENV.log_format
+SSOCONSOLE_METRICS_TOKEN = ENV.metrics_token
+SSOCONSOLE_METRICS_ALLOWED_ADDRESSES = ENV.metrics_allowed
 # Where certificate-expiry warnings are e-mailed from (ssoconsole.core.mail); unset: no e-mail.
 SSOCONSOLE_SMTP_URL = ENV.smtp_url
 SSOCONSOLE_MAIL_FROM = ENV.mail_from
@@ -45,6 +53,7 @@ for _change in secure_data_dir(
     print(f"ssoconsole: made private: {_change}", file=sys.stderr)
 
 SECRET_KEY = ENV.secret_key or load_or_create_secret(ENV.data_dir)
+SECRET_KEY_FALLBACKS = list(ENV.secret_key_fallbacks)
 DEBUG = ENV.debug
 
 _base = urlsplit(ENV.base_url)
@@ -62,6 +71,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ssoconsole.core",
+    "ssoconsole.ops",
     "ssoconsole.tenancy",
     "ssoconsole.accounts",
     "ssoconsole.audit",
@@ -75,6 +85,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ssoconsole.ops.request_log.RequestLogMiddleware",
+    "ssoconsole.ops.proxies.ForwardedSchemeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "ssoconsole.core.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -119,16 +131,29 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
 
+# The cache holds throttle counts only (sessions, sign-in requests and the replay cache are in the
+# database). It is shared by every process: Redis when REDIS_URL is set (falling back to per-process
+# memory while Redis is down), otherwise files that all workers of this machine share.
 if ENV.redis_url:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "ssoconsole.ops.cache.ResilientRedisCache",
             "LOCATION": ENV.redis_url,
             "KEY_PREFIX": "ssoconsole",
+            # Fail fast while Redis is down: the request goes on with the per-process fallback.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "ssoconsole.ops.cache.SharedFileCache",
+            "LOCATION": str(ENV.data_dir / "cache"),
+            "KEY_PREFIX": "ssoconsole",
+            "TIMEOUT": 3600,
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
+    }
 
 # Sessions live in the database (the source of truth), so any process can
 # serve any request; the engine also records each session's user, so that
@@ -183,23 +208,4 @@ WHITENOISE_ROOT = BASE_DIR / "core" / "root"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    # Every line is cut to ssoconsole.core.bounds.LOG_MESSAGE_MAX characters.
-    "filters": {"bounded": {"()": "ssoconsole.core.bounds.BoundedLogMessages"}},
-    "handlers": {
-        "stdout": {
-            "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",
-            "formatter": "plain",
-            "filters": ["bounded"],
-        }
-    },
-    "root": {"handlers": ["stdout"], "level": "INFO"},
-    "loggers": {
-        "django.request": {"level": "ERROR"},
-        "ssoconsole.security": {"level": "INFO"},
-    },
-}
+LOGGING = logging_config(ENV.log_format)

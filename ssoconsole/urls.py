@@ -4,6 +4,7 @@ from django.conf import settings
 from django.urls import include, path
 
 urlpatterns = [
+    path("", include("ssoconsole.ops.urls")),
     path("api/v1/", include("ssoconsole.api.urls")),
     path("", include("ssoconsole.scim.urls")),
     path("", include("ssoconsole.accounts.urls")),
@@ -17,3 +18,6 @@ if settings.SSOCONSOLE_DEVIDP_ENABLED:
     # demo`` or SSOCONSOLE_DEVIDP=1); a production configuration has no /devidp/.
     # It goes first so that no catch-all pattern of another app shadows it.
     urlpatterns.insert(0, path("devidp/", include("ssoconsole.devidp.urls")))
+
+# A database outage answers 503 with Retry-After (ssoconsole.ops.faults), never a 500.
+handler500 = "ssoconsole.ops.faults.server_error"

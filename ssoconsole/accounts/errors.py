@@ -93,10 +93,14 @@ class Throttled(DomainError):
     code = "throttled"
 
     def __init__(self, rule: Any, retry_after: int) -> None:
-        minutes = max(1, math.ceil(retry_after / 60))
-        wait = f"{minutes} minute{'s' if minutes != 1 else ''}"
+        # A failure limit waits minutes; a rate (accounts.throttle.Bucket) usually seconds.
+        if retry_after < 60:
+            wait = f"{retry_after} second{'s' if retry_after != 1 else ''}"
+        else:
+            minutes = math.ceil(retry_after / 60)
+            wait = f"{minutes} minute{'s' if minutes != 1 else ''}"
         super().__init__(
-            f"Too many failed attempts {rule.what}. Wait {wait} and try again.",
+            f"Too many {rule.noun} {rule.what}. Wait {wait} and try again.",
             details={"retryAfterSeconds": retry_after, "scope": rule.scope},
         )
         self.rule = rule

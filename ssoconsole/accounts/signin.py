@@ -18,7 +18,7 @@ from uuid import UUID
 
 from django.contrib.auth.hashers import make_password
 
-from ssoconsole.accounts import throttle
+from ssoconsole.accounts import known_devices, throttle
 from ssoconsole.accounts.errors import (
     AccountInactive,
     PasswordNotAllowed,
@@ -33,15 +33,27 @@ from ssoconsole.audit.models import Outcome
 from ssoconsole.core.request_info import client_ip
 from ssoconsole.tenancy.services import effective_sso_of
 
-# A person may mistype a password a few times; an attacker guessing it gets
-# five tries per quarter of an hour. One address may fail more often, since
-# several people can share it (an office behind NAT).
+# What each password rule protects (every one overridable: SSOCONSOLE_LIMIT_<SCOPE>, see README):
+# - one client guessing one account: 5 failures per username and address per quarter hour;
+# - a guesser spread over many addresses: 20 per username, whatever the address;
+# - one address spraying many accounts: a high backstop, since an office shares one address;
+# - a known device (it signed in as this user before, accounts.known_devices) counts on its own,
+#   so that nobody else's failures can lock it out.
+USERNAME_ADDRESS_RULE = throttle.Rule(
+    "signin-username-address",
+    limit=5,
+    window_seconds=15 * 60,
+    what="for this username from your network address",
+)
 USERNAME_RULE = throttle.Rule(
-    "signin-username", limit=5, window_seconds=15 * 60, what="for this username"
+    "signin-username", limit=20, window_seconds=15 * 60, what="for this username"
+)
+DEVICE_RULE = throttle.Rule(
+    "signin-username-device", limit=5, window_seconds=15 * 60, what="for this username"
 )
 ADDRESS_RULE = throttle.Rule(
     "signin-address",
-    limit=30,
+    limit=300,
     window_seconds=15 * 60,
     what="from your network address",
     per_address=True,
@@ -157,9 +169,22 @@ def _audit_refusal(request, reason_code: str, *, username: str, user: User | Non
     )
 
 
-def _count_failure(username: str, address: str) -> None:
-    throttle.record_failure(USERNAME_RULE, username)
-    throttle.record_failure(ADDRESS_RULE, address)
+def password_rules(request, username: str) -> list[tuple[throttle.Rule, str]]:
+    """Return the (rule, key) pairs that bound password attempts for ``username`` from this request."""
+    device = known_devices.device_for(request, username)
+    if device is not None:
+        return [(DEVICE_RULE, f"{username} {device}")]
+    address = client_ip(request) or ""
+    return [
+        (USERNAME_ADDRESS_RULE, f"{username} {throttle.address_key(address)}" if address else ""),
+        (USERNAME_RULE, username),
+        (ADDRESS_RULE, address),
+    ]
+
+
+def _count_failure(rules) -> None:
+    for rule, key in rules:
+        throttle.record_failure(rule, key)
 
 
 def password_sign_in(request, username: str, password: str) -> User:
@@ -170,8 +195,8 @@ def password_sign_in(request, username: str, password: str) -> User:
     :class:`SignInRefused` otherwise. Every refusal is audited with its reason.
     """
     username = validate_username(username)
-    address = client_ip(request) or ""
-    for rule, key in ((USERNAME_RULE, username), (ADDRESS_RULE, address)):
+    rules = password_rules(request, username)
+    for rule, key in rules:
         try:
             throttle.check(rule, key)
         except throttle.Throttled as exc:
@@ -182,7 +207,7 @@ def password_sign_in(request, username: str, password: str) -> User:
     step = next_step_for(username)
     if isinstance(step, Unknown):
         make_password(password)  # spend the time a real check would take
-        _count_failure(username, address)
+        _count_failure(rules)
         raise _refuse(request, UnknownUsername, BAD_CREDENTIALS, username=username, user=None)
     if not isinstance(step, PasswordStep):
         raise _refuse(
@@ -199,7 +224,7 @@ def password_sign_in(request, username: str, password: str) -> User:
         make_password(password)
         valid = False
     if not valid:
-        _count_failure(username, address)
+        _count_failure(rules)
         raise _refuse(request, WrongPassword, BAD_CREDENTIALS, username=username, user=user)
     if not user.is_active:
         # Said only after a correct password: a guesser learns nothing.
@@ -210,5 +235,8 @@ def password_sign_in(request, username: str, password: str) -> User:
             username=username,
             user=user,
         )
-    throttle.reset(USERNAME_RULE, username)
+    # Forget only what this device did: failures from an address or against the username may be someone else's.
+    for rule, key in rules:
+        if rule is DEVICE_RULE:
+            throttle.reset(rule, key)
     return user

@@ -10,9 +10,10 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from ssoconsole.accounts import sessions, signin, throttle
+from ssoconsole.accounts import known_devices, sessions, signin, throttle
 from ssoconsole.accounts.access import signed_in_user
 from ssoconsole.accounts.browser_marker import clear_marker, set_marker
+from ssoconsole.accounts.cross_site import from_another_site
 from ssoconsole.accounts.redirects import safe_next
 from ssoconsole.core.errors import ValidationFailed
 
@@ -116,6 +117,7 @@ def _sign_in_with_password(request, next_url: str):
         )
     sessions.start_session(request, user, method="password")
     response = HttpResponseRedirect(next_url)
+    known_devices.remember(response, request, user.username)
     set_marker(response, user)
     return response
 
@@ -131,6 +133,15 @@ def login(request):
         return _continue_after_username(request, request.POST.get("username", ""), next_url)
     username = request.GET.get("username")
     if username is not None:
+        if from_another_site(request):
+            # A link or an image on another site must not start a sign-in (or spend the address's
+            # rate) on its own: the person confirms the username with a click on this site.
+            return _username_page(
+                request,
+                next_url,
+                username=username.strip()[:254],
+                message="Check the username, then select Continue to sign in.",
+            )
         return _continue_after_username(request, username, next_url)
     if signed_in_user(request) is not None:
         return HttpResponseRedirect(next_url)

@@ -40,14 +40,16 @@ POLL_LEEWAY_SECONDS = 1
 # Expired hand-offs are deleted a day after their expiry, so that support can
 # still look at yesterday's failed attempts.
 KEEP_EXPIRED = timedelta(days=1)
-# A software roll-out may start many agents behind one NAT address at once;
-# 60 starts per 10 minutes per address stops a flood without getting in their way.
-START_RULE = throttle.Rule(
+# A software roll-out may start many agents behind one NAT address at once: a rate (120 at once, then one
+# per second) stops a flood without making an office wait a quarter of an hour.
+START_RULE = throttle.Bucket(
     "agent-signin-start",
-    limit=60,
-    window_seconds=10 * 60,
+    count=600,
+    seconds=600,
+    burst=120,
     what="from your network address",
     per_address=True,
+    noun="sign-in starts",
 )
 
 
@@ -109,7 +111,7 @@ def start(
 ) -> Started:
     """Create a pending hand-off for an agent; raise ``throttle.Throttled`` when the address started too many."""
     address = client_ip(request) or ""
-    throttle.check(START_RULE, address)
+    throttle.take(START_RULE, address)
     now = now or clock.now()
     browser_key, poll_secret = credentials.new_secret(), credentials.new_secret()
     handoff = AgentSignIn.objects.create(
@@ -123,7 +125,6 @@ def start(
         created_at=now,
         expires_at=now + LIFETIME,
     )
-    throttle.record_failure(START_RULE, address)  # counts every start, not only failures
     purge_expired(now=now)
     return Started(handoff, poll_secret, browser_key)
 

@@ -88,8 +88,3 @@ def _checked(report: Report, now: datetime) -> dict:
         "last_backup_bytes": report.last_backup_bytes,
         "last_message": message[:MESSAGE_LENGTH],
     }
-
-
-def silent_since(days: int, *, now: datetime | None = None) -> datetime:
-    """The moment before which an agent's last contact makes it "not reporting for ``days`` days"."""
-    return (now or clock.now()) - timedelta(days=days)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db import DatabaseError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -40,6 +41,7 @@ from ssoconsole.api.errors import (
 from ssoconsole.api.parsing import StrictJsonParser
 from ssoconsole.api.schemas.common import ErrorResponse
 from ssoconsole.core.errors import DomainError, NotFound
+from ssoconsole.ops import faults
 
 ERROR_REF = "#/components/schemas/ErrorResponse"
 _ERROR_DESCRIPTIONS = {
@@ -51,6 +53,7 @@ _ERROR_DESCRIPTIONS = {
     "413": "The request body is larger than the server accepts (`payload_too_large`).",
     "415": "The request body is not `application/json` (`unsupported_media_type`).",
     "500": "A server bug; nothing was changed (`internal_error`).",
+    "503": "The database is briefly unreachable; nothing was changed. Retry after `Retry-After` seconds (`database_unavailable`).",
 }
 
 
@@ -107,7 +110,7 @@ def _error_statuses(method: str, operation: dict) -> list[str]:
         statuses.append("409")
     if "requestBody" in operation:
         statuses += ["413", "415"]
-    return statuses + ["500"]
+    return statuses + ["500", "503"]
 
 
 def _domain_error(request, exc: DomainError):
@@ -147,6 +150,11 @@ def _not_found(request, exc):
     return error_response(NotFound("Nothing with this id exists in your tenant."))
 
 
+def _database_unavailable(request, exc):
+    """The database is down or restarting: 503 with Retry-After, never the 500 of a bug."""
+    return faults.server_error_for(request, exc)
+
+
 def _unexpected(request, exc):
     return internal_error(exc)
 
@@ -170,6 +178,7 @@ def build_api() -> SsoconsoleAPI:
     api.add_exception_handler(HttpError, _http_error)
     api.add_exception_handler(RequestDataTooBig, _too_big)
     api.add_exception_handler(Http404, _not_found)
+    api.add_exception_handler(DatabaseError, _database_unavailable)
     api.add_exception_handler(Exception, _unexpected)
     for module in (
         account,

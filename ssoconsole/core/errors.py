@@ -238,7 +238,7 @@ class Forbidden(DomainError):
 # --- Reading the registries ---------------------------------------------------------------------
 
 #: Every package that defines error codes, each in its ``errors`` module.
-PACKAGES = ("core", "saml", "tenancy", "accounts", "sso", "agents", "scim", "api")
+PACKAGES = ("core", "saml", "tenancy", "accounts", "sso", "agents", "scim", "api", "ops")
 
 
 def _subclasses(cls: type) -> list[type]:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from ssoconsole.core.bounds import USER_AGENT_MAX
+from ssoconsole.ops.proxies import client_address
 
 
 def client_ip(request) -> str | None:
-    """Return the client's address.
+    """Return the client's address: the peer, or behind a trusted proxy the client it forwarded for.
 
-    Only ``REMOTE_ADDR`` is trusted: a deployment behind a proxy must have the
-    proxy set it (gunicorn's ``--forwarded-allow-ips``), since any client can
-    forge ``X-Forwarded-For``.
+    Only proxies listed in ``SSOCONSOLE_TRUSTED_PROXIES`` are believed
+    (:mod:`ssoconsole.ops.proxies`); a forged ``X-Forwarded-For`` from anyone
+    else is ignored.
     """
-    return request.META.get("REMOTE_ADDR") or None
+    return client_address(request)
 
 
 def user_agent(request) -> str:

@@ -119,6 +119,15 @@ def update_rules(
     return rules
 
 
+def _place_members_again(tenant, group) -> None:
+    """Apply the rules to the group's members now, so a new mapping moves them at once."""
+    from ssoconsole.scim.models import ScimUser
+    from ssoconsole.scim.users import replace_org
+
+    members = ScimUser.objects.filter(memberships__group=group, deleted_at__isnull=True)
+    replace_org(tenant, members.select_related("user"))
+
+
 def _snapshot(rules: ProvisioningSettings) -> dict:
     return {
         "placementAttribute": rules.placement_attribute,
@@ -159,6 +168,7 @@ def map_group(tenant, group_id, org_id, *, actor=None, request=None) -> GroupOrg
         mapping = existing
     after = str(org.id) if org else None
     if before != after:
+        _place_members_again(tenant, group)
         record(
             "scim.group_mapping_changed",
             tenant=tenant,

@@ -30,7 +30,7 @@ import logging
 from uuid import UUID
 
 from django.core.exceptions import SuspiciousOperation
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.http import HttpResponseRedirect, UnreadablePostError
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -50,14 +50,23 @@ from ssoconsole.tenancy.models import Tenant
 
 log = logging.getLogger("ssoconsole.sso")
 
-# Refusals per client address: a person retries a few times, a script posting
-# forged responses is stopped after these (accounts.throttle, counted across all processes).
-ACS_RULE = throttle.Rule(
+# Two limits, neither of which can refuse a response that would verify:
+# - posts that match no usable outstanding request (forged, replayed, unsolicited, another browser's) are
+#   refused anyway; per address they draw on a rate, and once it is spent they get the 429 page without the
+#   XML being read or an audit event written (so a script cannot fill the audit log or burn CPU);
+# - a post that does match this browser's outstanding request is always checked, but one request takes at
+#   most 3 failed responses: then it is used up, and another attempt needs a new start (itself a rate).
+ACS_RULE = throttle.Bucket(
     "sso-acs-address",
-    limit=30,
-    window_seconds=15 * 60,
+    count=600,
+    seconds=600,
+    burst=60,
     what="from your network address",
     per_address=True,
+    noun="refused sign-in responses",
+)
+REQUEST_RULE = throttle.Rule(
+    "sso-acs-request", limit=3, window_seconds=15 * 60, what="for this sign-in"
 )
 
 
@@ -83,12 +92,6 @@ def acs(request, tenant_id):
         if request.method != "POST":
             return refuse(request, r.NotAPost(), audit=False)
         ctx.tenant_id = _tenant_id(tenant_id)
-        address = client_ip(request) or ""
-        try:
-            throttle.check(ACS_RULE, address)
-        except throttle.Throttled as exc:
-            ctx.tenant = _tenant(ctx.tenant_id)
-            return throttled_page(request, exc, tenant=ctx.tenant, scope=ACS_RULE.scope)
         saml_response, relay_state = _form(request)
         now = clock.now()
         try:
@@ -96,8 +99,10 @@ def acs(request, tenant_id):
                 ctx.tenant_id, relay_state, request.COOKIES, now=now
             )
         except (r.IdPInitiatedSignIn, r.RequestNotFound):
-            ctx.tenant = _tenant(ctx.tenant_id)
-            _attribute_by_claimed_issuer(ctx, saml_response)
+            # Reading the XML costs CPU: only while the address has rate left.
+            if _rate_left(request):
+                ctx.tenant = _tenant(ctx.tenant_id)
+                _attribute_by_claimed_issuer(ctx, saml_response)
             raise
         except r.SSORefusal as exc:
             if exc.record is not None:
@@ -115,13 +120,22 @@ def acs(request, tenant_id):
         return response
     except (r.SSORefusal, SAMLError, MappingError) as exc:
         return _refused(request, exc, ctx)
-    except Exception:  # never a 5xx, whatever is posted: a bug is a refusal page and a traceback
+    except DatabaseError:
+        raise  # the database is down: ops.faults answers 503 with Retry-After, the one 5xx the ACS gives
+    except Exception:  # whatever is posted, the ACS answers with a page, never a 500
         log.exception("unexpected failure in the assertion consumer service (tenant %s)", tenant_id)
         return _refused(request, r.UnexpectedFailure(), ctx)
 
 
+def _rate_left(request) -> bool:
+    try:
+        throttle.check_bucket(ACS_RULE, client_ip(request) or "")
+    except throttle.Throttled:
+        return False
+    return True
+
+
 def _refused(request, exc, ctx: _Context):
-    throttle.record_failure(ACS_RULE, client_ip(request) or "")
     if ctx.tenant is None and ctx.tenant_id is not None:
         # Loaded only now: a successful sign-in gets its tenant with the outstanding request.
         # A tenant that does not exist is the refusal, whatever else was wrong.
@@ -129,6 +143,15 @@ def _refused(request, exc, ctx: _Context):
             ctx.tenant = _tenant(ctx.tenant_id)
         except r.TenantNotFound as missing:
             exc = missing
+    if ctx.record is None:
+        address = client_ip(request) or ""
+        try:
+            throttle.check_bucket(ACS_RULE, address)
+        except throttle.Throttled as limited:
+            return throttled_page(request, limited, tenant=ctx.tenant, scope=ACS_RULE.scope)
+        throttle.spend(ACS_RULE, address)
+    else:
+        _count_request_failure(ctx.record)
     return refuse(
         request,
         exc,
@@ -139,6 +162,17 @@ def _refused(request, exc, ctx: _Context):
         test_mode=bool(ctx.record is not None and ctx.record.test_mode),
         extra=ctx.extra,
     )
+
+
+def _count_request_failure(record) -> None:
+    """Count a failed response against its outstanding request; use the request up after the last one."""
+    key = str(record.pk)
+    throttle.record_failure(REQUEST_RULE, key)
+    if throttle.retry_after(REQUEST_RULE, key):
+        try:
+            outstanding.consume(record, now=clock.now())
+        except r.RequestAlreadyUsed:
+            pass  # another post used it up first: either way it is spent
 
 
 def _tenant_id(tenant_id) -> UUID:
@@ -227,7 +261,6 @@ def _sign_in(request, ctx: _Context, saml_response: str, now):
         # start_session put in it: empty it, or the session middleware would save it anyway.
         request.session.flush()
         raise
-    throttle.reset(ACS_RULE, client_ip(request) or "")
     if current is not None:
         return account_switch.ask(
             request,

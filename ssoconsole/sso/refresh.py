@@ -30,6 +30,7 @@ from django.utils import timezone
 from ssoconsole.audit.log import diff, record
 from ssoconsole.audit.models import Outcome
 from ssoconsole.core.errors import DomainError
+from ssoconsole.ops import metrics
 from ssoconsole.sso import errors as e
 from ssoconsole.sso.metadata_fetch import MetadataFetcher
 from ssoconsole.sso.metadata_store import (
@@ -215,6 +216,7 @@ def _refresh_claimed(
                 data=changes,
                 request=request,
             )
+    metrics.METADATA_REFRESHES.labels(result="ok").inc()
     return RefreshOutcome(
         str(provider.id), provider.display_name, ok=True, changed=bool(changes["after"])
     )
@@ -251,6 +253,7 @@ def _record_failure(
             message[:2000],
         )
         provider.save(update_fields=_REFRESH_FIELDS)
+        metrics.METADATA_REFRESHES.labels(result="failed").inc()
         record(
             "auth_provider.metadata_refreshed",
             tenant=provider.tenant,

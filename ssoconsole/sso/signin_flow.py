@@ -94,13 +94,16 @@ def _choice_page(
     )
 
 
-# Wrong picks are audited in the user's tenant, and anyone may post this form: bound them per address.
-CHOOSE_RULE = throttle.Rule(
+# Wrong picks are audited in the user's tenant, and anyone may post this form: a rate of wrong picks per
+# address bounds the audit log without locking an office out for long (30 at once, then 1 every 3 s).
+CHOOSE_RULE = throttle.Bucket(
     "sso-choose-address",
-    limit=30,
-    window_seconds=15 * 60,
+    count=300,
+    seconds=900,
+    burst=30,
     what="from your network address",
     per_address=True,
+    noun="wrong choices",
 )
 
 
@@ -110,7 +113,7 @@ def choose_provider(request):
     """Continue with the provider the user picked from the list, if it is their organization's."""
     address = client_ip(request) or ""
     try:
-        throttle.check(CHOOSE_RULE, address)
+        throttle.check_bucket(CHOOSE_RULE, address)
     except throttle.Throttled as exc:
         return throttled_page(request, exc, scope=CHOOSE_RULE.scope)
     next_url = safe_next(request.POST.get("next"))
@@ -130,7 +133,7 @@ def choose_provider(request):
     options = tuple(signin.ProviderOption(p.id, p.display_name) for p in providers)
     chosen = next((p for p in providers if str(p.id) == request.POST.get("provider", "")), None)
     if chosen is None:
-        throttle.record_failure(CHOOSE_RULE, address)
+        throttle.spend(CHOOSE_RULE, address)
         return _choice_page(
             request,
             step.username,
@@ -151,7 +154,7 @@ def choose_provider(request):
             message, expected=right.display_name if right else None, actual=chosen.display_name
         )
         error.user_message = message
-        throttle.record_failure(CHOOSE_RULE, address)
+        throttle.spend(CHOOSE_RULE, address)
         record_refusal(
             request, error, tenant=user.tenant, provider=chosen, user=user, username=step.username
         )

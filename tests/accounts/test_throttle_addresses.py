@@ -93,7 +93,7 @@ def test_without_the_setting_the_defaults_hold(settings):
     if hasattr(settings, "SSOCONSOLE_THROTTLE"):
         del settings.SSOCONSOLE_THROTTLE
     assert throttle.effective(signin.ADDRESS_RULE) == signin.ADDRESS_RULE
-    assert (signin.ADDRESS_RULE.limit, signin.ADDRESS_RULE.window_seconds) == (30, 900)
+    assert (signin.ADDRESS_RULE.limit, signin.ADDRESS_RULE.window_seconds) == (300, 900)
 
 
 def test_a_bad_setting_is_refused(settings):

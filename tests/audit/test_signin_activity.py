@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.apps import apps
 
 from ssoconsole.audit.log import provider_id_of, record
 from ssoconsole.audit.models import AuditEvent, Outcome
@@ -108,3 +110,15 @@ def test_one_providers_activity_counts_only_sign_ins_through_it(tenant):
     assert (activity.successes, activity.refused, activity.reasons) == (1, 1, ["x.y"])
     everything = sign_in_activity(tenant.id, today=TODAY)
     assert (everything.successes, everything.refused) == (3, 1)
+
+
+@pytest.mark.django_db
+def test_the_migration_gives_existing_sign_ins_their_provider_column(tenant):
+    migration = importlib.import_module("ssoconsole.audit.migrations.0002_signin_activity")
+    provider_id = uuid.uuid4()
+    old = record("auth.signin", tenant=tenant, data={"providerId": str(provider_id)})
+    odd = record("auth.signin", tenant=tenant, data={"providerId": "not-a-uuid"})
+    AuditEvent.objects.update(provider_id=None)  # as events stored before the column
+    migration.copy_provider_ids(apps, None)
+    assert AuditEvent.objects.get(id=old.id).provider_id == provider_id
+    assert AuditEvent.objects.get(id=odd.id).provider_id is None

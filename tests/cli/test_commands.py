@@ -305,7 +305,7 @@ def get(url: str, token: str | None = None):
         url, headers={"Authorization": f"Bearer {token}"} if token else {}
     )
     try:
-        with urllib.request.urlopen(request, timeout=5) as response:
+        with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()

@@ -179,6 +179,20 @@ def console_tour(page, site: Site, visit) -> None:
     page.click("button:has-text('Sign in')")
     page.wait_for_url(re.compile(r".*/test/results/.*"))
     visit("test result")
+    # A response nobody asked for, posted to the ACS as a browser would: the refusal page.
+    page.evaluate(
+        """acs => { const f = document.createElement('form'); f.method = 'post'; f.action = acs;
+          const i = document.createElement('input'); i.name = 'SAMLResponse'; i.value = 'bm90IHNhbWw=';
+          f.appendChild(i); document.body.appendChild(f); f.submit(); }""",
+        f"{base}/sso/{tenant.id}/acs",
+    )
+    page.wait_for_selector("code[data-code]")
+    visit("sign-in refused")
+    page.goto(base + "/console/")  # still signed in: a refused response ends no session
+    page.click("summary[aria-label^='Account menu']")
+    page.click("button:has-text('Sign Out')")
+    page.wait_for_url(re.compile(r".*/signed-out"))
+    visit("signed out")
 
 
 def devidp_tour(page, site: Site, visit) -> None:

@@ -87,3 +87,18 @@ def test_rules_refuse_unknown_values_and_other_tenants_orgs(tenant, other_tenant
 
     with pytest.raises(NotFound):
         _rules(tenant, default_org=top_org(other_tenant))
+
+
+def test_mapping_a_group_moves_its_members_at_once_and_unmapping_moves_them_back(
+    scim, tenant, make_org, top_org
+):
+    sales = make_org("Sales")
+    user_id = scim.post("/Users", entra_user("ann@contoso.example")).json_body["id"]
+    group = scim.post(
+        "/Groups", {"schemas": [GROUP], "displayName": "Sales", "members": [{"value": user_id}]}
+    ).json_body
+    assert _org_of("ann@contoso.example") == top_org
+    placement.map_group(tenant, group["id"], sales.id)
+    assert _org_of("ann@contoso.example") == sales
+    placement.map_group(tenant, group["id"], None)
+    assert _org_of("ann@contoso.example") == top_org

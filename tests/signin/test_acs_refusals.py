@@ -369,11 +369,11 @@ def test_an_oversize_post_is_a_413_page(client, tenant):
     assert response.status_code == 413 and "sso.post_too_large" in response.content.decode()
 
 
-def test_the_acs_is_throttled_per_address_after_repeated_refusals(client, tenant, monkeypatch):
-    from ssoconsole.accounts import throttle
-    from ssoconsole.sso import acs
-
-    monkeypatch.setattr(acs, "ACS_RULE", throttle.Rule("sso-acs-address", 3, 900, "x"))
+def test_refusals_without_a_request_draw_on_the_addresses_rate_then_get_429(
+    client, tenant, settings, clock
+):
+    """Posts that match no sign-in of this browser spend the address's rate; past it they get the 429 page."""
+    settings.SSOCONSOLE_THROTTLE = {"sso-acs-address": (3, 900, 3)}
     for _ in range(3):
         assert client.post(f"/sso/{tenant.id}/acs", {"SAMLResponse": "eA=="}).status_code == 400
     response = client.post(f"/sso/{tenant.id}/acs", {"SAMLResponse": "eA=="})
@@ -441,6 +441,37 @@ def test_an_unexpected_failure_is_still_a_4xx_page_and_logged(
         clients=[browser_client],
     )
     assert any("simulated bug" in (r.exc_text or "") or r.exc_info for r in caplog.records)
+
+
+def test_a_request_is_used_up_after_three_failed_responses(
+    browser_client, sso_user, tenant, started
+):
+    """Forged answers to one started sign-in cost at most three checks; then the start itself is spent."""
+    from ssoconsole.sso.models import SignInRequest
+
+    for _ in range(3):
+        forged = helpers.answer(tenant, started["id"], sso_user.username, kp=helpers.key("idp-b"))
+        assert browser_client.post_acs(forged, started["relay_state"]).status_code in (400, 403)
+    good = helpers.answer(tenant, started["id"], sso_user.username)
+    again = browser_client.post_acs(good, started["relay_state"])
+    assert again.status_code == 400 and "sso.request_already_used" in again.content.decode()
+    assert SignInRequest.objects.get(request_id=started["id"]).consumed_at is not None
+
+
+def test_a_valid_response_is_accepted_while_the_address_rate_is_spent(
+    browser_client, sso_user, tenant, started, settings, clock
+):
+    """Other people's junk from the same address never refuses a response to this browser's own start."""
+    from django.test import Client
+
+    settings.SSOCONSOLE_THROTTLE = {"sso-acs-address": (1, 900, 2)}
+    junk = Client()
+    statuses = [
+        junk.post(f"/sso/{tenant.id}/acs", {"SAMLResponse": "eA=="}).status_code for _ in range(5)
+    ]
+    assert statuses[-1] == 429
+    good = helpers.answer(tenant, started["id"], sso_user.username)
+    assert browser_client.post_acs(good, started["relay_state"]).status_code == 303
 
 
 def test_a_failure_inside_the_sign_in_transaction_leaves_no_session(

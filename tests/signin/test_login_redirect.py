@@ -178,15 +178,10 @@ def test_choosing_another_orgs_provider_names_the_right_one(
 
 
 def test_sso_redirects_are_throttled_per_address_with_a_429_page(
-    browser_client, sso_user, monkeypatch
+    browser_client, sso_user, settings, clock
 ):
-    """A script cannot make the console store requests and call the IdP without limit."""
-    from ssoconsole.accounts import throttle
-    from ssoconsole.sso import idp_redirect
-
-    monkeypatch.setattr(
-        idp_redirect, "REDIRECT_RULE", throttle.Rule("sso-redirect-address", 3, 900, "x")
-    )
+    """A script cannot make the console store requests and call the IdP without limit (rate lowered here)."""
+    settings.SSOCONSOLE_THROTTLE = {"sso-start-address": (3, 900, 3)}
     for _ in range(3):
         browser_client.start(sso_user.username)
     response = browser_client.client.get("/login", {"username": sso_user.username})

@@ -13,9 +13,9 @@ from ssoconsole.sso import acs
 from . import helpers
 
 
-def test_a_throttled_address_does_not_add_an_audit_event_per_request(client, tenant):
-    """Past the ACS limit each POST is a 429, and only the first of them is audited."""
-    limit = acs.ACS_RULE.limit
+def test_a_throttled_address_does_not_add_an_audit_event_per_request(client, tenant, clock):
+    """Past the ACS rate each POST is a 429, and only the first of them is audited."""
+    limit = acs.ACS_RULE.burst
     for _ in range(limit):
         assert client.post(f"/sso/{tenant.id}/acs", {"SAMLResponse": "eA=="}).status_code == 400
     before = AuditEvent.objects.filter(tenant=tenant).count()
@@ -26,7 +26,9 @@ def test_a_throttled_address_does_not_add_an_audit_event_per_request(client, ten
     assert AuditEvent.objects.filter(tenant=tenant).count() == before + 1
 
 
-def test_wrong_provider_picks_are_throttled_per_address(browser_client, sso_user, tenant, provider):
+def test_wrong_provider_picks_are_throttled_per_address(
+    browser_client, sso_user, tenant, provider, clock
+):
     """Each wrong pick is audited in the user's tenant: an anonymous script must hit a limit."""
     other = helpers.make_provider(
         tenant,
@@ -44,7 +46,7 @@ def test_wrong_provider_picks_are_throttled_per_address(browser_client, sso_user
     ]
     assert 429 in statuses
     assert AuditEvent.objects.filter(tenant=tenant, reason_code="sso.wrong_provider").count() <= 30
-    # A correct pick counts nothing, but the address stays throttled until the window has passed.
+    # A correct pick costs nothing, but the address stays throttled until its rate has refilled.
     assert (
         c.post(
             "/sso/choose-provider", {"username": sso_user.username, "provider": str(provider.id)}

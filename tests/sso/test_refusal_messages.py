@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from ssoconsole.core.errors import Refusal
 from ssoconsole.saml import xmldsig
-from ssoconsole.saml.errors import Refusal
 
 PACKAGE = Path(__file__).resolve().parents[2] / "ssoconsole"
 # The registries that define refusal classes; importing them registers every subclass.

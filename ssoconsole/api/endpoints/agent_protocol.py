@@ -100,7 +100,7 @@ def start_agent_sign_in(request, payload: SignInStart):
     Open `browserUrl` in the system browser and show "To complete the sign in
     process, go to your web browser. This screen updates automatically once
     login is successful." with `userCode`; then poll `POST /api/v1/agents/token`
-    every `interval` seconds. Limited to 60 starts per 10 minutes per address (429 `throttled`).
+    every `interval` seconds. Limited per address to a burst of 120 starts, then one per second (429 `throttled`; `SSOCONSOLE_LIMIT_AGENT_SIGNIN_START`).
     """
     try:
         started = handoff.start(

@@ -144,5 +144,7 @@ def provisioning_group_org(request, group_id):
         )
     except NotFound as exc:
         raise Http404(exc.message) from None
-    messages.success(request, "Group mapping saved; members move as SCIM next changes the group.")
+    messages.success(
+        request, "Group mapping saved; the group's members are placed by the rules again."
+    )
     return redirect("console:identity_provisioning")

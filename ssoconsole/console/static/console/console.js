@@ -51,6 +51,14 @@
     // so that a screen reader reads it and a keyboard user starts from it.
     var summary = document.querySelector(".error-summary");
     if (summary && document.activeElement !== summary) { summary.focus(); }
+    if (summary) {
+      // A summary link moves the focus into its field, not only the scroll position.
+      summary.addEventListener("click", function (event) {
+        var link = event.target.closest("a[href^='#']");
+        var field = link && document.getElementById(link.getAttribute("href").slice(1));
+        if (field) { event.preventDefault(); field.focus(); field.scrollIntoView({ block: "center" }); }
+      });
+    }
     // Close the account menu when clicking elsewhere or pressing Escape.
     var menu = document.querySelector(".account-menu");
     if (menu) {

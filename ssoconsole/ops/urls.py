@@ -1,0 +1,11 @@
+"""Operator endpoints at the root: ``/healthz``, ``/readyz``, ``/metrics``."""
+
+from django.urls import path
+
+from ssoconsole.ops import views
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("metrics", views.metrics_view, name="metrics"),
+]
