@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
+from uuid import UUID
 
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -46,6 +47,7 @@ from ssoconsole.core.errors import (
     TextControlCharacter,
     TooLong,
 )
+from ssoconsole.core.prepared_query import PreparedQuery
 from ssoconsole.tenancy.errors import OrgNotFound
 from ssoconsole.tenancy.models import Organization, Tenant
 
@@ -297,9 +299,45 @@ def match_username(queryset, username: str) -> User | None:
     return None
 
 
+def _pick(candidates, username: str) -> User | None:
+    """The candidate that is ``username`` under :func:`same_username`, or ``None``."""
+    for user in candidates:
+        if same_username(user.username, username):
+            return user
+    return None
+
+
+# The two username lookups of every sign-in (the login step, the ACS), compiled once per
+# process: the same SQL as ``match_username`` builds, without building it each time.
+_USER_BY_USERNAME = PreparedQuery(
+    User,
+    lambda username: (
+        with_username_lower(User.objects.select_related("org", "tenant"))
+        .filter(username_lookup(username))
+        .order_by()[:10]
+    ),
+    str,
+)
+_TENANT_USER_BY_USERNAME = PreparedQuery(
+    User,
+    lambda tenant_id, username: (
+        with_username_lower(User.objects.select_related("org", "tenant"))
+        .filter(username_lookup(username), tenant_id=tenant_id)
+        .order_by()[:10]
+    ),
+    UUID,
+    str,
+)
+
+
 def find_user_by_username(username: str) -> User | None:
-    """Return the user with ``username`` in any case, or ``None``."""
-    return match_username(User.objects.select_related("org", "tenant"), username)
+    """Return the user with ``username`` in any case (with org and tenant), or ``None``."""
+    return _pick(_USER_BY_USERNAME(username), username)
+
+
+def find_tenant_user_by_username(tenant_id: UUID, username: str) -> User | None:
+    """Return ``tenant_id``'s user with ``username`` in any case (with org and tenant), or ``None``."""
+    return _pick(_TENANT_USER_BY_USERNAME(tenant_id, username), username)
 
 
 @unchanged_on_error_of_first_argument
