@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from importlib import import_module
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
@@ -131,9 +133,9 @@ class ConsoleSession(AbstractBaseSession):
 
     @classmethod
     def get_session_store_class(cls):
-        from ssoconsole.accounts.session_store import SessionStore
-
-        return SessionStore
+        # The configured engine (ssoconsole.accounts.session_store), not an import of it: the store
+        # reads this model, so importing each other would make a cycle.
+        return import_module(settings.SESSION_ENGINE).SessionStore
 
     class Meta:
         db_table = "accounts_console_session"

@@ -13,7 +13,6 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Lower
-from django.utils import timezone
 
 from ssoconsole.accounts.errors import (
     CannotDeactivateSelf,
@@ -39,6 +38,7 @@ from ssoconsole.accounts.username_rule import (
     username_problem,
 )
 from ssoconsole.audit.log import diff, record
+from ssoconsole.core import clock
 from ssoconsole.core.changes import unchanged_on_error_of_first_argument
 from ssoconsole.core.errors import (
     Conflict,
@@ -417,7 +417,7 @@ def set_active(
     if user.is_active == active:
         return user
     user.is_active = active
-    user.deactivated_at = None if active else timezone.now()
+    user.deactivated_at = None if active else clock.now()
     user.save(update_fields=["is_active", "deactivated_at", "updated_at"])
     if not active:
         end_sessions_of(user)
@@ -561,7 +561,7 @@ def user_for_token(raw: str, *, now: datetime | None = None) -> User | None:
     """Return the active user of a valid, unrevoked, unexpired token, or ``None``."""
     if not raw or len(raw) > 200 or not raw.startswith(TOKEN_PREFIX):
         return None
-    now = now or timezone.now()
+    now = now or clock.now()
     token = (
         ApiToken.objects.select_related("user", "user__tenant", "user__org")
         .filter(token_hash=_hash_token(raw), revoked_at__isnull=True)
@@ -577,7 +577,7 @@ def user_for_token(raw: str, *, now: datetime | None = None) -> User | None:
 @transaction.atomic
 def revoke_api_token(token: ApiToken, *, actor=None, request=None) -> None:
     if token.revoked_at is None:
-        token.revoked_at = timezone.now()
+        token.revoked_at = clock.now()
         token.save(update_fields=["revoked_at"])
         record(
             "api_token.revoked",

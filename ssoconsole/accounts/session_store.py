@@ -37,10 +37,14 @@ import logging
 from datetime import datetime
 from uuid import UUID
 
+from django.apps import apps
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.core.exceptions import SuspiciousOperation
+
+# Django writes a session's expire_date with its own timezone.now() (SessionBase.get_expiry_date);
+# reading it back must use that same clock, so this is the one module that does not use core.clock.
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
@@ -74,9 +78,8 @@ class SessionStore(DatabaseSessionStore):
 
     @classmethod
     def get_model_class(cls):
-        from ssoconsole.accounts.models import ConsoleSession
-
-        return ConsoleSession
+        # Through the app registry, not an import: the model names this store as its store class.
+        return apps.get_model("accounts", "ConsoleSession")
 
     def _get_session_from_db(self):
         try:

@@ -60,7 +60,7 @@ def cookie_name(relay_state: str) -> str:
 
 
 @dataclass(frozen=True)
-class Started:
+class StartedRequest:
     """A new outstanding request and the two secrets only the browser receives."""
 
     record: SignInRequest
@@ -78,7 +78,7 @@ def start_request(
     return_path: str = "/console/",
     test_mode: bool = False,
     started_by=None,
-) -> Started:
+) -> StartedRequest:
     """Store an outstanding request for ``request_id`` and return it with its RelayState and cookie value.
 
     ``return_path`` is checked again here (same-origin paths only), whoever
@@ -99,7 +99,7 @@ def start_request(
         created_at=now,
         expires_at=now + REQUEST_LIFETIME,
     )
-    return Started(record, relay_state, cookie_value)
+    return StartedRequest(record, relay_state, cookie_value)
 
 
 def _cookie_path(tenant_id) -> str:
@@ -111,7 +111,7 @@ def _https() -> bool:
     return settings.SSOCONSOLE_BASE_URL.startswith("https://")
 
 
-def set_binding_cookie(response, started: Started) -> None:
+def set_binding_cookie(response, started: StartedRequest) -> None:
     """Give the browser the cookie that binds ``started`` to it (see the module docstring for the flags)."""
     secure = _https()
     response.set_cookie(

@@ -13,9 +13,9 @@ from datetime import datetime
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from ssoconsole.audit.log import diff, record
+from ssoconsole.core import clock
 from ssoconsole.core.changes import unchanged_on_error_of_first_argument
 from ssoconsole.core.errors import Conflict, InvalidId, InvalidType
 from ssoconsole.core.prepared_query import PreparedQuery
@@ -211,7 +211,7 @@ def create_provider(
     ``entity_id`` picks one identity provider out of an EntitiesDescriptor.
     The new provider applies to no organization until one is assigned.
     """
-    now = now or timezone.now()
+    now = now or clock.now()
     name = _clean_display_name(tenant, display_name)
     loaded = obtain_metadata(
         metadata_xml=metadata_xml,
@@ -270,7 +270,7 @@ def update_provider(
     rollover at the IdP is still picked up. ``switch_to_file`` instead stops
     the downloads for good (an IdP whose URL went away).
     """
-    now = now or timezone.now()
+    now = now or clock.now()
     before = provider_snapshot(provider)
     name = None
     if display_name is not None:

@@ -9,7 +9,6 @@ other tenant, and the other tenant's data is unchanged afterwards.
 from __future__ import annotations
 
 import re
-
 import uuid
 
 import pytest

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import lxml.html
 from lxml import etree
-from signxml import SignatureConfiguration, SignatureMethod, DigestAlgorithm, XMLVerifier
+from signxml import DigestAlgorithm, SignatureConfiguration, SignatureMethod, XMLVerifier
 
 SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
 SAML = "urn:oasis:names:tc:SAML:2.0:assertion"

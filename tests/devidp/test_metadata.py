@@ -9,9 +9,9 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from ssoconsole.devidp import services
 from devidp.conftest import BASE_URL
 from devidp.saml_client import DS, NS, parse, verify_with_signxml, verify_with_xmlsec1
+from ssoconsole.devidp import services
 
 pytestmark = pytest.mark.django_db
 

@@ -15,10 +15,10 @@ from cryptography.x509.oid import NameOID
 from lxml import etree
 from signxml import CanonicalizationMethod, XMLSigner
 
-from ssoconsole.core.errors import ValidationFailed
-from ssoconsole.devidp import services
 from devidp.driver import assert_error_page
 from devidp.saml_client import SAML, authn_request, post_encode, redirect_encode
+from ssoconsole.core.errors import ValidationFailed
+from ssoconsole.devidp import services
 
 pytestmark = pytest.mark.django_db
 

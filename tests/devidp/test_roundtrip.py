@@ -7,7 +7,6 @@ import uuid
 
 import pytest
 
-from ssoconsole.devidp import services
 from devidp.conftest import BASE_URL
 from devidp.driver import send_request, sign_in_flow, submit_sign_in
 from devidp.saml_client import (
@@ -19,6 +18,7 @@ from devidp.saml_client import (
     verify_with_signxml,
     verify_with_xmlsec1,
 )
+from ssoconsole.devidp import services
 
 pytestmark = pytest.mark.django_db
 

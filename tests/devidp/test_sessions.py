@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from ssoconsole.devidp.models import IdpSession
 from devidp.driver import response_xml, send_request, sign_in_flow, submit_sign_in
 from devidp.saml_client import NS, parse
+from ssoconsole.devidp.models import IdpSession
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from ssoconsole.config import ConfigurationError, parse_networks
-from ssoconsole.ops.proxies import resolve
+from ssoconsole.core.proxies import resolve
 
 PROXIES = parse_networks("10.0.0.0/24, 2001:db8:ff::/48, 127.0.0.1", "SSOCONSOLE_TRUSTED_PROXIES")
 

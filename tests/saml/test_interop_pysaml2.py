@@ -43,7 +43,6 @@ from pysaml2_idp import (  # noqa: E402 - the helper lives beside this file
 )
 
 from ssoconsole.saml import errors  # noqa: E402
-from ssoconsole.saml.encryption import EncryptionAlgorithmUnsupported  # noqa: E402
 from ssoconsole.saml.authn_request import build_authn_request, new_request_id  # noqa: E402
 from ssoconsole.saml.bindings import post_form, redirect_query, redirect_url  # noqa: E402
 from ssoconsole.saml.config import (  # noqa: E402
@@ -55,6 +54,7 @@ from ssoconsole.saml.config import (  # noqa: E402
     ServiceProvider,
     ValidationPolicy,
 )
+from ssoconsole.saml.encryption import EncryptionAlgorithmUnsupported  # noqa: E402
 from ssoconsole.saml.metadata import parse_idp_metadata  # noqa: E402
 from ssoconsole.saml.response import validate_response  # noqa: E402
 from ssoconsole.saml.sp_metadata import build_sp_metadata  # noqa: E402

@@ -6,10 +6,10 @@ import base64
 import hashlib
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from lxml import etree
+from sp_keys import SAMPLES_DIR, SP_ENCRYPTION_CERT_PEM, SP_SIGNING_CERT_PEM, der
 
 from ssoconsole.saml import metadata as md
 from ssoconsole.saml.config import (
@@ -20,14 +20,11 @@ from ssoconsole.saml.config import (
 )
 from ssoconsole.saml.metadata import (
     CertificateInfo,
-    IdPMetadata,
     format_duration,
     parse_duration,
     parse_idp_metadata,
 )
 from ssoconsole.saml.xml import XMLForbiddenConstruct, XMLTooDeep, XMLTooLarge
-
-from sp_keys import SAMPLES_DIR, SP_ENCRYPTION_CERT_PEM, SP_SIGNING_CERT_PEM, der
 
 NOW = datetime(2017, 3, 1, tzinfo=timezone.utc)
 SAML2 = "urn:oasis:names:tc:SAML:2.0:protocol"

@@ -14,10 +14,11 @@ from datetime import timedelta
 from typing import Callable
 
 import pytest
+import signing as s
 from lxml import etree
 
-import signing as s
-from ssoconsole.saml import errors, xml as xml_module
+from ssoconsole.saml import errors
+from ssoconsole.saml import xml as xml_module
 from ssoconsole.saml.config import ValidationPolicy
 from ssoconsole.saml.response import validate_response
 from ssoconsole.saml.xmldsig import (
