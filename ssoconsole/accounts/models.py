@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from ssoconsole.accounts.roles import Role
+from ssoconsole.core.prepared_query import PreparedQuery
 
 
 class UserManager(BaseUserManager):
@@ -69,7 +70,7 @@ class User(AbstractBaseUser):
     def role_names(self) -> list[str]:
         cached = getattr(self, "_role_names", None)
         if cached is None:
-            cached = sorted(self.roles.values_list("role", flat=True))
+            cached = sorted(assignment.role for assignment in _ROLES_OF(self.pk))
             self._role_names = cached
         return cached
 
@@ -87,6 +88,14 @@ class RoleAssignment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "role"], name="accounts_role_once_per_user")
         ]
+
+
+# Read on every API request and console page: compiled once per process (core.prepared_query).
+_ROLES_OF = PreparedQuery(
+    RoleAssignment,
+    lambda user_id: RoleAssignment.objects.filter(user_id=user_id).order_by(),
+    uuid.UUID,
+)
 
 
 class ApiToken(models.Model):

@@ -31,8 +31,10 @@ and the expiry purge removes the rows.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
+from datetime import datetime
 from uuid import UUID
 
 from django.apps import apps
@@ -46,10 +48,29 @@ from django.core.exceptions import SuspiciousOperation
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
+from ssoconsole.core.prepared_query import PreparedQuery
+
 
 def stored_key(session_key: str) -> str:
     """Return what the database keeps for the cookie's ``session_key`` (40 hex characters)."""
     return hashlib.blake2b(session_key.encode(), digest_size=20).hexdigest()
+
+
+@functools.cache
+def _live_session() -> PreparedQuery:
+    """The unexpired row of a stored key: read on every request with a session cookie.
+
+    Compiled once per process (core.prepared_query); built on first use
+    because the model module imports this one's settings users.
+    """
+    from ssoconsole.accounts.models import ConsoleSession
+
+    return PreparedQuery(
+        ConsoleSession,
+        lambda key, now: ConsoleSession.objects.filter(session_key=key, expire_date__gt=now),
+        str,
+        datetime,
+    )
 
 
 class SessionStore(DatabaseSessionStore):
@@ -62,13 +83,14 @@ class SessionStore(DatabaseSessionStore):
 
     def _get_session_from_db(self):
         try:
-            return self.model.objects.get(
-                session_key=stored_key(self.session_key), expire_date__gt=timezone.now()
-            )
-        except (self.model.DoesNotExist, SuspiciousOperation) as e:
-            if isinstance(e, SuspiciousOperation):
-                logging.getLogger(f"django.security.{type(e).__name__}").warning(str(e))
+            rows = _live_session()(stored_key(self.session_key), timezone.now())
+        except SuspiciousOperation as e:
+            logging.getLogger(f"django.security.{type(e).__name__}").warning(str(e))
+            rows = []
+        if not rows:
             self._session_key = None
+            return None
+        return rows[0]
 
     async def _aget_session_from_db(self):
         try:

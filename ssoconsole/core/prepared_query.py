@@ -19,14 +19,15 @@ What keeps it correct:
 - Each argument must reach the SQL as a parameter: preparation builds the
   queryset with unique stand-ins and fails loudly (``ImproperlyConfigured``)
   unless every stand-in is found among the parameters. A value the ORM
-  would transform or inline (a date, a model instance) is refused by type,
-  so a caller passes ids and strings only.
+  would transform or inline (a model instance, a float) is refused by
+  type, so a caller passes ids, strings and datetimes only.
 - Parameters are matched by position, so a tenant id that is in the WHERE
   clause stays in it: tenant isolation is whatever the ORM queryset says.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import threading
 import uuid
@@ -37,6 +38,7 @@ from django.db import connections, models, router
 from django.db.models.query import QuerySet, get_related_populators
 
 _UUID_FIELD = models.UUIDField()
+_DATETIME_FIELD = models.DateTimeField()
 
 
 def _stand_in(kind: type):
@@ -47,13 +49,21 @@ def _stand_in(kind: type):
         return secrets.randbelow(2**62) + 2**61
     if kind is uuid.UUID:
         return uuid.uuid4()
-    raise ImproperlyConfigured(f"PreparedQuery arguments are str, int or UUID, not {kind.__name__}")
+    if kind is dt.datetime:
+        return dt.datetime(2000, 1, 1, tzinfo=dt.UTC) + dt.timedelta(
+            microseconds=secrets.randbelow(10**15)
+        )
+    raise ImproperlyConfigured(
+        f"PreparedQuery arguments are str, int, UUID or datetime, not {kind.__name__}"
+    )
 
 
 def _db_value(value, connection):
     """``value`` as the ORM passes it to ``connection`` (a UUID is a hex string on SQLite)."""
     if isinstance(value, uuid.UUID):
         return _UUID_FIELD.get_db_prep_value(value, connection)
+    if isinstance(value, dt.datetime):
+        return _DATETIME_FIELD.get_db_prep_value(value, connection)
     return value
 
 
@@ -73,12 +83,15 @@ class _Compiled:
         self.annotations = list(compiler.annotation_col_map.items())
         fields = [s[0] for s in compiler.select[0 : compiler.col_count]]
         self.converters = compiler.get_converters(fields)
+        # Stateless between rows: built once, like the SQL.
+        self.populators = get_related_populators(klass_info, compiler.select, compiler.using)
 
 
 class PreparedQuery:
     """``build(*args)`` -> queryset, compiled once; calling it returns the rows as model instances.
 
-    ``model`` is the queryset's model (for the database router). ``kinds`` names each argument's type (str, int or UUID). Use it only for
+    ``model`` is the queryset's model (for the database router). ``kinds``
+    names each argument's type (str, int, UUID or datetime). Use it only for
     querysets whose SQL does not depend on the values (no ``__in`` of a
     varying list, no ``None`` that becomes ``IS NULL``).
     """
@@ -144,8 +157,7 @@ def _apply_converters(rows, converters, connection):
 
 def _instances(compiled: _Compiled, rows, alias: str) -> list:
     """The rows as model instances, as ``ModelIterable`` builds them."""
-    compiler = compiled.compiler
-    populators = get_related_populators(compiler.klass_info, compiler.select, alias)
+    populators = compiled.populators
     out = []
     for row in rows:
         obj = compiled.model.from_db(alias, compiled.init_list, row[compiled.model_slice])

@@ -224,6 +224,14 @@ def test_unknown_url_under_the_api_is_a_json_404(admin):
     assert "openapi.json" in error["message"]
 
 
+@pytest.mark.parametrize("segment", ["%0A", "%C3%9C%0A%C2%A0", "a%0Db", "%00"])
+def test_an_id_with_line_breaks_or_control_characters_is_still_a_json_404(admin, segment):
+    """Found by schemathesis: a newline in the path escaped the catch-all and got Django's HTML 404."""
+    response = admin.get(f"{P}/auth-providers/{segment}/attribute-mapping")
+    assert response["Content-Type"].startswith("application/json")
+    error_of(response, 404, "not_found")
+
+
 def test_malformed_id_in_the_url_is_a_404_like_any_unknown_id(admin):
     error_of(admin.get(f"{P}/orgs/12345"), 404, "not_found")
     error_of(admin.get(f"{P}/users/00000000-0000-0000-0000-000000000000"), 404, "user_not_found")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -100,8 +101,21 @@ def test_a_lookup_that_rewrites_its_value_is_refused_when_prepared():
 
 def test_an_unsupported_argument_type_is_refused_when_prepared():
     by_date = PreparedQuery(User, lambda when: User.objects.filter(created_at__gt=when), float)
-    with pytest.raises(ImproperlyConfigured, match="str, int or UUID"):
+    with pytest.raises(ImproperlyConfigured, match="str, int, UUID or datetime"):
         by_date(1.0)
+
+
+def test_a_datetime_argument_is_compared_as_the_orm_compares_it(two_tenants):
+    created = PreparedQuery(
+        User,
+        lambda since: User.objects.filter(created_at__gte=since).order_by("username"),
+        datetime,
+    )
+    user = User.objects.get(username="a0@example.org")
+    names = [u.username for u in created(user.created_at)]
+    assert names == [u.username for u in User.objects.filter(created_at__gte=user.created_at)]
+    assert "a0@example.org" in names
+    assert created(user.created_at + timedelta(days=1)) == []
 
 
 def test_username_lookups_keep_the_unicode_rule_and_the_tenant(two_tenants):
