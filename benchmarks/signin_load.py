@@ -58,7 +58,7 @@ from lxml import etree
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-from entra_response import Scenario, Signer, build_response
+from entra_response import Scenario, Signer, build_response  # noqa: E402 - found on the path set above
 
 IDP_TENANT = "6a1f3c1e-0b5d-4f7e-9d2a-3c4b5a6f7e8d"
 USERS = 2000
@@ -485,8 +485,15 @@ def _pg_recreate(base_url: str, name: str) -> str:
 
 def gunicorn_settings(workers: int, threads: int) -> dict:
     """The product's gunicorn settings (ssoconsole.server), which the peer is served with too."""
+    from django.conf import settings
+
     from ssoconsole.server import gunicorn_options
 
+    if not settings.configured:
+        # gunicorn_options also builds the product's logging configuration from its log
+        # format setting; this process never loads the product's settings, and the peer's
+        # command line (start_peer) takes only the worker, thread and timeout values.
+        settings.configure(SSOCONSOLE_LOG_FORMAT="text")
     return gunicorn_options(host="127.0.0.1", port=0, workers=workers, threads=threads)
 
 

@@ -229,9 +229,10 @@ def oversized_post(
     signer: Signer, scenario: Scenario, issued: dt.datetime, run: Callable[[str], object]
 ) -> tuple[float, str, int, int]:
     """Time the refusal of a well-formed 5 MB response and count XML parses during it."""
+    from lxml import etree
+
     import ssoconsole.saml.response as response_module
     import ssoconsole.saml.xml as xml_module
-    from lxml import etree
 
     value = base64.b64encode(
         build_response(signer, scenario, issued=issued, padding_bytes=5 * 1024 * 1024 * 3 // 4)
@@ -521,19 +522,18 @@ def main(argv: list[str] | None = None) -> int:
     cpu = pin_to_one_core(args.cpu)
     signer = Signer.generate()
     scenario = Scenario()
-    issued = dt.datetime.now(dt.timezone.utc)
+    issued = dt.datetime.now(dt.UTC)
     xml = build_response(signer, scenario, issued=issued)
     value = base64.b64encode(xml).decode("ascii")
     # python3-saml reads the system clock, so the response is issued now and
     # our function is given the same instant; both see a fresh response.
     now = issued + dt.timedelta(seconds=1)
 
+    from importlib.metadata import version
+
     import lxml
     import lxml.etree
-    import onelogin.saml2
-    import signxml
     import xmlsec
-    from importlib.metadata import version
 
     print(
         f"Python {sys.version.split()[0]}, pinned to CPU {cpu} of {os.cpu_count()}; "

@@ -1,7 +1,7 @@
 """The ``ssoconsole`` command (SPEC section 3).
 
 ``migrate``, ``create-tenant``, ``create-user`` and ``create-api-token`` are
-Django management commands (``ssoconsole.core.management.commands``);
+Django management commands of the apps they manage (``ssoconsole/<app>/management/commands``);
 ``serve`` and ``demo`` are handled here, because the base URL they are
 given must reach the environment before Django reads its settings, in this
 process and in every gunicorn worker. Any other word is passed to Django's

@@ -157,7 +157,7 @@ def gunicorn_options(
         "max_requests": tuning.max_requests,
         "max_requests_jitter": tuning.max_requests_jitter,
         # The client address and scheme behind proxies are decided in one place,
-        # ssoconsole.ops.proxies (SSOCONSOLE_TRUSTED_PROXIES); gunicorn must not apply its own rule.
+        # ssoconsole.core.proxies (SSOCONSOLE_TRUSTED_PROXIES); gunicorn must not apply its own rule.
         "secure_scheme_headers": {},
         "forwarded_allow_ips": "",
         "preload_app": True,

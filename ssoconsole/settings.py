@@ -28,7 +28,7 @@ if ENV.metadata_allowed_hosts is not None:
     SSOCONSOLE_METADATA_ALLOWED_HOSTS = ENV.metadata_allowed_hosts
 if ENV.metadata_ca_bundle is not None:
     SSOCONSOLE_METADATA_CA_BUNDLE = ENV.metadata_ca_bundle
-# Reverse proxies whose X-Forwarded-For / Forwarded / X-Forwarded-Proto are believed (ssoconsole.ops.proxies).
+# Reverse proxies whose X-Forwarded-For / Forwarded / X-Forwarded-Proto are believed (ssoconsole.core.proxies).
 SSOCONSOLE_TRUSTED_PROXIES = ENV.trusted_proxies
 # Throttle overrides from SSOCONSOLE_LIMIT_<SCOPE> variables (ssoconsole.accounts.throttle).
 SSOCONSOLE_THROTTLE = ENV.limits
@@ -88,7 +88,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "ssoconsole.ops.request_log.RequestLogMiddleware",
-    "ssoconsole.ops.proxies.ForwardedSchemeMiddleware",
+    "ssoconsole.core.proxies.ForwardedSchemeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "ssoconsole.core.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

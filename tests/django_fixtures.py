@@ -29,9 +29,9 @@ from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.core.cache import caches
 from django.test import Client
 
-from ssoconsole.accounts import clock as accounts_clock
 from ssoconsole.accounts import services as accounts
 from ssoconsole.accounts.roles import Role
+from ssoconsole.core import clock as app_clock
 from ssoconsole.tenancy import services as tenancy
 
 PASSWORD = "correct-horse-battery-staple"
@@ -251,9 +251,9 @@ class Clock:
 
 @pytest.fixture
 def clock(monkeypatch) -> Clock:
-    """Replace the clock of sign-in, sessions and throttling (``ssoconsole.accounts.clock``)."""
-    fake = Clock(accounts_clock.now())
-    monkeypatch.setattr(accounts_clock, "now", fake.now)
+    """Replace the clock of sign-in, sessions and throttling (``ssoconsole.core.clock``)."""
+    fake = Clock(app_clock.now())
+    monkeypatch.setattr(app_clock, "now", fake.now)
     return fake
 
 

@@ -10,10 +10,20 @@ user why. ``authenticate`` stays for Django's own callers.
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.contrib.auth.backends import BaseBackend
 
 from ssoconsole.accounts.models import User
 from ssoconsole.accounts.services import match_username
+from ssoconsole.core.prepared_query import PreparedQuery
+
+# Every signed-in request loads its user: compiled once per process (see PreparedQuery).
+_USER_BY_ID = PreparedQuery(
+    User,
+    lambda user_id: User.objects.select_related("tenant", "org").filter(pk=user_id).order_by()[:1],
+    UUID,
+)
 
 
 class PasswordBackend(BaseBackend):
@@ -36,6 +46,9 @@ class PasswordBackend(BaseBackend):
         return None
 
     def get_user(self, user_id):
-        users = User.objects.select_related("tenant", "org").filter(pk=user_id).order_by()[:1]
-        user = next(iter(users), None)
+        try:
+            users = _USER_BY_ID(user_id if isinstance(user_id, UUID) else UUID(str(user_id)))
+        except ValueError:
+            return None  # not an id this console issued: no one is signed in
+        user = users[0] if users else None
         return user if user is not None and user.is_active else None

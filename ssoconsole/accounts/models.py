@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from importlib import import_module
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models.functions import Lower
 
 from ssoconsole.accounts.roles import Role
+from ssoconsole.core.prepared_query import PreparedQuery
 
 
 class UserManager(BaseUserManager):
@@ -67,7 +70,7 @@ class User(AbstractBaseUser):
     def role_names(self) -> list[str]:
         cached = getattr(self, "_role_names", None)
         if cached is None:
-            cached = sorted(self.roles.values_list("role", flat=True))
+            cached = sorted(assignment.role for assignment in _ROLES_OF(self.pk))
             self._role_names = cached
         return cached
 
@@ -85,6 +88,14 @@ class RoleAssignment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "role"], name="accounts_role_once_per_user")
         ]
+
+
+# Read on every API request and console page: compiled once per process (core.prepared_query).
+_ROLES_OF = PreparedQuery(
+    RoleAssignment,
+    lambda user_id: RoleAssignment.objects.filter(user_id=user_id).order_by(),
+    uuid.UUID,
+)
 
 
 class ApiToken(models.Model):
@@ -122,9 +133,9 @@ class ConsoleSession(AbstractBaseSession):
 
     @classmethod
     def get_session_store_class(cls):
-        from ssoconsole.accounts.session_store import SessionStore
-
-        return SessionStore
+        # The configured engine (ssoconsole.accounts.session_store), not an import of it: the store
+        # reads this model, so importing each other would make a cycle.
+        return import_module(settings.SESSION_ENGINE).SessionStore
 
     class Meta:
         db_table = "accounts_console_session"

@@ -31,16 +31,24 @@ and the expiry purge removes the rows.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
+from datetime import datetime
 from uuid import UUID
 
+from django.apps import apps
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.core.exceptions import SuspiciousOperation
+
+# Django writes a session's expire_date with its own timezone.now() (SessionBase.get_expiry_date);
+# reading it back must use that same clock, so this is the one module that does not use core.clock.
 from django.utils import timezone
 from django.utils.crypto import get_random_string
+
+from ssoconsole.core.prepared_query import PreparedQuery
 
 
 def stored_key(session_key: str) -> str:
@@ -48,24 +56,41 @@ def stored_key(session_key: str) -> str:
     return hashlib.blake2b(session_key.encode(), digest_size=20).hexdigest()
 
 
+@functools.cache
+def _live_session() -> PreparedQuery:
+    """The unexpired row of a stored key: read on every request with a session cookie.
+
+    Compiled once per process (core.prepared_query); built on first use
+    because the model module imports this one's settings users.
+    """
+    from ssoconsole.accounts.models import ConsoleSession
+
+    return PreparedQuery(
+        ConsoleSession,
+        lambda key, now: ConsoleSession.objects.filter(session_key=key, expire_date__gt=now),
+        str,
+        datetime,
+    )
+
+
 class SessionStore(DatabaseSessionStore):
     _last_saved: tuple | None = None
 
     @classmethod
     def get_model_class(cls):
-        from ssoconsole.accounts.models import ConsoleSession
-
-        return ConsoleSession
+        # Through the app registry, not an import: the model names this store as its store class.
+        return apps.get_model("accounts", "ConsoleSession")
 
     def _get_session_from_db(self):
         try:
-            return self.model.objects.get(
-                session_key=stored_key(self.session_key), expire_date__gt=timezone.now()
-            )
-        except (self.model.DoesNotExist, SuspiciousOperation) as e:
-            if isinstance(e, SuspiciousOperation):
-                logging.getLogger(f"django.security.{type(e).__name__}").warning(str(e))
+            rows = _live_session()(stored_key(self.session_key), timezone.now())
+        except SuspiciousOperation as e:
+            logging.getLogger(f"django.security.{type(e).__name__}").warning(str(e))
+            rows = []
+        if not rows:
             self._session_key = None
+            return None
+        return rows[0]
 
     async def _aget_session_from_db(self):
         try:

@@ -17,9 +17,9 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, login, logout
 
-from ssoconsole.accounts import clock
 from ssoconsole.accounts.models import ConsoleSession
 from ssoconsole.audit.log import record
+from ssoconsole.core import clock
 
 security_log = logging.getLogger("ssoconsole.security")
 

@@ -35,8 +35,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 
-from ssoconsole.accounts import clock
-from ssoconsole.accounts.errors import Throttled
+from ssoconsole.accounts.errors import Throttled  # noqa: F401 - raised here, callers name it throttle.Throttled
+from ssoconsole.core import clock, counters
 
 # Every rule and bucket by scope, so that an override naming no rule is caught at start-up.
 REGISTRY: dict[str, Rule | Bucket] = {}
@@ -321,6 +321,4 @@ def take(bucket: Bucket, value: str, *, now: float | None = None) -> None:
 
 def record_decision(scope: str, decision: str) -> None:
     """Count a throttle decision for ``/metrics`` (ssoconsole_throttle_decisions_total)."""
-    from ssoconsole.ops import metrics
-
-    metrics.THROTTLE_DECISIONS.labels(scope=scope, decision=decision).inc()
+    counters.THROTTLE_DECISIONS.labels(scope=scope, decision=decision).inc()

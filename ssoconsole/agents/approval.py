@@ -17,7 +17,6 @@ from datetime import datetime
 from django.conf import settings
 from django.db.models import F
 
-from ssoconsole.accounts import clock
 from ssoconsole.accounts.throttle import address_key
 from ssoconsole.agents import credentials, policy
 from ssoconsole.agents.errors import (
@@ -31,6 +30,7 @@ from ssoconsole.agents.errors import (
 )
 from ssoconsole.agents.models import AgentSignIn, HandoffState
 from ssoconsole.audit.log import record
+from ssoconsole.core import clock
 from ssoconsole.core.request_info import client_ip
 
 COOKIE_NAME = "ssoc_agent_browser"

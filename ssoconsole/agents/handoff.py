@@ -17,11 +17,12 @@ from datetime import datetime, timedelta
 from django.core.cache import cache
 from django.db import transaction
 
-from ssoconsole.accounts import clock, throttle
+from ssoconsole.accounts import throttle
 from ssoconsole.accounts.username_rule import describe_char
 from ssoconsole.agents import credentials, errors
 from ssoconsole.agents.models import Agent, AgentSignIn, HandoffState
 from ssoconsole.audit.log import record
+from ssoconsole.core import clock
 from ssoconsole.core.errors import FieldRequired, InvalidType, TextControlCharacter, TooLong
 from ssoconsole.core.request_info import client_ip
 from ssoconsole.core.urls import absolute
@@ -54,7 +55,7 @@ START_RULE = throttle.Bucket(
 
 
 @dataclass(frozen=True)
-class Started:
+class HandoffStarted:
     """What the agent receives once; the two secrets exist nowhere else in clear text."""
 
     record: AgentSignIn
@@ -108,7 +109,7 @@ def _clean(value, field: str, limit: int, *, required: bool = False) -> str:
 
 def start(
     request, *, device_name, platform=None, agent_version=None, now: datetime | None = None
-) -> Started:
+) -> HandoffStarted:
     """Create a pending hand-off for an agent; raise ``throttle.Throttled`` when the address started too many."""
     address = client_ip(request) or ""
     throttle.take(START_RULE, address)
@@ -126,7 +127,7 @@ def start(
         expires_at=now + LIFETIME,
     )
     purge_expired(now=now)
-    return Started(handoff, poll_secret, browser_key)
+    return HandoffStarted(handoff, poll_secret, browser_key)
 
 
 def purge_expired(*, now: datetime) -> int:

@@ -13,10 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ssoconsole.accounts import clock, throttle
+from ssoconsole.accounts import throttle
 from ssoconsole.agents import errors
 from ssoconsole.agents.errors import InvalidTime, TimeInFuture
 from ssoconsole.agents.models import Agent, AgentState
+from ssoconsole.core import clock
 from ssoconsole.core.errors import InvalidChoice, OutOfRange
 
 # A heartbeat a minute is what the reference agent sends; 60 in 5 minutes leaves room for

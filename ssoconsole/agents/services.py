@@ -17,13 +17,13 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import Q
 
-from ssoconsole.accounts import clock
 from ssoconsole.accounts.roles import Capability, can
 from ssoconsole.agents import credentials, errors
 from ssoconsole.agents.errors import AgentUserInactive
 from ssoconsole.agents.models import Agent
 from ssoconsole.audit.log import record
 from ssoconsole.audit.models import Outcome
+from ssoconsole.core import clock
 from ssoconsole.core.errors import Forbidden
 
 # Writing on every call would turn each agent request into a database write.
@@ -111,7 +111,7 @@ def new_agent_ids(agents, *, now=None) -> set:
     """
     from datetime import timedelta
 
-    from ssoconsole.accounts import clock
+    from ssoconsole.core import clock
 
     since = (now or clock.now()) - timedelta(days=NEW_AGENT_DAYS)
     return {a.id for a in agents if a.created_at >= since}

@@ -41,8 +41,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 class Caller:
     """The authenticated user, their tenant, and how they authenticated."""
 
-    user: "User"
-    tenant: "Tenant"
+    user: User
+    tenant: Tenant
     via: str  # "bearer" | "session"
 
 
@@ -92,7 +92,7 @@ class BearerToken(_Authorizing, HttpBearer):
         return self._caller(user, "bearer")
 
 
-class ConsoleSession(_Authorizing, APIKeyCookie):
+class SessionCookie(_Authorizing, APIKeyCookie):
     """The console's session cookie; unsafe methods also need the CSRF token (``X-CSRFToken`` header)."""
 
     openapi_description = "The console's session cookie. POST, PUT, PATCH and DELETE also need the X-CSRFToken header."
@@ -122,7 +122,7 @@ class ConsoleSession(_Authorizing, APIKeyCookie):
 
 def access(capability: str | None = None) -> list:
     """Return the auth schemes of an operation that needs ``capability`` (``None``: any signed-in user)."""
-    return [BearerToken(capability), ConsoleSession(capability)]
+    return [BearerToken(capability), SessionCookie(capability)]
 
 
 def caller_of(request) -> Caller:

@@ -48,4 +48,4 @@ _patterns, _ninja_app, app_name = api.urls  # app_name "api-v1": ninja reverses 
 for pattern in _patterns:
     pattern.callback = _json_edges(pattern.callback)
 
-urlpatterns = [*_patterns, re_path(r"^.*$", unknown_url, name="api-unknown-url")]
+urlpatterns = [*_patterns, re_path(r"^[\s\S]*\Z", unknown_url, name="api-unknown-url")]

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from ssoconsole.core.bounds import USER_AGENT_MAX
-from ssoconsole.ops.proxies import client_address
+from ssoconsole.core.proxies import client_address
 
 
 def client_ip(request) -> str | None:
     """Return the client's address: the peer, or behind a trusted proxy the client it forwarded for.
 
     Only proxies listed in ``SSOCONSOLE_TRUSTED_PROXIES`` are believed
-    (:mod:`ssoconsole.ops.proxies`); a forged ``X-Forwarded-For`` from anyone
+    (:mod:`ssoconsole.core.proxies`); a forged ``X-Forwarded-For`` from anyone
     else is ignored.
     """
     return client_address(request)

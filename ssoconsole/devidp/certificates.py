@@ -20,7 +20,7 @@ VALIDITY = dt.timedelta(days=3 * 365)
 
 
 @dataclass(frozen=True)
-class KeyPair:
+class CertificateAndKey:
     certificate_pem: str
     private_key_pem: str
     thumbprint: str
@@ -28,7 +28,7 @@ class KeyPair:
     not_after: dt.datetime
 
 
-def generate(now: dt.datetime) -> KeyPair:
+def generate(now: dt.datetime) -> CertificateAndKey:
     """Return a new RSA-2048 key and a self-signed certificate valid from ``now`` for three years."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, SUBJECT_CN)])
@@ -45,7 +45,7 @@ def generate(now: dt.datetime) -> KeyPair:
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
-    return KeyPair(
+    return CertificateAndKey(
         certificate_pem=cert.public_bytes(serialization.Encoding.PEM).decode("ascii"),
         private_key_pem=key.private_bytes(
             serialization.Encoding.PEM,

@@ -19,14 +19,14 @@ from ssoconsole.devidp.response import ResponseParams, Subject, build_response, 
 
 
 @dataclass(frozen=True)
-class Target:
+class AppTarget:
     """Where a request's response goes: the app and the Reply URL chosen."""
 
     app: EnterpriseApp
     acs_url: str
 
 
-def resolve(directory: Directory, request: AuthnRequest) -> Target:
+def resolve(directory: Directory, request: AuthnRequest) -> AppTarget:
     """Return the app and reply URL for ``request``, or raise the refusal Entra would show first."""
     app = EnterpriseApp.objects.filter(directory=directory, identifier=request.issuer).first()
     if app is None:
@@ -53,7 +53,7 @@ def resolve(directory: Directory, request: AuthnRequest) -> Target:
         raise errors.ApplicationDisabled(
             f"Application '{app.id}' ({app.name}) is disabled: its property 'Enabled for users to sign in?' is No."
         )
-    return Target(app=app, acs_url=acs_url)
+    return AppTarget(app=app, acs_url=acs_url)
 
 
 def check_signature(
@@ -82,7 +82,7 @@ def authorize(app: EnterpriseApp, user: DirectoryUser) -> None:
         )
 
 
-def issue(target: Target, request: AuthnRequest, session: IdpSession, now: dt.datetime) -> bytes:
+def issue(target: AppTarget, request: AuthnRequest, session: IdpSession, now: dt.datetime) -> bytes:
     """Return the signed Response for ``request``, about the user of ``session``."""
     app, user = target.app, session.user
     directory_id = str(app.directory_id)

@@ -40,7 +40,7 @@ class DirectoryForm(forms.Form):
     name = forms.CharField(label="Organization name", max_length=200)
 
 
-class UserForm(forms.Form):
+class DirectoryUserForm(forms.Form):
     upn = forms.CharField(
         label="User principal name", max_length=254, help_text="For example alex@contoso.example."
     )

@@ -23,8 +23,8 @@ import uuid
 from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
-from django.utils import timezone
 
+from ssoconsole.core import clock
 from ssoconsole.core.urls import absolute
 from ssoconsole.devidp import links, services
 from ssoconsole.devidp.metadata import build_metadata
@@ -41,7 +41,7 @@ class LocalMetadataNotFound(LookupError):
 
 def federation_metadata(app: EnterpriseApp, *, now: dt.datetime | None = None) -> bytes:
     """Return ``app``'s signed federation metadata, listing every unexpired certificate, active first."""
-    now = now or timezone.now()
+    now = now or clock.now()
     active = services.active_certificate(app)
     return build_metadata(
         entity_id=links.entity_id(app.directory_id),
@@ -99,3 +99,21 @@ def document_for_url(url: str) -> bytes | None:
     """Return the metadata for one of the dev IdP's own metadata URLs, or ``None`` for any other URL."""
     app = app_for_url(url)
     return None if app is None else federation_metadata(app)
+
+
+def metadata_source(url: str) -> bytes | None:
+    """The sso app's local source (registered in ``DevIdpConfig.ready``): this dev IdP's documents.
+
+    Answers only while the dev IdP is enabled (``SSOCONSOLE_DEVIDP``); an unknown
+    app of one of its own URLs is a 404 like a real download would be.
+    """
+    from django.conf import settings
+
+    from ssoconsole.sso import errors
+
+    if not settings.SSOCONSOLE_DEVIDP_ENABLED:
+        return None
+    try:
+        return document_for_url(url)
+    except LocalMetadataNotFound as exc:
+        raise errors.MetadataHTTPError(str(exc), details={"status": 404}) from None

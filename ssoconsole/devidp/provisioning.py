@@ -17,8 +17,8 @@ import uuid
 from dataclasses import dataclass
 
 import httpx
-from django.utils import timezone
 
+from ssoconsole.core import clock
 from ssoconsole.devidp.models import (
     DirectoryUser,
     EnterpriseApp,
@@ -111,7 +111,7 @@ class _Cycle:
         ProvisioningLogEntry.objects.create(
             app=self.app,
             cycle=self.id,
-            at=timezone.now(),
+            at=clock.now(),
             action=action,
             upn=upn[:254],
             status=status,
@@ -202,7 +202,7 @@ def run_cycle(app: EnterpriseApp, *, transport: httpx.BaseTransport | None = Non
                 "Failure",
                 detail=f"Cannot reach the Tenant URL: {type(exc).__name__}",
             )
-    config.last_cycle_at = timezone.now()
+    config.last_cycle_at = clock.now()
     config.save(update_fields=["last_cycle_at"])
     _prune(app)
     return CycleResult(cycle=cycle.id, **cycle.counts)

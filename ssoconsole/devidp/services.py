@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 from django.contrib.auth.hashers import check_password as _check_hash
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.utils import timezone
 
+from ssoconsole.core import clock
 from ssoconsole.core.errors import ValidationFailed
 from ssoconsole.devidp import certificates, links, request_signature
 from ssoconsole.devidp.models import (
@@ -309,7 +309,7 @@ def add_certificate(
     app: EnterpriseApp, *, active: bool = False, now: dt.datetime | None = None
 ) -> SigningCertificate:
     """Create a new signing certificate; like Entra's "New Certificate" it is inactive unless asked."""
-    pair = certificates.generate(now or timezone.now())
+    pair = certificates.generate(now or clock.now())
     if active:
         SigningCertificate.objects.filter(app=app, active=True).update(active=False)
     return SigningCertificate.objects.create(

@@ -12,48 +12,23 @@ agent hand-off is audited in one place, so counting there misses none.
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
     CollectorRegistry,
-    Counter,
-    Histogram,
     generate_latest,
 )
 from prometheus_client.core import GaugeMetricFamily
 
-SIGNINS = Counter(
-    "ssoconsole_signins",
-    "Sign-in attempts by method (password, saml), result (success, refused) and refusal code.",
-    ["method", "result", "code"],
-)
-AGENT_SIGNINS = Counter(
-    "ssoconsole_agent_signins",
-    "Agent browser sign-ins by result (approved, denied, token_issued, refused).",
-    ["result"],
-)
-THROTTLE_DECISIONS = Counter(
-    "ssoconsole_throttle_decisions",
-    "Throttle decisions by scope and decision (allowed, refused).",
-    ["scope", "decision"],
-)
-METADATA_REFRESHES = Counter(
-    "ssoconsole_metadata_refreshes",
-    "Identity-provider metadata refreshes by result (ok, failed).",
-    ["result"],
-)
-REQUEST_SECONDS = Histogram(
-    "ssoconsole_http_request_duration_seconds",
-    "Time to answer a request, by route (the URL pattern; /login and the ACS among them).",
-    ["route"],
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
-)
-RESPONSES = Counter(
-    "ssoconsole_http_responses",
-    "Responses by route and status code.",
-    ["route", "status"],
+from ssoconsole.core import clock
+from ssoconsole.core.counters import (  # noqa: F401 - exposed here with the gauges below
+    AGENT_SIGNINS,
+    METADATA_REFRESHES,
+    REQUEST_SECONDS,
+    RESPONSES,
+    SIGNINS,
+    THROTTLE_DECISIONS,
 )
 
 _AGENT_RESULTS = {
@@ -98,7 +73,7 @@ class CertificateExpiryCollector:
             "Days until each signing certificate of each identity provider expires (negative: expired).",
             labels=["tenant_id", "provider_id", "sha256"],
         )
-        now = datetime.now(UTC)
+        now = clock.now()
         for provider in AuthProvider.objects.only("id", "tenant_id", "signing_certificates"):
             for der in certificate_ders(provider):
                 info = CertificateInfo.from_der(der)
@@ -121,7 +96,6 @@ class CertificateExpiryCollector:
         Learned from accepted sign-ins (``learned="true"``), else the
         longest-lived listed certificate: ``ssoconsole.sso.certificates``.
         """
-        from ssoconsole.accounts import clock
         from ssoconsole.sso.certificates import days_left_by_provider
 
         gauge = GaugeMetricFamily(

@@ -17,10 +17,10 @@ import uuid
 
 from django.utils.functional import SimpleLazyObject, empty
 
+from ssoconsole.core.proxies import client_address
 from ssoconsole.core.redaction import redact_target
 from ssoconsole.ops import metrics
 from ssoconsole.ops.logs import request_id_var
-from ssoconsole.ops.proxies import client_address
 
 log = logging.getLogger("ssoconsole.request")
 

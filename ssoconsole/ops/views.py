@@ -27,9 +27,9 @@ from django.http import HttpResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from ssoconsole.core.proxies import client_address
 from ssoconsole.ops import metrics
 from ssoconsole.ops.cache import cache_state
-from ssoconsole.ops.proxies import client_address
 
 # Checking migrations reads the migration table and every app's migration files; once all are applied
 # (they cannot be un-applied under a running process) this process stops asking.

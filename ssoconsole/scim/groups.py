@@ -201,7 +201,7 @@ def _add(group, ids) -> None:
 
 
 def _touch(group, *, created=False) -> None:
-    from ssoconsole.accounts import clock
+    from ssoconsole.core import clock
 
     now = clock.now()
     if created:

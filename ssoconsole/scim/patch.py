@@ -39,7 +39,7 @@ _SERVER_OWNED = {"id", "meta", "groups"}
 
 
 @dataclass(frozen=True)
-class Target:
+class PatchTarget:
     """Where a PATCH path points: an attribute of a schema, maybe filtered, maybe a sub-attribute."""
 
     urn: str  # the schema URN (core or an extension), lower-cased
@@ -56,7 +56,7 @@ def invalid_path(path: str, why: str) -> ScimError:
     return ScimError("scim.invalid_path", f"The path “{path[:120]}” {why}")
 
 
-def parse_path(path: str, core_urn: str) -> Target:
+def parse_path(path: str, core_urn: str) -> PatchTarget:
     """Resolve ``path`` against the schemas of the resource whose core schema is ``core_urn``."""
     if not isinstance(path, str) or not path.strip():
         raise invalid_path(str(path), "is empty; name an attribute, like name.givenName.")
@@ -105,7 +105,7 @@ def parse_path(path: str, core_urn: str) -> Target:
             raise invalid_path(path, f"names no sub-attribute of {attribute.name}.")
     if value_filter is not None and not attribute.multi_valued:
         raise invalid_path(path, f"filters {attribute.name}, which holds a single value.")
-    return Target(urn, attribute, value_filter, sub)
+    return PatchTarget(urn, attribute, value_filter, sub)
 
 
 def _key(container: dict, name: str) -> str:
@@ -127,7 +127,7 @@ def _pop(container: dict, name: str) -> None:
     container.pop(_key(container, name), None)
 
 
-def _container(document: dict, target: Target, *, create: bool) -> dict | None:
+def _container(document: dict, target: PatchTarget, *, create: bool) -> dict | None:
     if target.urn in (schema.CORE_USER.lower(), schema.CORE_GROUP.lower()):
         return document
     key = next((k for k in document if k.lower() == target.urn), None)
@@ -165,7 +165,7 @@ def _element_from_filter(node, path: str) -> dict:
     )
 
 
-def _write_checks(target: Target, path: str) -> None:
+def _write_checks(target: PatchTarget, path: str) -> None:
     if target.attribute.name in _SERVER_OWNED or target.attribute.mutability.value == "readOnly":
         raise ScimError(
             "scim.mutability",
@@ -173,7 +173,7 @@ def _write_checks(target: Target, path: str) -> None:
         )
 
 
-def _normalize_manager(target: Target, value):
+def _normalize_manager(target: PatchTarget, value):
     """Entra ID sends the manager as a bare id string; the schema wants ``{"value": id}``."""
     is_manager = target.urn == schema.ENTERPRISE.lower() and target.attribute.name == "manager"
     if is_manager and isinstance(value, str):
@@ -303,7 +303,7 @@ def _apply_to_extension(document: dict, op: str, urn: str, value, path: str) -> 
         apply_operation(document, "add", f"{urn}:{sub_key}", sub_value, schema.CORE_USER)
 
 
-def _remove(container: dict, target: Target, value) -> None:
+def _remove(container: dict, target: PatchTarget, value) -> None:
     name = target.attribute.name
     current = _get(container, name)
     if current is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote_plus
 
-from ssoconsole.accounts import clock
+from ssoconsole.core import clock
 from ssoconsole.scim.models import ScimRequestLog
 
 KEEP = 500

@@ -14,8 +14,8 @@ from datetime import datetime
 
 from django.db import transaction
 
-from ssoconsole.accounts import clock
 from ssoconsole.audit.log import record
+from ssoconsole.core import clock
 from ssoconsole.core.errors import TooLong, ValidationFailed
 from ssoconsole.scim.errors import ScimTokenLimit, ScimTokenNotFound
 from ssoconsole.scim.models import ScimToken

@@ -23,12 +23,12 @@ from django.db import transaction
 from django.db.models import Prefetch
 from scim2_models import Context
 
-from ssoconsole.accounts import clock
 from ssoconsole.accounts import services as accounts
 from ssoconsole.accounts.models import User
 from ssoconsole.accounts.roles import Role
 from ssoconsole.accounts.username_rule import UsernameRefused, check_username
 from ssoconsole.audit.log import record
+from ssoconsole.core import clock
 from ssoconsole.core.errors import DomainError
 from ssoconsole.scim import common, placement, queries, schema
 from ssoconsole.scim.common import ACTOR

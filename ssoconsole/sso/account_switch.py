@@ -30,13 +30,14 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from ssoconsole.accounts import clock, sessions
+from ssoconsole.accounts import sessions
 from ssoconsole.accounts.access import signed_in_user
 from ssoconsole.accounts.browser_marker import marked_user_id, set_marker
 from ssoconsole.accounts.models import User
 from ssoconsole.accounts.redirects import safe_next
 from ssoconsole.audit.log import record
 from ssoconsole.audit.models import Outcome
+from ssoconsole.core import clock
 
 PENDING_COOKIE = "ssoc_sso_pending"
 PENDING_SECONDS = 300

@@ -35,9 +35,10 @@ from django.http import HttpResponseRedirect, UnreadablePostError
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
-from ssoconsole.accounts import clock, sessions, throttle
+from ssoconsole.accounts import sessions, throttle
 from ssoconsole.accounts.browser_marker import set_marker
 from ssoconsole.audit.log import diff, record
+from ssoconsole.core import clock
 from ssoconsole.core.request_info import client_ip
 from ssoconsole.saml.errors import SAMLError
 from ssoconsole.sso import account_switch, outstanding, replay, signin_checks, test_mode

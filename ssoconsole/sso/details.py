@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ssoconsole.accounts import clock
+from ssoconsole.core import clock
 from ssoconsole.saml.config import BINDING_POST, BINDING_REDIRECT
 from ssoconsole.sso.certificates import provider_certificates
 from ssoconsole.sso.models import AuthProvider

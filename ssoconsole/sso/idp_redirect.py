@@ -17,7 +17,8 @@ import os
 
 from django.http import HttpResponseRedirect
 
-from ssoconsole.accounts import clock, throttle
+from ssoconsole.accounts import throttle
+from ssoconsole.core import clock
 from ssoconsole.core.request_info import client_ip
 from ssoconsole.saml.authn_request import build_authn_request, new_request_id
 from ssoconsole.saml.bindings import post_form, redirect_url

@@ -72,6 +72,24 @@ Resolver = Callable[[str, int], Sequence[str]]
 # Answers a URL without the network, or returns None to let the rules and the download decide.
 LocalSource = Callable[[str], "bytes | None"]
 
+# Sources of metadata served by this very deployment, registered by the apps that serve them (the
+# development identity provider registers itself when it is enabled); asked before any download.
+_local_sources: list[LocalSource] = []
+
+
+def register_local_source(source: LocalSource) -> None:
+    """Let an app answer for metadata URLs it serves itself: ``source(url)`` returns bytes or None."""
+    if source not in _local_sources:
+        _local_sources.append(source)
+
+
+def _registered_document(url: str) -> bytes | None:
+    for source in _local_sources:
+        document = source(url)
+        if document is not None:
+            return document
+    return None
+
 
 def system_resolver(host: str, port: int) -> list[str]:
     """Resolve ``host`` to its addresses with the system resolver."""
@@ -132,7 +150,7 @@ def address_is_public(address: str) -> bool:
 
 
 @dataclass(frozen=True)
-class Target:
+class FetchTarget:
     """A checked URL: the name for TLS and Host, and the address to connect to."""
 
     url: str
@@ -169,10 +187,10 @@ class MetadataFetcher:
             )
         if self.allowed_hosts is None:
             self.allowed_hosts = allowed_hosts()
-        if self.local_source is None and getattr(settings, "SSOCONSOLE_DEVIDP_ENABLED", False):
-            self.local_source = _devidp_document
+        if self.local_source is None and _local_sources:
+            self.local_source = _registered_document
 
-    def check_url(self, url: str) -> Target:
+    def check_url(self, url: str) -> FetchTarget:
         """Validate ``url`` and resolve its host, or raise the error that says what to change."""
         if not isinstance(url, str) or not url.strip() or len(url) > 2000:
             raise e.MetadataURLInvalid(
@@ -208,7 +226,7 @@ class MetadataFetcher:
                 raise e.MetadataURLInvalid(
                     "The metadata URL must use the standard https port (443). Remove the port."
                 )
-        return Target(
+        return FetchTarget(
             url=url,
             host=host,
             port=port,
@@ -271,7 +289,7 @@ class MetadataFetcher:
         )
 
     def _get(
-        self, client: httpx.Client, target: Target, started: float
+        self, client: httpx.Client, target: FetchTarget, started: float
     ) -> tuple[str | None, bytes]:
         """Request one hop; return a redirect's Location, or ``None`` and the body."""
         address = f"[{target.address}]" if ":" in target.address else target.address
@@ -341,7 +359,7 @@ class MetadataFetcher:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    def _redirect_target(self, current: Target, location: str) -> Target:
+    def _redirect_target(self, current: FetchTarget, location: str) -> FetchTarget:
         """Accept a redirect only to the same https host and port, then check it like the original."""
         new_url = urljoin(current.url, location)
         parts = urlsplit(new_url)
@@ -376,16 +394,6 @@ def _http_error(host: str, status: int) -> e.MetadataHTTPError:
             "ID: SAML Certificates > App Federation Metadata Url)."
         )
     return e.MetadataHTTPError(message, details={"status": status})
-
-
-def _devidp_document(url: str) -> bytes | None:
-    """Return the dev IdP's metadata for one of its own URLs (enabled deployments only), else ``None``."""
-    from ssoconsole.devidp.local_metadata import LocalMetadataNotFound, document_for_url
-
-    try:
-        return document_for_url(url)
-    except LocalMetadataNotFound as exc:
-        raise e.MetadataHTTPError(str(exc), details={"status": 404}) from None
 
 
 _LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")

@@ -32,11 +32,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
+from uuid import UUID
 
 from django.conf import settings
 
 from ssoconsole.accounts.redirects import safe_next
 from ssoconsole.core import urls
+from ssoconsole.core.prepared_query import PreparedQuery
 from ssoconsole.sso import errors as r
 from ssoconsole.sso.signin_models import SignInRequest
 
@@ -58,7 +60,7 @@ def cookie_name(relay_state: str) -> str:
 
 
 @dataclass(frozen=True)
-class Started:
+class StartedRequest:
     """A new outstanding request and the two secrets only the browser receives."""
 
     record: SignInRequest
@@ -76,7 +78,7 @@ def start_request(
     return_path: str = "/console/",
     test_mode: bool = False,
     started_by=None,
-) -> Started:
+) -> StartedRequest:
     """Store an outstanding request for ``request_id`` and return it with its RelayState and cookie value.
 
     ``return_path`` is checked again here (same-origin paths only), whoever
@@ -97,7 +99,7 @@ def start_request(
         created_at=now,
         expires_at=now + REQUEST_LIFETIME,
     )
-    return Started(record, relay_state, cookie_value)
+    return StartedRequest(record, relay_state, cookie_value)
 
 
 def _cookie_path(tenant_id) -> str:
@@ -109,7 +111,7 @@ def _https() -> bool:
     return settings.SSOCONSOLE_BASE_URL.startswith("https://")
 
 
-def set_binding_cookie(response, started: Started) -> None:
+def set_binding_cookie(response, started: StartedRequest) -> None:
     """Give the browser the cookie that binds ``started`` to it (see the module docstring for the flags)."""
     secure = _https()
     response.set_cookie(
@@ -130,6 +132,17 @@ def _about(error: r.SSORefusal, record: SignInRequest) -> r.SSORefusal:
     return error
 
 
+# The ACS's first query, compiled once per process (see PreparedQuery); the tenant is in its WHERE.
+_REQUEST_BY_RELAY_STATE = PreparedQuery(
+    SignInRequest,
+    lambda tenant_id, relay_state_hash: SignInRequest.objects.select_related(
+        "provider", "tenant", "tenant__sp_identity", "started_by"
+    ).filter(relay_state_hash=relay_state_hash, tenant_id=tenant_id)[:1],
+    UUID,
+    str,
+)
+
+
 def find_request(tenant_id, relay_state: str | None, cookies, *, now: datetime) -> SignInRequest:
     """Return the outstanding request that ``relay_state`` names for this browser, or raise why not.
 
@@ -148,10 +161,9 @@ def find_request(tenant_id, relay_state: str | None, cookies, *, now: datetime) 
         raise r.RequestNotFound(
             "The RelayState is longer than any this console issues.", actual=relay_state[:80] + "…"
         )
-    found = SignInRequest.objects.select_related(
-        "provider", "tenant", "tenant__sp_identity", "started_by"
-    ).filter(relay_state_hash=_digest(relay_state), tenant_id=tenant_id)[:1]
-    record = next(iter(found), None)
+    tenant_id = tenant_id if isinstance(tenant_id, UUID) else UUID(str(tenant_id))
+    found = _REQUEST_BY_RELAY_STATE(tenant_id, _digest(relay_state))
+    record = found[0] if found else None
     if record is None:
         raise r.RequestNotFound(actual=relay_state)
     value = cookies.get(cookie_name(relay_state))

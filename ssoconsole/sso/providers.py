@@ -13,11 +13,12 @@ from datetime import datetime
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from ssoconsole.audit.log import diff, record
+from ssoconsole.core import clock
 from ssoconsole.core.changes import unchanged_on_error_of_first_argument
 from ssoconsole.core.errors import Conflict, InvalidId, InvalidType
+from ssoconsole.core.prepared_query import PreparedQuery
 from ssoconsole.sso import errors as e
 from ssoconsole.sso.errors import (
     AttributeNameInvalid,
@@ -87,7 +88,15 @@ def provider_belongs_to(tenant: Tenant, provider_id: UUID) -> bool:
 
 def providers_of(tenant: Tenant) -> list[AuthProvider]:
     """Return the tenant's providers ordered by display name (the sign-in list order)."""
-    return list(AuthProvider.objects.filter(tenant=tenant).order_by("display_name"))
+    return _PROVIDERS_OF(tenant.id)
+
+
+# Read by every sign-in's login step: compiled once per process (see PreparedQuery).
+_PROVIDERS_OF = PreparedQuery(
+    AuthProvider,
+    lambda tenant_id: AuthProvider.objects.filter(tenant_id=tenant_id).order_by("display_name"),
+    UUID,
+)
 
 
 def get_provider(tenant: Tenant, provider_id) -> AuthProvider:
@@ -202,7 +211,7 @@ def create_provider(
     ``entity_id`` picks one identity provider out of an EntitiesDescriptor.
     The new provider applies to no organization until one is assigned.
     """
-    now = now or timezone.now()
+    now = now or clock.now()
     name = _clean_display_name(tenant, display_name)
     loaded = obtain_metadata(
         metadata_xml=metadata_xml,
@@ -261,7 +270,7 @@ def update_provider(
     rollover at the IdP is still picked up. ``switch_to_file`` instead stops
     the downloads for good (an IdP whose URL went away).
     """
-    now = now or timezone.now()
+    now = now or clock.now()
     before = provider_snapshot(provider)
     name = None
     if display_name is not None:

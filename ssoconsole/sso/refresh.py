@@ -25,12 +25,11 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from ssoconsole.audit.log import diff, record
 from ssoconsole.audit.models import Outcome
+from ssoconsole.core import clock, counters
 from ssoconsole.core.errors import DomainError
-from ssoconsole.ops import metrics
 from ssoconsole.sso import errors as e
 from ssoconsole.sso.metadata_fetch import MetadataFetcher
 from ssoconsole.sso.metadata_store import (
@@ -114,7 +113,7 @@ def refresh_metadata(
             "This provider's metadata was uploaded as a file, so there is nothing to download. Upload the new "
             "metadata file instead."
         )
-    now = now or timezone.now()
+    now = now or clock.now()
     owner = secrets.token_hex(8)
     if not claim(provider.id, now=now, owner=owner, due_only=False):
         raise e.RefreshInProgress(
@@ -216,7 +215,7 @@ def _refresh_claimed(
                 data=changes,
                 request=request,
             )
-    metrics.METADATA_REFRESHES.labels(result="ok").inc()
+    counters.METADATA_REFRESHES.labels(result="ok").inc()
     return RefreshOutcome(
         str(provider.id), provider.display_name, ok=True, changed=bool(changes["after"])
     )
@@ -253,7 +252,7 @@ def _record_failure(
             message[:2000],
         )
         provider.save(update_fields=_REFRESH_FIELDS)
-        metrics.METADATA_REFRESHES.labels(result="failed").inc()
+        counters.METADATA_REFRESHES.labels(result="failed").inc()
         record(
             "auth_provider.metadata_refreshed",
             tenant=provider.tenant,
@@ -300,7 +299,7 @@ def refresh_due_providers(
     refresh-metadata`` at the same time: a provider claimed elsewhere is
     skipped. ``progress`` is called after each provider.
     """
-    now = now or timezone.now()
+    now = now or clock.now()
     owner = secrets.token_hex(8)
     outcomes: list[RefreshOutcome] = []
     for provider_id in due_provider_ids(now, limit=limit):

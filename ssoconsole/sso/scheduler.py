@@ -32,7 +32,7 @@ _state: dict = {"thread": None, "pid": None, "stop": None}
 
 def send_expiry_warnings() -> int:
     """E-mail the certificate-expiry warnings that are due (once per threshold, any process)."""
-    from ssoconsole.accounts import clock
+    from ssoconsole.core import clock
     from ssoconsole.sso.expiry import send_expiry_notices
 
     sent = send_expiry_notices(clock.now())
@@ -42,7 +42,7 @@ def send_expiry_warnings() -> int:
 
 
 def _run(stop: threading.Event, interval: float) -> None:
-    from ssoconsole.accounts import clock
+    from ssoconsole.core import clock
     from ssoconsole.sso.housekeeping import purge_expired
     from ssoconsole.sso.refresh import refresh_due_providers
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from ssoconsole.accounts.models import User
-from ssoconsole.accounts.services import match_username
+from ssoconsole.accounts.services import find_tenant_user_by_username
 from ssoconsole.saml.assertion import Assertion
 from ssoconsole.saml.config import Expected, ServiceProvider
 from ssoconsole.saml.encryption import DecryptionFailed, EncryptionKeyMissing
@@ -31,9 +31,9 @@ from ssoconsole.sso.saml_config import (
 )
 from ssoconsole.sso.sp_encryption import open_private_key
 from ssoconsole.sso.sp_identity import sp_identity
+from ssoconsole.tenancy.services import effective_sso_of
 
 log = logging.getLogger("ssoconsole.sso")
-from ssoconsole.tenancy.services import effective_sso_of
 
 # The core caps the decoded XML at 512 KiB; its base64 plus a RelayState and
 # form encoding stay well below this. Anything larger is refused before parsing.
@@ -143,9 +143,7 @@ def find_user(tenant, username: str) -> User:
     Usernames are unique in the deployment, but only a user of the tenant
     whose ACS received the answer may sign in through it.
     """
-    user = match_username(
-        User.objects.select_related("org", "tenant").filter(tenant=tenant), username
-    )
+    user = find_tenant_user_by_username(tenant.id, username)
     if user is None:
         raise r.UnknownUser(
             f"No user of this tenant has the username {username!r} that the identity provider asserted.",

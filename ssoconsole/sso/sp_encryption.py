@@ -20,9 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.utils import timezone
-
 from ssoconsole.audit.log import record
+from ssoconsole.core import clock
 from ssoconsole.sso import keys
 from ssoconsole.sso.models import SPIdentity
 
@@ -53,7 +52,7 @@ class SealedPair:
 
 def new_sealed_pair(tenant_id) -> SealedPair:
     """Generate an RSA-2048 pair with a ten-year self-signed certificate and seal its private key."""
-    pair = keys.generate_key_pair(common_name(tenant_id), now=timezone.now())
+    pair = keys.generate_key_pair(common_name(tenant_id), now=clock.now())
     return SealedPair(
         keys.seal(pair.private_key_pem, context=context(tenant_id)),
         pair.certificate_pem.decode("ascii"),

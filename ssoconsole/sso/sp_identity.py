@@ -13,10 +13,9 @@ from dataclasses import replace
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from ssoconsole.audit.log import record
-from ssoconsole.core import urls
+from ssoconsole.core import clock, urls
 from ssoconsole.saml.config import ServiceProvider
 from ssoconsole.saml.sp_metadata import build_sp_metadata
 from ssoconsole.sso import keys, sp_encryption, sp_rotation
@@ -48,7 +47,7 @@ def sp_identity(tenant: Tenant, *, joined: bool = False) -> SPIdentity:
         existing = SPIdentity.objects.filter(tenant=tenant).first()
     if existing is not None:
         return sp_encryption.ensure_pair(existing)
-    pair = keys.generate_key_pair(_common_name(tenant), now=timezone.now())
+    pair = keys.generate_key_pair(_common_name(tenant), now=clock.now())
     encryption = sp_encryption.new_sealed_pair(tenant.id)
     try:
         with transaction.atomic():
@@ -76,10 +75,10 @@ def rotate_sp_signing_key(tenant: Tenant, *, actor=None, request=None) -> SPIden
     """Replace the tenant's SP signing key pair; IdPs that verify signed requests need the new metadata."""
     identity = sp_identity(tenant)
     identity = SPIdentity.objects.select_for_update().get(pk=identity.pk)
-    pair = keys.generate_key_pair(_common_name(tenant), now=timezone.now())
+    pair = keys.generate_key_pair(_common_name(tenant), now=clock.now())
     identity.private_key_encrypted = keys.seal(pair.private_key_pem, context=str(tenant.id))
     identity.certificate_pem = pair.certificate_pem.decode("ascii")
-    identity.rotated_at = timezone.now()
+    identity.rotated_at = clock.now()
     identity.save()
     record(
         "sp_identity.key_rotated",
@@ -106,7 +105,7 @@ def rotate_sp_encryption_key(tenant: Tenant, *, actor=None, request=None) -> SPI
     identity = SPIdentity.objects.select_for_update().get(pk=identity.pk)
     for field, value in sp_encryption.new_sealed_pair(tenant.id).fields().items():
         setattr(identity, field, value)
-    identity.rotated_at = timezone.now()
+    identity.rotated_at = clock.now()
     identity.save()
     record(
         "sp_identity.encryption_key_rotated",

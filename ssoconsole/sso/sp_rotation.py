@@ -31,8 +31,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from django.db import transaction
 
-from ssoconsole.accounts import clock
 from ssoconsole.audit.log import record
+from ssoconsole.core import clock
 from ssoconsole.saml.metadata import CertificateInfo
 from ssoconsole.sso import keys, sp_encryption
 from ssoconsole.sso.errors import (

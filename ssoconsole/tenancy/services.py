@@ -6,8 +6,8 @@ Every change is validated here, written in one transaction and audited.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 from uuid import UUID
 
 from django.db import IntegrityError, connection, transaction
@@ -37,12 +37,23 @@ from ssoconsole.tenancy.inheritance import (
     effective_sso_for_all,
 )
 from ssoconsole.tenancy.models import Organization, SSOMode, Tenant
-from ssoconsole.tenancy.move_rules import check_move
 
 MAX_NAME = 200
 
 # The sso app registers a function (tenant, provider_id) -> bool here at start-up,
 # so that tenancy never reads the providers' tables itself.
+# Checks a move must pass beyond the tree's own rules, registered by the apps that own what a move
+# affects (the accounts app: who may change which users' sign-in method). Tenancy imports no app
+# above it; they register here in their AppConfig.ready.
+_move_checks: list[Callable] = []
+
+
+def register_move_check(check: Callable) -> None:
+    """Let an app refuse a move: ``check(actor, org, new_parent)`` raises a DomainError to refuse."""
+    if check not in _move_checks:
+        _move_checks.append(check)
+
+
 _provider_checkers: list[Callable[[Tenant, UUID], bool]] = []
 
 
@@ -164,7 +175,7 @@ def move_org(org: Organization, new_parent_id, *, actor=None, request=None) -> O
 
     A move that changes any user's effective sign-in method also needs
     ``orgs.sso`` and may reach only users ``actor`` can manage
-    (:func:`ssoconsole.tenancy.move_rules.check_move`).
+    (:func:`ssoconsole.accounts.move_rules.check_move`, registered by the accounts app).
     """
     if org.parent_id is None:
         raise OrgTopImmovable("The top organization cannot be moved.", field="parentId")
@@ -174,7 +185,8 @@ def move_org(org: Organization, new_parent_id, *, actor=None, request=None) -> O
             f"“{org.name}” cannot be moved under “{new_parent.name}”, which is inside it. Choose an organization outside it.",
             field="parentId",
         )
-    check_move(actor, org, new_parent)
+    for check in _move_checks:
+        check(actor, org, new_parent)
     before = org_snapshot(org)
     org.parent = new_parent
     _save(org)

@@ -30,8 +30,8 @@ import pytest
 from demo.conftest import demo_settings  # noqa: F401 - the fixture: dev IdP mounted as the demo does
 
 from ssoconsole import demo
-from ssoconsole.accounts import clock
 from ssoconsole.agents.models import Agent
+from ssoconsole.core import clock
 from ssoconsole.devidp.access import admin_password
 from ssoconsole.tenancy import services as tenancy
 from ssoconsole.tenancy.models import Organization

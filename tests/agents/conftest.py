@@ -7,7 +7,6 @@ import re
 
 import pytest
 from django.test import Client
-
 from signin import (
     helpers as signin_helpers,
 )  # tests/signin/helpers.py: the test IdP and its signed answers

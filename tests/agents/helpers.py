@@ -15,18 +15,18 @@ FACTORY = RequestFactory()
 
 def started(
     device_name: str = "Ada's laptop", platform: str = "Windows 11", **fields
-) -> handoff.Started:
+) -> handoff.HandoffStarted:
     """Start a hand-off as an agent at 127.0.0.1 would."""
     return handoff.start(
         FACTORY.post("/api/v1/agents/sign-in"), device_name=device_name, platform=platform, **fields
     )
 
 
-def poll_body(start: handoff.Started) -> dict:
+def poll_body(start: handoff.HandoffStarted) -> dict:
     return {"handoffId": str(start.record.id), "pollSecret": start.poll_secret}
 
 
-def decided(user, *, approve: bool = True, **fields) -> handoff.Started:
+def decided(user, *, approve: bool = True, **fields) -> handoff.HandoffStarted:
     """Start a hand-off and let ``user`` approve (or deny) it from one browser."""
     start = started(**fields)
     record = approval.find(start.browser_key)

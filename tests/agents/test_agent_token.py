@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
-
 from api.conftest import (
     session_client,
 )  # tests/api/conftest.py: a console session that enforces CSRF
+from django.test import Client
+
 from ssoconsole.accounts.services import set_active
-from ssoconsole.agents.services import revoke
 from ssoconsole.agents.models import Agent as AgentRecord
+from ssoconsole.agents.services import revoke
 from ssoconsole.audit.models import AuditEvent
 
 from . import helpers

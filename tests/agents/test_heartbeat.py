@@ -13,12 +13,12 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from ssoconsole.accounts import clock as accounts_clock
 from ssoconsole.accounts import services as accounts
 from ssoconsole.agents import heartbeat
 from ssoconsole.agents import services as agent_services
 from ssoconsole.agents.models import Agent as AgentRecord
 from ssoconsole.audit.models import AuditEvent
+from ssoconsole.core import clock as app_clock
 from ssoconsole.tenancy import services as tenancy
 
 from . import helpers
@@ -107,7 +107,7 @@ def test_values_outside_their_bounds_are_refused_with_the_field_named(issued, ch
 
 
 def test_a_backup_time_in_the_future_points_at_the_computers_clock(issued):
-    ahead = (accounts_clock.now() + timedelta(hours=1)).isoformat()
+    ahead = (app_clock.now() + timedelta(hours=1)).isoformat()
     response = beat(issued.token, {**GOOD, "lastBackupAt": ahead})
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "time_in_future"
@@ -168,7 +168,7 @@ def test_the_agents_own_sign_out_revokes_it_and_is_audited(issued, plain_user):
 
 def _silent(agent, days: int) -> None:
     AgentRecord.objects.filter(id=agent.id).update(
-        last_seen_at=accounts_clock.now() - timedelta(days=days)
+        last_seen_at=app_clock.now() - timedelta(days=days)
     )
 
 
@@ -181,11 +181,14 @@ def test_admins_list_the_agents_not_heard_from_for_n_days(
     _silent(quiet.agent, 10)
     _silent(foreign.agent, 10)
     AgentRecord.objects.filter(id=never.agent.id).update(
-        created_at=accounts_clock.now() - timedelta(days=30)
+        created_at=app_clock.now() - timedelta(days=30)
     )
     assert beat(issued.token).status_code == 200
     client = Client(headers={"Authorization": f"Bearer {org_admin_token}"})
-    names = lambda q: {a["name"] for a in client.get(f"/api/v1/agents{q}").json()["items"]}
+
+    def names(q):
+        return {a["name"] for a in client.get(f"/api/v1/agents{q}").json()["items"]}
+
     assert names("?silentForDays=7") == {"Quiet laptop", "Never called"}
     assert names("?silentForDays=14") == {"Never called"}
     assert names("?silentForDays=60") == set()

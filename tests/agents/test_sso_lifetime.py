@@ -12,9 +12,9 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
-
 from signin import helpers as signin_helpers
-from ssoconsole.accounts import clock as accounts_clock
+
+from ssoconsole.core import clock as app_clock
 from ssoconsole.sso.providers import update_provider
 
 from .conftest import sso_sign_in
@@ -57,7 +57,7 @@ def test_the_token_survives_signing_out_of_the_console(agent, tenant, sso_user):
 
 def test_the_token_survives_the_end_of_the_sso_session(agent, tenant, sso_user, clock):
     """The console session ends at SessionNotOnOrAfter; the agent does not notice."""
-    ends = accounts_clock.now().replace(microsecond=0) + timedelta(hours=1)
+    ends = app_clock.now().replace(microsecond=0) + timedelta(hours=1)
     browser = _sso_hand_off(agent, tenant, sso_user, session_not_on_or_after=ends)
     clock.advance(hours=2)
     assert browser.get("/api/v1/me").status_code == 401

@@ -295,7 +295,7 @@ AGENT_TOKEN_OPERATIONS = frozenset(
 )
 
 # The OpenAPI ``security`` of the operations that take neither a user's token nor a
-# session (every other operation takes BearerToken or ConsoleSession).
+# session (every other operation takes BearerToken or SessionCookie).
 OTHER_SECURITY = {
     ("POST", f"{P}/agents/sign-in"): [],
     ("POST", f"{P}/agents/token"): [],

@@ -14,11 +14,14 @@ from .catalog import P
 @pytest.fixture
 def unchanged(world):
     """Assert after the test that no org, user or audit event was written."""
-    counts = lambda: (
-        Organization.objects.count(),
-        User.objects.count(),
-        AuditEvent.objects.count(),
-    )  # noqa: E731
+
+    def counts():
+        return (
+            Organization.objects.count(),
+            User.objects.count(),
+            AuditEvent.objects.count(),
+        )  # noqa: E731
+
     before = counts()
     yield
     assert counts() == before
@@ -219,6 +222,14 @@ def test_bad_pagination_and_filters_are_refused(admin, query):
 def test_unknown_url_under_the_api_is_a_json_404(admin):
     error = error_of(admin.get(f"{P}/nothing-here"), 404, "not_found")
     assert "openapi.json" in error["message"]
+
+
+@pytest.mark.parametrize("segment", ["%0A", "%C3%9C%0A%C2%A0", "a%0Db", "%00"])
+def test_an_id_with_line_breaks_or_control_characters_is_still_a_json_404(admin, segment):
+    """Found by schemathesis: a newline in the path escaped the catch-all and got Django's HTML 404."""
+    response = admin.get(f"{P}/auth-providers/{segment}/attribute-mapping")
+    assert response["Content-Type"].startswith("application/json")
+    error_of(response, 404, "not_found")
 
 
 def test_malformed_id_in_the_url_is_a_404_like_any_unknown_id(admin):

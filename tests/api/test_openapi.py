@@ -56,15 +56,15 @@ def test_every_url_pattern_under_api_v1_is_in_the_document(document):
 def test_document_has_both_security_schemes_and_every_operation_requires_one(document):
     schemes = document["components"]["securitySchemes"]
     assert schemes["BearerToken"]["type"] == "http" and schemes["BearerToken"]["scheme"] == "bearer"
-    assert schemes["ConsoleSession"] == {
-        **schemes["ConsoleSession"],
+    assert schemes["SessionCookie"] == {
+        **schemes["SessionCookie"],
         "type": "apiKey",
         "in": "cookie",
     }
     for path, item in document["paths"].items():
         for method, operation in item.items():
             expected = OTHER_SECURITY.get(
-                (method.upper(), path), [{"BearerToken": []}, {"ConsoleSession": []}]
+                (method.upper(), path), [{"BearerToken": []}, {"SessionCookie": []}]
             )
             assert operation["security"] == expected, (method, path)
     assert schemes["AgentToken"]["type"] == "http" and schemes["AgentToken"]["scheme"] == "bearer"

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.test import Client
-
 from sso import helpers as sso_helpers
 
 from ssoconsole.accounts import services as accounts

@@ -19,10 +19,10 @@ from datetime import timedelta
 from sso import helpers as sso_helpers
 
 from ssoconsole import demo
-from ssoconsole.accounts import clock
 from ssoconsole.accounts import services as accounts
 from ssoconsole.audit.log import record
 from ssoconsole.audit.models import AuditEvent, Outcome
+from ssoconsole.core import clock
 from ssoconsole.devidp.access import admin_password
 from ssoconsole.sso.providers import create_provider
 from ssoconsole.tenancy import domains

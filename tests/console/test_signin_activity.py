@@ -10,11 +10,11 @@ import lxml.html
 import pytest
 from django.urls import reverse
 
-from ssoconsole.accounts import clock
 from ssoconsole.audit.log import record
 from ssoconsole.audit.models import AuditEvent, Outcome
 from ssoconsole.audit.signin_activity import summarize
 from ssoconsole.console.activity_chart import build, nice_ceiling
+from ssoconsole.core import clock
 
 from .conftest import add_provider
 

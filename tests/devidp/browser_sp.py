@@ -19,10 +19,9 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
 import ssoconsole.urls
+from devidp.saml_client import NS, authn_request, parse, redirect_encode, verify_with_signxml
 from ssoconsole.devidp import services
 from ssoconsole.devidp.models import EnterpriseApp
-
-from devidp.saml_client import NS, authn_request, parse, redirect_encode, verify_with_signxml
 
 ENTITY_ID = "urn:test-sp:browser"
 

@@ -9,9 +9,8 @@ from django.test import Client
 from django.urls import clear_url_caches
 
 import ssoconsole.urls
-from ssoconsole.devidp import services
-
 from devidp.saml_client import SP_ACS, SP_ENTITY_ID, SP_SIGN_ON
+from ssoconsole.devidp import services
 
 BASE_URL = "http://idp.example.test"
 USER_PASSWORD = "devidp-test-password"

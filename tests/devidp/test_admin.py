@@ -223,10 +223,11 @@ def test_pages_of_an_unknown_directory_or_app_are_404(admin_client, directory):
 
 def test_sign_in_logs_record_successes_and_refusals(admin_client, directory, app, alice):
     """Every attempt is logged with its AADSTS code and the Correlation Id the user sees."""
+    from django.test import Client
+
     from devidp.driver import send_request, sign_in_flow, submit_sign_in
     from devidp.saml_client import read_signin_form
     from ssoconsole.devidp import signin_state
-    from django.test import Client
 
     user_browser = Client()
     sign_in_flow(user_browser, directory, "alice@contoso.example")
@@ -260,8 +261,9 @@ def test_blocking_sign_in_ends_the_idp_session_and_refuses_the_user(
     admin_client, directory, app, alice
 ):
     """Blocking a user (Entra's "Account enabled" = No) ends their IdP session; the next request is refused."""
-    from devidp.driver import send_request, sign_in_flow, submit_sign_in
     from django.test import Client
+
+    from devidp.driver import send_request, sign_in_flow, submit_sign_in
 
     browser = Client()
     sign_in_flow(browser, directory, "alice@contoso.example")

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from devidp.saml_client import NS, parse, verify_with_signxml
 from ssoconsole.devidp import certificates
 from ssoconsole.devidp.metadata import build_metadata
 from ssoconsole.devidp.response import ResponseParams, Subject, build_response, sign_response
-from devidp.saml_client import NS, parse, verify_with_signxml
 
-NOW = dt.datetime(2026, 3, 1, 12, 0, 0, 250000, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 3, 1, 12, 0, 0, 250000, tzinfo=dt.UTC)
 
 
 class _ByName(etree.Resolver):
@@ -44,7 +44,7 @@ def _schema(name: str) -> etree.XMLSchema:
 
 
 @functools.cache
-def _keys() -> certificates.KeyPair:
+def _keys() -> certificates.CertificateAndKey:
     return certificates.generate(NOW)
 
 

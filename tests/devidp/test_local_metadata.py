@@ -10,13 +10,12 @@ import uuid
 
 import pytest
 
+from devidp.conftest import BASE_URL
 from ssoconsole.devidp import services
 from ssoconsole.devidp.local_metadata import federation_metadata
 from ssoconsole.sso import errors as e
 from ssoconsole.sso.metadata_fetch import MetadataFetcher
 from ssoconsole.sso.metadata_store import read_metadata
-
-from devidp.conftest import BASE_URL
 
 pytestmark = pytest.mark.django_db
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import lxml.html
 import pytest
 
-from ssoconsole.devidp import services
 from devidp.conftest import USER_PASSWORD
 from devidp.saml_client import SP_SIGN_ON
+from ssoconsole.devidp import services
 
 pytestmark = pytest.mark.django_db
 

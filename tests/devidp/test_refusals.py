@@ -7,9 +7,9 @@ import zlib
 
 import pytest
 
-from ssoconsole.devidp import services
 from devidp.driver import assert_error_page, send_request, submit_sign_in
 from devidp.saml_client import redirect_encode
+from ssoconsole.devidp import services
 
 pytestmark = pytest.mark.django_db
 

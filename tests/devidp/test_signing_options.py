@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from signxml.exceptions import InvalidInput, InvalidSignature
 
-from ssoconsole.devidp import services
 from devidp.driver import sign_in_flow
 from devidp.saml_client import NS, parse, verify_with_signxml, verify_with_xmlsec1
+from ssoconsole.devidp import services
 
 pytestmark = pytest.mark.django_db
 

@@ -32,11 +32,17 @@ def free_port() -> int:
 
 
 def base_env(data_dir: Path, base_url: str, **extra: str) -> dict:
-    """The environment of a served console: this process's, minus the test database settings."""
+    """The environment of a served console: this process's, minus the test database and cache settings.
+
+    Each served console gets a fresh data directory and so a fresh SQLite file and file cache; a
+    shared Redis (CI's) would carry throttle counts from one run into the next.
+    """
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "PROMETHEUS_MULTIPROC_DIR")
+        if k
+        not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "PROMETHEUS_MULTIPROC_DIR")
+        and not k.startswith("SSOCONSOLE_")
     }
     env.update(SSOCONSOLE_DATA_DIR=str(data_dir), SSOCONSOLE_BASE_URL=base_url, **extra)
     return env

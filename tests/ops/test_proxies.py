@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from ssoconsole.config import ConfigurationError, parse_networks
-from ssoconsole.ops.proxies import resolve
+from ssoconsole.core.proxies import resolve
 
 PROXIES = parse_networks("10.0.0.0/24, 2001:db8:ff::/48, 127.0.0.1", "SSOCONSOLE_TRUSTED_PROXIES")
 
@@ -123,3 +123,18 @@ def test_two_clients_behind_one_proxy_are_throttled_apart(db, behind_proxy, plai
         assert attempt("198.51.100.1").status_code == 401
     assert attempt("198.51.100.1", password).status_code == 429
     assert attempt("198.51.100.2", password).status_code == 302
+
+
+def test_an_agent_hand_off_records_the_forwarded_client_as_started_from(db, behind_proxy):
+    """The approval page's "started from" names the person's address, not the proxy's."""
+    import json
+
+    from ssoconsole.agents.models import AgentSignIn
+
+    response = Client(REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="198.51.100.77").post(
+        "/api/v1/agents/sign-in",
+        data=json.dumps({"deviceName": "Laptop"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    assert AgentSignIn.objects.get().requested_from == "198.51.100.77"

@@ -7,7 +7,10 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from golden_files import assert_matches_golden
 from lxml import etree
+from saml_schemas import PROTOCOL_XSD, assert_schema_valid
+from sp_keys import FIXED_NOW, counter_random_bytes, entra_idp, service_provider
 
 from ssoconsole.saml.authn_request import (
     IdPEndpointMissing,
@@ -23,10 +26,6 @@ from ssoconsole.saml.config import (
     NAMEID_PERSISTENT,
     RequestSettings,
 )
-
-from golden_files import assert_matches_golden
-from saml_schemas import PROTOCOL_XSD, assert_schema_valid
-from sp_keys import FIXED_NOW, counter_random_bytes, entra_idp, service_provider
 
 NS = {
     "samlp": "urn:oasis:names:tc:SAML:2.0:protocol",

@@ -9,10 +9,21 @@ import zlib
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
-from lxml import etree
+from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding
+from golden_files import assert_matches_golden
+from lxml import etree
+from sp_keys import (
+    FIXED_NOW,
+    SP_ENCRYPTION_KEY_PEM,
+    SP_SIGNING_CERT_PEM,
+    SP_SIGNING_KEY_PEM,
+    entra_idp,
+    public_key_pem,
+    service_provider,
+)
 
 from ssoconsole.saml.authn_request import build_authn_request
 from ssoconsole.saml.bindings import (
@@ -32,18 +43,6 @@ from ssoconsole.saml.bindings import (
     redirect_url,
 )
 from ssoconsole.saml.config import SIG_RSA_SHA256, RequestSettings
-
-from golden_files import assert_matches_golden
-from sp_keys import (
-    FIXED_NOW,
-    SP_ENCRYPTION_KEY_PEM,
-    SP_SIGNING_CERT_PEM,
-    SP_SIGNING_KEY_PEM,
-    entra_idp,
-    public_key_pem,
-    service_provider,
-)
-from cryptography import x509
 
 SSO_URL = entra_idp().sso_url_redirect
 RELAY_STATE = "rs_0123456789abcdef"
@@ -343,8 +342,9 @@ def _signed_post_request(**options) -> bytes:
 
 def test_signed_post_request_verifies_with_the_core_verifier():
     """The enveloped signature passes the strict SAML profile the response validator enforces."""
-    from ssoconsole.saml.xmldsig import verify_signed_element
     from sp_keys import der
+
+    from ssoconsole.saml.xmldsig import verify_signed_element
 
     signed = etree.fromstring(_signed_post_request())
     covered = verify_signed_element(signed, [der(SP_SIGNING_CERT_PEM)])
@@ -411,8 +411,9 @@ def test_signed_post_request_is_valid_against_the_protocol_schema():
 )
 def test_signed_post_request_uses_the_configured_methods(method, digest):
     """Signature and digest methods are configurable, as the provider's request settings say."""
-    from ssoconsole.saml.xmldsig import verify_signed_element
     from sp_keys import der
+
+    from ssoconsole.saml.xmldsig import verify_signed_element
 
     xml = _signed_post_request(signature_method=method, digest_method=digest)
     root = etree.fromstring(xml)

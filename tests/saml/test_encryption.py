@@ -6,9 +6,9 @@ import base64
 from dataclasses import replace
 
 import pytest
+import signing as s
 from lxml import etree
 
-import signing as s
 from ssoconsole.saml import errors
 from ssoconsole.saml.encryption import (
     DecryptionFailed,

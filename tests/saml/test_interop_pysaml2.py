@@ -18,7 +18,7 @@ import dataclasses
 import secrets
 import sys
 import urllib.request
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -43,7 +43,6 @@ from pysaml2_idp import (  # noqa: E402 - the helper lives beside this file
 )
 
 from ssoconsole.saml import errors  # noqa: E402
-from ssoconsole.saml.encryption import EncryptionAlgorithmUnsupported  # noqa: E402
 from ssoconsole.saml.authn_request import build_authn_request, new_request_id  # noqa: E402
 from ssoconsole.saml.bindings import post_form, redirect_query, redirect_url  # noqa: E402
 from ssoconsole.saml.config import (  # noqa: E402
@@ -55,6 +54,7 @@ from ssoconsole.saml.config import (  # noqa: E402
     ServiceProvider,
     ValidationPolicy,
 )
+from ssoconsole.saml.encryption import EncryptionAlgorithmUnsupported  # noqa: E402
 from ssoconsole.saml.metadata import parse_idp_metadata  # noqa: E402
 from ssoconsole.saml.response import validate_response  # noqa: E402
 from ssoconsole.saml.sp_metadata import build_sp_metadata  # noqa: E402
@@ -134,13 +134,11 @@ def strict_idp(xmlsec1, tmp_path_factory, sp, other_sp, idp_keys) -> PysamlIdP:
 @pytest.fixture(scope="session")
 def trusted_idp(idp: PysamlIdP) -> IdentityProvider:
     """What our SP trusts: pysaml2's metadata, read by our parser only."""
-    return parse_idp_metadata(
-        idp.metadata_xml(), now=datetime.now(timezone.utc)
-    ).identity_provider()
+    return parse_idp_metadata(idp.metadata_xml(), now=datetime.now(UTC)).identity_provider()
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _request(sp, trusted_idp, settings=RequestSettings(), *, binding=None) -> tuple[str, bytes]:
@@ -155,9 +153,7 @@ def _request(sp, trusted_idp, settings=RequestSettings(), *, binding=None) -> tu
 def _issue_instant(saml_response_b64: str) -> datetime:
     """Read the Response's IssueInstant, the clock our validation runs at."""
     root = etree.fromstring(base64.b64decode(saml_response_b64))
-    return datetime.strptime(root.get("IssueInstant"), "%Y-%m-%dT%H:%M:%SZ").replace(
-        tzinfo=timezone.utc
-    )
+    return datetime.strptime(root.get("IssueInstant"), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
 def _validate(value: str, *, sp, trusted_idp, request_id, policy=ValidationPolicy()):

@@ -7,10 +7,11 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+import signing as s
 from lxml import etree
 
-import signing as s
-from ssoconsole.saml import errors, response as response_module
+from ssoconsole.saml import errors
+from ssoconsole.saml import response as response_module
 from ssoconsole.saml.config import ValidationPolicy
 from ssoconsole.saml.response import validate_response
 from ssoconsole.saml.xmldsig import SignatureMissing

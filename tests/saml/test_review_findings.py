@@ -11,9 +11,9 @@ import copy
 from datetime import timedelta
 
 import pytest
+import signing as s
 from lxml import etree
 
-import signing as s
 from ssoconsole.saml import errors
 from ssoconsole.saml.response import validate_response
 from ssoconsole.saml.xmldsig import (

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from golden_files import assert_matches_golden
 from lxml import etree
+from saml_schemas import METADATA_XSD, assert_schema_valid
+from sp_keys import SP_ENCRYPTION_CERT_PEM, SP_SIGNING_CERT_PEM, der, service_provider
 
 from ssoconsole.saml.config import BINDING_POST, NAMEID_EMAIL
 from ssoconsole.saml.sp_metadata import (
@@ -14,10 +17,6 @@ from ssoconsole.saml.sp_metadata import (
     SPCertificateUnreadable,
     build_sp_metadata,
 )
-
-from golden_files import assert_matches_golden
-from sp_keys import SP_ENCRYPTION_CERT_PEM, SP_SIGNING_CERT_PEM, der, service_provider
-from saml_schemas import METADATA_XSD, assert_schema_valid
 
 NS = {"md": "urn:oasis:names:tc:SAML:2.0:metadata", "ds": "http://www.w3.org/2000/09/xmldsig#"}
 
@@ -30,7 +29,7 @@ def _signed_requests() -> bytes:
     return build_sp_metadata(
         service_provider(signing=True, encryption=True),
         sign_requests=True,
-        valid_until=datetime(2027, 11, 27, 5, 0, tzinfo=timezone.utc),
+        valid_until=datetime(2027, 11, 27, 5, 0, tzinfo=UTC),
         cache_duration=timedelta(hours=6),
     )
 

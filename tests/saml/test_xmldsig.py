@@ -6,11 +6,12 @@ import base64
 import hashlib
 
 import pytest
+import signing as s
 from lxml import etree
 from signxml import XMLSigner, XMLVerifier, methods
 
-import signing as s
 from ssoconsole.saml.config import ValidationPolicy
+from ssoconsole.saml.xml import parse_untrusted
 from ssoconsole.saml.xmldsig import (
     DigestMismatch,
     DuplicateID,
@@ -27,7 +28,6 @@ from ssoconsole.saml.xmldsig import (
     verify_signature,
     verify_signed_element,
 )
-from ssoconsole.saml.xml import parse_untrusted
 
 DS = s.DS
 SAML = s.SAML

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from uuid import UUID
 
-from django.utils import timezone
 from ninja import Query
 from ninja.responses import Status
 
@@ -25,6 +24,7 @@ from ssoconsole.api.schemas.account import (
     ServiceProviderOut,
 )
 from ssoconsole.api.schemas.common import PageQuery
+from ssoconsole.core import clock
 from ssoconsole.core.urls import login_url, sp_acs_url, sp_entity_id, sp_metadata_url
 
 router = ApiRouter(tags=["account"])
@@ -78,9 +78,7 @@ def create_own_api_token(request, payload: ApiTokenCreate):
     """Create an API token for the caller; the response is the only time the token is shown."""
     user = caller_of(request).user
     expires_at = (
-        timezone.now() + timedelta(days=payload.expires_in_days)
-        if payload.expires_in_days
-        else None
+        clock.now() + timedelta(days=payload.expires_in_days) if payload.expires_in_days else None
     )
     raw, token = create_api_token(
         user, name=payload.name, expires_at=expires_at, actor=user, request=request

@@ -3,7 +3,7 @@
 from django import forms
 
 
-class TokenForm(forms.Form):
+class ApiTokenForm(forms.Form):
     name = forms.CharField(
         label="Token name",
         max_length=100,

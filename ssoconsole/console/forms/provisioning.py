@@ -9,7 +9,7 @@ from ssoconsole.scim.models import PlacementAttribute
 from ssoconsole.scim.placement import MAX_DELAY_MINUTES
 
 
-class TokenForm(forms.Form):
+class ScimTokenForm(forms.Form):
     name = forms.CharField(
         label="Token name",
         max_length=100,

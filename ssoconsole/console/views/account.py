@@ -16,7 +16,7 @@ from ssoconsole.accounts import services as accounts
 from ssoconsole.accounts.access import console_view
 from ssoconsole.accounts.models import ApiToken
 from ssoconsole.accounts.roles import Role
-from ssoconsole.console.forms.account import TokenForm
+from ssoconsole.console.forms.account import ApiTokenForm
 from ssoconsole.console.forms.common import refusals_shown_on
 from ssoconsole.console.views.common import post_only
 from ssoconsole.tenancy.services import effective_sso_of
@@ -30,7 +30,7 @@ def _render(request, form=None, new_token: str | None = None, status: int = 200)
         request,
         "console/account/index.html",
         {
-            "form": form or TokenForm(),
+            "form": form or ApiTokenForm(),
             "new_token": new_token,
             "tokens": ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by(
                 "-created_at"
@@ -52,7 +52,7 @@ def account(request):
 @console_view()
 @post_only
 def token_create(request):
-    form = TokenForm(request.POST)
+    form = ApiTokenForm(request.POST)
     if form.is_valid():
         with refusals_shown_on(form, {"name": "name"}) as call:
             raw, _ = accounts.create_api_token(

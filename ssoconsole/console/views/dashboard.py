@@ -5,14 +5,13 @@ from __future__ import annotations
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 
-from ssoconsole.accounts import clock
 from ssoconsole.accounts.access import console_view, signed_in_user
 from ssoconsole.accounts.models import User
 from ssoconsole.accounts.roles import Capability, can
 from ssoconsole.audit.signin_activity import sign_in_activity
 from ssoconsole.console import activity_chart, queries
 from ssoconsole.console.views.identity import sp_values
-from ssoconsole.core import urls
+from ssoconsole.core import clock, urls
 from ssoconsole.sso.expiry import expiry_warnings
 from ssoconsole.tenancy.services import org_counts
 

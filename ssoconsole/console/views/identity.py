@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from django.http import Http404
 from django.shortcuts import render
 
-from ssoconsole.accounts import clock
 from ssoconsole.accounts.access import console_view
 from ssoconsole.accounts.local_users import candidates_of, local_users_of
 from ssoconsole.accounts.roles import Capability
 from ssoconsole.console.forms.local_users import CANDIDATES_ID, AddLocalUserForm
-from ssoconsole.core import urls
+from ssoconsole.core import clock, urls
 from ssoconsole.core.errors import ValidationFailed
 from ssoconsole.scim.users import deprovisioned
 from ssoconsole.sso import errors as sso_errors

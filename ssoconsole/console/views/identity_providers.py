@@ -12,7 +12,6 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_http_methods
 
-from ssoconsole.accounts import clock
 from ssoconsole.accounts.access import console_view
 from ssoconsole.accounts.roles import Capability, can
 from ssoconsole.audit.signin_activity import sign_in_activity
@@ -31,7 +30,7 @@ from ssoconsole.console.forms.identity import (
 from ssoconsole.console.forms.identity_advanced import AC_PASSWORD
 from ssoconsole.console.views.common import post_only
 from ssoconsole.console.views.identity import provider_or_404, sp_values
-from ssoconsole.core import urls
+from ssoconsole.core import clock, urls
 from ssoconsole.core.errors import DomainError
 from ssoconsole.sso import errors as sso_errors
 from ssoconsole.sso.certificates import provider_certificates

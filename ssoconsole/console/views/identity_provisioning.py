@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from ssoconsole.accounts.access import console_view
 from ssoconsole.accounts.roles import Capability
 from ssoconsole.console.forms.common import refusals_shown_on
-from ssoconsole.console.forms.provisioning import GroupOrgForm, RulesForm, TokenForm
+from ssoconsole.console.forms.provisioning import GroupOrgForm, RulesForm, ScimTokenForm
 from ssoconsole.core.errors import NotFound
 from ssoconsole.scim import placement, requestlog
 from ssoconsole.scim.groups import groups_of
@@ -32,7 +32,7 @@ def _context(request, *, token_form=None, rules_form=None, new_token=None) -> di
     return {
         "tenant_url": base_url(tenant.id),
         "tokens": list(tokens_of(tenant)),
-        "token_form": token_form or TokenForm(),
+        "token_form": token_form or ScimTokenForm(),
         "new_token": new_token,
         "rules_form": rules_form
         or RulesForm(
@@ -66,7 +66,7 @@ def provisioning(request):
 @require_POST
 def provisioning_token_create(request):
     """Generate a Secret Token and show it once, on this response only."""
-    form = TokenForm(request.POST)
+    form = ScimTokenForm(request.POST)
     if form.is_valid():
         with refusals_shown_on(form, {"name": "name"}) as call:
             raw, token = create_token(

@@ -12,9 +12,9 @@ from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ssoconsole.core import clock
 from ssoconsole.devidp import services, sessions
 from ssoconsole.devidp.forms import SignInForm
 from ssoconsole.devidp.models import AppAssignment, EnterpriseApp
@@ -36,7 +36,7 @@ def visible_apps(directory, user):
 @require_http_methods(["GET", "POST"])
 def my_apps(request, tenant_id):
     directory = directory_or_404(tenant_id)
-    now = timezone.now()
+    now = clock.now()
     session = sessions.current(request, directory, now)
     if session is None:
         form = SignInForm(request.POST or None)

@@ -12,10 +12,10 @@ from __future__ import annotations
 import uuid
 
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ssoconsole.core import clock
 from ssoconsole.devidp import (
     bindings,
     errors,
@@ -109,7 +109,7 @@ def _post_to_acs(
 def saml2(request, tenant_id):
     """Answer an AuthnRequest: reuse the IdP session, or show the sign-in page."""
     directory = directory_or_404(tenant_id)
-    now = timezone.now()
+    now = clock.now()
     correlation_id = str(uuid.uuid4())
     params = request.GET if request.method == "GET" else request.POST
     authn = target = session = None
@@ -152,7 +152,7 @@ def saml2(request, tenant_id):
 def sign_in(request, tenant_id):
     """Check the user's password, start the IdP session and answer the request."""
     directory = directory_or_404(tenant_id)
-    now = timezone.now()
+    now = clock.now()
     correlation_id = str(uuid.uuid4())
     authn = None
     try:

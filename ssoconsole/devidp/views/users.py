@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ssoconsole.core.errors import ValidationFailed
 from ssoconsole.devidp import access, services
-from ssoconsole.devidp.forms import UserForm, apply_error
+from ssoconsole.devidp.forms import DirectoryUserForm, apply_error
 from ssoconsole.devidp.views.common import directory_or_404
 
 
@@ -27,7 +27,7 @@ def user_list(request, tenant_id):
 @require_http_methods(["GET", "POST"])
 def user_new(request, tenant_id):
     directory = directory_or_404(tenant_id)
-    form = UserForm(request.POST or None)
+    form = DirectoryUserForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from ssoconsole.accounts import clock
+from ssoconsole.core import clock
 from ssoconsole.sso.housekeeping import purge_expired
 
 

@@ -9,8 +9,8 @@ whether due or not; ``--provider ID`` one provider.
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
+from ssoconsole.core import clock
 from ssoconsole.core.errors import DomainError
 from ssoconsole.sso.models import AuthProvider, MetadataSource
 from ssoconsole.sso.refresh import RefreshOutcome, refresh_due_providers, refresh_metadata
@@ -53,7 +53,7 @@ class Command(BaseCommand):
                 )
             self._run_each(targets)
         else:
-            outcomes = refresh_due_providers(timezone.now(), progress=self._report)
+            outcomes = refresh_due_providers(clock.now(), progress=self._report)
             self.stdout.write(f"{len(outcomes)} provider(s) were due and refreshed by this run.")
             self._finish(outcomes)
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from uuid import UUID
 
+from ssoconsole.accounts.models import RoleAssignment, User
+from ssoconsole.accounts.roles import Capability, can, grantable_roles
 from ssoconsole.tenancy.errors import OrgMoveChangesSignIn, OrgMoveReachesUnmanageableUsers
 from ssoconsole.tenancy.inheritance import EffectiveSSO, OrgSetting, effective_sso_for_all
 from ssoconsole.tenancy.models import Organization
@@ -52,8 +54,6 @@ def affected_users(changes: dict[UUID, tuple]) -> list[AffectedUser]:
     """Return the users whose sign-in method the changes alter (local users keep passwords)."""
     if not changes:
         return []
-    from ssoconsole.accounts.models import RoleAssignment, User
-
     users = list(
         User.objects.filter(org_id__in=list(changes), local_sign_in=False)
         .order_by("username")
@@ -81,8 +81,6 @@ def check_move(actor, org: Organization, new_parent: Organization) -> None:
     users = affected_users(sign_in_changes(org, new_parent))
     if not users:
         return
-    from ssoconsole.accounts.roles import Capability, can, grantable_roles
-
     grantable = set(grantable_roles(actor))
     above = [u for u in users if set(u.roles) - grantable]
     move = f"Moving “{org.name}” under “{new_parent.name}”"
