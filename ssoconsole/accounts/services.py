@@ -21,6 +21,7 @@ from ssoconsole.accounts.errors import (
     PasswordTooShort,
     RoleNotGrantable,
     RoleUnknown,
+    UsernameDomainVerifiedElsewhere,
     UsernameInvalid,
     UsernameRequired,
     UsernameTaken,
@@ -48,7 +49,7 @@ from ssoconsole.core.errors import (
     TooLong,
 )
 from ssoconsole.core.prepared_query import PreparedQuery
-from ssoconsole.tenancy.domains import check_username_domain
+from ssoconsole.tenancy.domains import verifying_tenant_id
 from ssoconsole.tenancy.errors import OrgNotFound
 from ssoconsole.tenancy.models import Organization, Tenant
 
@@ -188,6 +189,37 @@ def user_snapshot(user: User) -> dict:
         "roles": list(user.role_names),
         "localSignIn": user.local_sign_in,
     }
+
+
+def check_username_domain(tenant: Tenant, username: str) -> None:
+    """Refuse ``username`` in ``tenant`` when another tenant verified its domain (or a parent).
+
+    Called before the username is looked up, so the answer is the same whether
+    or not a user with this name exists anywhere (docs/security.md,
+    "Cross-tenant usernames").
+    """
+    owner = verifying_tenant_id(username)
+    if owner is not None and owner != tenant.id:
+        raise UsernameDomainVerifiedElsewhere(
+            "Usernames at this domain can only be created by the organization that verified the "
+            "domain. Use a username at one of your own domains, or ask the domain's owner to "
+            "create the account.",
+            field="username",
+        )
+
+
+def users_at_domain_elsewhere(domain) -> int:
+    """Count users outside ``domain``'s tenant whose username is at the domain or a subdomain."""
+    lower = Lower("username")
+    return (
+        User.objects.exclude(tenant_id=domain.tenant_id)
+        .annotate(username_lower=lower)
+        .filter(
+            Q(username_lower__endswith="@" + domain.name)
+            | Q(username_lower__endswith="." + domain.name, username_lower__contains="@")
+        )
+        .count()
+    )
 
 
 def username_taken(username: str, exclude_id=None) -> bool:

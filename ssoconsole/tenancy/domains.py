@@ -11,10 +11,11 @@ The rule (docs/security.md, "Cross-tenant usernames"):
   (:mod:`ssoconsole.tenancy.dns_proof`) and marks the domain verified;
 * at most one tenant holds a domain verified;
 * a username at a verified domain, or at any subdomain of it, can only be
-  created in (or renamed into) the verifying tenant:
-  :func:`check_username_domain`, called by the one user-creation service
-  that the console, API, CLI and SCIM share. The refusal comes before any
-  look-up of the username, so it is the same whether the username exists;
+  created in (or renamed into) the verifying tenant: :func:`verifying_tenant_id`
+  tells which tenant that is, and ``accounts.services.check_username_domain``
+  refuses in the one user-creation service that the console, API, CLI and
+  SCIM share, before any look-up of the username, so the refusal is the
+  same whether the username exists;
 * users already at the domain in other tenants are not moved, changed or
   signed out: the verifying tenant's admins see how many there are
   (:func:`users_elsewhere`), never who.
@@ -27,14 +28,13 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
+from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
-from django.db.models.functions import Lower
 
-from ssoconsole.accounts import clock
 from ssoconsole.audit.log import record
 from ssoconsole.audit.models import Outcome
+from ssoconsole.core import clock
 from ssoconsole.tenancy import dns_proof
 from ssoconsole.tenancy.errors import (
     DomainAlreadyAdded,
@@ -102,38 +102,20 @@ def verifying_tenant_id(username: str):
     return found
 
 
-def check_username_domain(tenant: Tenant, username: str) -> None:
-    """Refuse ``username`` in ``tenant`` when another tenant verified its domain.
+# Who counts the users of other tenants at a domain: the accounts app, which sits above tenancy
+# and registers in its AppConfig.ready (tenancy imports no app above it).
+_user_counters: list[Callable[[TenantDomain], int]] = []
 
-    Called before the username is looked up, so the answer is the same whether
-    or not a user with this name exists anywhere.
-    """
-    from ssoconsole.accounts.errors import UsernameDomainVerifiedElsewhere
 
-    owner = verifying_tenant_id(username)
-    if owner is not None and owner != tenant.id:
-        raise UsernameDomainVerifiedElsewhere(
-            "Usernames at this domain can only be created by the organization that verified the "
-            "domain. Use a username at one of your own domains, or ask the domain's owner to "
-            "create the account.",
-            field="username",
-        )
+def register_user_counter(counter: Callable[[TenantDomain], int]) -> None:
+    """Let the app that owns users count those of other tenants at a domain."""
+    if counter not in _user_counters:
+        _user_counters.append(counter)
 
 
 def users_elsewhere(domain: TenantDomain) -> int:
-    """Count users of other tenants whose username is at ``domain`` or a subdomain (a count, no names)."""
-    from ssoconsole.accounts.models import User
-
-    lower = Lower("username")
-    return (
-        User.objects.exclude(tenant_id=domain.tenant_id)
-        .annotate(username_lower=lower)
-        .filter(
-            Q(username_lower__endswith="@" + domain.name)
-            | Q(username_lower__endswith="." + domain.name, username_lower__contains="@")
-        )
-        .count()
-    )
+    """How many users of other tenants have a username at ``domain`` or a subdomain (no names)."""
+    return sum(count(domain) for count in _user_counters)
 
 
 def list_domains(tenant: Tenant) -> list[TenantDomain]:
