@@ -51,7 +51,7 @@ class Signer:
         name = x509.Name(
             [x509.NameAttribute(NameOID.COMMON_NAME, "Microsoft Azure Federated SSO Certificate")]
         )
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         cert = (
             x509.CertificateBuilder()
             .subject_name(name)
@@ -99,7 +99,7 @@ class Scenario:
 def _instant(moment: dt.datetime) -> str:
     """Format like Entra ID: UTC with milliseconds (it sends up to seven digits)."""
     return (
-        moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.")
+        moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.")
         + f"{moment.microsecond // 1000:03d}Z"
     )
 

@@ -58,7 +58,7 @@ from lxml import etree
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-from entra_response import Scenario, Signer, build_response
+from entra_response import Scenario, Signer, build_response  # noqa: E402 - found on the path set above
 
 IDP_TENANT = "6a1f3c1e-0b5d-4f7e-9d2a-3c4b5a6f7e8d"
 USERS = 2000

@@ -522,7 +522,7 @@ def main(argv: list[str] | None = None) -> int:
     cpu = pin_to_one_core(args.cpu)
     signer = Signer.generate()
     scenario = Scenario()
-    issued = dt.datetime.now(dt.timezone.utc)
+    issued = dt.datetime.now(dt.UTC)
     xml = build_response(signer, scenario, issued=issued)
     value = base64.b64encode(xml).decode("ascii")
     # python3-saml reads the system clock, so the response is issued now and

@@ -180,7 +180,7 @@ def check_smtp_url(value: str | None) -> str | None:
         return None
     parts = urlsplit(value.strip())
     try:
-        parts.port
+        _ = parts.port  # parsing the port is what raises for a malformed one
     except ValueError:
         parts = None
     if parts is None or parts.scheme not in SMTP_SCHEMES or not parts.hostname:

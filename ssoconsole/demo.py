@@ -58,7 +58,7 @@ DEMO_USERS = (
 )
 # In the dev IdP only: the person the tutorial's Step 7 adds to the console.
 STEP7_USER = ("sam.lee@demo.example", "Sam", "Lee")
-DIRECTORY_USERS = tuple((u, f, l) for u, f, l, _org in DEMO_USERS) + (STEP7_USER,)
+DIRECTORY_USERS = tuple((u, first, last) for u, first, last, _org in DEMO_USERS) + (STEP7_USER,)
 
 # What --configured names things; the tutorial lets the administrator choose these.
 DEMO_APP_NAME = "ssoconsole"

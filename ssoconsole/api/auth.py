@@ -41,8 +41,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 class Caller:
     """The authenticated user, their tenant, and how they authenticated."""
 
-    user: "User"
-    tenant: "Tenant"
+    user: User
+    tenant: Tenant
     via: str  # "bearer" | "session"
 
 

@@ -143,7 +143,7 @@ def build(activity: Activity, *, provider_id=None) -> Chart:
         x = LEFT + i * slot + slot * (1 - BAR_SHARE) / 2
         base = HEIGHT - BOTTOM
         counts = [day.successes, *(day.refusals[r] for r in activity.reasons)]
-        for s, count in zip(series, counts):
+        for s, count in zip(series, counts, strict=False):
             if not count:
                 continue
             height = count * scale

@@ -73,7 +73,7 @@ def _hops(meta) -> list[tuple[str, str | None]]:
     chain = [h.strip() for h in chain if h.strip()]
     protos = [p.strip() for p in (meta.get("HTTP_X_FORWARDED_PROTO") or "").split(",") if p.strip()]
     if len(protos) == len(chain):
-        return list(zip(chain, protos))
+        return list(zip(chain, protos, strict=True))
     # One proto for the whole chain (what nginx and most balancers send): it describes the hop facing the client.
     return [(h, protos[-1] if protos else None) for h in chain]
 

@@ -77,7 +77,7 @@ class ResponseParams:
 
 def saml_time(value: dt.datetime) -> str:
     """Format a UTC instant as Entra does: milliseconds and a ``Z`` (SAML Core 1.3.3)."""
-    value = value.astimezone(dt.timezone.utc)
+    value = value.astimezone(dt.UTC)
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 

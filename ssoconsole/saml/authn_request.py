@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from lxml import etree
 
@@ -80,7 +80,7 @@ def build_authn_request(
     # which the IdP compares with the URL the request arrived at.
     request.set("ID", request_id)
     request.set("Version", "2.0")
-    request.set("IssueInstant", now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    request.set("IssueInstant", now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
     request.set("Destination", destination)
     # SAML Core 3.4.1: where and how the Response must come back; Entra ID matches the
     # AssertionConsumerServiceURL against the application's Reply URLs.

@@ -15,7 +15,7 @@ import binascii
 import re
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from lxml import etree
 
@@ -587,4 +587,4 @@ def _time(value: str | None, what: str, *, required: bool = False) -> datetime |
         parsed = datetime.fromisoformat(value)
     except ValueError:  # well-shaped but impossible, such as month 13
         raise e.TimeMalformed(f"{what} is not a valid date and time.", actual=value) from None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -63,7 +63,7 @@ def build_sp_metadata(
     if valid_until is not None:
         if valid_until.tzinfo is None:
             raise ValueError("valid_until must be timezone-aware")
-        valid_until = valid_until.astimezone(timezone.utc)
+        valid_until = valid_until.astimezone(UTC)
         entity.set("validUntil", valid_until.strftime("%Y-%m-%dT%H:%M:%SZ"))
     if cache_duration is not None:
         entity.set("cacheDuration", format_duration(cache_duration))

@@ -31,9 +31,9 @@ from ssoconsole.sso.saml_config import (
 )
 from ssoconsole.sso.sp_encryption import open_private_key
 from ssoconsole.sso.sp_identity import sp_identity
+from ssoconsole.tenancy.services import effective_sso_of
 
 log = logging.getLogger("ssoconsole.sso")
-from ssoconsole.tenancy.services import effective_sso_of
 
 # The core caps the decoded XML at 512 KiB; its base64 plus a RelayState and
 # form encoding stay well below this. Anything larger is refused before parsing.

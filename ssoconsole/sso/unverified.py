@@ -11,7 +11,7 @@ comparison when validation failed. No sign-in decision reads them.
 from __future__ import annotations
 
 import binascii
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ssoconsole.saml.errors import SAMLError
 from ssoconsole.saml.xml import NS, parse_untrusted
@@ -52,5 +52,5 @@ def clock_difference(issue_instant: str | None, now: datetime) -> float | None:
     except ValueError:
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return round((now - moment).total_seconds(), 3)

@@ -8,8 +8,8 @@ by any caller that has the ancestors at hand.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 from uuid import UUID
 
 

@@ -6,8 +6,8 @@ Every change is validated here, written in one transaction and audited.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 from uuid import UUID
 
 from django.db import IntegrityError, connection, transaction

@@ -16,7 +16,7 @@ T0 = 1_800_000_000.0
 
 
 def test_a_burst_passes_then_the_next_request_waits_one_interval():
-    for n in range(5):
+    for _ in range(5):
         throttle.take(BUCKET, "k", now=T0)
     with pytest.raises(throttle.Throttled) as info:
         throttle.take(BUCKET, "k", now=T0)

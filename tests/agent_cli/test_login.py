@@ -100,7 +100,10 @@ def test_a_sign_in_nobody_approves_expires_after_ten_minutes(agent_world, app_ur
 
 def test_slow_down_makes_the_agent_poll_less_often_from_then_on(agent_world, app_url, plain_user):
     """The second wait is cut short (a laptop waking from sleep, say): the server answers slow_down."""
-    share = lambda value: lambda: setattr(agent_world, "sleep_share", value)
+
+    def share(value):
+        return lambda: setattr(agent_world, "sleep_share", value)
+
     agent_world.on_sleep += [
         share(0.5),
         share(1.0),

@@ -185,7 +185,10 @@ def test_admins_list_the_agents_not_heard_from_for_n_days(
     )
     assert beat(issued.token).status_code == 200
     client = Client(headers={"Authorization": f"Bearer {org_admin_token}"})
-    names = lambda q: {a["name"] for a in client.get(f"/api/v1/agents{q}").json()["items"]}
+
+    def names(q):
+        return {a["name"] for a in client.get(f"/api/v1/agents{q}").json()["items"]}
+
     assert names("?silentForDays=7") == {"Quiet laptop", "Never called"}
     assert names("?silentForDays=14") == {"Never called"}
     assert names("?silentForDays=60") == set()

@@ -14,11 +14,14 @@ from .catalog import P
 @pytest.fixture
 def unchanged(world):
     """Assert after the test that no org, user or audit event was written."""
-    counts = lambda: (
-        Organization.objects.count(),
-        User.objects.count(),
-        AuditEvent.objects.count(),
-    )  # noqa: E731
+
+    def counts():
+        return (
+            Organization.objects.count(),
+            User.objects.count(),
+            AuditEvent.objects.count(),
+        )  # noqa: E731
+
     before = counts()
     yield
     assert counts() == before

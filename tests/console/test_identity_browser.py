@@ -54,7 +54,7 @@ def entra_sample_read_when_current(monkeypatch):
     shown with the real clock, so its certificates appear as expired.
     """
     real = providers.obtain_metadata
-    when = dt.datetime(2017, 2, 14, tzinfo=dt.timezone.utc)
+    when = dt.datetime(2017, 2, 14, tzinfo=dt.UTC)
     monkeypatch.setattr(providers, "obtain_metadata", lambda **kw: real(**{**kw, "now": when}))
 
 

@@ -453,7 +453,7 @@ def test_entra_sample_metadata_as_it_was_current(world, acme_identity_admin, mon
     monkeypatch.setattr(
         providers,
         "obtain_metadata",
-        lambda **kw: real(**{**kw, "now": dt.datetime(2017, 2, 14, tzinfo=dt.timezone.utc)}),
+        lambda **kw: real(**{**kw, "now": dt.datetime(2017, 2, 14, tzinfo=dt.UTC)}),
     )
     sample = Path(__file__).resolve().parents[1] / "data" / "idp-samples" / "entra-id"
     sample = sample / "federationmetadata-common.xml"

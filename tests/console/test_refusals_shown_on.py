@@ -45,7 +45,7 @@ def test_a_block_without_a_refusal_is_ok_and_the_form_stays_clean():
 def test_a_bug_is_not_swallowed():
     """Only domain refusals are shown; anything else reaches the error page and the log."""
     with pytest.raises(ZeroDivisionError), refusals_shown_on(bound_form()):
-        1 / 0
+        _ = 1 / 0
 
 
 def test_without_a_form_the_message_is_kept_for_a_confirmation_page():

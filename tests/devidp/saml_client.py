@@ -48,7 +48,7 @@ def authn_request(
     root = etree.Element(f"{{{SAMLP}}}AuthnRequest", nsmap={"samlp": SAMLP, "saml": SAML})
     root.set("ID", request_id)
     root.set("Version", "2.0")
-    root.set("IssueInstant", dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    root.set("IssueInstant", dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
     root.set("ProtocolBinding", "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST")
     if acs_url is not None:
         root.set("AssertionConsumerServiceURL", acs_url)

@@ -20,7 +20,7 @@ from ssoconsole.devidp import certificates
 from ssoconsole.devidp.metadata import build_metadata
 from ssoconsole.devidp.response import ResponseParams, Subject, build_response, sign_response
 
-NOW = dt.datetime(2026, 3, 1, 12, 0, 0, 250000, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 3, 1, 12, 0, 0, 250000, tzinfo=dt.UTC)
 
 
 class _ByName(etree.Resolver):

@@ -92,9 +92,7 @@ def test_rollover_lists_every_unexpired_certificate_active_first(client, directo
     idp = parse(_fetch(client, app)[3:]).find("md:IDPSSODescriptor", NS)
     der = lambda pem: "".join(pem.strip().splitlines()[1:-1])  # noqa: E731
     assert _certs(idp) == [der(new.certificate_pem), der(old.certificate_pem)]
-    type(old).objects.filter(pk=old.pk).update(
-        not_after=dt.datetime(2001, 1, 1, tzinfo=dt.timezone.utc)
-    )
+    type(old).objects.filter(pk=old.pk).update(not_after=dt.datetime(2001, 1, 1, tzinfo=dt.UTC))
     idp = parse(_fetch(client, app)[3:]).find("md:IDPSSODescriptor", NS)
     assert _certs(idp) == [der(new.certificate_pem)]
 

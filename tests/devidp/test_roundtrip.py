@@ -26,7 +26,7 @@ EMAIL_FORMAT = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
 
 
 def _time(value: str) -> dt.datetime:
-    return dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.timezone.utc)
+    return dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
 
 
 def test_request_shows_sign_in_page_naming_the_app(client, directory, app):
@@ -41,11 +41,11 @@ def test_request_shows_sign_in_page_naming_the_app(client, directory, app):
 @pytest.mark.parametrize("binding", ["redirect", "post"])
 def test_round_trip_produces_a_signed_entra_shaped_response(client, directory, app, alice, binding):
     """The response carries every field Entra sends, and its assertion signature verifies independently."""
-    before = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    before = dt.datetime.now(dt.UTC).replace(microsecond=0)
     request_id, xml, fields = sign_in_flow(
         client, directory, "ALICE@contoso.example", binding=binding
     )
-    after = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=1)
+    after = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
 
     assert fields["action"] == SP_ACS
     assert fields["RelayState"] == "rs-token-1"

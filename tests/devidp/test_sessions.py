@@ -58,7 +58,7 @@ def test_is_passive_with_a_session_answers_silently(client, directory, app, alic
 
 def test_expired_session_prompts_again(client, directory, app, alice):
     sign_in_flow(client, directory, "alice@contoso.example")
-    IdpSession.objects.update(expires_at=dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc))
+    IdpSession.objects.update(expires_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
     _, page = send_request(client, directory)
     assert b'name="password"' in page.content
 

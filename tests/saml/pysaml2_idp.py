@@ -114,7 +114,7 @@ class KeyPair:
             else rsa.generate_private_key(public_exponent=65537, key_size=bits)
         )
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         cert = (
             x509.CertificateBuilder()
             .subject_name(name)

@@ -22,8 +22,8 @@ import base64
 import hashlib
 import os
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from functools import lru_cache
+from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -54,7 +54,7 @@ SHA384 = "http://www.w3.org/2001/04/xmldsig-more#sha384"
 SHA512 = "http://www.w3.org/2001/04/xmlenc#sha512"
 SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
 
-NOW = datetime(2026, 1, 15, 12, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 15, 12, 0, 0, tzinfo=UTC)
 TENANT = "3f2b6c1e-8d4a-4f0e-9b7c-2a1d5e6f7a8b"
 ENTRA_TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 SP = ServiceProvider(
@@ -106,7 +106,7 @@ def keypair(name: str = "idp", kind: str = "rsa2048") -> KeyPair:
     return _keypair(name, kind)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _keypair(name: str, kind: str) -> KeyPair:
     if kind.startswith("rsa"):
         key = rsa.generate_private_key(public_exponent=65537, key_size=int(kind[3:]))
@@ -119,8 +119,8 @@ def _keypair(name: str, kind: str) -> KeyPair:
         .issuer_name(subject)
         .public_key(key.public_key())
         .serial_number(int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big"))
-        .not_valid_before(datetime(2025, 1, 1, tzinfo=timezone.utc))
-        .not_valid_after(datetime(2028, 1, 1, tzinfo=timezone.utc))
+        .not_valid_before(datetime(2025, 1, 1, tzinfo=UTC))
+        .not_valid_after(datetime(2028, 1, 1, tzinfo=UTC))
         .sign(key, hashes.SHA256())
     )
     return KeyPair(
@@ -151,8 +151,7 @@ def expected(request_id: str = REQUEST_ID) -> Expected:
 def instant(moment: datetime) -> str:
     """Format a time the way Entra ID does (UTC, milliseconds, Z)."""
     return (
-        moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.")
-        + f"{moment.microsecond // 1000:03d}Z"
+        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
     )
 
 

@@ -7,7 +7,7 @@ deterministic) and a fixed clock make the golden files reproducible.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography import x509
@@ -23,7 +23,7 @@ SP_SIGNING_CERT_PEM = (GOLDEN_DIR / "test-only-sp-signing-cert.pem").read_bytes(
 SP_ENCRYPTION_KEY_PEM = (GOLDEN_DIR / "test-only-sp-encryption-key.pem").read_bytes()
 SP_ENCRYPTION_CERT_PEM = (GOLDEN_DIR / "test-only-sp-encryption-cert.pem").read_bytes()
 
-FIXED_NOW = datetime(2026, 11, 27, 5, 0, 0, tzinfo=timezone.utc)
+FIXED_NOW = datetime(2026, 11, 27, 5, 0, 0, tzinfo=UTC)
 TENANT = "3f2c6f4e-6f0a-4d52-9a43-6c1d2e0b7a11"
 ENTRA_TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 

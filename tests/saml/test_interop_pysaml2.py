@@ -18,7 +18,7 @@ import dataclasses
 import secrets
 import sys
 import urllib.request
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -134,13 +134,11 @@ def strict_idp(xmlsec1, tmp_path_factory, sp, other_sp, idp_keys) -> PysamlIdP:
 @pytest.fixture(scope="session")
 def trusted_idp(idp: PysamlIdP) -> IdentityProvider:
     """What our SP trusts: pysaml2's metadata, read by our parser only."""
-    return parse_idp_metadata(
-        idp.metadata_xml(), now=datetime.now(timezone.utc)
-    ).identity_provider()
+    return parse_idp_metadata(idp.metadata_xml(), now=datetime.now(UTC)).identity_provider()
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _request(sp, trusted_idp, settings=RequestSettings(), *, binding=None) -> tuple[str, bytes]:
@@ -155,9 +153,7 @@ def _request(sp, trusted_idp, settings=RequestSettings(), *, binding=None) -> tu
 def _issue_instant(saml_response_b64: str) -> datetime:
     """Read the Response's IssueInstant, the clock our validation runs at."""
     root = etree.fromstring(base64.b64decode(saml_response_b64))
-    return datetime.strptime(root.get("IssueInstant"), "%Y-%m-%dT%H:%M:%SZ").replace(
-        tzinfo=timezone.utc
-    )
+    return datetime.strptime(root.get("IssueInstant"), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
 def _validate(value: str, *, sp, trusted_idp, request_id, policy=ValidationPolicy()):

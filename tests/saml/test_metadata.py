@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from lxml import etree
@@ -26,7 +26,7 @@ from ssoconsole.saml.metadata import (
 )
 from ssoconsole.saml.xml import XMLForbiddenConstruct, XMLTooDeep, XMLTooLarge
 
-NOW = datetime(2017, 3, 1, tzinfo=timezone.utc)
+NOW = datetime(2017, 3, 1, tzinfo=UTC)
 SAML2 = "urn:oasis:names:tc:SAML:2.0:protocol"
 SOAP = "urn:oasis:names:tc:SAML:2.0:bindings:SOAP"
 ARTIFACT = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact"
@@ -648,10 +648,10 @@ def test_expired_certificate_is_parsed_and_its_expiry_exposed():
     """An expired signing certificate is shown with its dates, not refused (Metadata 2.4.1.1)."""
     result = parse_idp_metadata(sample("shibboleth-idp/metadata-testshib.xml"), now=NOW)
     (info,) = result.certificates
-    assert info.not_after == datetime(2016, 8, 27, 21, 12, 25, tzinfo=timezone.utc)
+    assert info.not_after == datetime(2016, 8, 27, 21, 12, 25, tzinfo=UTC)
     assert info.is_expired(NOW)
     assert result.expired_certificates(NOW) == (info,)
-    assert result.expired_certificates(datetime(2016, 1, 1, tzinfo=timezone.utc)) == ()
+    assert result.expired_certificates(datetime(2016, 1, 1, tzinfo=UTC)) == ()
 
 
 def test_certificate_info_shows_subject_issuer_digests_and_validity():
@@ -665,8 +665,8 @@ def test_certificate_info_shows_subject_issuer_digests_and_validity():
     assert info.sha1_thumbprint == hashlib.sha1(CERT_A).hexdigest().upper()
     assert "CN=sp-signing.test.invalid" in info.subject
     assert info.issuer == info.subject
-    assert info.not_before == datetime(2026, 1, 1, tzinfo=timezone.utc)
-    assert info.not_after == datetime(2046, 1, 1, tzinfo=timezone.utc)
+    assert info.not_before == datetime(2026, 1, 1, tzinfo=UTC)
+    assert info.not_after == datetime(2046, 1, 1, tzinfo=UTC)
 
 
 def test_certificate_info_of_garbage_is_an_unreadable_certificate():
@@ -753,11 +753,11 @@ def test_metadata_past_valid_until_is_refused():
     """SAML Metadata 2.3.2: metadata must not be used after validUntil."""
     data = sample("google-workspace/metadata.xml")  # validUntil 2021-01-03T16:17:49Z
     with pytest.raises(md.MetadataExpired) as info:
-        parse_idp_metadata(data, now=datetime(2021, 1, 3, 16, 17, 49, tzinfo=timezone.utc))
+        parse_idp_metadata(data, now=datetime(2021, 1, 3, 16, 17, 49, tzinfo=UTC))
     assert info.value.code == "saml.metadata_expired"
     assert info.value.actual == "2021-01-03T16:17:49+00:00"
-    ok = parse_idp_metadata(data, now=datetime(2021, 1, 3, 16, 17, 48, tzinfo=timezone.utc))
-    assert ok.valid_until == datetime(2021, 1, 3, 16, 17, 49, tzinfo=timezone.utc)
+    ok = parse_idp_metadata(data, now=datetime(2021, 1, 3, 16, 17, 48, tzinfo=UTC))
+    assert ok.valid_until == datetime(2021, 1, 3, 16, 17, 49, tzinfo=UTC)
 
 
 def test_valid_until_of_an_enclosing_entities_descriptor_applies():
@@ -782,9 +782,7 @@ def test_earliest_valid_until_is_exposed():
             roles=idp_role(attrs=' validUntil="2029-01-01T00:00:00+01:00"'),
         )
     )
-    assert parse_idp_metadata(data, now=NOW).valid_until == datetime(
-        2028, 12, 31, 23, tzinfo=timezone.utc
-    )
+    assert parse_idp_metadata(data, now=NOW).valid_until == datetime(2028, 12, 31, 23, tzinfo=UTC)
 
 
 def test_invalid_valid_until_is_reported():

@@ -9,9 +9,9 @@ Somorovsky et al., "On Breaking SAML: Be Whoever You Want to Be", 2012).
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Callable
 
 import pytest
 import signing as s
@@ -439,7 +439,7 @@ def test_baseline_validates():
     """The unmodified fixture is accepted, so each refusal below is caused by its change alone."""
     for sign in ("assertion", "response", "both"):
         assert (
-            run(Attack("baseline", lambda: tree(sign=sign), type(None))).name_id
+            run(Attack("baseline", lambda sign=sign: tree(sign=sign), type(None))).name_id
             == "alice@example.com"
         )
 
@@ -539,6 +539,6 @@ def test_random_corruption_only_ever_raises_saml_errors():
                         [b"<", b">", b"&", b'"', b"<!--", b"]]>", b"\x00", b"<a>"]
                     )
             try:
-                run(Attack("fuzz", lambda: bytes(data), type(None)))
+                run(Attack("fuzz", lambda data=data: bytes(data), type(None)))
             except errors.SAMLError:
                 pass

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from golden_files import assert_matches_golden
@@ -29,7 +29,7 @@ def _signed_requests() -> bytes:
     return build_sp_metadata(
         service_provider(signing=True, encryption=True),
         sign_requests=True,
-        valid_until=datetime(2027, 11, 27, 5, 0, tzinfo=timezone.utc),
+        valid_until=datetime(2027, 11, 27, 5, 0, tzinfo=UTC),
         cache_duration=timedelta(hours=6),
     )
 

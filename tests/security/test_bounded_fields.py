@@ -51,7 +51,7 @@ def log_output():
     buffer = io.StringIO()
     saved = [h.setStream(buffer) for h in handlers]
     yield buffer
-    for handler, stream in zip(handlers, saved):
+    for handler, stream in zip(handlers, saved, strict=True):
         handler.setStream(stream)
 
 

@@ -11,7 +11,7 @@ import base64
 import sys
 import uuid
 import zlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -122,7 +122,7 @@ def answer(
         from ssoconsole.sso.saml_config import service_provider_config
 
         sp = service_provider_config(tenant, with_keys=False)
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     attributes = dict(signing.DEFAULT_ATTRIBUTES)
     attributes.update(options.pop("extra_attributes", {}))
     tree = signing.build_response_tree(
@@ -142,4 +142,4 @@ def answer(
 
 
 def later(**delta) -> datetime:
-    return datetime.now(timezone.utc) + timedelta(**delta)
+    return datetime.now(UTC) + timedelta(**delta)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from ssoconsole.accounts import sessions
 from ssoconsole.accounts.models import ConsoleSession
@@ -22,7 +22,7 @@ def _sign_in(browser_client, user, tenant, **answer_options):
 
 def _deadline(browser_client) -> datetime:
     session = browser_client.client.session
-    return datetime.fromtimestamp(session[sessions.DEADLINE], tz=timezone.utc)
+    return datetime.fromtimestamp(session[sessions.DEADLINE], tz=UTC)
 
 
 def test_a_user_signs_in_and_lands_on_the_page_asked_for(
@@ -67,7 +67,7 @@ def test_unchanged_names_write_no_audit_event(browser_client, sso_user, tenant):
 
 def test_the_session_ends_with_the_idp_session(browser_client, sso_user, tenant):
     """SPEC section 4: sessions last until SessionNotOnOrAfter when that comes before the tenant's maximum."""
-    ends = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(hours=2)
+    ends = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=2)
     _sign_in(browser_client, sso_user, tenant, session_not_on_or_after=ends)
     assert abs((_deadline(browser_client) - ends).total_seconds()) < 1
 
@@ -76,7 +76,7 @@ def test_the_session_is_capped_by_the_tenants_maximum(browser_client, sso_user, 
     """A SessionNotOnOrAfter days away is capped at the tenant's maximum (here 4 hours)."""
     tenant.max_session_hours = 4
     tenant.save()
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     _sign_in(browser_client, sso_user, tenant, session_not_on_or_after=before + timedelta(days=3))
     deadline = _deadline(browser_client)
     assert (
@@ -87,7 +87,7 @@ def test_the_session_is_capped_by_the_tenants_maximum(browser_client, sso_user, 
 
 
 def test_without_sessionnotonorafter_the_tenants_maximum_applies(browser_client, sso_user, tenant):
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     _sign_in(browser_client, sso_user, tenant)
     hours = tenant.max_session_hours
     assert abs((_deadline(browser_client) - (before + timedelta(hours=hours))).total_seconds()) < 5

@@ -70,7 +70,7 @@ def test_create_accepts_text_and_real_entra_metadata(tenant):
     sample = SAMPLES / "entra-id" / "federationmetadata-common.xml"
     xml = sample.read_text(encoding="utf-8-sig")
     p = create_provider(
-        tenant, "Entra", metadata_xml=xml, now=dt.datetime(2017, 2, 14, tzinfo=dt.timezone.utc)
+        tenant, "Entra", metadata_xml=xml, now=dt.datetime(2017, 2, 14, tzinfo=dt.UTC)
     )
     assert p.entity_id.startswith("https://sts.windows.net/") and len(p.signing_certificates) >= 1
     with pytest.raises(e.MetadataCertificatesExpired):

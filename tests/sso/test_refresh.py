@@ -23,7 +23,7 @@ from ssoconsole.sso.saml_config import identity_provider_config
 from . import helpers
 from .helpers import Route
 
-T0 = dt.datetime(2030, 1, 1, 12, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2030, 1, 1, 12, tzinfo=dt.UTC)
 
 
 @pytest.fixture
@@ -247,7 +247,7 @@ def test_two_concurrent_claimers_one_wins(tenant, metadata_a):
         barrier = threading.Barrier(2)
         won: list[bool] = []
 
-        def racer(name: str) -> None:
+        def racer(name: str, barrier=barrier, won=won, round_=round_) -> None:
             try:
                 barrier.wait()
                 won.append(claim(p.id, now=T0, owner=f"{name}-{round_}"))

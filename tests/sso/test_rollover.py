@@ -57,7 +57,7 @@ def test_concurrent_unknown_key_refresh_claims_one_wins(tenant, metadata_a):
         metadata_source="url", metadata_url="https://acme.okta.com/m"
     )
     results = []
-    for round_ in range(5):
+    for _ in range(5):
         AuthProvider.objects.filter(id=p.id).update(unknown_key_refresh_at=None)
         barrier = threading.Barrier(3)
         won: list[bool] = []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timezone as dt_timezone
+from datetime import UTC
 
 from ninja import Query
 
@@ -21,8 +21,8 @@ router = ApiRouter(tags=["audit"])
 def _aware(value, field: str):
     """Return ``value`` in UTC (naive means UTC); refuse instants that UTC cannot represent."""
     try:
-        aware = value if value.tzinfo is not None else value.replace(tzinfo=dt_timezone.utc)
-        return aware.astimezone(dt_timezone.utc)
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return aware.astimezone(UTC)
     except OverflowError:
         raise OutOfRange(
             f"“{field}” is out of range; use a date between the years 1 and 9999 in UTC.",

@@ -57,7 +57,7 @@ class ApiTokenOut(ApiModel):
     expires_at: datetime | None
 
     @classmethod
-    def of(cls, token: ApiToken) -> "ApiTokenOut":
+    def of(cls, token: ApiToken) -> ApiTokenOut:
         return cls(
             id=token.id,
             name=token.name,

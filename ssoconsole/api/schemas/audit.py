@@ -48,7 +48,7 @@ class AuditEventOut(ApiModel):
     user_agent: str
 
     @classmethod
-    def of(cls, event: AuditEvent) -> "AuditEventOut":
+    def of(cls, event: AuditEvent) -> AuditEventOut:
         return cls(
             id=event.id,
             created_at=event.created_at,

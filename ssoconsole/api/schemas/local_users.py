@@ -37,7 +37,7 @@ class LocalUserOut(ApiModel):
     )
 
     @classmethod
-    def of(cls, user: User) -> "LocalUserOut":
+    def of(cls, user: User) -> LocalUserOut:
         return cls(
             id=user.id,
             username=user.username,

@@ -54,7 +54,7 @@ class EffectiveSsoOut(ApiModel):
     )
 
     @classmethod
-    def of(cls, effective: EffectiveSSO) -> "EffectiveSsoOut":
+    def of(cls, effective: EffectiveSSO) -> EffectiveSsoOut:
         return cls(
             mode=effective.mode,
             provider_id=effective.provider_id,
@@ -78,7 +78,7 @@ class OrgOut(ApiModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, org: Organization, effective: EffectiveSSO, depth: int | None = None) -> "OrgOut":
+    def of(cls, org: Organization, effective: EffectiveSSO, depth: int | None = None) -> OrgOut:
         return cls(
             id=org.id,
             name=org.name,

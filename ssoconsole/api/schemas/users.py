@@ -79,7 +79,7 @@ class UserOut(ApiModel):
     deactivated_at: datetime | None
 
     @classmethod
-    def of(cls, user: User, roles: list[str] | None = None) -> "UserOut":
+    def of(cls, user: User, roles: list[str] | None = None) -> UserOut:
         return cls(
             id=user.id,
             username=user.username,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 from django import forms
 
@@ -54,8 +54,8 @@ class AuditFilterForm(forms.Form):
             "outcome": data.get("outcome") or "",
             "reason": (data.get("reason") or "").strip(),
             "provider_id": data.get("provider") or None,
-            "since": datetime.combine(since, time.min, tzinfo=timezone.utc) if since else None,
-            "until": datetime.combine(until + timedelta(days=1), time.min, tzinfo=timezone.utc)
+            "since": datetime.combine(since, time.min, tzinfo=UTC) if since else None,
+            "until": datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC)
             if until
             else None,
         }

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property, wraps
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
