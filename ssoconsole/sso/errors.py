@@ -49,6 +49,12 @@ class MetadataURLInvalid(MetadataURLError):
     code = "sso.metadata_url_invalid"
 
 
+class MetadataURLIsOwnSP(MetadataURLError):
+    """The URL pasted as the provider's metadata is this console's own SP metadata URL."""
+
+    code = "sso.metadata_url_is_own_sp"
+
+
 class MetadataURLNotHttps(MetadataURLError):
     code = "sso.metadata_url_not_https"
 

@@ -197,6 +197,12 @@ class MetadataFetcher:
                 "Enter the metadata URL (at most 2000 characters), starting with https://."
             )
         url = url.strip()
+        if _is_own_sp_metadata(url):
+            raise e.MetadataURLIsOwnSP(
+                f"{url} is this console's own service provider metadata (what you give the identity "
+                "provider), not the identity provider's. Paste the identity provider's metadata URL "
+                "instead (Entra ID: App Federation Metadata Url), or upload its metadata file."
+            )
         try:
             parts = urlsplit(url)
             port = parts.port
@@ -449,3 +455,13 @@ def _too_large(limit: int) -> e.MetadataTooLarge:
         "Check that the URL points at one provider's metadata, not a federation's.",
         field="metadataUrl",
     )
+
+
+def _is_own_sp_metadata(url: str) -> bool:
+    """Tell whether ``url`` is one of this console's SP metadata URLs (``<base>/sso/<tenant>/metadata``)."""
+    base = str(getattr(settings, "SSOCONSOLE_BASE_URL", "") or "").rstrip("/")
+    if not base or not url.lower().startswith(base.lower() + "/sso/"):
+        return False
+    rest = url[len(base) + len("/sso/") :].split("?", 1)[0].rstrip("/")
+    tenant, _, tail = rest.partition("/")
+    return bool(tenant) and tail == "metadata"

@@ -377,3 +377,16 @@ def test_international_host_names_are_compared_in_idna(settings):
     settings.SSOCONSOLE_METADATA_ALLOWED_HOSTS = ["*.xn--bcher-kva.example"]
     fetcher = MetadataFetcher(allow_private=False, resolver=lambda h, p: ["20.190.128.1"])
     assert fetcher.check_url("https://idp.bücher.example/m").host == "idp.xn--bcher-kva.example"
+
+
+def test_the_consoles_own_sp_metadata_url_is_named_as_such(settings):
+    """A newcomer pastes the console's SP metadata URL: the refusal says what it is and what to paste."""
+    from ssoconsole.sso.errors import MetadataURLIsOwnSP
+    from ssoconsole.sso.metadata_fetch import MetadataFetcher
+
+    settings.SSOCONSOLE_BASE_URL = "http://127.0.0.1:8000"
+    own = "http://127.0.0.1:8000/sso/3f2c6f4e-6f0a-4d52-9a43-6c1d2e0b7a11/metadata"
+    with pytest.raises(MetadataURLIsOwnSP) as refused:
+        MetadataFetcher().check_url(own)
+    assert "own service provider metadata" in refused.value.message
+    assert "App Federation Metadata Url" in refused.value.message
