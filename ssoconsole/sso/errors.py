@@ -292,7 +292,7 @@ _BOOKMARK = (
 
 
 class IdPInitiatedSignIn(SSORefusal):
-    """A sign-in answer arrived without RelayState: it was started at the identity provider (SPEC section 4)."""
+    """A sign-in answer arrived without RelayState: it was started at the identity provider (docs/rules.md#sp-initiated-only)."""
 
     code = "sso.unsolicited_response"
     user_message = _BOOKMARK
