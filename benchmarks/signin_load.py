@@ -14,7 +14,7 @@ The product (``ssoconsole serve``) and the peer (``peers/python3_saml_sp``,
 a plain Django 5.2 + python3-saml 1.16 SP under gunicorn with the product's
 gunicorn settings) run in the same invocation, in alternating rounds, from
 the same virtual environment (``benchmarks/.venv``, see README.md), so the
-ratio compares them under the same load of the shared machine.
+ratio compares them under the same load of the busy machine.
 
 Printed per contender (median of the rounds): sign-ins/s, p50/p95/p99 of
 the whole sign-in (the three HTTP exchanges; the IdP's signing is not the
@@ -285,7 +285,7 @@ async def load(
     The warm-up lasts ``warmup`` seconds and at least ``warm_signins``
     sign-ins, so that every server thread has served a few (its first
     requests open a connection and fill Django's lazy caches) before the
-    clock starts, however slow a shared machine is at that moment.
+    clock starts, however slow a busy machine is at that moment.
     """
     addresses = source_addresses()
     tally = Tally()

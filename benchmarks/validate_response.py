@@ -9,7 +9,7 @@ that a noisy neighbour slows every contender alike. The last line is always
 
 Contenders, each starting from the base64 ``SAMLResponse`` form value:
 
-* ``validate_response``: ssoconsole's full validation (every rule of issue 3);
+* ``validate_response``: ssoconsole's full validation (every rule the SAML core enforces);
 * ``python3-saml``: ``OneLogin_Saml2_Response(...).is_valid`` with
   ``strict=True`` and a settings dict describing the same SP and IdP;
 * ``python-xmlsec``: base64 decode, lxml parse and ``SignatureContext.verify``

@@ -1,4 +1,4 @@
-"""The ``ssoconsole`` command (SPEC section 3).
+"""The ``ssoconsole`` command (docs/rules.md#cli).
 
 ``migrate``, ``create-tenant``, ``create-user`` and ``create-api-token`` are
 Django management commands of the apps they manage (``ssoconsole/<app>/management/commands``);
@@ -49,7 +49,7 @@ Configuration comes from the environment: DATABASE_URL, REDIS_URL, SSOCONSOLE_BA
 (README.md lists the others).
 """
 
-# Hyphenated names of SPEC section 3 and the management commands behind them.
+# Hyphenated names of the CLI contract (docs/rules.md#cli) and the management commands behind them.
 MANAGEMENT_COMMANDS = {
     "create-tenant": "create_tenant",
     "create-user": "create_user",

@@ -1,6 +1,6 @@
 """Configuration from the environment, read when settings are built.
 
-Only environment variables configure a deployment (SPEC section 3). This
+Only environment variables configure a deployment (docs/rules.md#configuration). This
 module turns them into typed values; ``ssoconsole.settings`` is the only
 caller, so nothing reads the environment at import time elsewhere.
 """

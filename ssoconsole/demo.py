@@ -333,14 +333,16 @@ def banner(info: DemoInfo, configured: ConfiguredDemo | None = None) -> str:
         " Dev IdP users (UPN / password):",
     ]
     for cred in info.directory_users:
-        note = "" if cred.has_console_user else "   (no console user yet: Step 7 adds one)"
+        note = (
+            "" if cred.has_console_user else "   (no console user yet: the guide's Step 7 adds one)"
+        )
         lines.append(f"   {cred.upn:<30} {cred.password}{note}")
     lines.append("")
     if configured is None:
         lines += [
             " Single sign-on is not configured yet.",
             " Next: follow docs/admin-guide.md (the tutorial) from Step 1.",
-            " (Or restart with `ssoconsole demo --configured` to have all seven steps done for you.)",
+            " (Or restart with `./run demo --configured` to have Steps 1 to 6 done for you.)",
         ]
     else:
         lines += [

@@ -17,7 +17,7 @@ from ssoconsole.core.prepared_query import PreparedQuery
 
 class UserManager(BaseUserManager):
     def get_by_natural_key(self, username: str):
-        """Find a user by username, compared case-insensitively (SPEC section 1)."""
+        """Find a user by username, compared case-insensitively (docs/rules.md#usernames)."""
         return self.get(username__iexact=username)
 
 

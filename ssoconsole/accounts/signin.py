@@ -1,4 +1,4 @@
-"""The username-first sign-in decision and password sign-in (SPEC sections 2 and 3).
+"""The username-first sign-in decision and password sign-in (docs/rules.md#urls, docs/rules.md#sign-in-endpoints).
 
 :func:`next_step_for` is the one place that decides what follows the
 username: a password field, single sign-on with the org's provider, or a

@@ -235,9 +235,12 @@ def _now_ms(now: float | None) -> int:
 
 
 # How far past a full bucket the TAT may lie before it is taken for a clock that moved back. Requests
-# racing for the last token push it a few intervals past (take() gives those back at once); an hour
-# more is far beyond any race and still forgives a clock corrected by a few minutes.
-CLOCK_BACK_MARGIN_MS = 3600 * 1000
+# racing for the last token push it a few intervals past (take() gives those back at once): a minute is
+# far beyond any race (one interval per concurrent request). It must stay short, because a clock set
+# back by more than a full bucket and less than this margin refuses everyone behind the address until
+# the clock catches up again (an hour here once turned a 5-minute NTP correction into a 4-minute
+# lock-out of a whole office).
+CLOCK_BACK_MARGIN_MS = 60 * 1000
 
 
 def _clock_went_back(bucket: Bucket, tat: int, now_ms: int) -> bool:

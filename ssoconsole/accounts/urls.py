@@ -1,4 +1,4 @@
-"""Sign-in and sign-out URLs; ``/login`` is the tenant-independent login URL of SPEC section 2."""
+"""Sign-in and sign-out URLs; ``/login`` is the tenant-independent login URL (docs/rules.md#urls)."""
 
 from django.urls import path
 

@@ -1,6 +1,6 @@
 """The browser's side of the hand-off: find it by its URL key, bind it to one browser, approve or deny.
 
-STYLE guideline 12: what travels through the browser is an opaque random key
+docs/rules.md#opaque-browser-round-trips: what travels through the browser is an opaque random key
 (the URL) tied to a server record with an expiry and to a cookie. The first
 browser that shows the approval page to a signed-in user claims the
 hand-off with its binding cookie; a copy of the URL opened in any other

@@ -7,7 +7,7 @@ hashes of the secrets are stored, so a copy of the table signs nobody in.
 
 An :class:`Agent` is what a redeemed hand-off leaves behind: a device of a
 user with its own bearer token. It deliberately has no link to the console
-session or the SAML session that approved it (SPEC section 4: agents keep
+session or the SAML session that approved it (docs/rules.md#agents-outlive-the-idp-session: agents keep
 working when the user loses access at the identity provider).
 """
 

@@ -110,7 +110,7 @@ def validate_response(
     _check_destination(response, sp, response_signed)
     in_response_to = _check_in_response_to(response, expected)
     # Let the posted tree go before the signed assertion is parsed, so that
-    # libxml2 holds one document at a time (issue 3's memory bound).
+    # libxml2 holds one document at a time (docs/rules.md#bounded-input).
     del root, response
     assertion = verified_assertion()
     # ... and the canonical bytes before the claims are copied out of the tree.

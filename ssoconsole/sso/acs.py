@@ -4,8 +4,8 @@ The order of the rules, each a function that raises its own refusal:
 
 1. a POST, of bounded size, with a SAMLResponse (SAML Bindings 3.5.4);
 2. the outstanding request that RelayState names, bound to this browser by
-   its cookie and not expired (:mod:`~ssoconsole.sso.outstanding`; SPEC
-   section 4: SP-initiated only);
+   its cookie and not expired (:mod:`~ssoconsole.sso.outstanding`;
+   docs/rules.md#sp-initiated-only);
 3. the SAML core's validation against that request's provider and ID;
 4. the attribute mapping, the user of this tenant, the org's provider
    (:mod:`~ssoconsole.sso.signin_checks`);
@@ -19,7 +19,7 @@ its tenant, provider and SP identity; the user; the org's ancestors) and
 writes in one transaction: ``tests/signin/test_query_counts.py`` pins it.
 
 Every refusal becomes a 4xx page in :mod:`~ssoconsole.sso.refusal_pages`;
-whatever is posted, nothing here answers with a 5xx (SPEC section 3).
+whatever is posted, nothing here answers with a 5xx (docs/rules.md#no-5xx).
 Test-mode requests take the same checks through :mod:`~ssoconsole.sso.test_mode`
 and sign nobody in.
 """

@@ -18,7 +18,7 @@ class SsoConfig(AppConfig):
 
         register_provider_checker(provider_belongs_to)
 
-        # The login page continues SSO users through this app's flow (issue 5).
+        # The login page continues SSO users through this app's flow (docs/rules.md#sign-in-endpoints).
         from ssoconsole.accounts.signin import register_sso_flow
         from ssoconsole.sso.signin_flow import SAMLSignInFlow
 

@@ -1,6 +1,6 @@
 """One JSON-ready description of a provider, used by the REST API and the details page.
 
-Both show the same facts (SPEC section 3: ``{id, entityId, ssoUrl,
+Both show the same facts (docs/rules.md#rest-api: ``{id, entityId, ssoUrl,
 certificates, ...}``), so they are assembled once, with the camelCase keys
 the API uses; the console reads the same dictionary.
 """

@@ -292,7 +292,7 @@ _BOOKMARK = (
 
 
 class IdPInitiatedSignIn(SSORefusal):
-    """A sign-in answer arrived without RelayState: it was started at the identity provider (SPEC section 4)."""
+    """A sign-in answer arrived without RelayState: it was started at the identity provider (docs/rules.md#sp-initiated-only)."""
 
     code = "sso.unsolicited_response"
     user_message = _BOOKMARK
@@ -498,7 +498,7 @@ class DecryptionKeyUnavailable(SSORefusal):
     """The IdP encrypted the assertion, but the tenant's SP encryption key cannot be decrypted at rest.
 
     Same cause as :class:`SigningKeyUnavailable`, but answered by the ACS,
-    which never sends a 5xx (docs/rules.md#acs-never-5xx).
+    which never sends a 5xx (docs/identity-management.md, SP keys at rest).
     """
 
     code = "sso.sp_decryption_key_unavailable"

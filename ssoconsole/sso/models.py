@@ -212,5 +212,5 @@ class SPIdentity(models.Model):
         return f"SP identity of {self.tenant_id}"
 
 
-# The sign-in models live in their own module (issue 5); importing them here registers them with the app.
+# The sign-in models live in their own module (signin_models); importing them here registers them with the app.
 from ssoconsole.sso.signin_models import ConsumedAssertion, SignInRequest, SignInTestResult  # noqa: E402,F401

@@ -1,6 +1,6 @@
 """The outstanding sign-in request: a server record, an opaque RelayState and a browser-binding cookie.
 
-STYLE guideline 12: what makes a round trip through the browser is an opaque
+docs/rules.md#opaque-browser-round-trips: what makes a round trip through the browser is an opaque
 random token tied to a cookie and a server record with an expiry. Here:
 
 * ``RelayState`` is 32 random bytes (never a URL; SAML Bindings 3.4.3 caps it
@@ -8,8 +8,8 @@ random token tied to a cookie and a server record with an expiry. Here:
 * The cookie holds another 32 random bytes; the record keeps only its hash.
   Someone who captures a posted response (and its RelayState) still cannot
   finish the sign-in in another browser (SAML Profiles 4.1.4.5 leaves this
-  binding to the SP; it is what makes "from this browser" in SPEC section 4
-  true).
+  binding to the SP; it is what makes "from this browser" of
+  docs/rules.md#sp-initiated-only true).
 * The cookie is scoped to the tenant's ACS path, HttpOnly, short-lived, and
   ``SameSite=None; Secure`` under https, because the IdP's POST back is a
   cross-site request and a Lax cookie would not come back with it
@@ -43,7 +43,7 @@ from ssoconsole.sso import errors as r
 from ssoconsole.sso.signin_models import SignInRequest
 
 # Long enough for a password and a second factor at the IdP, short enough that
-# an abandoned request is useless soon ("expiry of a few minutes", issue 5).
+# an abandoned request is useless soon (docs/rules.md#sign-in-request-expiry).
 REQUEST_LIFETIME = timedelta(minutes=10)
 # Expired records are kept a day so that a late answer is told "expired", not "unknown".
 KEEP_EXPIRED = timedelta(days=1)

@@ -1,6 +1,6 @@
 """Turn every sign-in refusal into a 4xx page, a security-log line and an audit event, in one place.
 
-STYLE guideline 11: protocol errors become HTTP responses in exactly one
+docs/rules.md#protocol-errors-become-responses-in-one-place: protocol errors become HTTP responses in exactly one
 place, with the code and a next step; details go to the ``ssoconsole.security``
 log and the audit log; never a 5xx. The three kinds of refusal that reach
 this module are the SAML core's :class:`SAMLError`, the attribute mapping's

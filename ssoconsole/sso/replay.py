@@ -5,7 +5,7 @@ accepted until the assertion's NotOnOrAfter, and to refuse a second use. The
 cache is a table with a unique constraint on (issuer, assertion ID): the
 database, not a check-then-insert in Python, decides which of two concurrent
 inserts wins, so two server processes can never both accept one assertion
-(SPEC section 5). The insert must run inside the caller's transaction, so
+(docs/rules.md#several-processes-behave-as-one). The insert must run inside the caller's transaction, so
 that a sign-in that fails later does not leave the assertion burnt.
 """
 

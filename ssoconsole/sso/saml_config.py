@@ -1,6 +1,6 @@
 """Build the SAML core's configuration dataclasses from the models, in one place.
 
-Sign-in (issue 5) calls these and hands the results to the core; nothing else
+Sign-in calls these (docs/rules.md#configuration-built-in-one-place) and hands the results to the core; nothing else
 translates model fields into protocol settings, so a new setting is wired in
 exactly here.
 """

@@ -138,7 +138,7 @@ def map_username(assertion: Assertion, provider: AuthProvider) -> MappedIdentity
 
 
 def find_user(tenant, username: str) -> User:
-    """Return the active user of ``tenant`` with ``username`` in any case (SPEC section 4: SSO creates no users).
+    """Return the active user of ``tenant`` with ``username`` in any case (docs/rules.md#sso-creates-no-users).
 
     Usernames are unique in the deployment, but only a user of the tenant
     whose ACS received the answer may sign in through it.
@@ -160,7 +160,7 @@ def find_user(tenant, username: str) -> User:
 
 
 def check_org_provider(user: User, provider: AuthProvider) -> AuthProvider:
-    """Require that the effective SSO setting of the user's org is ``provider`` (SPEC sections 1 and 4)."""
+    """Require that the effective SSO setting of the user's org is ``provider`` (docs/rules.md#effective-sso-setting)."""
     effective = effective_sso_of(user.org_id)
     if not effective.uses_sso:
         raise r.OrgNotUsingSSO(

@@ -9,7 +9,7 @@ is not a "local user"); this module decides what happens next:
   tutorial's "users see a list of providers to choose from"); choosing one
   that is not the org's fails with a message naming the right one;
 * a user already signed in with a live session: no IdP round trip
-  (SPEC section 4, "until then no new prompt").
+  (docs/rules.md#session-lifetime).
 """
 
 from __future__ import annotations

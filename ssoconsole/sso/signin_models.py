@@ -1,6 +1,6 @@
-"""What SP-initiated sign-in keeps in the database (SPEC section 1: sign-in request, consumed assertion).
+"""What SP-initiated sign-in keeps in the database (docs/rules.md#domain: sign-in request, consumed assertion).
 
-The database is the source of truth (SPEC section 5): a sign-in started on
+The database is the source of truth (docs/rules.md#several-processes-behave-as-one): a sign-in started on
 one server process completes on another, and an assertion accepted once is
 refused everywhere after, because both facts are rows with unique keys rather
 than entries in one process's memory.

@@ -200,7 +200,7 @@ def sp_metadata_xml(tenant: Tenant) -> bytes:
 
 
 def sp_urls(tenant: Tenant) -> dict[str, str]:
-    """Return the four URLs an administrator copies into the IdP (SPEC section 2)."""
+    """Return the four URLs an administrator copies into the IdP (docs/rules.md#urls)."""
     return {
         "entityId": urls.sp_entity_id(tenant.id),
         "acsUrl": urls.sp_acs_url(tenant.id),

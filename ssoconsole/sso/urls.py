@@ -1,4 +1,4 @@
-"""SP metadata URLs and sign-in URLs (SPEC section 2)."""
+"""SP metadata URLs and sign-in URLs (docs/rules.md#urls)."""
 
 from django.urls import path
 

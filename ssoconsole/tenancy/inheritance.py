@@ -1,4 +1,4 @@
-"""The effective SSO setting of an organization (SPEC section 1), as a pure function.
+"""The effective SSO setting of an organization (docs/rules.md#effective-sso-setting), as a pure function.
 
 Effective setting = the org's own setting or, when it inherits, its parent's
 effective setting; the top org's ``inherit`` means ``none``. Kept free of the

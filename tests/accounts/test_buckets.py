@@ -110,6 +110,13 @@ def test_a_clock_set_back_does_not_lock_a_key_out():
         throttle.take(BUCKET, "k", now=T0)
 
 
+def test_a_clock_corrected_back_by_minutes_does_not_lock_out_the_address_meanwhile():
+    """An NTP correction of five minutes: the next request goes through, not after five minutes."""
+    sso_starts = throttle.Bucket("test-sso-starts", count=3000, seconds=600, burst=300, what="test")
+    throttle.take(sso_starts, "203.0.113.9", now=T0 + 300)
+    throttle.take(sso_starts, "203.0.113.9", now=T0)
+
+
 def test_requests_racing_for_the_last_token_let_one_through_and_do_not_refill_the_bucket(
     monkeypatch,
 ):

@@ -12,7 +12,7 @@ from ssoconsole.core.errors import Conflict, ValidationFailed
 
 
 def test_usernames_are_unique_regardless_of_case(make_user):
-    """Alice and ALICE are the same username (SPEC section 1)."""
+    """Alice and ALICE are the same username (docs/rules.md#usernames)."""
     make_user("Alice@Example.test")
     with pytest.raises(Conflict) as info:
         make_user("alice@EXAMPLE.test")

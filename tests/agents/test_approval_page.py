@@ -98,7 +98,7 @@ def test_the_page_sets_a_binding_cookie_and_is_not_cached(agent, plain_user, pas
 def test_a_second_browser_cannot_use_a_link_another_browser_opened(
     agent, plain_user, make_user, password
 ):
-    """STYLE 12: the hand-off is tied to the browser that displayed it first."""
+    """docs/rules.md#opaque-browser-round-trips: the hand-off is tied to the browser that displayed it first."""
     agent.start()
     first = password_browser(plain_user, password)
     assert first.get(agent.browser_path).status_code == 200

@@ -1,4 +1,4 @@
-"""SSO users sign agents in through the IdP, and the agent token outlives every session (SPEC section 4).
+"""SSO users sign agents in through the IdP, and the agent token outlives every session (docs/rules.md#agents-outlive-the-idp-session).
 
 "Agents keep working if the user loses IdP access, until an admin revokes the
 agent or deactivates the user": each way the user's browser access can end is

@@ -1,4 +1,4 @@
-"""Nothing posted to a dev IdP endpoint produces a 5xx (SPEC 5), whatever the input."""
+"""Nothing posted to a dev IdP endpoint produces a 5xx (docs/rules.md#no-5xx), whatever the input."""
 
 from __future__ import annotations
 

@@ -35,7 +35,7 @@ def base_env(data_dir: Path, base_url: str, **extra: str) -> dict:
     """The environment of a served console: this process's, minus the test database and cache settings.
 
     Each served console gets a fresh data directory and so a fresh SQLite file and file cache; a
-    shared Redis (CI's) would carry throttle counts from one run into the next.
+    Redis used by other runs (CI's) would carry throttle counts from one run into the next.
     """
     env = {
         k: v

@@ -500,7 +500,7 @@ def test_pysaml2_default_triple_des_encryption_is_refused_by_name(
 ) -> None:
     """pysaml2 7.5 encrypts assertions with Triple-DES only; we refuse it and name the algorithm.
 
-    Issue 3 accepts AES-CBC and AES-GCM content encryption; an administrator
+    We accept AES-CBC and AES-GCM content encryption; an administrator
     whose pysaml2-based IdP encrypts must configure AES there (or turn
     encryption off), and the error says which algorithm arrived.
     """

@@ -221,7 +221,7 @@ def test_signed_sample_metadata_verifies_with_its_signing_certificate(relative):
 
 
 def test_values_are_read_from_the_verified_element_not_the_received_tree():
-    """SAML Metadata 3.1 / guideline 4: data comes from what the signature covers.
+    """SAML Metadata 3.1 / docs/rules.md#read-only-what-the-signature-covers: data comes from what the signature covers.
 
     A comment does not change the canonical form, so it survives signing; in
     the received tree it splits the certificate's text (unreadable), while the

@@ -2,7 +2,7 @@
 
 The answers are real SAML Responses signed at test time with
 ``tests/saml/signing.py`` (the IdP's private key never leaves the test), so
-every test runs the real validator (STYLE guideline 10).
+every test runs the real validator (docs/rules.md#real-validator-in-tests).
 """
 
 from __future__ import annotations

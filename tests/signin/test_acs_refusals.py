@@ -1,4 +1,4 @@
-"""Every refusal of the ACS: a 4xx page with its code, an audit event, and no session (issue 5, SPEC sections 4-5).
+"""Every refusal of the ACS: a 4xx page with its code, an audit event, and no session (docs/rules.md#sign-in-behaviours, docs/rules.md#bad-input-and-faults).
 
 Each case runs the real validator on a response signed with the test IdP
 key; nothing is mocked.
@@ -53,7 +53,7 @@ def test_no_relaystate_is_an_unsolicited_response_that_says_to_start_from_the_lo
     tenant,
     provider,
 ):
-    """SPEC section 4: IdP-initiated sign-in is refused with a page that points at the login URL (bookmark)."""
+    """docs/rules.md#sp-initiated-only: IdP-initiated sign-in is refused with a page that points at the login URL (bookmark)."""
     value = helpers.answer(tenant, None, sso_user.username)
     page = assert_refused(
         browser_client.post_acs(value),
@@ -164,7 +164,7 @@ def test_a_second_answer_to_a_used_request_is_refused(browser_client, sso_user, 
 def test_an_unknown_username_is_refused_and_no_user_is_created(
     browser_client, sso_user, tenant, started
 ):
-    """SPEC section 4: SSO authenticates, it does not create users."""
+    """SSO authenticates, it does not create users (docs/rules.md#sso-creates-no-users)."""
     from ssoconsole.accounts.models import User
 
     before = User.objects.count()
@@ -343,7 +343,7 @@ def test_an_idp_session_that_already_ended_is_refused(browser_client, sso_user, 
     ],
 )
 def test_garbage_is_a_readable_4xx(client, tenant, form, code):
-    """SPEC section 3: never a 5xx, whatever is posted."""
+    """Never a 5xx, whatever is posted (docs/rules.md#no-5xx)."""
     assert_refused(client.post(f"/sso/{tenant.id}/acs", form), code)
 
 
@@ -427,7 +427,7 @@ def test_expired_requests_and_replay_rows_are_purged_only_when_useless(
 def test_an_unexpected_failure_is_still_a_4xx_page_and_logged(
     browser_client, sso_user, tenant, started, monkeypatch, caplog
 ):
-    """SPEC section 3: never a 5xx; a bug (simulated after the real validator ran) is a page and a traceback."""
+    """docs/rules.md#no-5xx: never a 5xx; a bug (simulated after the real validator ran) is a page and a traceback."""
     from ssoconsole.sso import signin_checks
 
     def broken(*args, **kwargs):

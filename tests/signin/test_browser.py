@@ -1,4 +1,4 @@
-"""A real browser signs in through pysaml2 as the identity provider (issue 5's "done when").
+"""A real browser signs in through pysaml2 as the identity provider, end to end.
 
 pysaml2 is a SAML implementation nobody on this project wrote; it parses our
 AuthnRequest, signs the assertion with xmlsec1 and posts it back through an

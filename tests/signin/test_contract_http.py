@@ -1,4 +1,4 @@
-"""SPEC section 3's sign-in contract, end to end over HTTP against the running app (pytest-django's live server).
+"""The sign-in contract (docs/rules.md#sign-in-endpoints), end to end over HTTP against the running app (pytest-django's live server).
 
 The administrator's steps go through the REST API exactly as the tutorial's
 order has them; the identity provider is the test IdP key, whose responses

@@ -1,4 +1,4 @@
-"""Encrypted assertions at the ACS (issue 3 "EncryptedAssertion"; Entra ID "Token encryption").
+"""Encrypted assertions at the ACS (docs/rules.md#encrypted-assertions; Entra ID "Token encryption").
 
 The test IdP encrypts its signed assertion to the certificate the SP metadata
 publishes, read over HTTP as an IdP would, so the whole chain runs: key

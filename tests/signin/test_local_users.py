@@ -1,4 +1,4 @@
-"""End to end: a local user of an org that uses SSO keeps password sign-in at ``/login`` (issue 5, "local users").
+"""End to end: a local user of an org that uses SSO keeps password sign-in at ``/login`` (docs/rules.md#local-users).
 
 The switch is made the way an Identity Management Administrator makes it,
 through the Local users card of the console, and the sign-in goes through

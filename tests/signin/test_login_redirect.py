@@ -1,4 +1,4 @@
-"""``GET /login?username=U`` for a user whose org signs in with a provider (SPEC section 3, issue 5)."""
+"""``GET /login?username=U`` for a user whose org signs in with a provider (docs/rules.md#sign-in-endpoints)."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def test_an_sso_user_is_sent_to_the_idp_with_samlrequest_relaystate_and_a_cookie
 
 
 def test_relaystate_is_an_opaque_random_token_never_the_return_url(browser_client, sso_user):
-    """STYLE guideline 12: RelayState carries no URL; the return path stays on the server."""
+    """docs/rules.md#opaque-browser-round-trips: RelayState carries no URL; the return path stays on the server."""
     first = browser_client.start(sso_user.username, next="/console/users/")
     second = browser_client.start(sso_user.username, next="/console/users/")
     for started in (first, second):
@@ -119,7 +119,7 @@ def test_a_local_user_keeps_the_password_step_in_an_sso_org(client, make_user, s
 
 
 def test_a_user_with_a_live_session_needs_no_idp_round_trip(browser_client, sso_user, tenant):
-    """SPEC section 4: until the session ends, no new prompt; /login goes straight to the page asked for."""
+    """docs/rules.md#session-lifetime: until the session ends, no new prompt; /login goes straight to the page asked for."""
     started = browser_client.start(sso_user.username)
     browser_client.post_acs(
         helpers.answer(tenant, started["id"], sso_user.username), started["relay_state"]
@@ -150,7 +150,7 @@ def test_several_providers_are_listed_by_display_name(browser_client, sso_user, 
 def test_choosing_another_orgs_provider_names_the_right_one(
     browser_client, sso_user, tenant, provider
 ):
-    """SPEC section 4: the wrong pick fails with a clear message that names the provider to pick."""
+    """docs/rules.md#several-providers: the wrong pick fails with a clear message that names the provider to pick."""
     other = helpers.make_provider(
         tenant,
         "Okta Workforce",

@@ -48,7 +48,7 @@ def test_the_username_is_matched_without_regard_to_case(browser_client, sso_user
 def test_first_and_last_name_are_updated_from_the_assertion_and_audited(
     browser_client, sso_user, tenant
 ):
-    """SPEC section 4: first and last name are updated from the mapping."""
+    """docs/rules.md#usernames-must-match: first and last name are updated from the mapping."""
     _sign_in(browser_client, sso_user, tenant)
     sso_user.refresh_from_db()
     assert (sso_user.first_name, sso_user.last_name) == ("Alice", "Example")
@@ -66,7 +66,7 @@ def test_unchanged_names_write_no_audit_event(browser_client, sso_user, tenant):
 
 
 def test_the_session_ends_with_the_idp_session(browser_client, sso_user, tenant):
-    """SPEC section 4: sessions last until SessionNotOnOrAfter when that comes before the tenant's maximum."""
+    """docs/rules.md#session-lifetime: sessions last until SessionNotOnOrAfter when that comes before the tenant's maximum."""
     ends = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=2)
     _sign_in(browser_client, sso_user, tenant, session_not_on_or_after=ends)
     assert abs((_deadline(browser_client) - ends).total_seconds()) < 1
@@ -96,7 +96,7 @@ def test_without_sessionnotonorafter_the_tenants_maximum_applies(browser_client,
 def test_signing_out_ends_the_console_session_only_and_says_the_idp_session_stays_open(
     browser_client, sso_user, tenant
 ):
-    """SPEC section 4: no Single Logout; the signed-out page says so, for SSO sessions too."""
+    """docs/rules.md#no-single-logout: no Single Logout; the signed-out page says so, for SSO sessions too."""
     _sign_in(browser_client, sso_user, tenant)
     response = browser_client.client.post("/logout", follow=True)
     assert "identity provider session stays open" in response.content.decode()

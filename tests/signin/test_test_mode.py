@@ -1,4 +1,4 @@
-"""Testing a provider: a sign-in in test mode shows every check and signs nobody in (issue 5)."""
+"""Testing a provider: a sign-in in test mode shows every check and signs nobody in (docs/rules.md#testing-a-provider)."""
 
 from __future__ import annotations
 

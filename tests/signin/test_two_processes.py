@@ -1,4 +1,4 @@
-"""Replay across two server processes sharing one database (SPEC section 5, issue 5).
+"""Replay across two server processes sharing one database (docs/rules.md#several-processes-behave-as-one).
 
 Two ``ssoconsole serve`` processes behind one base URL (as behind a load
 balancer) share a database: PostgreSQL when ``DATABASE_URL`` points at it

@@ -1,4 +1,4 @@
-"""A live console with an https IdP metadata server, driven over HTTP (shared by the lifecycle tests).
+"""A live console with an https IdP metadata server, driven over HTTP (used by all the lifecycle tests).
 
 :class:`Console` drives the console like a browser and an API client;
 ``console_page`` signs an identity admin in with a password and returns a

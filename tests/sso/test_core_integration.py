@@ -1,4 +1,4 @@
-"""The configuration built here drives the real SAML core, never a mock of it (STYLE 10).
+"""The configuration built here drives the real SAML core, never a mock of it (docs/rules.md#real-validator-in-tests).
 
 Responses are signed at test time by the SAML core tests' own builder
 (``tests/saml/signing.py``), validated by ``validate_response`` with the

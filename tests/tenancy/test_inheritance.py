@@ -49,7 +49,7 @@ def test_an_inheriting_org_uses_its_parents_provider():
 
 
 def test_the_top_orgs_inherit_means_password_sign_in():
-    """The top org has no parent, so its ``inherit`` is ``none`` (SPEC section 1)."""
+    """The top org has no parent, so its ``inherit`` is ``none`` (docs/rules.md#effective-sso-setting)."""
     orgs = chain(3, top_mode="inherit", top_provider=None)
     assert effective_sso(_id(3), orgs) == EffectiveSSO("none", None, _id(0))
 
