@@ -259,7 +259,7 @@ def _to_der(certificate: bytes) -> bytes:
             cert = x509.load_pem_x509_certificate(certificate)
             return cert.public_bytes(serialization.Encoding.DER)
         _load_der(bytes(certificate))
-    except ValueError:
+    except (ValueError, x509.InvalidVersion):
         raise MetadataCertificateUnreadable(
             "The trusted metadata signing certificate cannot be read."
         ) from None
@@ -364,7 +364,8 @@ def _decode_certificate(text: str, position: int) -> bytes:
     try:
         der = base64.b64decode("".join(text.split()), validate=True)
         _load_der(der)
-    except (binascii.Error, ValueError) as exc:
+    except (binascii.Error, ValueError, x509.InvalidVersion) as exc:
+        # InvalidVersion is no ValueError: a certificate whose version field is not v1-v3 (found by atheris).
         raise MetadataCertificateUnreadable(
             f"Signing certificate number {position} in the IDPSSODescriptor cannot be read "
             f"({exc}).",
