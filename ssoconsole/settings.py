@@ -122,6 +122,9 @@ TEMPLATES = [
 DATABASES = {"default": _database}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # Django's backend, with writers queueing on a lock file instead of sleeping in SQLite's
+    # busy handler (ssoconsole.core.sqlite.base).
+    DATABASES["default"]["ENGINE"] = "ssoconsole.core.sqlite"
     DATABASES["default"]["OPTIONS"] = {
         # Run once per connection, which now lives across requests. WAL and a
         # busy timeout let gunicorn's workers share the file; NORMAL sync is
