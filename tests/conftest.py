@@ -18,6 +18,8 @@ import os
 import tempfile
 from pathlib import Path
 
+import pytest
+
 try:
     import django  # noqa: F401
 except ImportError:  # the SAML core's environment
@@ -31,9 +33,16 @@ else:
     (Path(os.environ["SSOCONSOLE_DATA_DIR"]) / "static").mkdir(parents=True, exist_ok=True)
     # The production settings plus the development identity provider's app (not mounted): its
     # tables exist in the test database for the tests that switch it on (tests/testing_settings.py).
-    # Set, not defaulted: a DJANGO_SETTINGS_MODULE=ssoconsole.settings left in a shell would leave
-    # the dev IdP's tests without its models.
     os.environ["DJANGO_SETTINGS_MODULE"] = "testing_settings"
     django.setup()  # pytest-django then only blocks database access outside django_db tests
+
+    from django.conf import settings as _settings
+
+    if _settings.SETTINGS_MODULE != "testing_settings":
+        # pytest-django read a DJANGO_SETTINGS_MODULE from the shell before this file ran.
+        raise pytest.UsageError(
+            f"the tests ran with DJANGO_SETTINGS_MODULE={_settings.SETTINGS_MODULE}; unset it: the tests "
+            "choose their own settings (tests/testing_settings.py) after making a temporary data directory."
+        )
 
     from django_fixtures import *  # noqa: E402,F403 - tests/django_fixtures.py
