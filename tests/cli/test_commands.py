@@ -21,6 +21,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from console_process import free_port
 
 SCRIPT = Path(sys.executable).with_name("ssoconsole")
 
@@ -29,7 +30,15 @@ def cli_env(data_dir: Path, **extra) -> dict:
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "REDIS_URL", "SSOCONSOLE_BASE_URL", "SSOCONSOLE_SECRET_KEY"}
+        if k
+        not in {
+            "DATABASE_URL",
+            "REDIS_URL",
+            "SSOCONSOLE_BASE_URL",
+            "SSOCONSOLE_SECRET_KEY",
+            "SSOCONSOLE_DEVIDP",
+            "DJANGO_SETTINGS_MODULE",  # the tests' own (tests/testing_settings.py): users have none
+        }
     }
     env.update(SSOCONSOLE_DATA_DIR=str(data_dir), **extra)
     return env
@@ -292,12 +301,6 @@ def test_other_django_commands_pass_through(migrated):
     """``ssoconsole check`` runs Django's system check."""
     result = run(migrated, "check")
     assert result.returncode == 0 and "no issues" in result.stdout
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get(url: str, token: str | None = None):
