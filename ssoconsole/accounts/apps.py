@@ -14,5 +14,10 @@ class AccountsConfig(AppConfig):
         from ssoconsole.tenancy.services import register_move_check
 
         register_move_check(check_move)
+        # Sign-in sets last_login itself (accounts.sessions.start_session), with one UPDATE compiled
+        # once and the product's clock; Django's receiver would write it a second time.
+        from django.contrib.auth.signals import user_logged_in
+
+        user_logged_in.disconnect(dispatch_uid="update_last_login")
         # A verified domain's page shows how many users of other tenants are at it.
         register_user_counter(users_at_domain_elsewhere)

@@ -11,8 +11,10 @@ timestamps live in the session itself, so any server process can check them.
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, login, logout
@@ -20,6 +22,7 @@ from django.contrib.auth import SESSION_KEY, login, logout
 from ssoconsole.accounts.models import ConsoleSession
 from ssoconsole.audit.log import record
 from ssoconsole.core import clock
+from ssoconsole.core.prepared_query import PreparedUpdate
 
 security_log = logging.getLogger("ssoconsole.security")
 
@@ -66,6 +69,19 @@ def _refresh_expiry(session, now: datetime) -> None:
     session.set_expiry(min(idle_end, _dt(session[DEADLINE])))
 
 
+@functools.cache
+def _last_login_update() -> PreparedUpdate:
+    from ssoconsole.accounts.models import User
+
+    return PreparedUpdate(
+        User, lambda pk, now: (User.objects.filter(pk=pk), {"last_login": now}), UUID, datetime
+    )
+
+
+def _set_last_login(user_id: UUID, now: datetime) -> None:
+    _last_login_update()(user_id, now)
+
+
 def start_session(
     request,
     user,
@@ -85,6 +101,10 @@ def start_session(
     # django.contrib.auth.login cycles the session key (or flushes the session
     # of another user), so an id planted before sign-in is worthless after it.
     login(request, user, backend=SESSION_BACKEND)
+    # Django's own receiver (update_last_login, disconnected in accounts.apps) would compile
+    # the same UPDATE anew each time and read another clock.
+    user.last_login = now
+    _set_last_login(user.pk, now)
     session = request.session
     session[STARTED_AT] = _ts(now)
     session[DEADLINE] = _ts(session_deadline(user, now=now, expires_at=expires_at))

@@ -36,6 +36,7 @@ from collections.abc import Callable
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, models, router
 from django.db.models.query import QuerySet, get_related_populators
+from django.db.models.sql import UpdateQuery
 
 _UUID_FIELD = models.UUIDField()
 _DATETIME_FIELD = models.DateTimeField()
@@ -167,3 +168,57 @@ def _instances(compiled: _Compiled, rows, alias: str) -> list:
             setattr(obj, name, row[pos])
         out.append(obj)
     return out
+
+
+class PreparedUpdate:
+    """``build(*args)`` -> ``(queryset, {field: value})``, compiled once; a call runs the UPDATE.
+
+    The same rules as :class:`PreparedQuery` (each argument reaches the SQL
+    as a parameter, or preparation fails), for the sign-in's two UPDATEs of
+    fixed shape: the started sign-in marked used, the user's last sign-in
+    time. Returns the number of rows changed, as ``QuerySet.update``.
+    """
+
+    def __init__(self, model: type[models.Model], build: Callable[..., tuple], *kinds: type):
+        self._model = model
+        self._build = build
+        self._kinds = kinds
+        self._compiled: dict[str, tuple[str, list, list[tuple[int, int]]]] = {}
+        self._lock = threading.Lock()
+
+    def _prepare(self, alias: str) -> tuple[str, list, list[tuple[int, int]]]:
+        connection = connections[alias]
+        stand_ins = [_stand_in(kind) for kind in self._kinds]
+        queryset, values = self._build(*stand_ins)
+        query = queryset.query.chain(UpdateQuery)
+        query.add_update_values(values)
+        if query.related_updates:
+            raise ImproperlyConfigured("PreparedUpdate updates one table (no inherited fields).")
+        sql, params = query.get_compiler(using=alias).as_sql()
+        wanted = {repr(_db_value(v, connection)): i for i, v in enumerate(stand_ins)}
+        slots = [(pos, wanted[repr(p)]) for pos, p in enumerate(params) if repr(p) in wanted]
+        if set(range(len(stand_ins))) - {arg for _, arg in slots}:
+            raise ImproperlyConfigured(
+                "PreparedUpdate: an argument does not reach the SQL as a parameter."
+            )
+        return sql, list(params), slots
+
+    def __call__(self, *args) -> int:
+        for value, kind in zip(args, self._kinds, strict=True):
+            if not isinstance(value, kind):
+                raise TypeError(f"PreparedUpdate argument {value!r} is not a {kind.__name__}")
+        alias = router.db_for_write(self._model)
+        connection = connections[alias]
+        key = f"{alias}:{connection.vendor}"
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            with self._lock:
+                compiled = self._compiled.get(key) or self._prepare(alias)
+                self._compiled[key] = compiled
+        sql, params, slots = compiled
+        params = list(params)
+        for pos, arg in slots:
+            params[pos] = _db_value(args[arg], connection)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount

@@ -39,7 +39,7 @@ from django.conf import settings
 from ssoconsole.accounts.redirects import safe_next
 from ssoconsole.core import urls
 from ssoconsole.core.prepared_insert import PreparedInsert
-from ssoconsole.core.prepared_query import PreparedQuery
+from ssoconsole.core.prepared_query import PreparedQuery, PreparedUpdate
 from ssoconsole.sso import errors as r
 from ssoconsole.sso.signin_models import SignInRequest
 
@@ -50,6 +50,15 @@ REQUEST_LIFETIME = timedelta(minutes=10)
 KEEP_EXPIRED = timedelta(days=1)
 COOKIE_PREFIX = "ssoconsole_sso_"
 _INSERT_REQUEST = PreparedInsert(SignInRequest)
+_CONSUME = PreparedUpdate(
+    SignInRequest,
+    lambda pk, now: (
+        SignInRequest.objects.filter(pk=pk, consumed_at__isnull=True),
+        {"consumed_at": now},
+    ),
+    int,
+    datetime,
+)
 
 
 def _digest(value: str) -> str:
@@ -197,9 +206,7 @@ def consume(record: SignInRequest, *, now: datetime) -> None:
 
     One conditional UPDATE: concurrent processes cannot both see one row updated.
     """
-    if not SignInRequest.objects.filter(pk=record.pk, consumed_at__isnull=True).update(
-        consumed_at=now
-    ):
+    if not _CONSUME(record.pk, now):
         raise _about(r.RequestAlreadyUsed(), record)
 
 

@@ -154,3 +154,19 @@ def test_end_all_sessions_touches_only_that_user(signed_in_client, plain_user, o
     signed_in_client(org_admin)
     assert sessions.end_all_sessions(plain_user) == 1
     assert ConsoleSession.objects.filter(user_id=org_admin.id).count() == 1
+
+
+def test_a_sign_in_records_last_login_once_at_the_products_clock(rf, plain_user, clock):
+    """One UPDATE of last_login, with the time the rest of the product reads (the moved clock)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ssoconsole.accounts.models import User
+
+    clock.advance(days=3)
+    request = make_request(rf)
+    with CaptureQueriesContext(connection) as queries:
+        sessions.start_session(request, plain_user, method="password")
+    updates = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    assert len(updates) == 1 and "last_login" in updates[0]
+    assert User.objects.get(pk=plain_user.pk).last_login == clock.now() == plain_user.last_login

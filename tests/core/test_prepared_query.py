@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from ssoconsole.accounts.backends import PasswordBackend
 from ssoconsole.accounts.models import User
 from ssoconsole.accounts.services import find_tenant_user_by_username, find_user_by_username
-from ssoconsole.core.prepared_query import PreparedQuery
+from ssoconsole.core.prepared_query import PreparedQuery, PreparedUpdate
 from ssoconsole.tenancy.models import Organization
 from ssoconsole.tenancy.services import create_org, create_tenant
 
@@ -136,3 +136,45 @@ def test_a_session_naming_no_valid_user_id_is_anonymous(two_tenants):
     assert backend.get_user(str(uuid.uuid4())) is None
     user = User.objects.get(username="a0@example.org")
     assert backend.get_user(str(user.pk)) == user
+
+
+def _rename_in_tenant(tenant_id, username, first_name):
+    return (
+        User.objects.filter(tenant_id=tenant_id, username=username),
+        {"first_name": first_name},
+    )
+
+
+RENAME_IN_TENANT = PreparedUpdate(User, _rename_in_tenant, uuid.UUID, str, str)
+
+
+def test_a_prepared_update_changes_only_its_tenants_rows_and_counts_them(two_tenants):
+    first, second = two_tenants
+    a_user = User.objects.filter(tenant=first).first()
+    assert RENAME_IN_TENANT(first.id, a_user.username, "Renamed") == 1
+    assert RENAME_IN_TENANT(first.id, a_user.username, "Again") == 1  # the SQL is reused
+    assert RENAME_IN_TENANT(second.id, a_user.username, "Other tenant") == 0
+    assert User.objects.get(pk=a_user.pk).first_name == "Again"
+    assert not User.objects.filter(first_name="Other tenant").exists()
+
+
+def test_a_prepared_update_runs_one_statement():
+    tenant = create_tenant("One statement")
+    with CaptureQueriesContext(connection) as queries:
+        assert RENAME_IN_TENANT(tenant.id, "nobody", "x") == 0
+    assert len(queries.captured_queries) == 1
+    assert queries.captured_queries[0]["sql"].startswith("UPDATE")
+
+
+def test_a_prepared_update_whose_argument_is_not_a_parameter_is_refused():
+    tenant = create_tenant("Refused")
+    ignoring = PreparedUpdate(
+        User,
+        lambda tenant_id, name: (User.objects.filter(tenant_id=tenant_id), {"first_name": "x"}),
+        uuid.UUID,
+        str,
+    )
+    with pytest.raises(ImproperlyConfigured, match="parameter"):
+        ignoring(tenant.id, "unused")
+    with pytest.raises(TypeError):
+        RENAME_IN_TENANT(str(tenant.id), "a", "b")
