@@ -480,3 +480,83 @@ def orgs_by_ids(tenant: Tenant, ids: Iterable) -> list[Organization]:
             field="orgIds",
         )
     return found
+
+
+def org_path(org: Organization) -> tuple[list[Organization], dict[UUID, OrgSetting]]:
+    """Return the orgs from the top down to ``org``'s parent, and the settings of ``org`` and all of them.
+
+    Two queries (the ancestors' recursive CTE, then their rows), whatever the size of the tree.
+    """
+    ancestors = ancestor_settings(org.id)
+    by_id = Organization.objects.in_bulk([i for i in ancestors if i != org.id])
+    path = []
+    current = ancestors[org.id].parent_id
+    while current is not None:
+        path.append(by_id[current])
+        current = ancestors[current].parent_id
+    path.reverse()
+    return path, ancestors
+
+
+# ``org`` and the orgs below it that follow its setting: every org on the way down inherits. The
+# same rule as console.views.orgs.sso_reach, which reads it from the whole tree.
+_REACH_SQL = """
+WITH RECURSIVE reach(id, depth) AS (
+    SELECT id, 0 FROM tenancy_organization WHERE id = %s
+    UNION ALL
+    SELECT o.id, reach.depth + 1 FROM tenancy_organization o JOIN reach ON o.parent_id = reach.id
+    WHERE o.sso_mode = 'inherit' AND reach.depth < 1000
+)
+SELECT id FROM reach
+"""
+
+
+def sso_reach_query(org: Organization) -> tuple[str, list]:
+    """SQL and parameters that select the ids of ``org`` and the orgs below it that follow its setting."""
+    return _REACH_SQL, [org.id.hex if connection.vendor == "sqlite" else org.id]
+
+
+_CHAINS_SQL = """
+WITH RECURSIVE chain(start, id, parent_id, name, depth) AS (
+    SELECT id, id, parent_id, name, 0 FROM tenancy_organization WHERE id IN ({starts})
+    UNION ALL
+    SELECT chain.start, o.id, o.parent_id, o.name, chain.depth + 1
+    FROM tenancy_organization o JOIN chain ON o.id = chain.parent_id
+    WHERE chain.depth < 1000
+)
+SELECT start, id, name, depth FROM chain
+"""
+
+
+def move_targets(
+    org: Organization, text: str, *, limit: int
+) -> list[tuple[Organization, list[str]]]:
+    """Orgs whose name contains ``text`` that ``org`` may move under, each with its path of names.
+
+    The orgs inside ``org`` (and ``org`` itself) are left out: a move there
+    would make a cycle. Three queries: the matches, their ancestors (one
+    recursive CTE for all of them), nothing per match.
+    """
+    matches = list(
+        Organization.objects.filter(tenant=org.tenant, name__icontains=text)
+        .exclude(id=org.id)
+        .order_by("name")[: limit * 2]
+    )
+    if not matches:
+        return []
+    sqlite = connection.vendor == "sqlite"
+    starts = [m.id.hex if sqlite else m.id for m in matches]
+    chains: dict[UUID, list[tuple[int, UUID, str]]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(_CHAINS_SQL.format(starts=", ".join(["%s"] * len(starts))), starts)
+        for start, org_id, name, depth in cursor.fetchall():
+            chains.setdefault(_as_uuid(start), []).append((depth, _as_uuid(org_id), name))
+    out = []
+    for match in matches:
+        chain = sorted(chains.get(match.id, []), reverse=True)  # top first
+        if any(org_id == org.id for _, org_id, _ in chain):
+            continue  # inside the org being moved
+        out.append((match, [name for _, _, name in chain[:-1]]))
+        if len(out) == limit:
+            break
+    return out

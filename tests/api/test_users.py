@@ -111,6 +111,27 @@ def test_list_is_paginated_and_ordered_by_username(world, admin):
     assert len(rest) == 1
 
 
+def test_the_total_is_exact_up_to_the_count_limit(world, admin):
+    body = admin.get(f"{P}/users?pageSize=2").json()
+    assert (body["total"], body["totalIsExact"]) == (5, True)
+
+
+def test_beyond_the_count_limit_the_total_stops_and_says_it_is_not_exact(world, admin, monkeypatch):
+    """Counting a million users cost more than the page: ``total`` stops at 10,000, as documented."""
+    from ssoconsole.api.endpoints import users
+
+    monkeypatch.setattr(users, "COUNT_MAX", 3)
+    body = admin.get(f"{P}/users?pageSize=2&page=3").json()
+    assert (body["total"], body["totalIsExact"]) == (3, False)
+    assert len(body["items"]) == 1  # pages beyond the counted ones are served as usual
+
+
+def test_the_openapi_schema_says_what_total_means_for_users(world, admin):
+    schema = admin.get("/api/v1/openapi.json").json()["components"]["schemas"]["UserPage"]
+    assert "10,000" in schema["properties"]["total"]["description"]
+    assert "totalIsExact" in schema["properties"]
+
+
 def test_get_user(world, admin):
     body = admin.get(f"{P}/users/{world.target.id}").json()
     assert body["firstName"] == "Tess" and body["roles"] == ["user"]

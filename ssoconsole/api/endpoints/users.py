@@ -14,7 +14,7 @@ from ssoconsole.accounts.roles import Capability
 from ssoconsole.accounts.search import search_users
 from ssoconsole.accounts.services import username_lookup, with_username_lower
 from ssoconsole.api.auth import access, caller_of
-from ssoconsole.api.pagination import paginate
+from ssoconsole.api.pagination import COUNT_MAX, paginate
 from ssoconsole.api.router import ApiRouter
 from ssoconsole.api.schemas.users import UserCreate, UserListQuery, UserOut, UserPage, UserUpdate
 from ssoconsole.tenancy.services import get_org
@@ -46,7 +46,9 @@ def _present(users: list[User]) -> list[UserOut]:
 def list_users(request, query: Query[UserListQuery]):
     """Search the tenant's users, ordered by username.
 
-    ``username`` matches exactly (any case); ``q`` matches part of the username, name or email.
+    ``username`` matches exactly (any case); ``q`` matches part of the username, name or email
+    (3 characters or more; shorter, the beginning of the username). ``total`` counts up to
+    10,000 (``totalIsExact`` is false beyond).
     """
     tenant = caller_of(request).tenant
     users = User.objects.order_by("username", "id")
@@ -60,7 +62,7 @@ def list_users(request, query: Query[UserListQuery]):
         users = users.filter(is_active=query.active)
     if query.role is not None:
         users = users.filter(roles__role=query.role.value)
-    return paginate(users, query, _present)
+    return paginate(users, query, _present, count_max=COUNT_MAX)
 
 
 @router.post("/users", response={201: UserOut}, auth=access(Capability.USERS_MANAGE))
