@@ -58,9 +58,10 @@ def _user_counts(tenant) -> dict:
     return {r["org_id"]: r["n"] for r in rows}
 
 
-# A big tree (more than common.WHOLE_TREE_MAX orgs) is shown one level at a time, at most
-# LEVEL_MAX children, or as at most SEARCH_MAX search results.
-LEVEL_MAX = 200
+# A big tree (more than common.WHOLE_TREE_MAX orgs) is shown one level at a time, LEVEL_MAX children
+# a page ("Show the next 50"), or as at most SEARCH_MAX search results. 200 children a page took
+# 400 ms and 128 KiB at 10,000 orgs.
+LEVEL_MAX = 50
 SEARCH_MAX = 100
 
 
@@ -72,6 +73,11 @@ def _user_counts_of(tenant, org_ids) -> dict:
         .annotate(n=Count("id"))
     )
     return {r["org_id"]: r["n"] for r in rows}
+
+
+def _offset(value) -> int:
+    """The ``from`` of a level's page: a position among the children, 0 when absent or malformed."""
+    return min(int(value), 10_000_000) if value and value.isdigit() else 0
 
 
 def _uuid_or_none(value):
@@ -105,7 +111,10 @@ def org_list(request):
         parent_id is not None
         or Organization.objects.filter(tenant=tenant).count() > common.WHOLE_TREE_MAX
     ):
-        level = get_or_404(lambda: orgs.org_level(tenant, parent_id, limit=LEVEL_MAX))
+        offset = _offset(request.GET.get("from"))
+        level = get_or_404(
+            lambda: orgs.org_level(tenant, parent_id, limit=LEVEL_MAX, offset=offset)
+        )
         shown = [level.org] + [c for c, _, _ in level.children]
         counts = _user_counts_of(tenant, [o.id for o in shown])
         names = {o.id: o.name for o in [*level.path, *shown]}
@@ -118,8 +127,12 @@ def org_list(request):
             mode="level",
             rows=rows,
             path=level.path,
-            truncated=level.more_children,
-            limit=LEVEL_MAX,
+            level=level,
+            level_size=LEVEL_MAX,
+            first_shown=level.offset + 1,
+            last_shown=level.offset + len(level.children),
+            next_from=level.offset + LEVEL_MAX if level.more_children else None,
+            previous_from=max(0, level.offset - LEVEL_MAX) if level.offset else None,
         )
     else:
         tree = orgs.org_tree(tenant)
