@@ -32,14 +32,16 @@ def paginate(
     counting stops there: ``total`` is then at most ``count_max`` and
     ``totalIsExact`` says whether there are more (pages beyond still work).
     """
+    start = (query.page - 1) * query.page_size
+    rows = list(source[start : start + query.page_size])
     if not isinstance(source, QuerySet):
         total = len(source)
+    elif query.page == 1 and len(rows) < query.page_size:
+        total = len(rows)  # the first page is not full: it is everything (one query, not two)
     elif count_max is None:
         total = source.count()
     else:
         total = source[: count_max + 1].count()
-    start = (query.page - 1) * query.page_size
-    rows = list(source[start : start + query.page_size])
     page = {
         "items": present(rows),
         "page": query.page,

@@ -232,3 +232,15 @@ def test_org_admin_can_grant_org_admin_and_user(world):
     response = world.client("org-admin").post(f"{P}/users", new_user(world, roles=["org-admin"]))
     assert response.status_code == 201
     assert response.json()["roles"] == ["org-admin"]
+
+
+def test_a_search_whose_first_page_is_not_full_is_not_counted_again(world, admin):
+    """The page's length is its total: a selective search at a million users costs one query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        body = admin.get(f"{P}/users?q=target").json()
+    assert (body["total"], body["totalIsExact"], len(body["items"])) == (1, True, 1)
+    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+    assert not [sql for sql in counts if '"accounts_user"' in sql], counts
