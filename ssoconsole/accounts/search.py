@@ -10,9 +10,12 @@ The condition itself is Django's ``icontains`` / ``istartswith``, exactly
 as before; what is added is what lets the database find the candidates
 without reading every user (2.3 s at 1,000,000 users):
 
-- PostgreSQL: ``pg_trgm`` GIN indexes on ``UPPER(field)``, the expression
-  ``icontains`` compares, so the planner serves the four-way OR (and the
-  ``istartswith`` prefix) from them as it is, with no change to the query.
+- PostgreSQL: a ``pg_trgm`` GIN index on ``UPPER()`` of the four fields
+  joined by spaces; each word of 3+ characters is also matched against that
+  expression (a superset: a match in one field is a match in the four
+  together), which the index serves, and the ``icontains`` conditions
+  decide. A second one on ``UPPER(username)``, the expression
+  ``istartswith`` compares, serves the short searches.
   ``pg_trgm`` is a trusted extension: the migration creates it when the
   role may; when it cannot (the extension not installed, no privilege) the
   search still works, by a scan, and ``ssoconsole migrate`` says so.
@@ -37,7 +40,7 @@ import logging
 import sqlite3
 
 from django.db import DatabaseError, connections, transaction
-from django.db.models import F, Func, Q, QuerySet, UUIDField, Value
+from django.db.models import BooleanField, F, Func, Q, QuerySet, UUIDField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat, Lower
 
@@ -113,14 +116,37 @@ _SQLITE_CANDIDATES = (
 
 # --- PostgreSQL: pg_trgm GIN indexes on the expression icontains compares
 
-PG_INDEXES = {field: f"accounts_user_{field}_trgm" for field in FIELDS}
+
+# One index over the four fields together drives a search (one index scan where four cost 19 ms at
+# a million users); the four icontains conditions then decide, as everywhere. The username's own
+# index serves the short searches (a prefix of the username).
+def _pg_all_fields(table: str = "") -> str:
+    """``UPPER(username || ' ' || first_name || ...)``, with the table's name in a query."""
+    prefix = f'"{table}".' if table else ""
+    return "UPPER(({}))".format(" || ' ' || ".join(f'{prefix}"{f}"::text' for f in FIELDS))
 
 
-def _pg_index_sql(field: str) -> str:
-    return (
-        f"CREATE INDEX IF NOT EXISTS {PG_INDEXES[field]} ON accounts_user "
-        f'USING gin (UPPER("{field}"::text) gin_trgm_ops)'
+PG_INDEXES = {"all": "accounts_user_search_trgm", "username": "accounts_user_username_trgm"}
+_PG_SCHEMA = [
+    f"CREATE INDEX IF NOT EXISTS {PG_INDEXES['all']} ON accounts_user "
+    f"USING gin ({_pg_all_fields()} gin_trgm_ops)",
+    f"CREATE INDEX IF NOT EXISTS {PG_INDEXES['username']} ON accounts_user "
+    'USING gin (UPPER("username"::text) gin_trgm_ops)',
+]
+
+
+def pg_contains_all(text: str) -> RawSQL:
+    """PostgreSQL: "the four fields together contain ``text``", in the search index's own terms."""
+    return RawSQL(
+        f"{_pg_all_fields(User._meta.db_table)} LIKE UPPER(%s)",
+        [_like_pattern(text)],
+        output_field=BooleanField(),
     )
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 # Per database alias: whether the SQLite FTS table is there (read once per process).
@@ -194,8 +220,8 @@ def _ensure_postgresql(connection) -> str:
             log.warning(message)
             return message
         with transaction.atomic(using=connection.alias):
-            for field in FIELDS:
-                cursor.execute(_pg_index_sql(field))
+            for statement in _PG_SCHEMA:
+                cursor.execute(statement)
     return "user search index built"
 
 
@@ -264,6 +290,11 @@ def search_users(tenant, text: str, *, words: bool, queryset: QuerySet | None = 
         ).filter(_tenant=tenant.id, _username_lower__gte=low, _username_lower__lt=high)
     for part in parts:
         queryset = queryset.filter(_contains(part))
+    if connection.vendor == "postgresql":
+        # The same words against the four fields together: the condition the index serves.
+        for part in long_parts:
+            queryset = queryset.filter(pg_contains_all(part))
+        return queryset.filter(tenant=tenant)
     if connection.vendor != "sqlite" or not _sqlite_fts_ready(connection):
         return queryset.filter(tenant=tenant)
     match = " AND ".join(_phrase(p) for p in long_parts)
