@@ -291,3 +291,9 @@ def test_a_search_whose_first_page_is_not_full_is_not_counted_again(world, acme_
     # (the organization filter counts orgs, and SQLite's search index counts its candidates)
     counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
     assert not [sql for sql in counts if '"accounts_user"' in sql], counts
+
+
+def test_the_search_field_says_how_short_searches_differ(world, acme_org_admin):
+    body = acme_org_admin.get(reverse("console:user_list")).content.decode()
+    assert 'aria-describedby="q-help"' in body
+    assert "1 or 2: usernames that begin with them." in body
