@@ -211,6 +211,16 @@ def _database_ready() -> str | None:
     finally:
         connections.close_all()  # never share a connection with forked workers
     if pending:
+        from django.conf import settings
+
+        if settings.SSOCONSOLE_DEVIDP_ENABLED and {m.app_label for m, _ in pending} == {"devidp"}:
+            # The database was migrated without the development identity provider, which has tables
+            # of its own and is installed only while SSOCONSOLE_DEVIDP is set.
+            return (
+                f"the database is missing the development identity provider's {len(pending)} migration(s) "
+                "(SSOCONSOLE_DEVIDP is set); run `SSOCONSOLE_DEVIDP=1 ssoconsole migrate` first, or unset "
+                "SSOCONSOLE_DEVIDP to serve without it."
+            )
         return (
             f"the database is missing {len(pending)} migration(s); run `ssoconsole migrate` first."
         )
@@ -264,8 +274,10 @@ def _serve(command: str, args: list[str]) -> int:
     # Before anything imports prometheus_client: every worker then writes its metrics there.
     server.prepare_metrics_directory()
     if command == "demo":
-        # The demo signs in through the built-in development identity provider.
-        os.environ.setdefault("SSOCONSOLE_DEVIDP", "1")
+        # The demo signs in through the built-in development identity provider, which is installed
+        # (its models, tables and URLs) only with this set; the workers inherit it. Set, not defaulted:
+        # a SSOCONSOLE_DEVIDP=0 left in the environment must not leave the demo without its IdP.
+        os.environ["SSOCONSOLE_DEVIDP"] = "1"
     _setup_django()
     if command == "serve":
         _warn_if_devidp_enabled()

@@ -82,9 +82,13 @@ INSTALLED_APPS = [
     "ssoconsole.sso",
     "ssoconsole.agents",
     "ssoconsole.scim",
-    # Installed everywhere so its tables exist; mounted only when SSOCONSOLE_DEVIDP is set.
-    "ssoconsole.devidp",
 ]
+if SSOCONSOLE_DEVIDP_ENABLED:
+    # The demo's development identity provider exists only when asked for (SSOCONSOLE_DEVIDP, which
+    # ``ssoconsole demo`` sets): installed, it brings its models and migrations, registers its
+    # metadata source (DevIdpConfig.ready) and is mounted at /devidp/ (urls.py). A production
+    # configuration does not install it, so its tables are neither created nor read (docs/devidp.md).
+    INSTALLED_APPS.append("ssoconsole.devidp")
 
 MIDDLEWARE = [
     "ssoconsole.ops.request_log.RequestLogMiddleware",

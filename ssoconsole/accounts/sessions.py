@@ -1,6 +1,6 @@
 """Console sessions: how they start, how long they last and how they end.
 
-Every sign-in method (password now, SAML later) calls :func:`start_session`,
+Every sign-in method (password, SAML) calls :func:`start_session`,
 which gives the browser a new session id and fixes the session's deadline:
 the earliest of the deployment's absolute limit, the tenant's
 ``max_session_hours`` and, for SSO, the assertion's SessionNotOnOrAfter.

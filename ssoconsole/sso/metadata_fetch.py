@@ -18,8 +18,8 @@ which makes it a server-side request forgery vector. The rules, in order:
 rule) for local development and tests; TLS verification always stays on.
 
 When the development identity provider is enabled (the demo), its own
-metadata URLs under the configured base URL are answered in-process by
-``ssoconsole.devidp.local_metadata`` before any rule applies, so that the
+metadata URLs under the configured base URL are answered in-process by the
+local source it registers (``register_local_source``) before any rule applies, so that the
 tutorial's "Enter URL" works on 127.0.0.1 without allowing http or loopback
 for anything else (docs/decisions/demo-metadata-url.md).
 """

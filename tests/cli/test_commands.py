@@ -29,7 +29,15 @@ def cli_env(data_dir: Path, **extra) -> dict:
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "REDIS_URL", "SSOCONSOLE_BASE_URL", "SSOCONSOLE_SECRET_KEY"}
+        if k
+        not in {
+            "DATABASE_URL",
+            "REDIS_URL",
+            "SSOCONSOLE_BASE_URL",
+            "SSOCONSOLE_SECRET_KEY",
+            "SSOCONSOLE_DEVIDP",
+            "DJANGO_SETTINGS_MODULE",  # the tests' own (tests/testing_settings.py): users have none
+        }
     }
     env.update(SSOCONSOLE_DATA_DIR=str(data_dir), **extra)
     return env

@@ -51,3 +51,47 @@ def test_every_throttle_is_in_the_readme_table():
     for scope in throttle.REGISTRY:
         if not scope.startswith("test"):
             assert f"`{limit_variable(scope)}`" in readme, scope
+
+
+# Variables that belong to the tools, not to a deployment's configuration.
+NOT_CONFIGURATION = {"DJANGO_SETTINGS_MODULE"}
+
+
+def _variables_read(tree) -> set[str]:
+    """Names read from an environment mapping: ``env.get("X")``, ``os.environ.get("X")``, ``os.environ["X"]``."""
+    import ast
+
+    found = set()
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("get", "setdefault")
+            and ast.unparse(node.func.value) in ("env", "os.environ")
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
+            found.add(node.args[0].value)
+        elif (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.ctx, ast.Load)
+            and ast.unparse(node.value) in ("env", "os.environ")
+            and isinstance(node.slice, ast.Constant)
+        ):
+            found.add(node.slice.value)
+    return found
+
+
+def test_every_variable_the_product_reads_is_in_the_readme_table():
+    """docs/rules.md#configuration: the README's table lists every variable a deployment can set."""
+    import ast
+    from pathlib import Path
+
+    package = Path(cli.__file__).resolve().parent
+    readme = (package.parent / "README.md").read_text()
+    read = set()
+    for path in package.rglob("*.py"):
+        read |= _variables_read(ast.parse(path.read_text(encoding="utf-8")))
+    assert {"SSOCONSOLE_BASE_URL", "DATABASE_URL", "PROMETHEUS_MULTIPROC_DIR"} <= read
+    missing = sorted(v for v in read - NOT_CONFIGURATION if f"| `{v}` |" not in readme)
+    assert not missing, f"add these variables to the README's configuration table: {missing}"
