@@ -311,13 +311,16 @@ async def load(
         await asyncio.sleep(0.1)
     measuring = True
     stop_at = time.monotonic() + seconds
-    cpu0, started = procs.cpu_seconds(), time.monotonic()
+    (user0, sys0), started = procs.cpu_split(), time.monotonic()
+    client_cpu0 = time.process_time()
     rss_peak = 0
     while time.monotonic() < stop_at:
         await asyncio.sleep(0.25)
         rss_peak = max(rss_peak, procs.rss_bytes())
     elapsed = time.monotonic() - started
-    cpu = procs.cpu_seconds() - cpu0
+    user1, sys1 = procs.cpu_split()
+    cpu = (user1 - user0) + (sys1 - sys0)
+    client_cpu = time.process_time() - client_cpu0
     measuring = False
     await asyncio.gather(*tasks)
     done = len(tally.signins)
@@ -333,6 +336,8 @@ async def load(
         "errors": sum(tally.errors.values()),
         "error_kinds": tally.errors,
         "cpu_ms": 1000 * cpu / done if done else float("nan"),
+        "sys_cpu_ms": 1000 * (sys1 - sys0) / done if done else float("nan"),
+        "client_cpu_ms": 1000 * client_cpu / done if done else float("nan"),
         "rss": max(rss_peak, procs.hwm_bytes()),
     }
 
@@ -373,14 +378,19 @@ class Servers:
         return out
 
     def cpu_seconds(self) -> float:
-        total = 0
+        return sum(self.cpu_split())
+
+    def cpu_split(self) -> tuple[float, float]:
+        """User and system CPU seconds of the servers' processes so far."""
+        user = system = 0
         for pid in self.pids():
             try:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-        return total / TICKS
+            user += int(fields[11])
+            system += int(fields[12])
+        return user / TICKS, system / TICKS
 
     def _status(self, key: str) -> int:
         total = 0
@@ -576,8 +586,8 @@ def _row(name: str, r: dict) -> str:
     return (
         f"{name:<13} {r['rate']:7.1f}/s  sign-in p50 {r['p50']:6.1f} p95 {r['p95']:6.1f} "
         f"p99 {r['p99']:6.1f} ms  ACS p50 {r['acs50']:5.1f} p95 {r['acs95']:6.1f} "
-        f"p99 {r['acs99']:6.1f} ms  errors {r['errors']}  CPU {r['cpu_ms']:5.1f} ms/sign-in  "
-        f"peak RSS {r['rss'] / 2**20:6.1f} MiB"
+        f"p99 {r['acs99']:6.1f} ms  errors {r['errors']}  CPU {r['cpu_ms']:5.1f} ms/sign-in (system {r['sys_cpu_ms']:.1f})  "
+        f"peak RSS {r['rss'] / 2**20:6.1f} MiB  (load generator CPU {r['client_cpu_ms']:4.1f} ms/sign-in)"
     )
 
 

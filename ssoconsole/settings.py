@@ -126,6 +126,9 @@ TEMPLATES = [
 DATABASES = {"default": _database}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # Django's backend, with writers queueing on a lock file instead of sleeping in SQLite's
+    # busy handler (ssoconsole.core.sqlite.base).
+    DATABASES["default"]["ENGINE"] = "ssoconsole.core.sqlite"
     DATABASES["default"]["OPTIONS"] = {
         # Run once per connection, which now lives across requests. WAL and a
         # busy timeout let gunicorn's workers share the file; NORMAL sync is
@@ -139,7 +142,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 # The cache holds throttle counts only (sessions, sign-in requests and the replay cache are in the
 # database). It is shared by every process: Redis when REDIS_URL is set (falling back to per-process
-# memory while Redis is down), otherwise files that all workers of this machine share.
+# memory while Redis is down), otherwise one SQLite file that all workers of this machine share.
 if ENV.redis_url:
     CACHES = {
         "default": {
@@ -153,8 +156,8 @@ if ENV.redis_url:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "ssoconsole.ops.cache.SharedFileCache",
-            "LOCATION": str(ENV.data_dir / "cache"),
+            "BACKEND": "ssoconsole.ops.sqlite_cache.SharedSQLiteCache",
+            "LOCATION": str(ENV.data_dir / "cache.sqlite3"),
             "KEY_PREFIX": "ssoconsole",
             "TIMEOUT": 3600,
             "OPTIONS": {"MAX_ENTRIES": 20000},

@@ -39,21 +39,28 @@ from uuid import UUID
 
 from django.apps import apps
 from django.contrib.auth import SESSION_KEY
-from django.contrib.sessions.backends.base import VALID_KEY_CHARS
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.core.exceptions import SuspiciousOperation
+from django.db import IntegrityError, router, transaction
 
 # Django writes a session's expire_date with its own timezone.now() (SessionBase.get_expiry_date);
 # reading it back must use that same clock, so this is the one module that does not use core.clock.
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
+from ssoconsole.core.prepared_insert import PreparedInsert
 from ssoconsole.core.prepared_query import PreparedQuery
 
 
 def stored_key(session_key: str) -> str:
     """Return what the database keeps for the cookie's ``session_key`` (40 hex characters)."""
     return hashlib.blake2b(session_key.encode(), digest_size=20).hexdigest()
+
+
+@functools.cache
+def _insert_session() -> PreparedInsert:
+    return PreparedInsert(apps.get_model("accounts", "ConsoleSession"))
 
 
 @functools.cache
@@ -151,8 +158,21 @@ class SessionStore(DatabaseSessionStore):
     def save(self, must_create: bool = False) -> None:
         if self.session_key is not None and not must_create and self._state() == self._last_saved:
             return
-        super().save(must_create=must_create)
+        if must_create and self.session_key is not None:
+            self._insert()
+        else:
+            super().save(must_create=must_create)
         self._last_saved = self._state()
+
+    def _insert(self) -> None:
+        """Django's ``save(must_create=True)``, with the INSERT compiled once (core.prepared_insert)."""
+        obj = self.create_model_instance(self._get_session(no_load=True))
+        try:
+            # A savepoint, as Django's: a colliding key fails only this INSERT, and create() retries.
+            with transaction.atomic(using=router.db_for_write(self.model, instance=obj)):
+                _insert_session()(obj)
+        except IntegrityError:
+            raise CreateError from None
 
     def _state(self) -> tuple:
         return (self.session_key, dict(getattr(self, "_session_cache", {})))

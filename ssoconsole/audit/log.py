@@ -8,9 +8,12 @@ from typing import Any
 
 from ssoconsole.audit.models import AuditEvent, Outcome
 from ssoconsole.core.bounds import bound_audit_data
+from ssoconsole.core.prepared_insert import PreparedInsert
 from ssoconsole.core.request_info import client_ip, user_agent
 
 security_log = logging.getLogger("ssoconsole.security")
+
+_INSERT_EVENT = PreparedInsert(AuditEvent)
 
 
 def record(
@@ -38,20 +41,23 @@ def record(
     """
     if tenant is None and actor is not None:
         tenant = actor.tenant
-    event = AuditEvent.objects.create(
-        tenant=tenant,
-        actor_id=getattr(actor, "id", None),
-        actor_label=(actor_label or (actor.username if actor is not None else "system"))[:254],
-        action=action,
-        outcome=outcome,
-        target_type=target_type or (type(target).__name__.lower() if target is not None else ""),
-        target_id=str(getattr(target, "id", "") or ""),
-        target_label=(target_label or (str(target) if target is not None else ""))[:254],
-        reason_code=reason_code[:64],
-        data=bound_audit_data(data),
-        provider_id=provider_id_of(data),
-        ip_address=client_ip(request) if request is not None else None,
-        user_agent=user_agent(request) if request is not None else "",
+    event = _INSERT_EVENT(
+        AuditEvent(
+            tenant=tenant,
+            actor_id=getattr(actor, "id", None),
+            actor_label=(actor_label or (actor.username if actor is not None else "system"))[:254],
+            action=action,
+            outcome=outcome,
+            target_type=target_type
+            or (type(target).__name__.lower() if target is not None else ""),
+            target_id=str(getattr(target, "id", "") or ""),
+            target_label=(target_label or (str(target) if target is not None else ""))[:254],
+            reason_code=reason_code[:64],
+            data=bound_audit_data(data),
+            provider_id=provider_id_of(data),
+            ip_address=client_ip(request) if request is not None else None,
+            user_agent=user_agent(request) if request is not None else "",
+        )
     )
     if outcome == Outcome.FAILURE:
         security_log.info(

@@ -1,8 +1,9 @@
 """The cache behind throttling: shared by every process, and never the reason sign-in stops.
 
-Without ``REDIS_URL`` the cache is a directory of files that all workers of one
-machine share (:class:`SharedFileCache`), so a limit of 5 means 5 however many
-workers gunicorn runs; several machines need Redis to share their counts.
+Without ``REDIS_URL`` the cache is one SQLite file that all workers of one
+machine share (:class:`~ssoconsole.ops.sqlite_cache.SharedSQLiteCache`), so a
+limit of 5 means 5 however many workers gunicorn runs; several machines need
+Redis to share their counts.
 
 With ``REDIS_URL``, :class:`ResilientRedisCache` answers from Redis and, when
 Redis cannot be reached, from per-process memory: sign-in keeps working (its
@@ -13,91 +14,16 @@ seconds.
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
-import pickle
-import random
+import sqlite3
 import threading
 import time
-import zlib
-from contextlib import contextmanager
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.filebased import FileBasedCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 
 log = logging.getLogger("ssoconsole.ops")
-
-
-CULL_EVERY = 200
-
-
-class SharedFileCache(FileBasedCache):
-    """Django's file cache with ``add`` and ``incr`` made atomic across processes by one ``flock``.
-
-    The stock file cache reads then writes, so two workers counting the same
-    failure at once would count it once; throttle counts must not be lost.
-    """
-
-    def __init__(self, dir, params):
-        super().__init__(dir, params)
-        self._lock_path = os.path.join(self._dir, ".lock")
-
-    @contextmanager
-    def _locked(self):
-        self._createdir()
-        with open(self._lock_path, "a+b") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
-
-    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        with self._locked():
-            return super().add(key, value, timeout, version)
-
-    def _cull(self):
-        # The stock cache lists the whole directory on every write to count its files; throttles write
-        # on most sign-ins, so count on one write in CULL_EVERY (expired files are removed then too).
-        if random.randrange(CULL_EVERY) == 0:
-            self._remove_expired()
-            super()._cull()
-
-    def _remove_expired(self) -> None:
-        for fname in self._list_cache_files():
-            try:
-                with open(fname, "rb") as f:
-                    self._is_expired(f)  # removes the file when it has expired
-            except (FileNotFoundError, EOFError, pickle.UnpicklingError):
-                continue
-
-    def incr(self, key, delta=1, version=None):
-        with self._locked():
-            fname = self._key_to_file(key, version)
-            try:
-                with open(fname, "rb") as f:
-                    expiry = pickle.load(f)
-                    value = (
-                        None
-                        if self._is_expired_at(expiry)
-                        else pickle.loads(zlib.decompress(f.read()))
-                    )
-            except FileNotFoundError:
-                value = None
-            if value is None:
-                raise ValueError(f"Key '{key}' not found")
-            new = value + delta
-            # set() writes a new file and renames it: readers never see half a value. The expiry is kept.
-            timeout = None if expiry is None else max(1.0, expiry - time.time())
-            self.set(key, new, timeout, version)
-            return new
-
-    @staticmethod
-    def _is_expired_at(expiry) -> bool:
-        return expiry is not None and expiry < time.time()
 
 
 # Seconds between attempts to reach Redis again after it failed.
@@ -228,6 +154,6 @@ def cache_state(cache) -> str:
         return "ok" if cache.ping() else "degraded"
     try:
         cache.add("readyz-probe", 1, timeout=5)
-    except OSError:
+    except (OSError, sqlite3.Error):
         return "unreachable"
     return "ok"

@@ -38,6 +38,7 @@ from django.conf import settings
 
 from ssoconsole.accounts.redirects import safe_next
 from ssoconsole.core import urls
+from ssoconsole.core.prepared_insert import PreparedInsert
 from ssoconsole.core.prepared_query import PreparedQuery
 from ssoconsole.sso import errors as r
 from ssoconsole.sso.signin_models import SignInRequest
@@ -48,6 +49,7 @@ REQUEST_LIFETIME = timedelta(minutes=10)
 # Expired records are kept a day so that a late answer is told "expired", not "unknown".
 KEEP_EXPIRED = timedelta(days=1)
 COOKIE_PREFIX = "ssoconsole_sso_"
+_INSERT_REQUEST = PreparedInsert(SignInRequest)
 
 
 def _digest(value: str) -> str:
@@ -86,18 +88,20 @@ def start_request(
     """
     relay_state = secrets.token_urlsafe(32)
     cookie_value = secrets.token_urlsafe(32)
-    record = SignInRequest.objects.create(
-        request_id=request_id,
-        relay_state_hash=_digest(relay_state),
-        binding_hash=_digest(cookie_value),
-        tenant=tenant,
-        provider=provider,
-        username=username[:254],
-        return_path=safe_next(return_path),
-        test_mode=test_mode,
-        started_by=started_by,
-        created_at=now,
-        expires_at=now + REQUEST_LIFETIME,
+    record = _INSERT_REQUEST(
+        SignInRequest(
+            request_id=request_id,
+            relay_state_hash=_digest(relay_state),
+            binding_hash=_digest(cookie_value),
+            tenant=tenant,
+            provider=provider,
+            username=username[:254],
+            return_path=safe_next(return_path),
+            test_mode=test_mode,
+            started_by=started_by,
+            created_at=now,
+            expires_at=now + REQUEST_LIFETIME,
+        )
     )
     return StartedRequest(record, relay_state, cookie_value)
 

@@ -15,9 +15,12 @@ from datetime import datetime
 
 from django.db import IntegrityError
 
+from ssoconsole.core.prepared_insert import PreparedInsert
 from ssoconsole.saml.assertion import Assertion
 from ssoconsole.sso.errors import AssertionReplayed
 from ssoconsole.sso.signin_models import ConsumedAssertion
+
+_INSERT = PreparedInsert(ConsumedAssertion)
 
 
 def record_consumed(assertion: Assertion, *, tenant, now: datetime) -> None:
@@ -32,12 +35,14 @@ def record_consumed(assertion: Assertion, *, tenant, now: datetime) -> None:
     when the assertion was first used.
     """
     try:
-        ConsumedAssertion.objects.create(
-            issuer=assertion.issuer[:1024],
-            assertion_id=assertion.assertion_id[:256],
-            tenant=tenant,
-            consumed_at=now,
-            expires_at=assertion.replay_cache_until,
+        _INSERT(
+            ConsumedAssertion(
+                issuer=assertion.issuer[:1024],
+                assertion_id=assertion.assertion_id[:256],
+                tenant=tenant,
+                consumed_at=now,
+                expires_at=assertion.replay_cache_until,
+            )
         )
     except IntegrityError:
         raise AssertionReplayed(

@@ -21,6 +21,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from console_process import free_port
 
 SCRIPT = Path(sys.executable).with_name("ssoconsole")
 
@@ -300,12 +301,6 @@ def test_other_django_commands_pass_through(migrated):
     """``ssoconsole check`` runs Django's system check."""
     result = run(migrated, "check")
     assert result.returncode == 0 and "no issues" in result.stdout
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get(url: str, token: str | None = None):

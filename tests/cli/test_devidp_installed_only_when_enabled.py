@@ -8,15 +8,12 @@ can be dropped as docs/deployment.md says.
 
 from __future__ import annotations
 
-import signal
 import sqlite3
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
-from test_commands import SCRIPT, cli_env, free_port, get, run
+from console_process import free_port, serve
+from test_commands import cli_env, get, run
 
 
 def _tables(data_dir: Path) -> set[str]:
@@ -79,30 +76,11 @@ def test_the_demo_migrates_and_serves_its_idp_and_production_ignores_its_tables_
     """``./run demo`` on a production-migrated database: the demo adds the dev IdP's tables and serves
     /devidp/ with SSO configured; afterwards production neither lists them as pending nor serves them."""
     assert run(tmp_path, "migrate").returncode == 0
-    port = free_port()
-    command = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "ssoconsole.cli"]
-    server = subprocess.Popen(
-        [*command, "demo", "--configured", "--port", str(port), "--workers", "1"],
-        env=cli_env(tmp_path),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(240):
-            try:
-                if get(f"{base}/login")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.25)
-        else:
-            pytest.fail("the demo did not answer within 60 seconds")
-        assert get(f"{base}/devidp/admin/signin")[0] == 200
-    finally:
-        server.send_signal(signal.SIGTERM)
-        output, _ = server.communicate(timeout=60)
-    assert server.returncode == 0, output
+    log = tmp_path / "demo.log"
+    with serve(cli_env(tmp_path), free_port(), log, command="demo", args=("--configured",)) as url:
+        assert get(f"{url}/devidp/admin/signin")[0] == 200
+        assert get(f"{url}/login")[0] == 200
+    output = log.read_text()
     assert "Dev IdP admin password" in output and "Traceback" not in output
     assert {t for t in _tables(tmp_path) if t.startswith("devidp_")}
     # The same database in production: nothing pending, nothing mounted, a system check that passes.

@@ -18,7 +18,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from .served import free_port
+from console_process import free_port
 
 
 def _pg_bin(name: str) -> str:

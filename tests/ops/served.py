@@ -1,4 +1,6 @@
-"""Real processes for the operations tests: ``ssoconsole serve``, nginx, and HTTP from chosen loopback addresses.
+"""Real processes for the operations tests: nginx, and HTTP from chosen loopback addresses.
+
+``ssoconsole serve`` itself is started with ``console_process.serve``, as in every other test.
 
 Every server binds a free loopback port chosen at run time and is stopped by
 the test that started it. Clients bind their own source address in
@@ -12,23 +14,15 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
-CLI = str(Path(sys.executable).with_name("ssoconsole"))
+from console_process import CLI, stop, wait_until_answering
+
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def base_env(data_dir: Path, base_url: str, **extra: str) -> dict:
@@ -105,47 +99,6 @@ def request(
         conn.close()
 
 
-def wait_until_answering(port: int, proc: subprocess.Popen, log: Path, path="/healthz") -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if request(port, "GET", path, timeout=10).status < 500:
-                return
-        except OSError:
-            pass
-        assert proc.poll() is None, log.read_text()[-3000:]
-        time.sleep(0.2)
-    raise AssertionError(f"nothing answered on port {port}: " + log.read_text()[-3000:])
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
-
-
-@contextmanager
-def console(env: dict, port: int, log: Path, *, workers: int = 2, extra: tuple[str, ...] = ()):
-    """``ssoconsole serve`` on 127.0.0.1:``port``; yields the process, stops it on exit."""
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [CLI, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
-            + ["--threads", "2", *extra],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        wait_until_answering(port, proc, log)
-        yield proc
-    finally:
-        _stop(proc)
-
-
 NGINX_CONF = """
 worker_processes 1;
 daemon off;
@@ -198,7 +151,7 @@ def nginx(directory: Path, port: int, upstream: int):
         wait_until_answering(port, proc, directory / "stderr.log", path="/healthz")
         yield proc
     finally:
-        _stop(proc)
+        stop(proc)
 
 
 class Person:

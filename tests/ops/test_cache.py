@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+import sqlite3
+import stat
 import threading
+import time
 
-from ssoconsole.ops.cache import ResilientRedisCache, SharedFileCache, cache_state
+import pytest
+
+from ssoconsole.ops.cache import ResilientRedisCache, cache_state
+from ssoconsole.ops.sqlite_cache import SharedSQLiteCache
+
+
+def _cache(directory) -> SharedSQLiteCache:
+    return SharedSQLiteCache(f"{directory}/cache.sqlite3", {})
 
 
 def _count(directory: str, times: int) -> None:
-    cache = SharedFileCache(directory, {})
+    cache = _cache(directory)
     for _ in range(times):
         if not cache.add("failures", 1, timeout=600):
             cache.incr("failures")
@@ -25,14 +36,76 @@ def test_two_processes_counting_at_once_lose_no_count(tmp_path):
     for worker in workers:
         worker.join(timeout=120)
     assert [w.exitcode for w in workers] == [0, 0]
-    assert SharedFileCache(str(tmp_path), {}).get("failures") == 400
+    assert _cache(tmp_path).get("failures") == 400
 
 
-def test_an_increment_keeps_the_expiry(tmp_path):
-    cache = SharedFileCache(str(tmp_path), {})
-    cache.add("k", 1, timeout=1)
+def test_an_increment_keeps_the_expiry(tmp_path, monkeypatch):
+    cache = _cache(tmp_path)
+    cache.add("k", 1, timeout=60)
     assert cache.incr("k", 5) == 6
     assert cache.get("k") == 6
+    later = time.time() + 61
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert cache.get("k") is None
+    with pytest.raises(ValueError):
+        cache.incr("k")
+
+
+def test_add_writes_only_a_missing_or_expired_key(tmp_path, monkeypatch):
+    cache = _cache(tmp_path)
+    assert cache.add("k", "first", timeout=10)
+    assert not cache.add("k", "second", timeout=10)
+    assert cache.get("k") == "first"
+    later = time.time() + 11
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert cache.add("k", "third", timeout=10)
+    assert cache.get("k") == "third"
+
+
+def test_values_of_any_picklable_type_come_back_as_they_were_stored(tmp_path):
+    cache = _cache(tmp_path)
+    values = {"int": 7, "big": 2**62, "str": "ünï", "tuple": (1, "a"), "none": None, "float": 1.5}
+    for key, value in values.items():
+        cache.set(key, value, timeout=60)
+    assert cache.get_many(list(values) + ["missing"]) == values
+    assert cache.get("missing", "default") == "default"
+    with pytest.raises(ValueError):
+        cache.incr("str")  # only integers count
+
+
+def test_touch_delete_and_decrement(tmp_path, monkeypatch):
+    cache = _cache(tmp_path)
+    cache.set("k", 10, timeout=5)
+    assert cache.touch("k", timeout=100)
+    assert cache.decr("k", 3) == 7
+    later = time.time() + 50
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert cache.has_key("k")
+    assert cache.delete("k") and not cache.delete("k")
+    cache.set_many({"a": 1, "b": 2}, timeout=60)
+    cache.delete_many(["a", "b"])
+    assert cache.get_many(["a", "b"]) == {}
+    assert not cache.touch("a")
+
+
+def test_the_file_stays_bounded_expired_rows_first(tmp_path, monkeypatch):
+    cache = SharedSQLiteCache(f"{tmp_path}/cache.sqlite3", {"OPTIONS": {"MAX_ENTRIES": 50}})
+    monkeypatch.setattr("ssoconsole.ops.sqlite_cache.CULL_EVERY", 1)  # cull on every write
+    cache.set("forever", "kept", timeout=None)
+    for n in range(40):
+        cache.set(f"short{n}", n, timeout=1)
+    later = time.time() + 2
+    monkeypatch.setattr(time, "time", lambda: later)
+    for n in range(45):
+        cache.set(f"long{n}", n, timeout=600)
+    stored = sqlite3.connect(f"{tmp_path}/cache.sqlite3").execute("SELECT count(*) FROM cache")
+    assert stored.fetchone()[0] <= 50
+    assert cache.get("forever") == "kept" and cache.get("long44") == 44
+
+
+def test_the_cache_file_is_private(tmp_path):
+    _cache(tmp_path).set("k", 1)
+    assert stat.S_IMODE(os.stat(tmp_path / "cache.sqlite3").st_mode) == 0o600
 
 
 def _closed_port() -> int:

@@ -15,13 +15,14 @@ import time
 
 import pytest
 import requests
+from console_process import free_port, serve
 from requests.adapters import HTTPAdapter
 
 from ssoconsole.saml.config import ServiceProvider
 from tests.signin import helpers
 
 from .private_services import private_postgres, private_redis
-from .served import base_env, cli, console, free_port, request
+from .served import base_env, cli, request
 
 pytestmark = pytest.mark.faults
 
@@ -163,7 +164,7 @@ def test_restarting_postgresql_and_redis_under_load_gives_no_500_and_accepts_no_
         env = base_env(tmp_path / "data", base, DATABASE_URL=pg.url, REDIS_URL=redis.url)
         tenant, token = _prepare(base, env)
         log = tmp_path / "serve.log"
-        with console(env, port, log, workers=2):
+        with serve(env, port, log, workers=2):
             _configure(base, token)
             load = Load(base, tenant, token)
             users = [threading.Thread(target=load.user, args=(n,)) for n in range(len(USERS))]

@@ -8,9 +8,11 @@ to its own loopback address, so the peers are real.
 
 from __future__ import annotations
 
+from console_process import free_port, serve
+
 from ssoconsole.accounts.signin import USERNAME_ADDRESS_RULE
 
-from .served import Person, base_env, cli, console, free_port, nginx, request
+from .served import Person, base_env, cli, nginx, request
 
 PASSWORD = "Behind-nginx-1234!"
 ALICE, BOB, MALLORY, CAROL = "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"
@@ -39,7 +41,7 @@ def test_behind_nginx_clients_are_counted_apart_and_forged_forwarding_is_ignored
     token = cli(env, "create-api-token", "--username", admin)
 
     with (
-        console(env, app_port, tmp_path / "serve.log"),
+        serve(env, app_port, tmp_path / "serve.log", workers=2),
         nginx(tmp_path / "nginx", proxy_port, app_port),
     ):
         # Alice (through nginx) mistypes until her address is stopped for this username.

@@ -15,11 +15,12 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlsplit
 
 import requests
+from console_process import free_port, serve
 
 from ssoconsole.saml.config import ServiceProvider
 from tests.signin import helpers
 
-from .served import Person, base_env, cli, console, free_port, request
+from .served import Person, base_env, cli, request
 
 PASSWORD = "Served-and-logged-1234!"
 METRICS_TOKEN = "metrics-token-0123456789abcdef"
@@ -47,7 +48,7 @@ def test_two_workers_serve_health_readiness_and_summed_metrics_and_log_no_secret
         "--role", "identity-admin", "--role", "org-admin")  # fmt: skip
     token = cli(env, "create-api-token", "--username", admin.replace("admin", "ida"))
     log = tmp_path / "serve.log"
-    with console(env, port, log, workers=2):
+    with serve(env, port, log, workers=2):
         assert request(port, "GET", "/healthz").json() == {"status": "ok"}
         ready = request(port, "GET", "/readyz").json()
         assert (ready["status"], ready["database"], ready["cache"]) == ("ready", "ok", "ok")

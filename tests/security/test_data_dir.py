@@ -13,21 +13,19 @@ import os
 import sqlite3
 import stat
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 import requests
+from console_process import CLI, free_port, serve
 
 from ssoconsole.accounts.session_store import stored_key
 from ssoconsole.config import ConfigurationError
 from ssoconsole.data_dir import secure_data_dir
 
 from .live import csrf_token
-from .servers import free_port, serve
 
-CLI = str(Path(sys.executable).with_name("ssoconsole"))
 PASSWORD = "Data-dir-check-1234!"
 
 

@@ -16,13 +16,12 @@ from html.parser import HTMLParser
 
 import pytest
 import requests
+from console_process import CLI, free_port, serve
 from django.urls import clear_url_caches
 
 import ssoconsole.urls
 from ssoconsole.accounts.roles import Role
 from ssoconsole.core.security_headers import CONTENT_SECURITY_POLICY
-
-from .servers import free_port, serve
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -182,8 +181,6 @@ def test_hand_off_keys_and_typed_usernames_never_reach_the_access_log(tmp_path):
         SSOCONSOLE_DATA_DIR=str(tmp_path / "var"), SSOCONSOLE_BASE_URL=f"http://127.0.0.1:{port}"
     )
     import subprocess
-
-    from .servers import CLI
 
     assert (
         subprocess.run(

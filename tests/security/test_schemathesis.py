@@ -16,7 +16,7 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
-from .servers import CLI, free_port, serve
+from console_process import CLI, free_port, serve
 
 SCHEMATHESIS = str(Path(CLI).with_name("schemathesis"))
 SECONDS_PER_ROLE = 20

@@ -13,28 +13,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
 import uuid
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
+from console_process import CLI, free_port, serve
 
 from ssoconsole.saml.config import ServiceProvider
 
 from . import helpers
-
-CLI = str(Path(sys.executable).with_name("ssoconsole"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager
@@ -64,57 +54,12 @@ def _run(env, *args) -> str:
     return done.stdout.strip().splitlines()[-1].split()[-1]
 
 
-@contextmanager
-def _server(env, port: int, base_url: str, log: Path):
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [
-                CLI,
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--base-url",
-                base_url,
-                "--workers",
-                "1",
-                "--threads",
-                "2",
-            ],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                requests.get(f"http://127.0.0.1:{port}/login", timeout=10)
-                break
-            except (requests.ConnectionError, requests.Timeout):
-                # Refused while gunicorn binds, or slow to answer on a loaded machine.
-                assert proc.poll() is None, log.read_text()[-3000:]
-                time.sleep(0.2)
-        else:
-            raise AssertionError("server did not start: " + log.read_text()[-3000:])
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-
-
 def test_a_response_accepted_by_one_process_is_refused_by_the_other(tmp_path):
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     with ExitStack() as stack:
         database_url = stack.enter_context(_database(data_dir))
-        port_a, port_b = _free_port(), _free_port()
+        port_a, port_b = free_port(), free_port()
         base = f"http://127.0.0.1:{port_a}"
         env = {
             k: v
@@ -143,8 +88,10 @@ def test_a_response_accepted_by_one_process_is_refused_by_the_other(tmp_path):
         _run(env, "create-user", "--tenant", tenant_id, "--username", "ada@replay.test")
         token = _run(env, "create-api-token", "--username", "admin@replay.test")
 
-        a = stack.enter_context(_server(env, port_a, base, tmp_path / "a.log"))
-        b = stack.enter_context(_server(env, port_b, base, tmp_path / "b.log"))
+        # Both behind one base URL, as behind a load balancer.
+        behind_base = ("--base-url", base)
+        a = stack.enter_context(serve(env, port_a, tmp_path / "a.log", args=behind_base))
+        b = stack.enter_context(serve(env, port_b, tmp_path / "b.log", args=behind_base))
         auth = {"Authorization": f"Bearer {token}"}
         created = requests.post(
             f"{a}/api/v1/auth-providers",
