@@ -136,6 +136,9 @@ def seed(args, signer) -> dict:
         tenant, "Entra ID", metadata_xml=signin_load.idp_metadata(signer).encode()
     )
     levels = _org_tree(tenant, top, args.orgs, args.depth, provider.id)
+    from ssoconsole.tenancy.services import recount_subtrees
+
+    recount_subtrees(tenant.id)  # bulk inserts bypass the services that keep the subtree sizes
     orgs = [o for level in levels[1:] for o in level]
     print(f"  {len(orgs):,} orgs in {time.monotonic() - started:.0f} s", flush=True)
     unusable = make_password(None)

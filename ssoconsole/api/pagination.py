@@ -12,21 +12,42 @@ from ssoconsole.api.schemas.common import PageQuery
 T = TypeVar("T")
 
 
+# Lists that can hold a whole big tenant (the users) count at most this many matches: counting a
+# million rows cost more than the page itself (the console's lists stop at the same number).
+COUNT_MAX = 10_000
+
+
 def paginate(
-    source: QuerySet | Sequence, query: PageQuery, present: Callable[[list], list]
+    source: QuerySet | Sequence,
+    query: PageQuery,
+    present: Callable[[list], list],
+    *,
+    count_max: int | None = None,
 ) -> dict:
     """Return ``{items, page, pageSize, total}`` for one page of ``source``.
 
     ``present`` turns the page's rows into response items, so that it can
     fetch related data for the page only. A page past the end is empty,
-    not an error: a list can shrink between two requests.
+    not an error: a list can shrink between two requests. With ``count_max``
+    counting stops there: ``total`` is then at most ``count_max`` and
+    ``totalIsExact`` says whether there are more (pages beyond still work).
     """
-    total = source.count() if isinstance(source, QuerySet) else len(source)
     start = (query.page - 1) * query.page_size
     rows = list(source[start : start + query.page_size])
-    return {
+    if not isinstance(source, QuerySet):
+        total = len(source)
+    elif query.page == 1 and len(rows) < query.page_size:
+        total = len(rows)  # the first page is not full: it is everything (one query, not two)
+    elif count_max is None:
+        total = source.count()
+    else:
+        total = source[: count_max + 1].count()
+    page = {
         "items": present(rows),
         "page": query.page,
         "page_size": query.page_size,
-        "total": total,
+        "total": total if count_max is None else min(total, count_max),
     }
+    if count_max is not None:
+        page["total_is_exact"] = total <= count_max
+    return page

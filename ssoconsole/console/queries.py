@@ -6,22 +6,19 @@ what a page shows, so that a list of 50 users costs a fixed number of queries.
 
 from __future__ import annotations
 
-from django.db.models import Q
-
-from ssoconsole.accounts.models import RoleAssignment, User
+from ssoconsole.accounts.models import RoleAssignment
+from ssoconsole.accounts.search import search_users as search_users_by_text
 from ssoconsole.audit.models import AuditEvent
 
 
 def search_users(tenant, *, text: str = "", org_id=None, active: bool | None = None):
-    """Return the tenant's users matching every word of ``text`` in username, names or email."""
-    qs = User.objects.filter(tenant=tenant).select_related("org")
-    for word in text.split()[:8]:
-        qs = qs.filter(
-            Q(username__icontains=word)
-            | Q(first_name__icontains=word)
-            | Q(last_name__icontains=word)
-            | Q(email__icontains=word)
-        )
+    """Return the tenant's users matching every word of ``text`` in username, names or email.
+
+    Words of 3+ characters match anywhere; a search of only shorter words is a
+    username prefix (``accounts.search``, served by an index on both databases).
+    """
+    qs = search_users_by_text(tenant, text, words=True)
+    qs = qs.select_related("org")
     if org_id is not None:
         qs = qs.filter(org_id=org_id)
     if active is not None:

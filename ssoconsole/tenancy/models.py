@@ -47,6 +47,10 @@ class Organization(models.Model):
     name = models.CharField(max_length=200)
     sso_mode = models.CharField(max_length=16, choices=SSOMode.choices, default=SSOMode.INHERIT)
     sso_provider_id = models.UUIDField(null=True, blank=True)
+    # How many orgs the subtree rooted here holds, this one included: kept by tenancy.services
+    # (create, move), so that a page of the tree in tree order is found by walking down one level at
+    # a time (tenancy.tree_pages) instead of ordering every org of the tenant.
+    subtree_size = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -69,10 +73,26 @@ class Organization(models.Model):
                 name="tenancy_org_provider_iff_provider_mode",
             ),
         ]
-        indexes = [models.Index(fields=["tenant", "parent"])]
+        indexes = [
+            models.Index(fields=["tenant", "parent"]),
+            # One level of the tree in name order, a page at a time (GET /api/v1/orgs?parentId=).
+            models.Index(fields=["parent", "name"], name="tenancy_org_parent_name"),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        # An update never writes ``subtree_size`` from memory: the services change it in the
+        # database (tenancy.services._grow_chain), and an instance loaded before a child was
+        # added would put the old number back.
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "subtree_size"
+            ]
+        super().save(*args, **kwargs)
 
     @property
     def is_top(self) -> bool:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count
+from django.db.models import Count, F
 
 from ssoconsole.audit.log import diff, record
 from ssoconsole.core.changes import unchanged_on_error_of_first_argument
@@ -139,6 +139,7 @@ def create_org(tenant: Tenant, name, *, parent_id=None, actor=None, request=None
     parent = get_org(tenant, parent_id) if parent_id is not None else top_org(tenant)
     org = Organization(tenant=tenant, parent=parent, name=name, sso_mode=SSOMode.INHERIT)
     _save(org)
+    _grow_chain(parent.id, 1)
     record(
         "org.created",
         tenant=tenant,
@@ -188,8 +189,12 @@ def move_org(org: Organization, new_parent_id, *, actor=None, request=None) -> O
     for check in _move_checks:
         check(actor, org, new_parent)
     before = org_snapshot(org)
+    old_parent_id = org.parent_id
     org.parent = new_parent
     _save(org)
+    size = Organization.objects.values_list("subtree_size", flat=True).get(id=org.id)
+    _grow_chain(old_parent_id, -size)
+    _grow_chain(new_parent.id, size)
     record(
         "org.moved",
         tenant=org.tenant,
@@ -316,9 +321,11 @@ class OrgLevel:
     effective: EffectiveSSO
     children: list[tuple[Organization, EffectiveSSO, int]]  # (child, effective, its child count)
     more_children: bool
+    offset: int = 0  # position of the first child shown among all of them
+    children_total: int = 0
 
 
-def org_level(tenant: Tenant, org_id: UUID | None, *, limit: int) -> OrgLevel:
+def org_level(tenant: Tenant, org_id: UUID | None, *, limit: int, offset: int = 0) -> OrgLevel:
     """Return ``org_id`` (default: the top org) with up to ``limit`` children, in a few indexed queries.
 
     For trees too big to show whole: the ancestors come from one recursive
@@ -328,7 +335,9 @@ def org_level(tenant: Tenant, org_id: UUID | None, *, limit: int) -> OrgLevel:
     org = get_org(tenant, org_id) if org_id is not None else top_org(tenant)
     ancestors = ancestor_settings(org.id)
     children = list(
-        Organization.objects.filter(tenant=tenant, parent=org).order_by("name")[: limit + 1]
+        Organization.objects.filter(tenant=tenant, parent=org).order_by("name")[
+            offset : offset + limit + 1
+        ]
     )
     more = len(children) > limit
     children = children[:limit]
@@ -360,6 +369,9 @@ def org_level(tenant: Tenant, org_id: UUID | None, *, limit: int) -> OrgLevel:
             (c, effective_sso(c.id, settings_by_id), grandchildren.get(c.id, 0)) for c in children
         ],
         more_children=more,
+        offset=offset,
+        # The subtree size minus the grandchildren would do too, but this is one index count.
+        children_total=Organization.objects.filter(parent=org).count(),
     )
 
 
@@ -371,33 +383,6 @@ class TreeEntry:
     parent_id: UUID | None
     depth: int
     effective: EffectiveSSO
-
-
-def org_tree_order(tenant: Tenant) -> list[TreeEntry]:
-    """Return the tenant's orgs in :func:`org_tree`'s order, from five columns per org.
-
-    For pages of a big tree: the order and the inherited settings need every
-    org, but only as tuples; the caller loads full rows for one page only
-    (:func:`orgs_by_id`). At 10,000 orgs this is a tenth of :func:`org_tree`'s cost.
-    """
-    rows = list(
-        Organization.objects.filter(tenant=tenant)
-        .order_by("name")
-        .values_list("id", "parent_id", "sso_mode", "sso_provider_id")
-    )
-    effective = effective_sso_for_all({r[0]: OrgSetting(*r) for r in rows})
-    children: dict[UUID | None, list[UUID]] = {}
-    parent_of = {}
-    for org_id, parent_id, _, _ in rows:
-        children.setdefault(parent_id, []).append(org_id)
-        parent_of[org_id] = parent_id
-    out: list[TreeEntry] = []
-    stack = [(i, 0) for i in reversed(children.get(None, []))]
-    while stack:
-        org_id, depth = stack.pop()
-        out.append(TreeEntry(org_id, parent_of[org_id], depth, effective[org_id]))
-        stack.extend((c, depth + 1) for c in reversed(children.get(org_id, [])))
-    return out
 
 
 def orgs_by_id(tenant: Tenant, ids: Iterable[UUID]) -> dict[UUID, Organization]:
@@ -480,3 +465,216 @@ def orgs_by_ids(tenant: Tenant, ids: Iterable) -> list[Organization]:
             field="orgIds",
         )
     return found
+
+
+def org_path(org: Organization) -> tuple[list[Organization], dict[UUID, OrgSetting]]:
+    """Return the orgs from the top down to ``org``'s parent, and the settings of ``org`` and all of them.
+
+    Two queries (the ancestors' recursive CTE, then their rows), whatever the size of the tree.
+    """
+    ancestors = ancestor_settings(org.id)
+    by_id = Organization.objects.in_bulk([i for i in ancestors if i != org.id])
+    path = []
+    current = ancestors[org.id].parent_id
+    while current is not None:
+        path.append(by_id[current])
+        current = ancestors[current].parent_id
+    path.reverse()
+    return path, ancestors
+
+
+# ``org`` and the orgs below it that follow its setting: every org on the way down inherits. The
+# same rule as console.views.orgs.sso_reach, which reads it from the whole tree.
+_REACH_SQL = """
+WITH RECURSIVE reach(id, depth) AS (
+    SELECT id, 0 FROM tenancy_organization WHERE id = %s
+    UNION ALL
+    SELECT o.id, reach.depth + 1 FROM tenancy_organization o JOIN reach ON o.parent_id = reach.id
+    WHERE o.sso_mode = 'inherit' AND reach.depth < 1000
+)
+SELECT id FROM reach
+"""
+
+
+def sso_reach_query(org: Organization) -> tuple[str, list]:
+    """SQL and parameters that select the ids of ``org`` and the orgs below it that follow its setting."""
+    return _REACH_SQL, [org.id.hex if connection.vendor == "sqlite" else org.id]
+
+
+_CHAINS_SQL = """
+WITH RECURSIVE chain(start, id, parent_id, name, depth) AS (
+    SELECT id, id, parent_id, name, 0 FROM tenancy_organization WHERE id IN ({starts})
+    UNION ALL
+    SELECT chain.start, o.id, o.parent_id, o.name, chain.depth + 1
+    FROM tenancy_organization o JOIN chain ON o.id = chain.parent_id
+    WHERE chain.depth < 1000
+)
+SELECT start, id, name, depth FROM chain
+"""
+
+
+def move_targets(
+    org: Organization, text: str, *, limit: int
+) -> list[tuple[Organization, list[str]]]:
+    """Orgs whose name contains ``text`` that ``org`` may move under, each with its path of names.
+
+    The orgs inside ``org`` (and ``org`` itself) are left out: a move there
+    would make a cycle. Three queries: the matches, their ancestors (one
+    recursive CTE for all of them), nothing per match.
+    """
+    matches = list(
+        Organization.objects.filter(tenant=org.tenant, name__icontains=text)
+        .exclude(id=org.id)
+        .order_by("name")[: limit * 2]
+    )
+    if not matches:
+        return []
+    sqlite = connection.vendor == "sqlite"
+    starts = [m.id.hex if sqlite else m.id for m in matches]
+    chains: dict[UUID, list[tuple[int, UUID, str]]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(_CHAINS_SQL.format(starts=", ".join(["%s"] * len(starts))), starts)
+        for start, org_id, name, depth in cursor.fetchall():
+            chains.setdefault(_as_uuid(start), []).append((depth, _as_uuid(org_id), name))
+    out = []
+    for match in matches:
+        chain = sorted(chains.get(match.id, []), reverse=True)  # top first
+        if any(org_id == org.id for _, org_id, _ in chain):
+            continue  # inside the org being moved
+        out.append((match, [name for _, _, name in chain[:-1]]))
+        if len(out) == limit:
+            break
+    return out
+
+
+# --- Subtree sizes and pages of the tree in tree order
+
+
+def recount_subtrees(tenant_id, *, model=Organization) -> int:
+    """Set every org's ``subtree_size`` of the tenant from its parent links; return how many changed.
+
+    For the migration that added the column, for bulk loads that bypass the
+    services, and as the repair :func:`tree_page` runs if the sizes and the
+    number of orgs disagree. 10,000 orgs take a fraction of a second.
+    """
+    rows = list(
+        model.objects.filter(tenant_id=tenant_id).values_list("id", "parent_id", "subtree_size")
+    )
+    parent_of = {r[0]: r[1] for r in rows}
+    size = dict.fromkeys(parent_of, 1)
+    for org_id in parent_of:
+        seen, current = 0, parent_of[org_id]
+        while current is not None and seen < 1000:
+            size[current] += 1
+            current, seen = parent_of.get(current), seen + 1
+    changed = [model(id=r[0], subtree_size=size[r[0]]) for r in rows if r[2] != size[r[0]]]
+    model.objects.bulk_update(changed, ["subtree_size"], batch_size=500)
+    return len(changed)
+
+
+def _grow_chain(org_id: UUID, by: int) -> None:
+    """Add ``by`` to the subtree size of ``org_id`` and of every org above it (one CTE, one UPDATE)."""
+    Organization.objects.filter(id__in=list(ancestor_settings(org_id))).update(
+        subtree_size=F("subtree_size") + by
+    )
+
+
+@dataclass(frozen=True)
+class TreePage:
+    entries: list[TreeEntry]
+    total: int
+
+
+_LEVEL_FIELDS = ("id", "parent_id", "sso_mode", "sso_provider_id", "subtree_size")
+
+
+def _children(org_id: UUID) -> list[tuple]:
+    return list(
+        Organization.objects.filter(parent_id=org_id).order_by("name").values_list(*_LEVEL_FIELDS)
+    )
+
+
+def _effective_below(parent: EffectiveSSO | None, row: tuple) -> EffectiveSSO:
+    """The effective setting of ``row`` from its parent's (the rule of inheritance.effective_sso)."""
+    org_id, parent_id, mode, provider_id, _ = row
+    if mode == SSOMode.PROVIDER:
+        return EffectiveSSO("provider", provider_id, org_id)
+    if mode == SSOMode.NONE or parent is None:
+        return EffectiveSSO("none", None, org_id)
+    return parent
+
+
+def tree_page(tenant: Tenant, start: int, count: int, *, _repaired: bool = False) -> TreePage:
+    """Return ``count`` entries of the tenant's tree in tree order from position ``start`` (0 = the top).
+
+    The order of :func:`org_tree` (depth first, siblings by name), without
+    reading the whole tree: each org knows its subtree's size, so the walk
+    goes down one level at a time, skipping whole subtrees before ``start``,
+    and then on in tree order. A query per level on the way down and per
+    org with children on the page, each one index read of one org's
+    children; a leaf (size 1) costs nothing. At 10,000 orgs and depth 20
+    that is a few milliseconds, where ordering the whole tree took 675.
+    """
+    total = Organization.objects.filter(tenant=tenant).count()
+    top = (
+        Organization.objects.filter(tenant=tenant, parent__isnull=True)
+        .values_list(*_LEVEL_FIELDS)
+        .first()
+    )
+    if top[4] != total and not _repaired:
+        # Someone added orgs around the services (a bulk load): count again, once.
+        recount_subtrees(tenant.id)
+        return tree_page(tenant, start, count, _repaired=True)
+    if start >= total or count <= 0:
+        return TreePage([], total)
+    # Down to the org at ``start``: levels[i] = (siblings, index on the path, effective of parent).
+    levels: list[tuple[list[tuple], int, EffectiveSSO | None]] = [([top], 0, None)]
+    node, node_eff, offset = top, _effective_below(None, top), start
+    while offset > 0:
+        offset -= 1  # the node itself
+        children = _children(node[0])
+        for i, child in enumerate(children):
+            if offset < child[4]:
+                levels.append((children, i, node_eff))
+                node, node_eff = child, _effective_below(node_eff, child)
+                break
+            offset -= child[4]
+        else:
+            if _repaired:
+                raise RuntimeError(f"tenancy: subtree sizes of tenant {tenant.id} do not add up")
+            recount_subtrees(tenant.id)
+            return tree_page(tenant, start, count, _repaired=True)
+    entries = [TreeEntry(node[0], node[1], len(levels) - 1, node_eff)]
+    while len(entries) < count:
+        children = _children(node[0]) if node[4] > 1 else []
+        if children:
+            levels.append((children, 0, node_eff))
+            node, node_eff = children[0], _effective_below(node_eff, children[0])
+        else:
+            while levels:
+                siblings, i, parent_eff = levels[-1]
+                if i + 1 < len(siblings):
+                    levels[-1] = (siblings, i + 1, parent_eff)
+                    node, node_eff = siblings[i + 1], _effective_below(parent_eff, siblings[i + 1])
+                    break
+                levels.pop()
+            if not levels:
+                break
+        entries.append(TreeEntry(node[0], node[1], len(levels) - 1, node_eff))
+    return TreePage(entries, total)
+
+
+def children_page(tenant: Tenant, parent: Organization, start: int, count: int) -> TreePage:
+    """Return ``count`` children of ``parent`` from position ``start``, by name, from the (parent, name) index."""
+    ancestors = ancestor_settings(parent.id)
+    parent_eff = effective_sso(parent.id, ancestors)
+    depth = len(ancestors)  # the parent's depth + 1
+    rows = list(
+        Organization.objects.filter(tenant=tenant, parent=parent)
+        .order_by("name")
+        .values_list(*_LEVEL_FIELDS)[start : start + count]
+    )
+    total = Organization.objects.filter(tenant=tenant, parent=parent).count()
+    return TreePage(
+        [TreeEntry(r[0], r[1], depth, _effective_below(parent_eff, r)) for r in rows], total
+    )

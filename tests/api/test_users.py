@@ -111,6 +111,27 @@ def test_list_is_paginated_and_ordered_by_username(world, admin):
     assert len(rest) == 1
 
 
+def test_the_total_is_exact_up_to_the_count_limit(world, admin):
+    body = admin.get(f"{P}/users?pageSize=2").json()
+    assert (body["total"], body["totalIsExact"]) == (5, True)
+
+
+def test_beyond_the_count_limit_the_total_stops_and_says_it_is_not_exact(world, admin, monkeypatch):
+    """Counting a million users cost more than the page: ``total`` stops at 10,000, as documented."""
+    from ssoconsole.api.endpoints import users
+
+    monkeypatch.setattr(users, "COUNT_MAX", 3)
+    body = admin.get(f"{P}/users?pageSize=2&page=3").json()
+    assert (body["total"], body["totalIsExact"]) == (3, False)
+    assert len(body["items"]) == 1  # pages beyond the counted ones are served as usual
+
+
+def test_the_openapi_schema_says_what_total_means_for_users(world, admin):
+    schema = admin.get("/api/v1/openapi.json").json()["components"]["schemas"]["UserPage"]
+    assert "10,000" in schema["properties"]["total"]["description"]
+    assert "totalIsExact" in schema["properties"]
+
+
 def test_get_user(world, admin):
     body = admin.get(f"{P}/users/{world.target.id}").json()
     assert body["firstName"] == "Tess" and body["roles"] == ["user"]
@@ -211,3 +232,15 @@ def test_org_admin_can_grant_org_admin_and_user(world):
     response = world.client("org-admin").post(f"{P}/users", new_user(world, roles=["org-admin"]))
     assert response.status_code == 201
     assert response.json()["roles"] == ["org-admin"]
+
+
+def test_a_search_whose_first_page_is_not_full_is_not_counted_again(world, admin):
+    """The page's length is its total: a selective search at a million users costs one query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        body = admin.get(f"{P}/users?q=target").json()
+    assert (body["total"], body["totalIsExact"], len(body["items"])) == (1, True, 1)
+    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+    assert not [sql for sql in counts if '"accounts_user"' in sql], counts

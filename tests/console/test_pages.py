@@ -73,6 +73,23 @@ def test_dashboard_counts_for_admins(world, acme_admin):
     assert context["sp_values"][0].value.endswith(f"/{world.tenant.id}")
 
 
+def test_dashboard_user_counts_stop_at_the_lists_limit_and_say_more_than(
+    world, acme_admin, monkeypatch
+):
+    """Counting a million users took a second per dashboard view; the lists stop at 10,000 too."""
+    from ssoconsole.console.views import dashboard
+
+    monkeypatch.setattr(dashboard, "COUNT_MAX", 4)
+    accounts.set_active(world.target, False)
+    response = acme_admin.get(reverse("console:dashboard"))
+    context = response.context
+    assert (context["user_count"], context["user_count_capped"]) == (4, True)
+    assert (context["active_user_count"], context["active_user_count_capped"]) == (4, False)
+    assert '<span class="stat-prefix">more than</span> 4</span><span class="stat-label">Users' in (
+        response.content.decode()
+    )
+
+
 def test_dashboard_for_plain_user_shows_only_own_account(world):
     response = world.client("user").get(reverse("console:dashboard"))
     assert (

@@ -277,3 +277,23 @@ def test_identity_admin_sees_users_read_only(world, acme_identity_admin):
     ).content.decode()
     assert reverse("console:user_edit", args=[world.target.id]) not in body
     assert "New user" not in acme_identity_admin.get(reverse("console:user_list")).content.decode()
+
+
+def test_a_search_whose_first_page_is_not_full_is_not_counted_again(world, acme_org_admin):
+    """The page's length is its count: a selective search at a million users costs one query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = acme_org_admin.get(reverse("console:user_list") + "?q=target")
+    assert listed(response) == ["target@acme.example"]
+    assert response.context["page"].paginator.count == 1
+    # (the organization filter counts orgs, and SQLite's search index counts its candidates)
+    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+    assert not [sql for sql in counts if '"accounts_user"' in sql], counts
+
+
+def test_the_search_field_says_how_short_searches_differ(world, acme_org_admin):
+    body = acme_org_admin.get(reverse("console:user_list")).content.decode()
+    assert 'aria-describedby="q-help"' in body
+    assert "1 or 2: usernames that begin with them." in body

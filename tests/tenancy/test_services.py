@@ -224,8 +224,8 @@ def test_org_tree_lists_every_org_in_tree_order_with_its_effective_setting(
     assert effective[a1.id].provider_id == known_provider and not effective[top_org.id].uses_sso
 
 
-def test_the_tree_order_without_rows_matches_the_tree(top_org, make_org, known_provider):
-    """The API's pages use the light order; it must be the tree's, with the same settings."""
+def test_the_tree_pages_match_the_tree(top_org, make_org, known_provider):
+    """The API's pages walk the levels; they must give the tree's order, with the same settings."""
     a = make_org("A")
     make_org("A2", parent=a)
     make_org("A1", parent=a)
@@ -233,7 +233,7 @@ def test_the_tree_order_without_rows_matches_the_tree(top_org, make_org, known_p
     make_org("B1", parent=b)
     tenancy.set_org_sso(a, "provider", known_provider)
     tree = tenancy.org_tree(top_org.tenant)
-    order = tenancy.org_tree_order(top_org.tenant)
+    order = tenancy.tree_page(top_org.tenant, 0, 50).entries
     assert [(e.id, e.depth, e.effective) for e in order] == [(o.id, d, eff) for o, d, eff in tree]
     assert [e.parent_id for e in order] == [o.parent_id for o, _, _ in tree]
     assert set(tenancy.orgs_by_id(top_org.tenant, [a.id, b.id])) == {a.id, b.id}

@@ -10,7 +10,6 @@ from ninja.responses import Status
 
 from ssoconsole.accounts.roles import Capability
 from ssoconsole.api.auth import access, caller_of
-from ssoconsole.api.pagination import paginate
 from ssoconsole.api.router import ApiRouter
 from ssoconsole.api.schemas.orgs import (
     OrgCreate,
@@ -34,18 +33,21 @@ def _out(org) -> OrgOut:
 def list_orgs(request, query: Query[OrgListQuery]):
     """List the tenant's orgs in tree order (depth first, siblings by name), each with its effective SSO setting."""
     tenant = caller_of(request).tenant
-    # The order and the inherited settings need the whole tree, but only its ids and settings;
-    # full rows are read for the requested page alone.
-    entries = services.org_tree_order(tenant)
+    # One page of the tree, found by walking down the levels (each org knows its subtree's size)
+    # or, with parentId, one level's page from the (parent, name) index: never the whole tree.
+    start = (query.page - 1) * query.page_size
     if query.parent_id is not None:
         parent = services.get_org(tenant, query.parent_id)
-        entries = [e for e in entries if e.parent_id == parent.id]
-
-    def present(page):
-        orgs = services.orgs_by_id(tenant, [e.id for e in page])
-        return [OrgOut.of(orgs[e.id], e.effective, e.depth) for e in page]
-
-    return paginate(entries, query, present)
+        page = services.children_page(tenant, parent, start, query.page_size)
+    else:
+        page = services.tree_page(tenant, start, query.page_size)
+    orgs = services.orgs_by_id(tenant, [e.id for e in page.entries])
+    return {
+        "items": [OrgOut.of(orgs[e.id], e.effective, e.depth) for e in page.entries],
+        "page": query.page,
+        "page_size": query.page_size,
+        "total": page.total,
+    }
 
 
 @router.post("/orgs", response={201: OrgOut}, auth=access(Capability.ORGS_MANAGE))

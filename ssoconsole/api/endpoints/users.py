@@ -5,16 +5,16 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import Q
 from ninja import Query
 from ninja.responses import Status
 
 from ssoconsole.accounts import services
 from ssoconsole.accounts.models import RoleAssignment, User
 from ssoconsole.accounts.roles import Capability
+from ssoconsole.accounts.search import search_users
 from ssoconsole.accounts.services import username_lookup, with_username_lower
 from ssoconsole.api.auth import access, caller_of
-from ssoconsole.api.pagination import paginate
+from ssoconsole.api.pagination import COUNT_MAX, paginate
 from ssoconsole.api.router import ApiRouter
 from ssoconsole.api.schemas.users import UserCreate, UserListQuery, UserOut, UserPage, UserUpdate
 from ssoconsole.tenancy.services import get_org
@@ -46,27 +46,23 @@ def _present(users: list[User]) -> list[UserOut]:
 def list_users(request, query: Query[UserListQuery]):
     """Search the tenant's users, ordered by username.
 
-    ``username`` matches exactly (any case); ``q`` matches part of the username, name or email.
+    ``username`` matches exactly (any case); ``q`` matches part of the username, name or email
+    (3 characters or more; shorter, the beginning of the username). ``total`` counts up to
+    10,000 (``totalIsExact`` is false beyond).
     """
     tenant = caller_of(request).tenant
-    users = User.objects.filter(tenant=tenant).order_by("username", "id")
+    users = User.objects.order_by("username", "id")
     if query.username is not None:
         users = with_username_lower(users).filter(username_lookup(query.username.strip()))
     if query.org_id is not None:
         users = users.filter(org=get_org(tenant, query.org_id))
-    if query.q:
-        q = query.q.strip()
-        users = users.filter(
-            Q(username__icontains=q)
-            | Q(first_name__icontains=q)
-            | Q(last_name__icontains=q)
-            | Q(email__icontains=q)
-        )
+    # The tenant condition comes with the search (its form matters to SQLite's plan).
+    users = search_users(tenant, query.q or "", words=False, queryset=users)
     if query.active is not None:
         users = users.filter(is_active=query.active)
     if query.role is not None:
         users = users.filter(roles__role=query.role.value)
-    return paginate(users, query, _present)
+    return paginate(users, query, _present, count_max=COUNT_MAX)
 
 
 @router.post("/users", response={201: UserOut}, auth=access(Capability.USERS_MANAGE))

@@ -59,7 +59,13 @@ class UserListQuery(PageQuery):
         description="Exact username, compared without regard to case.",
     )
     org_id: UUID | None = None
-    q: str | None = Field(None, max_length=200, description="Part of the username, name or email.")
+    q: str | None = Field(
+        None,
+        max_length=200,
+        description="Search: 3 or more characters match part of the username, first name, last "
+        "name or email, in any case (served by an index); 1 or 2 characters match the beginning "
+        "of the username only.",
+    )
     active: bool | None = None
     role: Role | None = Field(None, description="Only users who hold this role.")
 
@@ -97,4 +103,13 @@ class UserOut(ApiModel):
 
 
 class UserPage(PageMeta):
+    total: int = Field(
+        description="Number of matching users, counted up to 10,000: when more match, `total` is "
+        "10,000 and `totalIsExact` is false. Pages beyond the 10,000th user are served as usual; "
+        "page until a page holds fewer than `pageSize` items, or narrow the search."
+    )
+    total_is_exact: bool = Field(
+        True,
+        description="False when more than 10,000 users match and `total` stops at 10,000.",
+    )
     items: list[UserOut]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django import forms
 
 from ssoconsole.console.forms.common import INDENT, TenantOrgField
@@ -69,6 +71,61 @@ class OrgMoveForm(forms.Form):
             "parent"
         ].help_text = f"Organizations inside “{org.name}” are not offered: an organization cannot be moved under itself."
         self.fields["parent"].initial = str(org.parent_id) if org.parent_id else None
+
+
+class OrgMoveSearchForm(forms.Form):
+    """The Move form of a big tree: search for the new parent by name, then pick one of the results.
+
+    No drop-down of every org (10,000 options, 1.3 MB of HTML): a search
+    field (``move_q``, sent with GET to the page itself, so that it works
+    without JavaScript) and radio buttons for at most 20 results, the org's
+    own subtree left out. Any org of the tenant is accepted on POST, so that
+    the service explains a stale or crafted choice.
+    """
+
+    move_q = forms.CharField(
+        label="Find the new parent organization",
+        required=False,
+        max_length=200,
+        help_text="Type part of its name, then Search.",
+    )
+    parent = forms.ChoiceField(
+        label="New parent organization",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Search for the new parent organization, then choose one of the results.",
+            "invalid_choice": "Choose one of the organizations found, or search again.",
+        },
+    )
+
+    def __init__(self, *args, org: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.org = org
+        self.search_text = ""
+        self.results: list = []
+        self.more_results = False
+
+    def set_results(self, results) -> None:
+        """Offer ``results`` (``(org, path names)``) as the radio buttons."""
+        self.fields["parent"].choices = [
+            (str(o.id), " › ".join([*path, o.name])) for o, path in results
+        ]
+
+    def clean_parent(self):
+        value = self.cleaned_data["parent"]
+        try:
+            return str(UUID(value))
+        except ValueError:
+            raise forms.ValidationError(
+                "Choose one of the organizations found, or search again."
+            ) from None
+
+    def full_clean(self):
+        # Any org id is accepted here (the service checks it belongs to the tenant and is no cycle):
+        # the results of the search shown with the form may differ from those when it was sent.
+        if self.is_bound and self.data.get("parent"):
+            self.fields["parent"].choices = [(self.data.get("parent"), "")]
+        super().full_clean()
 
 
 class OrgAuthenticationForm(forms.Form):

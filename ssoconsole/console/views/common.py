@@ -54,8 +54,21 @@ class BoundedPaginator(Paginator):
 
 
 def paginate(request, queryset, per_page: int = PAGE_SIZE) -> Page:
-    """Return the requested page; out-of-range or malformed numbers give the nearest valid page."""
-    return BoundedPaginator(queryset, per_page).get_page(request.GET.get("page"))
+    """Return the requested page; out-of-range or malformed numbers give the nearest valid page.
+
+    The first page is read before anything is counted: when it is not full,
+    its length is the count, and a selective search costs one query, not two.
+    """
+    paginator = BoundedPaginator(queryset, per_page)
+    number = request.GET.get("page")
+    if not isinstance(queryset, QuerySet) or number not in (None, "", "1"):
+        return paginator.get_page(number)
+    rows = list(queryset[:per_page])
+    if len(rows) < per_page:
+        paginator.count, paginator.capped = min(len(rows), COUNT_MAX), len(rows) > COUNT_MAX
+    page = paginator.get_page(1)
+    page.object_list = rows
+    return page
 
 
 def query_without_page(request) -> str:
