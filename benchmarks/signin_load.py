@@ -635,6 +635,12 @@ def main() -> int:
     parser.add_argument("--pg-database", default="signin_bench")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/10")
     parser.add_argument("--only", choices=("ssoconsole", "python3-saml"), help="one contender")
+    parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="servers on the first CPU, this load generator on the second (each contender then "
+        "has one CPU of its own and the client's work does not take from it)",
+    )
     args = parser.parse_args()
 
     # Stopped from outside (timeout, kill): still stop the servers in the finally below.
@@ -657,6 +663,17 @@ def main() -> int:
                 contenders.append(start_product(args, signer, workdir))
             if args.only != "ssoconsole":
                 contenders.append(start_peer(args, signer, workdir))
+            if args.pin:
+                cpus = sorted(os.sched_getaffinity(0))
+                if len(cpus) < 2:
+                    raise SystemExit("--pin needs two CPUs")
+                for servers, _ in contenders:
+                    for pid in servers.pids():
+                        # Every thread: affinity is per thread, and the workers' threads exist.
+                        for task in os.listdir(f"/proc/{pid}/task"):
+                            os.sched_setaffinity(int(task), {cpus[0]})
+                os.sched_setaffinity(0, {cpus[1]})
+                print(f"pinned: servers on CPU {cpus[0]}, load generator on CPU {cpus[1]}")
             results: dict[str, list[dict]] = {t.name: [] for _, t in contenders}
             for round_no in range(args.rounds):
                 for servers, target in contenders:
