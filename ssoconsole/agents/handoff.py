@@ -126,12 +126,14 @@ def start(
         created_at=now,
         expires_at=now + LIFETIME,
     )
-    purge_expired(now=now)
     return HandoffStarted(handoff, poll_secret, browser_key)
 
 
 def purge_expired(*, now: datetime) -> int:
-    """Delete hand-offs that expired more than a day ago; return how many."""
+    """Delete hand-offs that expired more than a day ago; return how many.
+
+    Run by every server's housekeeping round (registered in ``agents.apps``), not by requests.
+    """
     deleted, _ = AgentSignIn.objects.filter(expires_at__lt=now - KEEP_EXPIRED).delete()
     return deleted
 

@@ -71,12 +71,13 @@ def _run(stop: threading.Event, interval: float) -> None:
             log.exception("metadata refresh round failed")
         try:
             purged = purge_expired(now=clock.now())
-            if any((purged.consumed_assertions, purged.sign_in_requests, purged.sessions)):
+            if purged.any:
                 log.info(
-                    "housekeeping purged consumed_assertions=%s sign_in_requests=%s sessions=%s",
+                    "housekeeping purged consumed_assertions=%s sign_in_requests=%s sessions=%s%s",
                     purged.consumed_assertions,
                     purged.sign_in_requests,
                     purged.sessions,
+                    "".join(f" {label}={n}" for label, n in purged.others.items()),
                 )
         except Exception:  # as above: a failed round is retried a minute later
             log.exception("housekeeping round failed")

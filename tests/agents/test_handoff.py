@@ -179,10 +179,15 @@ def test_two_racing_polls_cannot_both_collect_a_token(agent, plain_user, passwor
         handoff._issue(RequestFactory().post("/"), stale, stale.created_at)
 
 
-def test_hand_offs_expired_for_a_day_are_purged_by_the_next_start(agent, clock):
+def test_hand_offs_expired_for_a_day_are_purged_by_housekeeping_not_by_a_start(agent, clock):
+    from ssoconsole.sso.housekeeping import purge_expired
+
     agent.start()
     old = agent.started["handoffId"]
     clock.advance(days=1, minutes=11)
-    agent.start()
+    agent.start()  # a request deletes nothing: purging is the scheduler's round
+    assert AgentSignIn.objects.filter(id=old).exists()
+    purged = purge_expired(now=clock.now())
+    assert purged.others == {"old agent hand-off(s)": 1} and purged.any
     assert not AgentSignIn.objects.filter(id=old).exists()
     assert AgentSignIn.objects.count() == 1

@@ -18,7 +18,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         purged = purge_expired(now=clock.now())
+        others = "".join(f", {n} {label}" for label, n in purged.others.items())
         self.stdout.write(
             f"Deleted {purged.consumed_assertions} expired replay-cache row(s), "
-            f"{purged.sign_in_requests} old sign-in request(s) and {purged.sessions} expired session(s)."
+            f"{purged.sign_in_requests} old sign-in request(s), {purged.sessions} expired "
+            f"session(s){others}."
         )
