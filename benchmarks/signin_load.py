@@ -624,7 +624,9 @@ def main() -> int:
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--instances", type=int, default=1, help="server processes per contender")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per instance")
-    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
+    parser.add_argument(
+        "--threads", type=int, default=2, help="gunicorn threads per worker (serve's default)"
+    )
     parser.add_argument(
         "--serve-option",
         action="append",

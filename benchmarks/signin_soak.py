@@ -15,7 +15,7 @@ own rule, so that growth beyond the live rows shows:
 - consumed assertions: until the assertion's NotOnOrAfter plus the skew;
 - audit events: kept (the audit log is not purged by sign-ins).
 
-    benchmarks/run signin_soak.py                       # 20 clients, 10 minutes, SQLite
+    benchmarks/run signin_soak.py                       # 20 clients, 10 minutes, SQLite, serve's defaults
     benchmarks/run signin_soak.py --minutes 1 --every 10
 """
 
@@ -73,7 +73,7 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--every", type=float, default=30.0, help="seconds per reported window")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     # What signin_load.start_product reads: one SQLite instance with serve's defaults.
     setup = argparse.Namespace(

@@ -135,7 +135,8 @@ def _server_parser(command: str) -> argparse.ArgumentParser:
         help="public URL of the console, used for every absolute URL (default: $SSOCONSOLE_BASE_URL, else http://HOST:PORT)",
     )
     parser.add_argument("--workers", type=count, default=2, help="worker processes (default: 2)")
-    parser.add_argument("--threads", type=count, default=4, help="threads per worker (default: 4)")
+    # 2 x 2 measured best on 2 CPUs (docs/performance.md, "Server settings").
+    parser.add_argument("--threads", type=count, default=2, help="threads per worker (default: 2)")
     parser.add_argument(
         "--trusted-proxies",
         metavar="LIST",
