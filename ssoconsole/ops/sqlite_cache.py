@@ -67,7 +67,9 @@ class _Connection:
 
 
 def _encode(value):
-    return value if type(value) is int else pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+    if type(value) is int and -(2**63) <= value < 2**63:  # what a SQLite integer holds
+        return value
+    return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
 
 
 def _decode(stored):

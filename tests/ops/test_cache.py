@@ -64,7 +64,16 @@ def test_add_writes_only_a_missing_or_expired_key(tmp_path, monkeypatch):
 
 def test_values_of_any_picklable_type_come_back_as_they_were_stored(tmp_path):
     cache = _cache(tmp_path)
-    values = {"int": 7, "big": 2**62, "str": "ünï", "tuple": (1, "a"), "none": None, "float": 1.5}
+    values = {
+        "int": 7,
+        "big": 2**62,
+        "huge": 2**70,  # beyond a SQLite integer: stored pickled
+        "str": "ünï",
+        "tuple": (1, "a"),
+        "none": None,
+        "float": 1.5,
+        "bytes": b"\x00\x01",
+    }
     for key, value in values.items():
         cache.set(key, value, timeout=60)
     assert cache.get_many(list(values) + ["missing"]) == values
