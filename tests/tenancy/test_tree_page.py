@@ -100,20 +100,49 @@ def test_a_level_is_paged_by_name_with_depth_and_inherited_setting(tenant, top_o
     ]
 
 
-def test_a_page_of_the_tree_reads_one_level_at_a_time(
-    tenant, top_org, django_assert_max_num_queries
+def test_a_page_of_the_tree_reads_the_levels_down_to_its_start_then_one_query(
+    tenant, top_org, django_assert_num_queries
 ):
-    """A deep chain: the queries grow with the depth walked, not with the number of orgs."""
+    """A deep chain: the way down costs a query per level, the page itself one query."""
     parent = top_org
     for i in range(10):
         parent = tenancy.create_org(tenant, f"level {i}", parent_id=parent.id)
     for i in range(100):
         tenancy.create_org(tenant, f"leaf {i:03}", parent_id=top_org.id)
-    # The count and the top, the top's children (the way down to position 50), and nothing for
-    # the leaves; an org with children on the page costs one more query each.
-    with django_assert_max_num_queries(3):
+    # The count and the top, the top's children (the way down to position 50); the page holds
+    # leaves only, which the way down has read already.
+    with django_assert_num_queries(3):
         page = tenancy.tree_page(tenant, 50, 5)
     assert [e.depth for e in page.entries] == [1] * 5
-    with django_assert_max_num_queries(3 + 5):
-        page = tenancy.tree_page(tenant, 101, 5)  # down the chain: "level 0" ... "level 4"
+    # Down the chain "level 0" ... "level 4": one query for the page however deep it goes.
+    with django_assert_num_queries(4):
+        page = tenancy.tree_page(tenant, 101, 5)
     assert [e.depth for e in page.entries] == [1, 2, 3, 4, 5]
+    with django_assert_num_queries(6):  # from inside the chain: two levels further down
+        page = tenancy.tree_page(tenant, 103, 20)
+    assert [e.depth for e in page.entries] == [3, 4, 5, 6, 7, 8, 9, 10]
+
+
+def test_a_page_where_every_org_has_children_costs_three_queries(
+    tenant, top_org, django_assert_num_queries
+):
+    """The walk used to ask for each org's children; now the database walks the page in one query."""
+    rng = random.Random(11)
+    orgs = [top_org]
+    # Parents drawn among the last few orgs made: deep and bushy, most orgs have children.
+    for i in range(150):
+        parent = rng.choice(orgs[-4:])
+        orgs.append(tenancy.create_org(tenant, f"{rng.choice('bBaA_ z')}{i}", parent_id=parent.id))
+        if i % 9 == 0:
+            tenancy.set_org_sso(orgs[-1], SSOMode.NONE)
+    expected = _expected(tenant)
+    parents = {e.parent_id for e in tenancy.tree_page(tenant, 0, 200).entries}
+    assert len(parents) > 60  # many orgs on the page have children
+    for size in (50, 200):
+        with django_assert_num_queries(3):  # the count, the top, the walk
+            page = tenancy.tree_page(tenant, 0, size)
+        assert [(e.id, e.depth, e.effective) for e in page.entries] == expected[:size]
+    # Further pages: one query per level down to the page's first org, then the walk.
+    for start in (37, 90, 149):
+        page = tenancy.tree_page(tenant, start, 50)
+        assert [(e.id, e.depth, e.effective) for e in page.entries] == expected[start : start + 50]
