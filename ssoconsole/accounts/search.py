@@ -126,12 +126,21 @@ def _pg_all_fields(table: str = "") -> str:
     return "UPPER(({}))".format(" || ' ' || ".join(f'{prefix}"{f}"::text' for f in FIELDS))
 
 
-PG_INDEXES = {"all": "accounts_user_search_trgm", "username": "accounts_user_username_trgm"}
+PG_INDEXES = {
+    "all": "accounts_user_search_trgm",
+    "username": "accounts_user_username_trgm",
+    # SCIM's userName co/sw/ew compare LOWER(username) (scim.queries): the index on that very
+    # expression serves them exactly. The UPPER one could not stand in: pg_trgm lower-cases what it
+    # indexes, and lower(upper(c)) is not lower(c) for every letter (final sigma, dotless i).
+    "username_lower": "accounts_user_username_lower_trgm",
+}
 _PG_SCHEMA = [
     f"CREATE INDEX IF NOT EXISTS {PG_INDEXES['all']} ON accounts_user "
     f"USING gin ({_pg_all_fields()} gin_trgm_ops)",
     f"CREATE INDEX IF NOT EXISTS {PG_INDEXES['username']} ON accounts_user "
     'USING gin (UPPER("username"::text) gin_trgm_ops)',
+    f"CREATE INDEX IF NOT EXISTS {PG_INDEXES['username_lower']} ON accounts_user "
+    'USING gin (LOWER("username"::text) gin_trgm_ops)',
 ]
 
 
@@ -323,3 +332,26 @@ def _prefix_range(prefix: str):
     """``LOWER(prefix)`` and the smallest string above every string that starts with it."""
     low = Lower(Value(prefix))
     return low, Concat(low, Value("\U0010ffff"))
+
+
+def username_candidates(text: str, using: str = "default") -> RawSQL | None:
+    """SQLite: the ids of the users whose username contains ``text``, a superset, from the index.
+
+    For conditions that compare the username themselves (SCIM's ``userName co``,
+    ``sw`` and ``ew``): ``user_id IN (these)`` added to the condition lets the
+    FTS table find the candidates instead of a scan, and the condition still
+    decides. The trigram tokenizer folds case at least as widely as ``LIKE``,
+    so every user the condition matches is a candidate. ``None`` when the index
+    cannot help: not SQLite (PostgreSQL's index serves the condition as it is),
+    fewer than 3 characters, no FTS table, or more than
+    :data:`FTS_CANDIDATES_MAX` candidates (reading the tenant is then cheaper).
+    """
+    connection = connections[using]
+    if connection.vendor != "sqlite" or len(text) < MIN_SUBSTRING:
+        return None
+    if not _sqlite_fts_ready(connection):
+        return None
+    match = f"username : {_phrase(text)}"
+    if _too_many(connection, _SQLITE_COUNT, [match]):
+        return None
+    return RawSQL(_SQLITE_CANDIDATES, [match])

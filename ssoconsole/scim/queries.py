@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.dateparse import parse_datetime
 
+from ssoconsole.accounts.search import username_candidates
 from ssoconsole.scim import schema
 from ssoconsole.scim.errors import ScimError
 from ssoconsole.scim.filters import And, AttrPath, Compare, Not, Or, ValuePath
@@ -156,6 +157,23 @@ def _value(column: Column, node: Compare):
     return value.lower() if column.kind in ("ci", "lower") else value
 
 
+def _username_substring(node: Compare) -> Q:
+    """``userName co/sw/ew``: the same condition, plus the user search index's candidates on SQLite.
+
+    The condition compares ``LOWER(username)`` with ``LIKE``, which no B-tree
+    serves: at a million users that read every user of the tenant. PostgreSQL's
+    trigram index on ``LOWER(username)`` serves it as it is; on SQLite the FTS
+    table's candidates (a superset, accounts.search.username_candidates) go in
+    front of it. Only in a positive position: ``not (...)`` keeps the bare
+    condition, whose rows the candidates must not narrow.
+    """
+    condition = _compare(USER_COLUMNS["username"], node)
+    candidates = username_candidates(_value(USER_COLUMNS["username"], node))
+    if candidates is None:
+        return condition
+    return Q(user_id__in=candidates) & condition
+
+
 def _compare(column: Column, node: Compare) -> Q:
     if node.op == "pr":
         if column.kind in ("bool", "date", "id"):
@@ -193,14 +211,21 @@ def _emails_exist(condition: Q) -> Q:
     return Q(id__in=ScimEmail.objects.filter(condition).values("scim_user_id"))
 
 
-def user_condition(node) -> Q:
-    """Return the ``ScimUser`` condition of a filter tree (use with :data:`USER_ALIASES`)."""
+def user_condition(node, *, positive: bool = True) -> Q:
+    """Return the ``ScimUser`` condition of a filter tree (use with :data:`USER_ALIASES`).
+
+    ``positive``: no ``not`` above ``node`` (an index's candidates may then be added).
+    """
     if isinstance(node, And):
-        return user_condition(node.left) & user_condition(node.right)
+        return user_condition(node.left, positive=positive) & user_condition(
+            node.right, positive=positive
+        )
     if isinstance(node, Or):
-        return user_condition(node.left) | user_condition(node.right)
+        return user_condition(node.left, positive=positive) | user_condition(
+            node.right, positive=positive
+        )
     if isinstance(node, Not):
-        return ~user_condition(node.inner)
+        return ~user_condition(node.inner, positive=False)
     if isinstance(node, ValuePath):
         if node.path.attr.lower() != "emails" or node.path.sub:
             raise _unsupported(node.path, USER_COLUMNS)
@@ -212,7 +237,13 @@ def user_condition(node) -> Q:
     column = USER_COLUMNS.get(key)
     if column is None:
         raise _unsupported(node.path, USER_COLUMNS)
+    if positive and key == "username" and node.op in _SUBSTRING_OPS:
+        return _username_substring(node)
     return _compare(column, node)
+
+
+# The comparisons a substring index can find candidates for.
+_SUBSTRING_OPS = frozenset({"co", "sw", "ew"})
 
 
 def group_condition(node) -> Q:
