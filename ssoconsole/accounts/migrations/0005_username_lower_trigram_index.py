@@ -2,7 +2,7 @@
 
 Created by ``ssoconsole.accounts.search.ensure_user_search_index`` (which adds
 whichever of its indexes is missing); nothing to do on SQLite, where the FTS
-table of 0004 serves those filters. About half a minute per million users.
+table of 0004 serves those filters. Like 0004, it takes a while on a big table.
 """
 
 from django.db import migrations
