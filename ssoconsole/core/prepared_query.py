@@ -35,7 +35,7 @@ from collections.abc import Callable
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, models, router
-from django.db.models.query import QuerySet, get_related_populators
+from django.db.models.query import get_related_populators
 from django.db.models.sql import UpdateQuery
 
 _UUID_FIELD = models.UUIDField()
@@ -88,7 +88,55 @@ class _Compiled:
         self.populators = get_related_populators(klass_info, compiler.select, compiler.using)
 
 
-class PreparedQuery:
+def _argument_slots(stand_ins: list, params, connection, what: str) -> list[tuple[int, int]]:
+    """Where each stand-in landed among Django's parameters: ``(position, argument index)``."""
+    wanted = {repr(_db_value(v, connection)): i for i, v in enumerate(stand_ins)}
+    slots = [(pos, wanted[repr(p)]) for pos, p in enumerate(params) if repr(p) in wanted]
+    missing = set(range(len(stand_ins))) - {arg for _, arg in slots}
+    if missing:
+        raise ImproperlyConfigured(
+            f"{what}: arguments {sorted(missing)} do not reach the SQL as parameters."
+        )
+    return slots
+
+
+class _Prepared:
+    """What the prepared statements share: typed arguments, one compilation per alias and vendor."""
+
+    def __init__(self, model: type[models.Model], build: Callable, *kinds: type):
+        self._model = model
+        self._build = build
+        self._kinds = kinds
+        self._compiled: dict[str, object] = {}
+        self._lock = threading.Lock()
+
+    def _prepare(self, alias: str):
+        raise NotImplementedError
+
+    def _compiled_for(self, args: tuple, alias: str):
+        """Check ``args`` against the kinds; return the statement compiled for ``alias``."""
+        for value, kind in zip(args, self._kinds, strict=True):
+            if not isinstance(value, kind):
+                raise TypeError(
+                    f"{type(self).__name__} argument {value!r} is not a {kind.__name__}"
+                )
+        key = f"{alias}:{connections[alias].vendor}"
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            with self._lock:
+                compiled = self._compiled.get(key) or self._prepare(alias)
+                self._compiled[key] = compiled
+        return compiled
+
+
+def _with_arguments(params: list, slots, args: tuple, connection) -> list:
+    params = list(params)
+    for pos, arg in slots:
+        params[pos] = _db_value(args[arg], connection)
+    return params
+
+
+class PreparedQuery(_Prepared):
     """``build(*args)`` -> queryset, compiled once; calling it returns the rows as model instances.
 
     ``model`` is the queryset's model (for the database router). ``kinds``
@@ -96,13 +144,6 @@ class PreparedQuery:
     querysets whose SQL does not depend on the values (no ``__in`` of a
     varying list, no ``None`` that becomes ``IS NULL``).
     """
-
-    def __init__(self, model: type[models.Model], build: Callable[..., QuerySet], *kinds: type):
-        self._model = model
-        self._build = build
-        self._kinds = kinds
-        self._compiled: dict[str, _Compiled] = {}
-        self._lock = threading.Lock()
 
     def _prepare(self, alias: str) -> _Compiled:
         connection = connections[alias]
@@ -112,30 +153,14 @@ class PreparedQuery:
             raise ImproperlyConfigured("PreparedQuery takes a plain queryset (no prefetch).")
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
-        wanted = {repr(_db_value(v, connection)): i for i, v in enumerate(stand_ins)}
-        slots = [(pos, wanted[repr(p)]) for pos, p in enumerate(params) if repr(p) in wanted]
-        missing = set(range(len(stand_ins))) - {arg for _, arg in slots}
-        if missing:
-            raise ImproperlyConfigured(
-                f"PreparedQuery: arguments {sorted(missing)} do not reach the SQL as parameters."
-            )
+        slots = _argument_slots(stand_ins, params, connection, "PreparedQuery")
         return _Compiled(compiler, sql, params, slots)
 
     def __call__(self, *args) -> list:
-        for value, kind in zip(args, self._kinds, strict=True):
-            if not isinstance(value, kind):
-                raise TypeError(f"PreparedQuery argument {value!r} is not a {kind.__name__}")
         alias = router.db_for_read(self._model)
+        compiled = self._compiled_for(args, alias)
         connection = connections[alias]
-        key = f"{alias}:{connection.vendor}"
-        compiled = self._compiled.get(key)
-        if compiled is None:
-            with self._lock:
-                compiled = self._compiled.get(key) or self._prepare(alias)
-                self._compiled[key] = compiled
-        params = list(compiled.params)
-        for pos, arg in compiled.slots:
-            params[pos] = _db_value(args[arg], connection)
+        params = _with_arguments(compiled.params, compiled.slots, args, connection)
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
@@ -170,7 +195,7 @@ def _instances(compiled: _Compiled, rows, alias: str) -> list:
     return out
 
 
-class PreparedUpdate:
+class PreparedUpdate(_Prepared):
     """``build(*args)`` -> ``(queryset, {field: value})``, compiled once; a call runs the UPDATE.
 
     The same rules as :class:`PreparedQuery` (each argument reaches the SQL
@@ -178,13 +203,6 @@ class PreparedUpdate:
     fixed shape: the started sign-in marked used, the user's last sign-in
     time. Returns the number of rows changed, as ``QuerySet.update``.
     """
-
-    def __init__(self, model: type[models.Model], build: Callable[..., tuple], *kinds: type):
-        self._model = model
-        self._build = build
-        self._kinds = kinds
-        self._compiled: dict[str, tuple[str, list, list[tuple[int, int]]]] = {}
-        self._lock = threading.Lock()
 
     def _prepare(self, alias: str) -> tuple[str, list, list[tuple[int, int]]]:
         connection = connections[alias]
@@ -195,30 +213,12 @@ class PreparedUpdate:
         if query.related_updates:
             raise ImproperlyConfigured("PreparedUpdate updates one table (no inherited fields).")
         sql, params = query.get_compiler(using=alias).as_sql()
-        wanted = {repr(_db_value(v, connection)): i for i, v in enumerate(stand_ins)}
-        slots = [(pos, wanted[repr(p)]) for pos, p in enumerate(params) if repr(p) in wanted]
-        if set(range(len(stand_ins))) - {arg for _, arg in slots}:
-            raise ImproperlyConfigured(
-                "PreparedUpdate: an argument does not reach the SQL as a parameter."
-            )
-        return sql, list(params), slots
+        return sql, list(params), _argument_slots(stand_ins, params, connection, "PreparedUpdate")
 
     def __call__(self, *args) -> int:
-        for value, kind in zip(args, self._kinds, strict=True):
-            if not isinstance(value, kind):
-                raise TypeError(f"PreparedUpdate argument {value!r} is not a {kind.__name__}")
         alias = router.db_for_write(self._model)
-        connection = connections[alias]
-        key = f"{alias}:{connection.vendor}"
-        compiled = self._compiled.get(key)
-        if compiled is None:
-            with self._lock:
-                compiled = self._compiled.get(key) or self._prepare(alias)
-                self._compiled[key] = compiled
-        sql, params, slots = compiled
-        params = list(params)
-        for pos, arg in slots:
-            params[pos] = _db_value(args[arg], connection)
-        with connection.cursor() as cursor:
+        sql, params, slots = self._compiled_for(args, alias)
+        params = _with_arguments(params, slots, args, connections[alias])
+        with connections[alias].cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.rowcount
