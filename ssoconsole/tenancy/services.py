@@ -333,7 +333,7 @@ def org_level(tenant: Tenant, org_id: UUID | None, *, limit: int, offset: int = 
     own child counts from two more, whatever the size of the tree.
     """
     org = get_org(tenant, org_id) if org_id is not None else top_org(tenant)
-    ancestors = ancestor_settings(org.id)
+    path, ancestors = org_path(org)
     children = list(
         Organization.objects.filter(tenant=tenant, parent=org).order_by("name")[
             offset : offset + limit + 1
@@ -353,14 +353,6 @@ def org_level(tenant: Tenant, org_id: UUID | None, *, limit: int, offset: int = 
         .annotate(n=Count("id"))
         .values_list("parent_id", "n")
     )
-    path_ids = [i for i in ancestors if i != org.id]
-    by_id = Organization.objects.in_bulk(path_ids)
-    path = []
-    current = ancestors[org.id].parent_id
-    while current is not None:
-        path.append(by_id[current])
-        current = ancestors[current].parent_id
-    path.reverse()
     return OrgLevel(
         org=org,
         path=path,
