@@ -23,7 +23,14 @@ milliseconds per sign-in (user + system time of the gunicorn processes from
 /proc) and their peak resident memory. The last line is
 ``sign-ins/s vs python3-saml peer: N.Nx``.
 
+``--empty`` adds a third contender, ``peers/empty_sp``: the same gunicorn
+settings and Django answering the same three requests with no work at all
+(no signature, no session, no database). What it reaches is the ceiling of
+any Django SP served this way on this machine; the product's CPU above its
+CPU is what the product's own work costs.
+
     benchmarks/run signin_load.py --clients 10
+    benchmarks/run signin_load.py --clients 10 --empty     # and the empty Django site
     benchmarks/run signin_load.py --clients 50 --seconds 10
     benchmarks/run signin_load.py --database postgres --instances 2 --workers 1
 
@@ -61,6 +68,7 @@ sys.path.insert(0, str(HERE))
 from entra_response import Scenario, Signer, build_response  # noqa: E402 - found on the path set above
 
 IDP_TENANT = "6a1f3c1e-0b5d-4f7e-9d2a-3c4b5a6f7e8d"
+EMPTY = "empty Django"  # the --empty contender's name
 USERS = 2000
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -563,11 +571,17 @@ def start_peer(args, signer: Signer, workdir: Path) -> tuple[Servers, Target]:
     run_checked(
         [sys.executable, "-c", "import django; django.setup()\n" + SEED_PEER, str(USERS)], env
     )
+    popens = serve_peer("python3_saml_sp", ports, env, args, workdir)
+    return Servers(popens), Target("python3-saml", ports, "/login", "/me")
+
+
+def serve_peer(package: str, ports, env: dict, args, workdir: Path) -> list:
+    """Serve a peer's WSGI application under gunicorn with the product's settings, one master per port."""
     options = gunicorn_settings(args.workers, args.threads)
     popens = []
     for port in ports:
-        log = workdir / f"peer-{port}.log"
-        cmd = [sys.executable, "-m", "gunicorn", "python3_saml_sp.wsgi:application"]
+        log = workdir / f"{package}-{port}.log"
+        cmd = [sys.executable, "-m", "gunicorn", f"{package}.wsgi:application"]
         cmd += ["--bind", f"127.0.0.1:{port}", "--workers", str(options["workers"])]
         cmd += ["--threads", str(options["threads"]), "--worker-class", options["worker_class"]]
         cmd += ["--keep-alive", str(options["keepalive"]), "--timeout", str(options["timeout"])]
@@ -576,7 +590,22 @@ def start_peer(args, signer: Signer, workdir: Path) -> tuple[Servers, Target]:
         popen = subprocess.Popen(cmd, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
         wait_listening(port, popen, log)
         popens.append(popen)
-    return Servers(popens), Target("python3-saml", ports, "/login", "/me")
+    return popens
+
+
+def start_empty(args, workdir: Path) -> tuple[Servers, Target]:
+    """The empty site (peers/empty_sp): the same exchanges with no work, what the stack alone costs."""
+    ports = tuple(free_port() for _ in range(args.instances))
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(HERE / "peers"),
+        "DJANGO_SETTINGS_MODULE": "empty_sp.settings",
+        "PEER_SECRET_KEY": "benchmark-" + os.urandom(16).hex(),
+        "PEER_BASE_URL": f"http://127.0.0.1:{ports[0]}",
+        "PEER_IDP_SSO_URL": Scenario(tenant_id=IDP_TENANT).sso_url,
+    }
+    popens = serve_peer("empty_sp", ports, env, args, workdir)
+    return Servers(popens), Target(EMPTY, ports, "/login", "/me")
 
 
 # --------------------------------------------------------------------------- report
@@ -638,6 +667,12 @@ def main() -> int:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/10")
     parser.add_argument("--only", choices=("ssoconsole", "python3-saml"), help="one contender")
     parser.add_argument(
+        "--empty",
+        action="store_true",
+        help="add a third contender: the same gunicorn and Django answering the three requests "
+        "with no work at all (peers/empty_sp), the ceiling of any Django SP on this machine",
+    )
+    parser.add_argument(
         "--pin",
         action="store_true",
         help="servers on the first CPU, this load generator on the second (each contender then "
@@ -665,6 +700,8 @@ def main() -> int:
                 contenders.append(start_product(args, signer, workdir))
             if args.only != "ssoconsole":
                 contenders.append(start_peer(args, signer, workdir))
+            if args.empty:
+                contenders.append(start_empty(args, workdir))
             if args.pin:
                 cpus = sorted(os.sched_getaffinity(0))
                 if len(cpus) < 2:
@@ -703,8 +740,21 @@ def main() -> int:
     for name, r in medians.items():
         print("  " + _row(name, r))
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
-    if len(medians) == 2:
-        ratio = medians["ssoconsole"]["rate"] / medians["python3-saml"]["rate"]
+    peer = medians.get("python3-saml")
+    if peer and EMPTY in medians:
+        empty = medians[EMPTY]
+        print(
+            f"sign-ins/s of the empty Django site vs python3-saml peer: "
+            f"{empty['rate'] / peer['rate']:.1f}x (no Django + gunicorn SP can do better here)"
+        )
+        if "ssoconsole" in medians:
+            own = medians["ssoconsole"]["cpu_ms"] - empty["cpu_ms"]
+            print(
+                f"server CPU per sign-in above the empty site's: ssoconsole {own:.1f} ms, "
+                f"python3-saml peer {peer['cpu_ms'] - empty['cpu_ms']:.1f} ms"
+            )
+    if peer and "ssoconsole" in medians:
+        ratio = medians["ssoconsole"]["rate"] / peer["rate"]
         print(f"sign-ins/s vs python3-saml peer: {ratio:.1f}x")
     return 0
 
