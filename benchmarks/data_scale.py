@@ -68,9 +68,13 @@ def _setup(args) -> None:
     if args.database == "postgres":
         import psycopg
 
-        if not args.keep:
-            with psycopg.connect(f"{args.pg_url}/postgres", autocommit=True) as conn:
+        with psycopg.connect(f"{args.pg_url}/postgres", autocommit=True) as conn:
+            if not args.keep:
                 conn.execute(f'DROP DATABASE IF EXISTS "{args.pg_database}" WITH (FORCE)')
+            found = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [args.pg_database]
+            ).fetchone()
+            if found is None:  # a first run with --keep creates the database it will keep
                 conn.execute(f'CREATE DATABASE "{args.pg_database}"')
         os.environ["DATABASE_URL"] = f"{args.pg_url}/{args.pg_database}"
     else:
