@@ -29,6 +29,7 @@ from django.db.models.expressions import RawSQL
 from ssoconsole.accounts import search as user_search
 from ssoconsole.accounts.models import User
 from ssoconsole.agents.models import Agent
+from ssoconsole.core import trigram
 from ssoconsole.core.trigram import MIN_SUBSTRING, TrigramIndex, phrase, too_many
 from ssoconsole.tenancy.models import Organization
 
@@ -53,11 +54,13 @@ def _sql(queryset) -> tuple[str, tuple]:
     return queryset.query.get_compiler(queryset.db).as_sql()
 
 
-def agent_candidates(tenant, text: str, using: str = "default") -> RawSQL | None:
-    """The ids of a superset of ``tenant``'s agents matching ``text``, as one sub-select; or ``None``.
+def agent_candidates(tenant, text: str, using: str = "default") -> list | None:
+    """The ids of a superset of ``tenant``'s agents matching ``text`` (at most ``CANDIDATES_MAX``).
 
     ``None``: shorter than 3 characters, a database without these indexes, or
-    too many candidates on one of the three ways (see the module's doc).
+    too many candidates on one of the three ways (see the module's doc). The
+    ids are read once, in one query, so that the page and its count do not
+    each read the indexes again.
     """
     connection = connections[using]
     if len(text) < MIN_SUBSTRING or connection.vendor not in ("sqlite", "postgresql"):
@@ -78,12 +81,18 @@ def agent_candidates(tenant, text: str, using: str = "default") -> RawSQL | None
         users = _sql(User.objects.filter(user_search.pg_contains_all(text)).values("id"))
     orgs = Organization.objects.filter(tenant=tenant, name__icontains=text).values("id")
     org_users = _sql(User.objects.filter(org__in=orgs).values("id"))
-    for sql, params in (own, users, org_users):
+    # Users found by name or org: more than the bound means more agents than the index helps with.
+    for sql, params in (users, org_users):
         if too_many(using, sql, list(params)):
             return None
     by_user = _sql(Agent.objects.filter(user_id__in=RawSQL(users[0], users[1])).values("id"))
     by_org = _sql(Agent.objects.filter(user_id__in=RawSQL(org_users[0], org_users[1])).values("id"))
-    return RawSQL(
-        f"{own[0]} UNION {by_user[0]} UNION {by_org[0]}",
-        [*own[1], *by_user[1], *by_org[1]],
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"{own[0]} UNION {by_user[0]} UNION {by_org[0]} LIMIT %s",
+            [*own[1], *by_user[1], *by_org[1], trigram.CANDIDATES_MAX + 1],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    if len(ids) > trigram.CANDIDATES_MAX:
+        return None
+    return [Agent._meta.pk.to_python(i) for i in ids]

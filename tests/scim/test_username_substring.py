@@ -205,3 +205,25 @@ def test_with_or_the_tenant_condition_stays_indexed(tenant, people):
     node = parse_filter('userName co "contoso" or userName co "hellas"')
     rows = queries.filter_users(ScimUser.objects.filter(deleted_at__isnull=True), tenant, node)
     assert '+"scim_scimuser"."tenant_id"' not in str(rows.query)
+
+
+@pytest.mark.parametrize(
+    ("start", "count", "total", "returned"),
+    [(1, 100, 6, 6), (1, 4, 6, 4), (5, 4, 6, 2), (6, 1, 6, 1), (7, 3, 6, 0), (99, 3, 6, 0)],
+)
+def test_the_total_stays_exact_when_a_page_that_is_not_full_gives_it(
+    scim, people, start, count, total, returned
+):
+    body = scim.get("/Users", startIndex=start, count=count).json_body
+    assert (body["totalResults"], len(body["Resources"])) == (total, returned)
+    body = scim.get("/Users", filter='userName co "contoso"', startIndex=start, count=count)
+    assert body.json_body["totalResults"] == 4
+
+
+def test_a_selective_filter_is_one_list_query_without_a_count(scim, people):
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        body = scim.get("/Users", filter='userName eq "joanne@fabrikam.example"').json_body
+    assert body["totalResults"] == 1
+    assert not [q for q in captured.captured_queries if "COUNT(" in q["sql"].upper()]
