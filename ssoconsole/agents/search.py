@@ -24,13 +24,12 @@ sooner): the plain condition is used, on the tenant's list order.
 from __future__ import annotations
 
 from django.db import connections
-from django.db.models.expressions import RawSQL
 
 from ssoconsole.accounts import search as user_search
 from ssoconsole.accounts.models import User
 from ssoconsole.agents.models import Agent
 from ssoconsole.core import trigram
-from ssoconsole.core.trigram import MIN_SUBSTRING, TrigramIndex, phrase, too_many
+from ssoconsole.core.trigram import MIN_SUBSTRING, TrigramIndex, phrase
 from ssoconsole.tenancy.models import Organization
 
 
@@ -58,9 +57,9 @@ def agent_candidates(tenant, text: str, using: str = "default") -> list | None:
     """The ids of a superset of ``tenant``'s agents matching ``text`` (at most ``CANDIDATES_MAX``).
 
     ``None``: shorter than 3 characters, a database without these indexes, or
-    too many candidates on one of the three ways (see the module's doc). The
-    ids are read once, in one query, so that the page and its count do not
-    each read the indexes again.
+    too many candidates on one of the three ways (see the module's doc). Each
+    index is read once (the users, then the agents' own fields with those
+    users' agents), so that the page and its count do not read them again.
     """
     connection = connections[using]
     if len(text) < MIN_SUBSTRING or connection.vendor not in ("sqlite", "postgresql"):
@@ -81,18 +80,25 @@ def agent_candidates(tenant, text: str, using: str = "default") -> list | None:
         users = _sql(User.objects.filter(user_search.pg_contains_all(text)).values("id"))
     orgs = Organization.objects.filter(tenant=tenant, name__icontains=text).values("id")
     org_users = _sql(User.objects.filter(org__in=orgs).values("id"))
-    # Users found by name or org: more than the bound means more agents than the index helps with.
+    # The users found by name or org, each read once; more than the bound means more agents than
+    # the index helps with.
+    user_ids = []
     for sql, params in (users, org_users):
-        if too_many(using, sql, list(params)):
+        found = _ids(connection, sql, params)
+        if found is None:
             return None
-    by_user = _sql(Agent.objects.filter(user_id__in=RawSQL(users[0], users[1])).values("id"))
-    by_org = _sql(Agent.objects.filter(user_id__in=RawSQL(org_users[0], org_users[1])).values("id"))
+        user_ids += found
+    sql, params = own
+    if user_ids:
+        by_user = _sql(Agent.objects.filter(user_id__in=user_ids).values("id"))
+        sql, params = f"{sql} UNION {by_user[0]}", [*params, *by_user[1]]
+    found = _ids(connection, sql, params)
+    return None if found is None else [Agent._meta.pk.to_python(i) for i in found]
+
+
+def _ids(connection, sql: str, params) -> list | None:
+    """The first column of ``sql``'s rows, or ``None`` beyond ``CANDIDATES_MAX`` of them."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"{own[0]} UNION {by_user[0]} UNION {by_org[0]} LIMIT %s",
-            [*own[1], *by_user[1], *by_org[1], trigram.CANDIDATES_MAX + 1],
-        )
+        cursor.execute(f"{sql} LIMIT %s", [*params, trigram.CANDIDATES_MAX + 1])
         ids = [row[0] for row in cursor.fetchall()]
-    if len(ids) > trigram.CANDIDATES_MAX:
-        return None
-    return [Agent._meta.pk.to_python(i) for i in ids]
+    return None if len(ids) > trigram.CANDIDATES_MAX else ids
