@@ -1,4 +1,4 @@
-"""The Agents search (console and ``GET /api/v1/agents?search=``), served by indexes at scale.
+"""The Agents search (console and ``GET /api/v1/agents?q=``), served by indexes at scale.
 
 The rule is unchanged: an agent matches when its device name, platform, its
 user's username, first or last name, or its user's organization's name
