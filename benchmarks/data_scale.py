@@ -2,13 +2,25 @@
 
 Seeds one tenant with ``--users`` users (default 1,000,000) spread over
 ``--orgs`` organizations (default 10,000) in a tree up to ``--depth`` levels
-deep (default 20), by bulk inserts, then times requests in this process
-through Django's test client: what is printed is server time (the view,
-its middleware and its queries), not network time.
+deep (default 20), every user provisioned through SCIM (a SCIM user and its
+work e-mail row) and ``--agents`` desktop agents (default about 100,000) of
+random users, by bulk inserts; and a second tenant of 10 users with the same
+identity provider setup. Then it times requests in this process through
+Django's test client: what is printed is server time (the view, its
+middleware and its queries), not network time.
 
     benchmarks/run data_scale.py                          # SQLite in a temporary directory
     benchmarks/run data_scale.py --database postgres      # PostgreSQL database "data_scale"
     benchmarks/run data_scale.py --users 200000 --orgs 2000 --keep /tmp/scale   # reuse later
+
+What is timed: the three sign-in steps (``GET /login``, the ACS ``POST``,
+``GET /api/v1/me``) for users spread over the big tenant, then the same
+steps for the 10-user tenant, followed by the ratio of the two per step
+(p50, "big tenant / 10-user tenant": 1.0 means the size costs nothing);
+the administrator's console and API pages, the Agents page among them; and
+an identity provider's SCIM requests (the first page of ``/Users``,
+``userName eq``, ``co`` and ``sw``, ``emails co``) with a Secret Token
+created as the product creates them, revoked at the end.
 
 Each line is the median (p50) and p95 of ``--repeat`` requests (after one
 untimed request that fills Django's lazy caches), whether the p50 met the
@@ -16,8 +28,9 @@ untimed request that fills Django's lazy caches), whether the p50 met the
 machine shared with other work the wall time includes waiting for a CPU,
 the CPU time does not (on SQLite it is all of the server's work; on
 PostgreSQL the database's own share is in the wall time only). The seed
-is the expensive part (minutes for a million users); ``--keep DIR`` keeps a
-SQLite database for later runs, which then skip seeding.
+is the expensive part (minutes for a million users); ``--keep DIR`` keeps
+the data directory (and, on PostgreSQL, leaves the database in place) for
+later runs, which then skip seeding.
 """
 
 from __future__ import annotations
@@ -126,7 +139,7 @@ def seed(args, signer) -> dict:
     existing = Tenant.objects.filter(name="Scale").first()
     if existing is not None:
         print("reusing the seeded database", flush=True)
-        return {"tenant": existing}
+        return {"tenant": existing, "small": _small_tenant(signer)}
     import signin_load
 
     started = time.monotonic()
@@ -145,23 +158,23 @@ def seed(args, signer) -> dict:
     now = dt.datetime.now(dt.UTC)
     rng = random.Random(11)
     for start in range(0, args.users, BATCH):
-        User.objects.bulk_create(
-            [
-                User(
-                    id=uuid.uuid4(),
-                    tenant=tenant,
-                    org=rng.choice(orgs),
-                    username=f"user{i}@scale.example",
-                    first_name=f"First{i % 997}",
-                    last_name=f"Last{i % 991}",
-                    password=unusable,
-                    created_at=now,
-                    updated_at=now,
-                )
-                for i in range(start, min(start + BATCH, args.users))
-            ],
-            batch_size=BATCH,
-        )
+        users = [
+            User(
+                id=uuid.uuid4(),
+                tenant=tenant,
+                org=rng.choice(orgs),
+                username=f"user{i}@scale.example",
+                first_name=f"First{i % 997}",
+                last_name=f"Last{i % 991}",
+                email=_mail(i),
+                password=unusable,
+                created_at=now,
+                updated_at=now,
+            )
+            for i in range(start, min(start + BATCH, args.users))
+        ]
+        User.objects.bulk_create(users, batch_size=BATCH)
+        _provision(tenant, users, now)
         if (start // BATCH) % 40 == 0:
             print(f"  {start + BATCH:,} users, {time.monotonic() - started:.0f} s", flush=True)
     admin = User.objects.create(
@@ -170,6 +183,9 @@ def seed(args, signer) -> dict:
     RoleAssignment.objects.bulk_create(
         [RoleAssignment(user=admin, role=r) for r in (Role.ORG_ADMIN, Role.IDENTITY_ADMIN)]
     )
+    agents = _agents(tenant, args.agents, args.users, now)
+    print(f"  {agents:,} agents, {time.monotonic() - started:.0f} s", flush=True)
+    small = _small_tenant(signer)
     from django.db import connection
 
     if connection.vendor == "postgresql":
@@ -179,13 +195,135 @@ def seed(args, signer) -> dict:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
     print(f"seeded in {time.monotonic() - started:.0f} s", flush=True)
-    return {"tenant": tenant}
+    return {"tenant": tenant, "small": small}
 
 
-def measure(args, signer, tenant) -> list[tuple[str, float, float, str]]:
+def _mail(i: int) -> str:
+    """User ``i``'s e-mail address: not the username, as with most directories' mail attribute."""
+    return f"first{i % 997}.last{i % 991}.{i}@mail.scale.example"
+
+
+def _provision(tenant, users, now) -> None:
+    """Give ``users`` the rows SCIM provisioning leaves (a ``ScimUser`` and its work e-mail row)."""
+    from ssoconsole.scim.models import ScimEmail, ScimUser
+
+    scim_users = [
+        ScimUser(
+            id=uuid.uuid4(),
+            tenant=tenant,
+            user=u,
+            external_id=u.username.split("@")[0],
+            document={
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "name": {"givenName": u.first_name, "familyName": u.last_name},
+                "emails": [{"primary": True, "type": "work", "value": u.email}],
+            },
+            created_at=now,
+            updated_at=now,
+        )
+        for u in users
+    ]
+    ScimUser.objects.bulk_create(scim_users, batch_size=BATCH)
+    ScimEmail.objects.bulk_create(
+        [ScimEmail(scim_user=s, type="work", value=s.user.email, primary=True) for s in scim_users],
+        batch_size=BATCH,
+    )
+
+
+def _agents(tenant, count: int, users: int, now) -> int:
+    """About ``count`` desktop agents of random users, signed in over the last year (bulk inserts).
+
+    Returns how many: a user drawn twice in one batch gets one agent there."""
+    import hashlib
+
+    from ssoconsole.accounts.models import User
+    from ssoconsole.agents.models import Agent
+
+    rng = random.Random(13)
+    for start in range(0, count, BATCH):
+        owners = User.objects.filter(
+            tenant=tenant,
+            username__in=[
+                f"user{rng.randrange(users)}@scale.example"
+                for _ in range(min(BATCH, count - start))
+            ],
+        ).values_list("id", flat=True)
+        rows = []
+        for n, user_id in enumerate(owners, start):
+            token = hashlib.sha256(f"data-scale-agent-{n}".encode()).hexdigest()
+            signed_in = now - dt.timedelta(minutes=rng.randrange(525_600))
+            rows.append(
+                Agent(
+                    id=uuid.uuid4(),
+                    tenant=tenant,
+                    user_id=user_id,
+                    name=_device_name(n),
+                    platform=("windows", "macos", "linux")[n % 3],
+                    agent_version="1.4.2",
+                    token_prefix=token[:12],
+                    token_hash=token,
+                    created_at=signed_in,
+                    last_seen_at=signed_in + dt.timedelta(minutes=rng.randrange(60)),
+                )
+            )
+        Agent.objects.bulk_create(rows, batch_size=BATCH)
+    return Agent.objects.filter(tenant=tenant).count()
+
+
+def _device_name(n: int) -> str:
+    """A device name as agents report them: Windows' DESKTOP-XXXXXXX, or a Mac's."""
+    return f"DESKTOP-{n * 7919 % 16**7:07X}" if n % 3 != 1 else f"MacBook-Pro-{n}"
+
+
+SMALL = "Small"
+SMALL_USERS = 10
+
+
+def _small_tenant(signer):
+    """A second tenant of ``SMALL_USERS`` users with the big one's provider setup (created once).
+
+    The same identity provider's metadata, applied to a first-level org that
+    holds the users; the top org signs in locally, as in the big tenant.
+    """
     import signin_load
+    from django.contrib.auth.hashers import make_password
+
+    from ssoconsole.accounts.models import User
+    from ssoconsole.sso.providers import create_provider
+    from ssoconsole.tenancy.models import Tenant
+    from ssoconsole.tenancy.services import create_org, create_tenant, set_org_sso
+
+    small = Tenant.objects.filter(name=SMALL).first()
+    if small is not None:
+        return small
+    small = create_tenant(SMALL, actor_label="benchmark")
+    provider = create_provider(
+        small, "Entra ID", metadata_xml=signin_load.idp_metadata(signer).encode()
+    )
+    org = create_org(small, "Org 1.0")
+    set_org_sso(org, "provider", provider.id)
+    now = dt.datetime.now(dt.UTC)
+    User.objects.bulk_create(
+        [
+            User(
+                id=uuid.uuid4(),
+                tenant=small,
+                org=org,
+                username=f"user{i}@small.example",
+                first_name=f"First{i}",
+                last_name=f"Last{i}",
+                password=make_password(None),
+                created_at=now,
+                updated_at=now,
+            )
+            for i in range(SMALL_USERS)
+        ]
+    )
+    return small
+
+
+def measure(args, signer, tenant, small) -> list[tuple[str, float, float, str]]:
     from django.test import Client
-    from entra_response import Scenario, build_response
 
     from ssoconsole.accounts.models import User
     from ssoconsole.sso.models import AuthProvider
@@ -203,6 +341,9 @@ def measure(args, signer, tenant) -> list[tuple[str, float, float, str]]:
         ).first()
         if user is not None and effective_sso_of(user.org_id).provider_id == provider.id:
             sso_users.append(user.username)
+    small_users = list(
+        User.objects.filter(tenant=small).order_by("username").values_list("username", flat=True)
+    )
     deep = Organization.objects.filter(tenant=tenant, name__startswith=f"Org {args.depth}.").first()
     results = []
     client = Client()
@@ -215,7 +356,7 @@ def measure(args, signer, tenant) -> list[tuple[str, float, float, str]]:
         results.append((name, p50, p95, note))
         mark = "ok" if p50 < TARGET_MS else "OVER"
         print(
-            f"  {name:<40} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  {mark:<4} CPU p50 {cpu50:6.1f} ms"
+            f"  {name:<44} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  {mark:<4} CPU p50 {cpu50:6.1f} ms"
             f"  {note}",
             flush=True,
         )
@@ -232,25 +373,110 @@ def measure(args, signer, tenant) -> list[tuple[str, float, float, str]]:
             note = check(response)
         report(name, times, cpu, note)
 
-    # --- the sign-in steps, for users spread over the whole table
+    # --- the sign-in steps, for users spread over the whole table; then the same three steps in
+    # the 10-user tenant, in the same process and database, for the side-by-side ratio.
+    signin_steps(args, signer, client, timed, report, "", sso_users, "127.2")
+    big = {name: p50 for name, p50, _, _ in results}
+    small_label = f" [{SMALL_USERS}-user tenant]"
+    signin_steps(
+        args, signer, client, timed, report, small_label, [small_users[0], *small_users], "127.3"
+    )
+    print(f"  sign-in steps, {args.users:,}-user tenant / {SMALL_USERS}-user tenant (p50):")
+    for name, p50, _, _ in results:
+        if name.endswith(small_label):
+            large = big[name.removesuffix(small_label)]
+            print(
+                f"    {name.removesuffix(small_label):<42} {large:6.1f} / {p50:6.1f} ms = "
+                f"{large / p50:4.2f}x",
+                flush=True,
+            )
+
+    # --- the administrator's pages
+    admin = User.objects.get(username="admin@scale.example")
+    client.cookies.clear()
+    client.force_login(admin)
+    some = User.objects.filter(tenant=tenant, username=sso_users[0]).first()
+    device = _device_name(4242)
+    pages = [
+        ("GET /console/", "/console/"),
+        ("GET /console/users/ (first page)", "/console/users/"),
+        ("GET /console/users/?page=2000", "/console/users/?page=2000"),
+        ("GET /console/users/?q=user4242", "/console/users/?q=user4242"),
+        ("GET /console/users/{id}/", f"/console/users/{some.id}/"),
+        ("GET /console/orgs/ (the tree)", "/console/orgs/"),
+        ("GET /console/orgs/{deep org}/", f"/console/orgs/{deep.id}/"),
+        ("GET /console/agents/ (first page)", "/console/agents/"),
+        (f"GET /console/agents/?q={device}", f"/console/agents/?q={device}"),
+        ("GET /console/agents/?q=user4242", "/console/agents/?q=user4242"),
+        ("GET /api/v1/users (first page)", "/api/v1/users"),
+        ("GET /api/v1/users?username=", f"/api/v1/users?username={sso_users[1].upper()}"),
+        ("GET /api/v1/users?q=user4242", "/api/v1/users?q=user4242"),
+        ("GET /api/v1/orgs (first page)", "/api/v1/orgs"),
+        ("GET /api/v1/orgs/{deep org}", f"/api/v1/orgs/{deep.id}"),
+    ]
+    for name, url in pages:
+        timed(name, lambda i, url=url: client.get(url), _status)
+
+    # --- the identity provider's SCIM requests, with a Secret Token made as the product makes them
+    from ssoconsole.scim.tokens import create_token, revoke_token, tokens_of
+
+    for old in tokens_of(tenant).filter(name=SCIM_TOKEN_NAME, revoked_at__isnull=True):
+        revoke_token(old)  # left by an interrupted run of a kept database (20 at most per tenant)
+    raw, token = create_token(tenant, name=SCIM_TOKEN_NAME, actor_label="benchmark")
+    scim = Client(headers={"Authorization": f"Bearer {raw}"})
+    base = f"/scim/v2/{tenant.id}/Users"
+    picks = [rng.randrange(args.users) for _ in range(args.repeat + 1)]
+    requests = [
+        ("SCIM GET /Users (first page of 100)", lambda k: {"count": 100}),
+        ("SCIM userName eq", lambda k: {"filter": f'userName eq "USER{k}@scale.example"'}),
+        ("SCIM userName co", lambda k: {"filter": f'userName co "r{k}@"'}),
+        ("SCIM userName sw", lambda k: {"filter": f'userName sw "user{k // 10}"'}),
+        ("SCIM emails co", lambda k: {"filter": f'emails co ".{k}@mail"'}),
+    ]
+    try:
+        for name, params in requests:
+            timed(
+                name,
+                lambda i, params=params: scim.get(base, params(picks[i])),
+                _scim_status,
+            )
+    finally:
+        revoke_token(token)
+    return results
+
+
+SCIM_TOKEN_NAME = "data_scale benchmark"
+
+
+def signin_steps(args, signer, client, timed, report, label, usernames, network) -> None:
+    """Time GET /login, the ACS POST and GET /api/v1/me for ``usernames[1:]`` (one request each)."""
+    import signin_load
+    from entra_response import Scenario, build_response
+
     started: dict[int, dict] = {}
+
+    def user(i):
+        return usernames[1 + i % (len(usernames) - 1)] if i >= 0 else usernames[0]
+
+    def address(i):
+        return f"{network}.{(i + 1) // 250}.{(i + 1) % 250 + 1}"
 
     def login(i):
         client.cookies.clear()
-        client.defaults["REMOTE_ADDR"] = f"127.2.{(i + 1) // 250}.{(i + 1) % 250 + 1}"
-        response = client.get("/login", {"username": sso_users[i + 1]})
+        client.defaults["REMOTE_ADDR"] = address(i)
+        response = client.get("/login", {"username": user(i)})
         request, relay = signin_load._authn_request(response["Location"])
         started[i] = {"request": request, "relay": relay, "cookies": dict(client.cookies)}
         return response
 
-    timed("GET /login?username= (SSO user)", login, lambda r: f"status {r.status_code}")
+    timed("GET /login?username= (SSO user)" + label, login, lambda r: f"status {r.status_code}")
 
     def acs(i):
         s = started[i]
         client.cookies.clear()
         for k, v in s["cookies"].items():
             client.cookies[k] = v.value
-        client.defaults["REMOTE_ADDR"] = f"127.2.{(i + 1) // 250}.{(i + 1) % 250 + 1}"
+        client.defaults["REMOTE_ADDR"] = address(i)
         xml = build_response(
             signer,
             Scenario(
@@ -258,7 +484,7 @@ def measure(args, signer, tenant) -> list[tuple[str, float, float, str]]:
                 sp_entity_id=s["request"]["issuer"],
                 acs_url=s["request"]["acs"],
                 request_id=s["request"]["id"],
-                user=sso_users[i + 1],
+                user=user(i),
             ),
             issued=dt.datetime.now(dt.UTC),
         )
@@ -278,31 +504,19 @@ def measure(args, signer, tenant) -> list[tuple[str, float, float, str]]:
             acs_times.append(acs.server_ms)
             acs_cpu.append(acs.cpu_ms)
         note = f"status {response.status_code}"
-    report("POST /sso/{tenant}/acs", acs_times, acs_cpu, note)
-    timed("GET /api/v1/me (after the sign-in)", lambda i: client.get("/api/v1/me"), _status)
+    report("POST /sso/{tenant}/acs" + label, acs_times, acs_cpu, note)
+    timed(
+        "GET /api/v1/me (after the sign-in)" + label,
+        lambda i: client.get("/api/v1/me"),
+        _status,
+    )
 
-    # --- the administrator's pages
-    admin = User.objects.get(username="admin@scale.example")
-    client.cookies.clear()
-    client.force_login(admin)
-    some = User.objects.filter(tenant=tenant, username=sso_users[0]).first()
-    pages = [
-        ("GET /console/", "/console/"),
-        ("GET /console/users/ (first page)", "/console/users/"),
-        ("GET /console/users/?page=2000", "/console/users/?page=2000"),
-        ("GET /console/users/?q=user4242", "/console/users/?q=user4242"),
-        ("GET /console/users/{id}/", f"/console/users/{some.id}/"),
-        ("GET /console/orgs/ (the tree)", "/console/orgs/"),
-        ("GET /console/orgs/{deep org}/", f"/console/orgs/{deep.id}/"),
-        ("GET /api/v1/users (first page)", "/api/v1/users"),
-        ("GET /api/v1/users?username=", f"/api/v1/users?username={sso_users[1].upper()}"),
-        ("GET /api/v1/users?q=user4242", "/api/v1/users?q=user4242"),
-        ("GET /api/v1/orgs (first page)", "/api/v1/orgs"),
-        ("GET /api/v1/orgs/{deep org}", f"/api/v1/orgs/{deep.id}"),
-    ]
-    for name, url in pages:
-        timed(name, lambda i, url=url: client.get(url), _status)
-    return results
+
+def _scim_status(response) -> str:
+    import json
+
+    body = json.loads(response.content)
+    return f"status {response.status_code}, totalResults {body.get('totalResults')}"
 
 
 def _status(response) -> str:
@@ -315,6 +529,7 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=1_000_000)
     parser.add_argument("--orgs", type=int, default=10_000)
     parser.add_argument("--depth", type=int, default=20)
+    parser.add_argument("--agents", type=int, default=100_000, help="desktop agents in the tenant")
     parser.add_argument("--repeat", type=int, default=20, help="requests per line")
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432")
@@ -332,7 +547,7 @@ def main() -> int:
         flush=True,
     )
     info = seed(args, signer)
-    results = measure(args, signer, info["tenant"])
+    results = measure(args, signer, info["tenant"], info["small"])
     over = [name for name, p50, _, _ in results if p50 >= TARGET_MS]
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
     print(

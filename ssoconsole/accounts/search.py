@@ -295,7 +295,7 @@ def search_users(tenant, text: str, *, words: bool, queryset: QuerySet | None = 
         # The same rows, as a range of the unique LOWER(username) index (LIKE cannot use it).
         low, high = _prefix_range(prefix)
         return queryset.alias(
-            _username_lower=Lower("username"), _tenant=_unindexed("tenant_id")
+            _username_lower=Lower("username"), _tenant=unindexed("tenant_id")
         ).filter(_tenant=tenant.id, _username_lower__gte=low, _username_lower__lt=high)
     for part in parts:
         queryset = queryset.filter(_contains(part))
@@ -312,7 +312,7 @@ def search_users(tenant, text: str, *, words: bool, queryset: QuerySet | None = 
     # SQLite plans without statistics unless someone ran ANALYZE: it would walk the tenant's
     # (tenant, username) index and test each user against the candidates, a scan of the tenant.
     # A unary plus keeps the tenant condition out of index choice, so the candidates drive.
-    return queryset.alias(_tenant=_unindexed("tenant_id")).filter(
+    return queryset.alias(_tenant=unindexed("tenant_id")).filter(
         _tenant=tenant.id, id__in=RawSQL(_SQLITE_CANDIDATES, [match])
     )
 
@@ -324,7 +324,8 @@ def _too_many(connection, count_sql: str, params: list) -> bool:
         return cursor.fetchone()[0] > FTS_CANDIDATES_MAX
 
 
-def _unindexed(column: str) -> Func:
+def unindexed(column: str) -> Func:
+    """``+column``: the same value, which SQLite's planner does not consider for an index."""
     return Func(F(column), template="+%(expressions)s", output_field=UUIDField())
 
 

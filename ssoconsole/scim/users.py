@@ -68,9 +68,7 @@ def search(tenant, params) -> tuple[int, list[ScimUser], common.Page]:
     """Return the total, one page of users matching the ``filter`` parameter, and the page."""
     node = common.filter_of(params)
     page = common.page_of(params)
-    qs = _live(tenant)
-    if node is not None:
-        qs = qs.alias(**queries.aliases_for(node)).filter(queries.user_condition(node))
+    qs = queries.filter_users(ScimUser.objects.filter(deleted_at__isnull=True), tenant, node)
     total = qs.count()
     if page.count == 0:
         return total, [], page

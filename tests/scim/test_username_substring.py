@@ -147,3 +147,61 @@ def test_a_substring_matching_very_many_users_reads_the_tenant_instead(
     monkeypatch.setattr(search, "FTS_CANDIDATES_MAX", 2)
     assert search.username_candidates("contoso") is None
     assert _found(scim, 'userName co "contoso"') == _scanned(tenant, "co", "contoso")
+
+
+def _plain_ids(tenant, expression, monkeypatch) -> list[str]:
+    """The filter's plain condition (no index candidates, the tenant as a plain condition)."""
+    with monkeypatch.context() as m:
+        m.setattr(queries, "username_candidates", lambda *a, **k: None)
+        m.setattr(queries, "email_candidates", lambda *a, **k: None)
+        return sorted(str(i) for i in _queryset(tenant, expression).values_list("id", flat=True))
+
+
+def _served_ids(tenant, expression) -> list[str]:
+    node = parse_filter(expression)
+    rows = queries.filter_users(ScimUser.objects.filter(deleted_at__isnull=True), tenant, node)
+    return sorted(str(i) for i in rows.values_list("id", flat=True))
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        'userName co "contoso"',
+        'userName sw "ann" and active eq true',
+        'userName co "contoso" and emails co "p1@"',
+        'emails co "x.example" and userName ew ".example"',
+        'userName eq "ANN.LEE@contoso.example"',
+        'userName co "ann" or userName co "niko"',
+        'userName co "contoso" and not (userName co "ann")',
+        'emails[type eq "work" and value co "p2@x"]',
+        'emails sw "p3@" and externalId eq "nikoς"',
+    ],
+)
+def test_a_filter_served_by_an_index_finds_exactly_what_its_plain_condition_finds(
+    tenant, people, expression, monkeypatch
+):
+    other = tenancy.create_tenant("Other", actor_label="test")
+    other_scim = ScimClient(other, create_token(other, name="Okta", actor_label="test")[0])
+    assert other_scim.post("/Users", entra_user("ann.other@contoso.example")).status_code == 201
+    assert _served_ids(tenant, expression) == _plain_ids(tenant, expression, monkeypatch)
+
+
+def test_a_plain_and_with_a_substring_filter_is_driven_by_the_index_not_the_tenants_list(
+    tenant, people
+):
+    """SQLite without statistics walks the (tenant, created_at, id) index unless it cannot use it."""
+    node = parse_filter('userName co "contoso" and active eq true')
+    rows = queries.filter_users(ScimUser.objects.filter(deleted_at__isnull=True), tenant, node)
+    page = rows.order_by("created_at", "id").values_list("id", flat=True)[:100]
+    for plan in (_plan(rows), _plan(page)):
+        if connection.vendor == "sqlite":
+            assert search.FTS_TABLE in plan, plan
+            assert "scim_scimus_tenant" not in plan, plan
+        else:
+            assert search.PG_INDEXES["username_lower"] in plan, plan
+
+
+def test_with_or_the_tenant_condition_stays_indexed(tenant, people):
+    node = parse_filter('userName co "contoso" or userName co "hellas"')
+    rows = queries.filter_users(ScimUser.objects.filter(deleted_at__isnull=True), tenant, node)
+    assert '+"scim_scimuser"."tenant_id"' not in str(rows.query)
