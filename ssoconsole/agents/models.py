@@ -119,11 +119,12 @@ class Agent(models.Model):
             models.Index(fields=["tenant", "revoked_at"]),
             models.Index(fields=["user", "revoked_at"]),
             # The Agents page's order (newest first) among the tenant's active agents: a page
-            # reads 50 entries instead of sorting the tenant's agents.
+            # reads 50 entries instead of sorting the tenant's agents. With id and revoked_at in
+            # it, the list's count (up to 10,001) reads the index alone (SQLite's covering index).
             models.Index(
-                fields=["tenant", "created_at"],
+                fields=["tenant", "created_at", "id", "revoked_at"],
                 condition=models.Q(revoked_at__isnull=True),
-                name="agents_active_by_created",
+                name="agents_active_newest",
             ),
         ]
 
