@@ -187,6 +187,9 @@ def seed(args, signer) -> dict:
     RoleAssignment.objects.bulk_create(
         [RoleAssignment(user=admin, role=r) for r in (Role.ORG_ADMIN, Role.IDENTITY_ADMIN)]
     )
+    from ssoconsole.scim import counts
+
+    counts.recount(tenant)  # the SCIM rows went in around scim.users: set the tenant's count
     agents = _agents(tenant, args.agents, args.users, now)
     print(f"  {agents:,} agents, {time.monotonic() - started:.0f} s", flush=True)
     small = _small_tenant(signer)

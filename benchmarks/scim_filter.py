@@ -103,6 +103,9 @@ def _seed(users: int):
             User.objects.bulk_create(rows)
             ScimUser.objects.bulk_create(scim)
             ScimEmail.objects.bulk_create(emails)
+    from ssoconsole.scim import counts
+
+    counts.recount(tenant)  # the rows went in around scim.users: set the tenant's count
     return tenant
 
 

@@ -11,6 +11,8 @@ class ScimConfig(AppConfig):
         # Django rebuilds a SQLite table on some schema changes, dropping its triggers: after every
         # migrate, put the e-mail substring index back if it is missing (scim.email_search).
         post_migrate.connect(_ensure_email_index, sender=self)
+        # The post_delete receiver that keeps each tenant's SCIM user count (scim.counts).
+        from ssoconsole.scim import counts  # noqa: F401
 
 
 def _ensure_email_index(sender, using="default", verbosity=1, plan=None, **kwargs) -> None:

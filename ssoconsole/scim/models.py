@@ -74,6 +74,21 @@ class ScimUser(models.Model):
         ]
 
 
+class ScimUserCount(models.Model):
+    """How many SCIM users a tenant has (not deleted through SCIM): the unfiltered list's ``totalResults``.
+
+    Kept exact in the transaction of every change (``ssoconsole.scim.counts``):
+    counting the rows is an index walk over every SCIM user of the tenant
+    (about 250 ms at a million on SQLite, and 56 ms even from the narrowest
+    index). No row means none.
+    """
+
+    tenant = models.OneToOneField(
+        "tenancy.Tenant", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    live = models.BigIntegerField(default=0)
+
+
 class ScimEmail(models.Model):
     """One of a provisioned user's e-mail addresses, lower-cased, for ``emails[...]`` filters."""
 

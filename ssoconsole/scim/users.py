@@ -30,7 +30,7 @@ from ssoconsole.accounts.username_rule import UsernameRefused, check_username
 from ssoconsole.audit.log import record
 from ssoconsole.core import clock
 from ssoconsole.core.errors import DomainError
-from ssoconsole.scim import common, placement, queries, schema
+from ssoconsole.scim import common, counts, placement, queries, schema
 from ssoconsole.scim.common import ACTOR
 from ssoconsole.scim.errors import ScimError
 from ssoconsole.scim.models import ScimEmail, ScimMembership, ScimUser
@@ -69,8 +69,10 @@ def search(tenant, params) -> tuple[int, list[ScimUser], common.Page]:
     node = common.filter_of(params)
     page = common.page_of(params)
     qs = queries.filter_users(ScimUser.objects.filter(deleted_at__isnull=True), tenant, node)
+    # Unfiltered, the total is the tenant's kept count (scim.counts), not a walk of all its rows.
+    count = qs.count if node is not None else lambda: counts.live_count(tenant)
     if page.count == 0:
-        return qs.count(), [], page
+        return count(), [], page
     # The page's ids first, from one table and its (tenant, created_at, id) index; then those
     # rows with their console users and groups. Joining first lets a planner sort the whole tenant.
     ids = list(
@@ -83,7 +85,7 @@ def search(tenant, params) -> tuple[int, list[ScimUser], common.Page]:
     if ids and len(ids) < page.count:
         total = page.start_index - 1 + len(ids)
     else:
-        total = qs.count()
+        total = count()
     found = (
         ScimUser.objects.filter(id__in=ids)
         .select_related("user")
@@ -380,6 +382,7 @@ def create(tenant, body) -> ScimUser:
         data={"scimId": str(scim_user.id), "externalId": scim_user.external_id},
     )
     _sync_console(tenant, scim_user, username, active)
+    counts.adjust(tenant.id, +1)  # last: the count row's lock is held only until the commit
     return scim_user
 
 
@@ -440,6 +443,7 @@ def delete(tenant, user_id, *, if_match=None) -> None:
         target=scim_user.user,
         data={"scimId": str(scim_user.id), "kept": "inactive in the console"},
     )
+    counts.adjust(tenant.id, -1)
 
 
 def replace_org(tenant, scim_users) -> None:
