@@ -20,10 +20,11 @@ without reading every user (2.3 s at 1,000,000 users):
   role may; when it cannot (the extension not installed, no privilege) the
   search still works, by a scan, and ``ssoconsole migrate`` says so.
 - SQLite (3.34 or newer, the first with FTS5's trigram tokenizer): a
-  contentless FTS5 table ``accounts_user_search`` of the four fields, kept
-  in step with ``accounts_user`` by triggers, and a small key table that
-  maps each user's id to the FTS row (``accounts_user`` has no integer key
-  of its own to share). Every word of 3+ characters must match the FTS
+  contentless FTS5 table ``accounts_user_search`` of the four fields
+  (:class:`~ssoconsole.core.trigram.TrigramIndex`, which the SCIM e-mail
+  and Agents searches use too), kept in step with ``accounts_user`` by
+  triggers, and a small key table that maps each user's id to the FTS row
+  (``accounts_user`` has no integer key of its own to share). Every word of 3+ characters must match the FTS
   table (a superset: the trigram tokenizer folds case a little wider than
   ``LIKE``); the ``icontains`` conditions then decide. Short searches walk
   the unique ``LOWER(username)`` index over the prefix's range.
@@ -37,7 +38,6 @@ missing, so a future migration of the user table cannot leave it stale.
 from __future__ import annotations
 
 import logging
-import sqlite3
 
 from django.db import DatabaseError, connections, transaction
 from django.db.models import BooleanField, F, Func, Q, QuerySet, UUIDField, Value
@@ -45,74 +45,12 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat, Lower
 
 from ssoconsole.accounts.models import User
+from ssoconsole.core import trigram
+from ssoconsole.core.trigram import MIN_SUBSTRING, TrigramIndex, like_pattern, phrase
 
 log = logging.getLogger(__name__)
 
-# Shorter words cannot be served by a trigram index; a shorter whole search is a username prefix.
-MIN_SUBSTRING = 3
 FIELDS = ("username", "first_name", "last_name", "email")
-
-# --- SQLite: FTS5 with the trigram tokenizer (SQLite 3.34+)
-
-FTS_TABLE = "accounts_user_search"
-KEY_TABLE = "accounts_user_search_key"
-TRIGGERS = ("accounts_user_search_ai", "accounts_user_search_ad", "accounts_user_search_au")
-SQLITE_TRIGRAM = (3, 34, 0)
-
-_FTS_INSERT = f"""
-    INSERT INTO {KEY_TABLE}(user_id) VALUES (new.id);
-    INSERT INTO {FTS_TABLE}(rowid, username, first_name, last_name, email)
-    VALUES ((SELECT id FROM {KEY_TABLE} WHERE user_id = new.id),
-            new.username, new.first_name, new.last_name, new.email);
-"""
-# A contentless table forgets a row by being told the values it indexed (the trigger's old.*).
-_FTS_DELETE = f"""
-    INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, username, first_name, last_name, email)
-    VALUES ('delete', (SELECT id FROM {KEY_TABLE} WHERE user_id = old.id),
-            old.username, old.first_name, old.last_name, old.email);
-    DELETE FROM {KEY_TABLE} WHERE user_id = old.id;
-"""
-_SQLITE_SCHEMA = [
-    f"CREATE TABLE IF NOT EXISTS {KEY_TABLE} ("
-    "id INTEGER PRIMARY KEY, user_id char(32) NOT NULL UNIQUE)",
-    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
-    "username, first_name, last_name, email, content='', tokenize='trigram')",
-    f"DROP TRIGGER IF EXISTS {TRIGGERS[0]}",
-    f"DROP TRIGGER IF EXISTS {TRIGGERS[1]}",
-    f"DROP TRIGGER IF EXISTS {TRIGGERS[2]}",
-    f"CREATE TRIGGER {TRIGGERS[0]} AFTER INSERT ON accounts_user BEGIN {_FTS_INSERT} END",
-    f"CREATE TRIGGER {TRIGGERS[1]} AFTER DELETE ON accounts_user BEGIN {_FTS_DELETE} END",
-    # Only when a searched field changes: a save() writes every column, a sign-in's update does not.
-    f"CREATE TRIGGER {TRIGGERS[2]} AFTER UPDATE OF id, username, first_name, last_name, email "
-    "ON accounts_user WHEN old.id IS NOT new.id OR old.username IS NOT new.username "
-    "OR old.first_name IS NOT new.first_name OR old.last_name IS NOT new.last_name "
-    f"OR old.email IS NOT new.email BEGIN {_FTS_DELETE} {_FTS_INSERT} END",
-]
-_SQLITE_REBUILD = [
-    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('delete-all')",
-    f"DELETE FROM {KEY_TABLE}",
-    f"INSERT INTO {KEY_TABLE}(user_id) SELECT id FROM accounts_user",
-    f"INSERT INTO {FTS_TABLE}(rowid, username, first_name, last_name, email) "
-    f"SELECT k.id, u.username, u.first_name, u.last_name, u.email "
-    f"FROM accounts_user u JOIN {KEY_TABLE} k ON k.user_id = u.id",
-]
-_SQLITE_DROP = [
-    *(f"DROP TRIGGER IF EXISTS {name}" for name in TRIGGERS),
-    f"DROP TABLE IF EXISTS {FTS_TABLE}",
-    f"DROP TABLE IF EXISTS {KEY_TABLE}",
-]
-_SQLITE_COUNT = (
-    f"SELECT count(*) FROM (SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s LIMIT %s)"
-)
-_SQLITE_PREFIX_COUNT = (
-    "SELECT count(*) FROM (SELECT 1 FROM accounts_user WHERE LOWER(username) >= LOWER(%s) "
-    "AND LOWER(username) < LOWER(%s) || char(1114111) LIMIT %s)"
-)
-# The candidates of one MATCH expression, as user ids.
-_SQLITE_CANDIDATES = (
-    f"SELECT {KEY_TABLE}.user_id FROM {FTS_TABLE} "
-    f"JOIN {KEY_TABLE} ON {KEY_TABLE}.id = {FTS_TABLE}.rowid WHERE {FTS_TABLE} MATCH %s"
-)
 
 # --- PostgreSQL: pg_trgm GIN indexes on the expression icontains compares
 
@@ -125,6 +63,24 @@ def _pg_all_fields(table: str = "") -> str:
     prefix = f'"{table}".' if table else ""
     return "UPPER(({}))".format(" || ' ' || ".join(f'{prefix}"{f}"::text' for f in FIELDS))
 
+
+# SQLite: a contentless FTS5 table of the four fields (``core.trigram``), with a key table that
+# maps each user's id to the FTS row (``accounts_user`` has no integer key of its own to share).
+USER_INDEX = TrigramIndex(
+    table="accounts_user",
+    columns=FIELDS,
+    name="accounts_user_search",
+    integer_key=False,
+    key_column="user_id",
+    pg_expression=_pg_all_fields(),
+    label="user search index",
+)
+FTS_TABLE = USER_INDEX.name
+TRIGGERS = USER_INDEX.triggers
+_SQLITE_PREFIX = (
+    "SELECT 1 FROM accounts_user WHERE LOWER(username) >= LOWER(%s) "
+    "AND LOWER(username) < LOWER(%s) || char(1114111)"
+)
 
 PG_INDEXES = {
     "all": "accounts_user_search_trgm",
@@ -148,30 +104,9 @@ def pg_contains_all(text: str) -> RawSQL:
     """PostgreSQL: "the four fields together contain ``text``", in the search index's own terms."""
     return RawSQL(
         f"{_pg_all_fields(User._meta.db_table)} LIKE UPPER(%s)",
-        [_like_pattern(text)],
+        [like_pattern(text)],
         output_field=BooleanField(),
     )
-
-
-def _like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-# Per database alias: whether the SQLite FTS table is there (read once per process).
-_fts_ready: dict[str, bool] = {}
-
-
-def sqlite_supports_trigram(version: tuple[int, ...] = sqlite3.sqlite_version_info) -> bool:
-    return tuple(version) >= SQLITE_TRIGRAM
-
-
-def _sqlite_objects(cursor) -> set[str]:
-    cursor.execute(
-        "SELECT name FROM sqlite_master WHERE name IN (%s, %s, %s, %s, %s)",
-        [FTS_TABLE, KEY_TABLE, *TRIGGERS],
-    )
-    return {row[0] for row in cursor.fetchall()}
 
 
 def ensure_user_search_index(using: str = "default", *, verbose: bool = False) -> str:
@@ -181,32 +116,11 @@ def ensure_user_search_index(using: str = "default", *, verbose: bool = False) -
     short description, for ``migrate``'s output and the tests.
     """
     connection = connections[using]
-    _fts_ready.pop(using, None)
     if connection.vendor == "sqlite":
-        return _ensure_sqlite(connection)
+        return USER_INDEX.ensure(using)
     if connection.vendor == "postgresql":
         return _ensure_postgresql(connection)
     return "no substring index for this database: user search reads every user"
-
-
-def _ensure_sqlite(connection) -> str:
-    if not sqlite_supports_trigram():
-        return (
-            f"SQLite {sqlite3.sqlite_version} has no trigram tokenizer (3.34 or newer has): "
-            "user search reads every user"
-        )
-    with connection.cursor() as cursor:
-        present = _sqlite_objects(cursor)
-        if present == {FTS_TABLE, KEY_TABLE, *TRIGGERS}:
-            return "user search index in place"
-        try:
-            with transaction.atomic(using=connection.alias):
-                for statement in _SQLITE_SCHEMA + _SQLITE_REBUILD:
-                    cursor.execute(statement)
-        except DatabaseError as exc:  # FTS5 not compiled in, or no trigram tokenizer after all
-            log.warning("user search index not created (%s): user search reads every user", exc)
-            return f"user search index not created ({exc}): user search reads every user"
-    return "user search index built"
 
 
 def _ensure_postgresql(connection) -> str:
@@ -236,37 +150,16 @@ def _ensure_postgresql(connection) -> str:
 
 def drop_user_search_index(using: str = "default") -> None:
     connection = connections[using]
-    _fts_ready.pop(using, None)
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            for statement in _SQLITE_DROP:
-                cursor.execute(statement)
-        elif connection.vendor == "postgresql":
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
             for name in PG_INDEXES.values():
                 cursor.execute(f"DROP INDEX IF EXISTS {name}")
-
-
-def _sqlite_fts_ready(connection) -> bool:
-    ready = _fts_ready.get(connection.alias)
-    if ready is None:
-        with connection.cursor() as cursor:
-            ready = _sqlite_objects(cursor) == {FTS_TABLE, KEY_TABLE, *TRIGGERS}
-        _fts_ready[connection.alias] = ready
-    return ready
-
-
-def _phrase(word: str) -> str:
-    """An FTS5 phrase that matches ``word`` as a substring (trigram tokenizer), quotes escaped."""
-    return '"' + word.replace('"', '""') + '"'
+    else:
+        USER_INDEX.drop(using)
 
 
 def _contains(word: str) -> Q:
     return Q(*(Q(**{f"{f}__icontains": word}) for f in FIELDS), _connector=Q.OR)
-
-
-# Beyond this many candidates an index is no help: so many users match that walking the
-# username order and keeping the matches finds a page sooner than sorting all the candidates.
-FTS_CANDIDATES_MAX = 10_000
 
 
 def search_users(tenant, text: str, *, words: bool, queryset: QuerySet | None = None) -> QuerySet:
@@ -288,8 +181,8 @@ def search_users(tenant, text: str, *, words: bool, queryset: QuerySet | None = 
     if not long_parts:
         prefix = " ".join(parts)
         queryset = queryset.filter(username__istartswith=prefix)
-        if connection.vendor != "sqlite" or _too_many(
-            connection, _SQLITE_PREFIX_COUNT, [prefix, prefix]
+        if connection.vendor != "sqlite" or trigram.too_many(
+            connection.alias, _SQLITE_PREFIX, [prefix, prefix]
         ):
             return queryset.filter(tenant=tenant)
         # The same rows, as a range of the unique LOWER(username) index (LIKE cannot use it).
@@ -304,24 +197,15 @@ def search_users(tenant, text: str, *, words: bool, queryset: QuerySet | None = 
         for part in long_parts:
             queryset = queryset.filter(pg_contains_all(part))
         return queryset.filter(tenant=tenant)
-    if connection.vendor != "sqlite" or not _sqlite_fts_ready(connection):
-        return queryset.filter(tenant=tenant)
-    match = " AND ".join(_phrase(p) for p in long_parts)
-    if _too_many(connection, _SQLITE_COUNT, [match]):
+    candidates = USER_INDEX.candidates(" AND ".join(phrase(p) for p in long_parts), queryset.db)
+    if candidates is None:
         return queryset.filter(tenant=tenant)
     # SQLite plans without statistics unless someone ran ANALYZE: it would walk the tenant's
     # (tenant, username) index and test each user against the candidates, a scan of the tenant.
     # A unary plus keeps the tenant condition out of index choice, so the candidates drive.
     return queryset.alias(_tenant=unindexed("tenant_id")).filter(
-        _tenant=tenant.id, id__in=RawSQL(_SQLITE_CANDIDATES, [match])
+        _tenant=tenant.id, id__in=candidates
     )
-
-
-def _too_many(connection, count_sql: str, params: list) -> bool:
-    """Whether the index finds more than ``FTS_CANDIDATES_MAX`` candidates (counting stops there)."""
-    with connection.cursor() as cursor:
-        cursor.execute(count_sql, [*params, FTS_CANDIDATES_MAX + 1])
-        return cursor.fetchone()[0] > FTS_CANDIDATES_MAX
 
 
 def unindexed(column: str) -> Func:
@@ -345,14 +229,9 @@ def username_candidates(text: str, using: str = "default") -> RawSQL | None:
     so every user the condition matches is a candidate. ``None`` when the index
     cannot help: not SQLite (PostgreSQL's index serves the condition as it is),
     fewer than 3 characters, no FTS table, or more than
-    :data:`FTS_CANDIDATES_MAX` candidates (reading the tenant is then cheaper).
+    :data:`~ssoconsole.core.trigram.CANDIDATES_MAX` candidates (reading the tenant is then
+    cheaper).
     """
-    connection = connections[using]
-    if connection.vendor != "sqlite" or len(text) < MIN_SUBSTRING:
+    if len(text) < MIN_SUBSTRING:
         return None
-    if not _sqlite_fts_ready(connection):
-        return None
-    match = f"username : {_phrase(text)}"
-    if _too_many(connection, _SQLITE_COUNT, [match]):
-        return None
-    return RawSQL(_SQLITE_CANDIDATES, [match])
+    return USER_INDEX.candidates(f"username : {phrase(text)}", using)

@@ -29,7 +29,7 @@ from ssoconsole.accounts import search as user_search
 from ssoconsole.accounts.models import User
 from ssoconsole.agents.models import Agent
 from ssoconsole.core import trigram
-from ssoconsole.core.trigram import MIN_SUBSTRING, TrigramIndex, phrase
+from ssoconsole.core.trigram import MIN_SUBSTRING, TrigramIndex, like_pattern, phrase
 from ssoconsole.tenancy.models import Organization
 
 
@@ -44,6 +44,7 @@ AGENT_INDEX = TrigramIndex(
     name="agents_agent_search",
     integer_key=False,
     pg_expression=_pg_own_fields(),
+    label="agent search index",
 )
 
 
@@ -65,17 +66,17 @@ def agent_candidates(tenant, text: str, using: str = "default") -> list | None:
     if len(text) < MIN_SUBSTRING or connection.vendor not in ("sqlite", "postgresql"):
         return None
     if connection.vendor == "sqlite":
-        if not AGENT_INDEX.ready(using) or not user_search._sqlite_fts_ready(connection):
+        if not AGENT_INDEX.ready(using) or not user_search.USER_INDEX.ready(using):
             return None
-        own = (AGENT_INDEX._sqlite_candidates(), (phrase(text),))
+        own = (AGENT_INDEX.candidates_sql(), (phrase(text),))
         users = (
-            user_search._SQLITE_CANDIDATES,
+            user_search.USER_INDEX.candidates_sql(),
             (f"{{username first_name last_name}} : {phrase(text)}",),
         )
     else:
         own = (
             f"SELECT id FROM agents_agent WHERE {_pg_own_fields('agents_agent')} LIKE UPPER(%s)",
-            (user_search._like_pattern(text),),
+            (like_pattern(text),),
         )
         users = _sql(User.objects.filter(user_search.pg_contains_all(text)).values("id"))
     orgs = Organization.objects.filter(tenant=tenant, name__icontains=text).values("id")

@@ -1,7 +1,7 @@
 """A substring index on some text columns of one table: FTS5 trigram on SQLite, pg_trgm on PostgreSQL.
 
-The same technique as the user search index (``ssoconsole.accounts.search``,
-which keeps its own code): the index only finds **candidates**, a superset
+Used by the user search (``ssoconsole.accounts.search``), the SCIM e-mail
+filters and the Agents search. The index only finds **candidates**, a superset
 of the rows whose columns contain a text in any letter case, and the query's
 own condition (``LIKE``, ``icontains``) still decides. So results never
 depend on the index; only the plan does.
@@ -14,6 +14,8 @@ depend on the index; only the plan does.
   the callers compare (``LIKE`` against it is served as it is). The
   extension is created by the user search index's migration when the role
   may; without it the index is not created and the queries scan, as before.
+  (The user search keeps its PostgreSQL indexes itself: it has three, on
+  three expressions.)
 
 Django rebuilds a SQLite table on some schema changes, dropping its
 triggers: :meth:`TrigramIndex.ensure` rebuilds what is missing, and is run
@@ -23,6 +25,7 @@ after every ``migrate`` by the apps that own an index.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from dataclasses import dataclass
 
 from django.db import DatabaseError, connections, transaction
@@ -42,6 +45,16 @@ def phrase(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
 
 
+def sqlite_supports_trigram(version: tuple[int, ...] = sqlite3.sqlite_version_info) -> bool:
+    return tuple(version) >= SQLITE_TRIGRAM
+
+
+def like_pattern(text: str) -> str:
+    """``%text%`` for ``LIKE``, with the text's own ``%``, ``_`` and ``\\`` escaped."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 @dataclass(frozen=True)
 class TrigramIndex:
     table: str
@@ -49,6 +62,8 @@ class TrigramIndex:
     name: str  # the FTS table on SQLite, the GIN index on PostgreSQL
     integer_key: bool  # the table's ``id`` is an integer (the FTS rowid), else a key table maps it
     pg_expression: str  # what the GIN index holds, e.g. '"value"' or 'UPPER(("name"::text))'
+    label: str  # what it is called in ``migrate``'s output, e.g. "user search index"
+    key_column: str = "row_id"  # the key table's column holding the table's id
 
     # --- SQLite
 
@@ -67,27 +82,33 @@ class TrigramIndex:
     def _rowid(self, row: str) -> str:
         if self.integer_key:
             return f"{row}.id"
-        return f"(SELECT id FROM {self.key_table} WHERE row_id = {row}.id)"
+        return f"(SELECT id FROM {self.key_table} WHERE {self.key_column} = {row}.id)"
 
     def _sqlite_schema(self) -> list[str]:
         cols = ", ".join(self.columns)
         new = ", ".join(f"new.{c}" for c in self.columns)
         old = ", ".join(f"old.{c}" for c in self.columns)
         insert = (
-            "" if self.integer_key else f"INSERT INTO {self.key_table}(row_id) VALUES (new.id);"
+            ""
+            if self.integer_key
+            else f"INSERT INTO {self.key_table}({self.key_column}) VALUES (new.id);"
         ) + f"INSERT INTO {self.name}(rowid, {cols}) VALUES ({self._rowid('new')}, {new});"
         # A contentless table forgets a row by being told the values it indexed (old.*).
         delete = (
             f"INSERT INTO {self.name}({self.name}, rowid, {cols}) "
             f"VALUES ('delete', {self._rowid('old')}, {old});"
-        ) + ("" if self.integer_key else f"DELETE FROM {self.key_table} WHERE row_id = old.id;")
+        ) + (
+            ""
+            if self.integer_key
+            else f"DELETE FROM {self.key_table} WHERE {self.key_column} = old.id;"
+        )
         changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in ("id", *self.columns))
         ai, ad, au = self.triggers
         statements = []
         if not self.integer_key:
             statements.append(
                 f"CREATE TABLE IF NOT EXISTS {self.key_table} ("
-                "id INTEGER PRIMARY KEY, row_id char(32) NOT NULL UNIQUE)"
+                f"id INTEGER PRIMARY KEY, {self.key_column} char(32) NOT NULL UNIQUE)"
             )
         return [
             *statements,
@@ -111,16 +132,17 @@ class TrigramIndex:
         return [
             f"INSERT INTO {self.name}({self.name}) VALUES ('delete-all')",
             f"DELETE FROM {self.key_table}",
-            f"INSERT INTO {self.key_table}(row_id) SELECT id FROM {self.table}",
+            f"INSERT INTO {self.key_table}({self.key_column}) SELECT id FROM {self.table}",
             f"INSERT INTO {self.name}(rowid, {cols}) SELECT k.id, {picked} "
-            f"FROM {self.table} t JOIN {self.key_table} k ON k.row_id = t.id",
+            f"FROM {self.table} t JOIN {self.key_table} k ON k.{self.key_column} = t.id",
         ]
 
-    def _sqlite_candidates(self) -> str:
+    def candidates_sql(self) -> str:
+        """SQLite: a sub-select of the ids of the rows that the FTS5 expression (``%s``) finds."""
         if self.integer_key:
             return f"SELECT rowid FROM {self.name} WHERE {self.name} MATCH %s"
         return (
-            f"SELECT {self.key_table}.row_id FROM {self.name} JOIN {self.key_table} "
+            f"SELECT {self.key_table}.{self.key_column} FROM {self.name} JOIN {self.key_table} "
             f"ON {self.key_table}.id = {self.name}.rowid WHERE {self.name} MATCH %s"
         )
 
@@ -137,23 +159,22 @@ class TrigramIndex:
         return f"no substring index for this database: {self.table} is read in full"
 
     def _ensure_sqlite(self, connection) -> str:
-        import sqlite3
-
-        if sqlite3.sqlite_version_info < SQLITE_TRIGRAM:
+        if not sqlite_supports_trigram():
             return (
-                f"SQLite {sqlite3.sqlite_version} has no trigram tokenizer: {self.name} not built"
+                f"SQLite {sqlite3.sqlite_version} has no trigram tokenizer (3.34 or newer has): "
+                f"{self.label} not built, substring searches of {self.table} read every row"
             )
         with connection.cursor() as cursor:
             if self._present_sqlite(cursor):
-                return f"{self.name} in place"
+                return f"{self.label} in place"
             try:
                 with transaction.atomic(using=connection.alias):
                     for statement in self._sqlite_schema() + self._sqlite_rebuild():
                         cursor.execute(statement)
             except DatabaseError as exc:  # FTS5 not compiled in, or no trigram tokenizer
-                log.warning("%s not created (%s): substring searches scan", self.name, exc)
-                return f"{self.name} not created ({exc}): substring searches scan"
-        return f"{self.name} built"
+                log.warning("%s not created (%s): substring searches scan", self.label, exc)
+                return f"{self.label} not created ({exc}): substring searches of {self.table} read every row"
+        return f"{self.label} built"
 
     def _present_sqlite(self, cursor) -> bool:
         wanted = self._sqlite_objects()
@@ -165,12 +186,12 @@ class TrigramIndex:
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm'")
             if not cursor.fetchone()[0]:
-                return f"{self.name} not created: the pg_trgm extension is missing (see migrate's output)"
+                return f"{self.label} not created: the pg_trgm extension is missing (see migrate's output)"
             cursor.execute(
                 f"CREATE INDEX IF NOT EXISTS {self.name} ON {self.table} "
                 f"USING gin (({self.pg_expression}) gin_trgm_ops)"
             )
-        return f"{self.name} in place"
+        return f"{self.label} in place"
 
     def drop(self, using: str = "default") -> None:
         connection = connections[using]
@@ -201,9 +222,9 @@ class TrigramIndex:
         connection = connections[using]
         if connection.vendor != "sqlite" or not self.ready(using):
             return None
-        if too_many(using, self._sqlite_candidates(), [match]):
+        if too_many(using, self.candidates_sql(), [match]):
             return None
-        return RawSQL(self._sqlite_candidates(), [match])
+        return RawSQL(self.candidates_sql(), [match])
 
 
 def too_many(using: str, subquery: str, params: list) -> bool:

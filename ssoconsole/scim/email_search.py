@@ -20,6 +20,7 @@ EMAIL_INDEX = TrigramIndex(
     name="scim_email_search",
     integer_key=True,
     pg_expression='"value"',
+    label="e-mail search index",
 )
 
 

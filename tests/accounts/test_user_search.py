@@ -15,6 +15,7 @@ from django.db import connection
 
 from ssoconsole.accounts import search
 from ssoconsole.accounts.models import User
+from ssoconsole.core import trigram
 
 
 def _plan(queryset) -> str:
@@ -167,7 +168,7 @@ def test_an_index_whose_triggers_were_dropped_is_rebuilt_after_migrate(tenant, p
 def test_without_the_trigram_tokenizer_the_search_still_works_by_reading_every_user(
     tenant, people, monkeypatch
 ):
-    monkeypatch.setattr(search, "sqlite_supports_trigram", lambda: False)
+    monkeypatch.setattr(trigram, "sqlite_supports_trigram", lambda: False)
     if connection.vendor == "sqlite":
         search.drop_user_search_index()
         assert "3.34 or newer" in search.ensure_user_search_index()
@@ -183,7 +184,7 @@ def test_a_search_that_matches_very_many_users_walks_the_username_order_instead(
     tenant, people, monkeypatch
 ):
     """Sorting 10,000+ candidates costs more than keeping the matches of the username order."""
-    monkeypatch.setattr(search, "FTS_CANDIDATES_MAX", 1)
+    monkeypatch.setattr(trigram, "CANDIDATES_MAX", 1)
     assert _found(tenant, ".example") == _scanned(tenant, ".example")
     plan = _plan(search.search_users(tenant, ".example", words=True))
     if connection.vendor == "sqlite":

@@ -15,6 +15,7 @@ from django.db import connection
 from django.db.models.functions import Lower
 
 from ssoconsole.accounts import search
+from ssoconsole.core import trigram
 from ssoconsole.scim import queries
 from ssoconsole.scim.filters import parse_filter
 from ssoconsole.scim.models import ScimUser
@@ -143,8 +144,8 @@ def test_under_not_the_filter_is_the_bare_condition(tenant, people):
 def test_a_substring_matching_very_many_users_reads_the_tenant_instead(
     scim, tenant, people, monkeypatch
 ):
-    """Past FTS_CANDIDATES_MAX candidates the index is no help; the results stay the same."""
-    monkeypatch.setattr(search, "FTS_CANDIDATES_MAX", 2)
+    """Past CANDIDATES_MAX candidates the index is no help; the results stay the same."""
+    monkeypatch.setattr(trigram, "CANDIDATES_MAX", 2)
     assert search.username_candidates("contoso") is None
     assert _found(scim, 'userName co "contoso"') == _scanned(tenant, "co", "contoso")
 
