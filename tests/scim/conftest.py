@@ -52,6 +52,11 @@ class ScimClient:
     def delete(self, path, **kw):
         return self.call("DELETE", path, **kw)
 
+    def usernames(self, expression: str) -> list[str]:
+        """The sorted userNames that ``GET /Users?filter=expression`` lists (one page of 100)."""
+        body = self.get("/Users", filter=expression, count=100).json_body
+        return sorted(r["userName"] for r in body["Resources"])
+
 
 @pytest.fixture
 def scim_token(tenant) -> str:
