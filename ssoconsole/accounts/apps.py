@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 
 
 class AccountsConfig(AppConfig):
@@ -24,18 +23,9 @@ class AccountsConfig(AppConfig):
         register_user_counter(users_at_domain_elsewhere)
         # Django rebuilds a SQLite table on some schema changes, dropping its triggers: after every
         # migrate, put the user search index back if it is missing (accounts.search).
-        post_migrate.connect(_ensure_search_index, sender=self)
+        from ssoconsole.accounts.search import ensure_user_search_index
+        from ssoconsole.core.trigram import rebuild_after_migrate
 
-
-def _ensure_search_index(sender, using="default", verbosity=1, plan=None, **kwargs) -> None:
-    from django.db import connections
-    from django.db.migrations.recorder import MigrationRecorder
-
-    from ssoconsole.accounts.search import ensure_user_search_index
-
-    applied = MigrationRecorder(connections[using]).applied_migrations()
-    if ("accounts", "0004_user_search_index") not in applied:
-        return  # migrated backwards, or not that far yet
-    outcome = ensure_user_search_index(using)
-    if verbosity >= 1 and outcome != "user search index in place":
-        print(f"  User search: {outcome}")
+        rebuild_after_migrate(
+            self, ("accounts", "0004_user_search_index"), "User search", ensure_user_search_index
+        )

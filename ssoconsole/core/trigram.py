@@ -187,11 +187,14 @@ class TrigramIndex:
             cursor.execute("SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm'")
             if not cursor.fetchone()[0]:
                 return f"{self.label} not created: the pg_trgm extension is missing (see migrate's output)"
+            cursor.execute("SELECT count(*) FROM pg_indexes WHERE indexname = %s", [self.name])
+            if cursor.fetchone()[0]:
+                return f"{self.label} in place"
             cursor.execute(
                 f"CREATE INDEX IF NOT EXISTS {self.name} ON {self.table} "
                 f"USING gin (({self.pg_expression}) gin_trgm_ops)"
             )
-        return f"{self.label} in place"
+        return f"{self.label} built"
 
     def drop(self, using: str = "default") -> None:
         connection = connections[using]
@@ -239,3 +242,27 @@ def too_many(using: str, subquery: str, params: list) -> bool:
 
 # Per (database alias, index name): whether the SQLite FTS table is there.
 _ready: dict[tuple[str, str], bool] = {}
+
+
+def rebuild_after_migrate(app_config, migration: tuple[str, str], heading: str, ensure) -> None:
+    """After every ``migrate``, run ``ensure(using)`` once ``migration`` is applied; print what it did.
+
+    Django rebuilds a SQLite table on some schema changes, dropping its
+    triggers, so an index's owner puts it back after each ``migrate``
+    (``ensure`` says "... in place" when nothing was missing). Before the
+    migration that creates the index, or after migrating back past it, nothing
+    is done.
+    """
+    from django.db.migrations.recorder import MigrationRecorder
+    from django.db.models.signals import post_migrate
+
+    def receiver(sender, using="default", verbosity=1, **kwargs) -> None:
+        if migration not in MigrationRecorder(connections[using]).applied_migrations():
+            return
+        outcome = ensure(using)
+        if verbosity >= 1 and not outcome.endswith("in place"):
+            print(f"  {heading}: {outcome}")
+
+    post_migrate.connect(
+        receiver, sender=app_config, weak=False, dispatch_uid=f"trigram-{'.'.join(migration)}"
+    )
